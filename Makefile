@@ -1,0 +1,81 @@
+# Makefile — PGXS build of the sla extension, plus the project's test, fuzz, bench and demo targets.
+#
+#   make            build the shared library and the install script
+#   make install    install into the PostgreSQL found by $(PG_CONFIG)
+#   make test       install missing Debian packages, build, and run every suite (README "Tests")
+#   make demo       the README's quick start: a throwaway cluster showing the extension working
+#   make bench      the benchmarks of bench/ (slow; figures go to docs/benchmarks.md)
+
+EXTENSION  = sla
+EXTVERSION = 0.1.0
+PG_CONFIG ?= pg_config
+
+MODULE_big = sla
+CORE_OBJS  = src/core/business_interval.o src/core/civil.o src/core/calendar.o \
+             src/core/hours_spec.o
+GLUE_OBJS  = src/sla.o src/sla_error.o src/business_interval.o src/calendar_cache.o \
+             src/calendar_functions.o
+OBJS       = $(GLUE_OBJS) $(CORE_OBJS)
+
+# The install script is assembled from src/sql/*.sql in name order (one concept per file).
+SQL_PARTS  = $(sort $(wildcard src/sql/[0-9][0-9]_*.sql))
+DATA_built = sla--$(EXTVERSION).sql
+
+# pg_regress: inputs in sql/, expected outputs in expected/ (contrib layout).
+REGRESS      = business_interval_io business_interval_ops calendar_config calendar_math \
+               calendar_cache security
+REGRESS_OPTS = --inputdir=. --load-extension=sla
+
+WARNINGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CPPFLAGS = -I$(srcdir)/src/core
+PG_CFLAGS   = $(WARNINGS)
+
+EXTRA_CLEAN = $(DATA_built) test/unit/unit_tests test/fuzz/fuzz_business_interval \
+              test/fuzz/fuzz_calendar results regression.diffs regression.out
+
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifeq ($(PGXS),)
+PGXS := /usr/lib/postgresql/15/lib/pgxs/src/makefiles/pgxs.mk
+endif
+include $(PGXS)
+
+sla--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
+
+# The pure core builds on its own with a strict C11 compiler and sanitizers.
+CORE_SRCS  = $(CORE_OBJS:.o=.c)
+UNIT_SRCS  = $(wildcard test/unit/*.c)
+SAN        = -fsanitize=address,undefined -fno-sanitize-recover=all
+CORE_FLAGS = -std=c11 -O1 -g -Wall -Wextra -Werror -pedantic -Isrc/core -Itest/unit
+
+test/unit/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard src/core/*.h test/unit/*.h)
+	$(CC) $(CORE_FLAGS) $(SAN) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lm
+
+unitcheck: test/unit/unit_tests
+	./test/unit/unit_tests
+
+FUZZ_CC     ?= clang
+FUZZ_FLAGS   = -std=c11 -O1 -g -Wall -Wextra -Werror -Isrc/core -Itest/unit \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 20
+
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/fixed_tz.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< test/unit/fixed_tz.c $(CORE_SRCS) -lm
+
+fuzz: test/fuzz/fuzz_business_interval test/fuzz/fuzz_calendar
+	./test/fuzz/fuzz_business_interval -max_total_time=$(FUZZ_SECONDS) -max_len=256 test/fuzz/corpus/business_interval
+	./test/fuzz/fuzz_calendar -max_total_time=$(FUZZ_SECONDS) -max_len=512
+
+prove:
+	pg_prove --ext .sql -r test/pgtap
+
+test:
+	./test/run_all.sh
+
+demo:
+	./test/demo.sh
+
+bench:
+	./bench/run.sh
+
+.PHONY: unitcheck fuzz prove test demo bench

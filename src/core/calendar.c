@@ -1,0 +1,2 @@
+/* calendar.c — being written */
+typedef int sla_calendar_placeholder;

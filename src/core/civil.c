@@ -1,0 +1,2 @@
+/* civil.c — being written */
+typedef int sla_civil_placeholder;

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# run_all.sh — the README's test command (make test): every suite, from a fresh machine.
+#   1. install missing Debian packages      2. build and install the extension
+#   3. C unit tests of the core (ASan+UBSan) 4. pg_regress and pgTAP in a throwaway cluster
+#   5. a short bounded libFuzzer run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./test/install_deps.sh
+export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+
+echo "== build and install"
+make -s PG_CONFIG="$PG_CONFIG"
+make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+
+echo "== C unit tests"
+make -s unitcheck
+
+echo "== pg_regress and pgTAP (throwaway cluster)"
+pg_virtualenv -v 15 ./test/run_sql_suites.sh
+
+echo "== libFuzzer smoke run"
+make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
+
+echo "== all suites passed"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# run_sql_suites.sh — pg_regress then pg_prove against the server in $PGHOST/$PGPORT
+# (pg_virtualenv provides one).  Prints regression.diffs when pg_regress fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+
+if ! make -s PG_CONFIG="$PG_CONFIG" installcheck; then
+	[ -f regression.diffs ] && cat regression.diffs
+	exit 1
+fi
+
+db=sla_pgtap
+psql -qX -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+psql -qX -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION sla' \
+	-c 'CREATE EXTENSION dblink'
+PGDATABASE=$db pg_prove --ext .sql -r test/pgtap
