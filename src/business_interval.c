@@ -202,7 +202,7 @@ ExplainParseError(const char *text, sla_status status, size_t pos,
 		*detail = pstrdup("The input ended unexpectedly.");
 		return;
 	}
-	if (iso && c >= '0' && c <= '9')
+	if (iso && c >= '0' && c <= '9' && pos > 0 && IsAsciiAlpha((unsigned char) text[pos - 1]))
 	{
 		*detail = psprintf("Only the last component of an ISO 8601 duration may have a fraction (character %d).",
 						   charpos);
