@@ -193,6 +193,8 @@ SELECT oprname, oprleft::regtype, oprright::regtype, oprresult::regtype, oprcanh
 	oprcom::regoperator AS commutator, oprnegate::regoperator AS negator, oprrest, oprjoin
 FROM pg_operator
 WHERE oprnamespace = 'sla'::regnamespace
+  AND oprleft IN (0, 'sla.business_interval'::regtype, 'float8'::regtype)
+  AND oprright IN ('sla.business_interval'::regtype, 'float8'::regtype)
 ORDER BY oprname, oprleft, oprright;
 
 DROP TABLE bi_ops, bi_uniq, bi_big;
