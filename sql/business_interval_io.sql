@@ -63,7 +63,7 @@ FROM (VALUES
 	('P2147483648D'), ('PT99999999999999999999H')
 ) v(lit);
 
--- Long input is echoed cut to 100 characters.
+-- Long input is echoed cut to 100 bytes, never inside a character.
 SELECT bi_try(repeat('1', 120) || ' parsecs');
 SELECT bi_try(repeat('é', 150));
 

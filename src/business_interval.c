@@ -28,8 +28,8 @@
 /* Version byte leading the binary representation. */
 #define BI_BINARY_VERSION 1
 
-/* At most this many characters of bad input are echoed in error messages. */
-#define BI_ECHO_CHARS 100
+/* At most this many bytes of bad input (never a partial character) are echoed in errors. */
+#define BI_ECHO_BYTES 100
 
 /* Soft errors (errsave) exist from PostgreSQL 16; before that, input errors are hard. */
 #if PG_VERSION_NUM >= 160000
@@ -89,12 +89,12 @@ NewBusinessInterval(sla_business_interval v)
 	return result;
 }
 
-/* The input, cut to BI_ECHO_CHARS characters (with "..." when cut), for error messages. */
+/* The input, cut to BI_ECHO_BYTES bytes (with "..." when cut), for error messages. */
 static char *
 EchoInput(const char *text)
 {
 	int			len = strlen(text);
-	int			clip = pg_mbcliplen(text, len, BI_ECHO_CHARS);
+	int			clip = pg_mbcliplen(text, len, BI_ECHO_BYTES);
 
 	if (clip >= len)
 		return pstrdup(text);
