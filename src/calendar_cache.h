@@ -1,9 +1,38 @@
 /*
- * calendar_cache.h — per-backend cache of compiled calendars, invalidated through the relcache.
+ * calendar_cache.h — per-backend cache of compiled calendars.
+ *
+ * Calendars are read from the sla.calendar* tables once and compiled by the core; any change
+ * to those tables (in any session) fires a statement trigger that broadcasts a relcache
+ * invalidation of sla.calendar, and every backend drops its compiled calendars before its next
+ * statement uses them.
  */
 #ifndef SLA_CALENDAR_CACHE_H
 #define SLA_CALENDAR_CACHE_H
 
+#include "postgres.h"
+
+#include "calendar.h"
+
+typedef struct SlaCalendar
+{
+	int32		id;
+	char	   *name;
+	char	   *time_zone;
+	sla_calendar *compiled;
+	uint64		generation;		/* valid while this equals sla_calendar_generation */
+	struct SlaCalendar *next;
+} SlaCalendar;
+
+/* Bumped whenever cached calendars are dropped; holders of SlaCalendar pointers compare it. */
+extern uint64 sla_calendar_generation;
+
 extern void sla_calendar_cache_init(void);
+
+/* Look a calendar up (loading it if needed); ERROR 42704 when it does not exist. */
+extern SlaCalendar *sla_calendar_by_name(const char *name, int len);
+extern SlaCalendar *sla_calendar_by_id(int32 id);
+
+/* Make this backend see committed calendar changes before the current statement reads any. */
+extern void sla_calendar_cache_refresh(void);
 
 #endif

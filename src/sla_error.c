@@ -34,8 +34,9 @@ sla_report_status(sla_status status, const char *what, const char *subject)
 		case SLA_ENOHOURS:
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("calendar \"%s\" has no open time in that direction", s),
-					 errhint("Add weekly hours with sla.define_calendar() or special days with hours.")));
+					 errmsg("calendar \"%s\" has no open time", s),
+					 errdetail("The calendar never opens (again) in the direction of the amount, so no due date exists."),
+					 errhint("Give it weekly hours with sla.define_calendar() or special days with sla.set_special_day().")));
 			break;
 		case SLA_ECONFIG:
 			ereport(ERROR,
