@@ -62,9 +62,14 @@ FUZZ_SECONDS ?= 20
 test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/fixed_tz.c $(CORE_SRCS) $(wildcard src/core/*.h)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< test/unit/fixed_tz.c $(CORE_SRCS) -lm
 
+# New inputs go to a scratch directory first; the committed seed corpora are read only.
+FUZZ_WORK ?= /tmp/sla-fuzz
 fuzz: test/fuzz/fuzz_business_interval test/fuzz/fuzz_calendar
-	./test/fuzz/fuzz_business_interval -max_total_time=$(FUZZ_SECONDS) -max_len=256 test/fuzz/corpus/business_interval
-	./test/fuzz/fuzz_calendar -max_total_time=$(FUZZ_SECONDS) -max_len=512
+	mkdir -p $(FUZZ_WORK)/business_interval $(FUZZ_WORK)/calendar
+	./test/fuzz/fuzz_business_interval -max_total_time=$(FUZZ_SECONDS) -max_len=256 \
+		$(FUZZ_WORK)/business_interval test/fuzz/corpus/business_interval
+	./test/fuzz/fuzz_calendar -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 \
+		$(FUZZ_WORK)/calendar test/fuzz/corpus/calendar
 
 prove:
 	pg_prove --ext .sql -r test/pgtap

@@ -223,7 +223,8 @@ load_calendar(const char *name, int len, int32 id, bool by_id)
 	initStringInfo(&q);
 
 	/* the calendar row */
-	appendStringInfo(&q, "SELECT id, name, time_zone FROM %s.calendar WHERE %s = $1", schema,
+	/* every operator is qualified: callers may have anything on their search_path */
+	appendStringInfo(&q, "SELECT id, name, time_zone FROM %s.calendar WHERE %s OPERATOR(pg_catalog.=) $1", schema,
 					 by_id ? "id" : "name");
 	argtypes[0] = by_id ? INT4OID : TEXTOID;
 	args[0] = by_id ? Int32GetDatum(id) : PointerGetDatum(cstring_to_text_with_len(name, len));
@@ -254,7 +255,7 @@ load_calendar(const char *name, int len, int32 id, bool by_id)
 
 	/* weekly hours */
 	resetStringInfo(&q);
-	appendStringInfo(&q, "SELECT weekday, opens, closes FROM %s.calendar_hours WHERE calendar_id = $1", schema);
+	appendStringInfo(&q, "SELECT weekday, opens, closes FROM %s.calendar_hours WHERE calendar_id OPERATOR(pg_catalog.=) $1", schema);
 	if (SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read calendar hours");
 	weekly = palloc(sizeof(sla_day_range) * (SPI_processed + 1));
@@ -270,7 +271,7 @@ load_calendar(const char *name, int len, int32 id, bool by_id)
 
 	/* holidays */
 	resetStringInfo(&q);
-	appendStringInfo(&q, "SELECT day, yearly FROM %s.calendar_holiday WHERE calendar_id = $1", schema);
+	appendStringInfo(&q, "SELECT day, yearly FROM %s.calendar_holiday WHERE calendar_id OPERATOR(pg_catalog.=) $1", schema);
 	if (SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read calendar holidays");
 	holidays = palloc(sizeof(int32) * (SPI_processed + 1));
@@ -299,8 +300,9 @@ load_calendar(const char *name, int len, int32 id, bool by_id)
 	resetStringInfo(&q);
 	appendStringInfo(&q,
 					 "SELECT d.day, h.opens, h.closes FROM %s.calendar_special_day d "
-					 "LEFT JOIN %s.calendar_special_hours h USING (calendar_id, day) "
-					 "WHERE d.calendar_id = $1 ORDER BY d.day, h.opens", schema, schema);
+					 "LEFT JOIN %s.calendar_special_hours h ON h.calendar_id OPERATOR(pg_catalog.=) d.calendar_id "
+					 "AND h.day OPERATOR(pg_catalog.=) d.day "
+					 "WHERE d.calendar_id OPERATOR(pg_catalog.=) $1 ORDER BY d.day, h.opens", schema, schema);
 	if (SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read calendar special days");
 	special = palloc(sizeof(sla_special_day) * (SPI_processed + 1));

@@ -239,7 +239,7 @@ BEGIN
     END IF;
     INSERT INTO @extschema@.calendar_special_day AS s (calendar_id, day, name)
          VALUES (cal_id, set_special_day.day, set_special_day.name)
-    ON CONFLICT ON CONSTRAINT calendar_special_day_pkey DO UPDATE SET name = EXCLUDED.name;
+    ON CONFLICT ON CONSTRAINT calendar_special_day_pkey DO UPDATE SET name = COALESCE(EXCLUDED.name, s.name);
     DELETE FROM @extschema@.calendar_special_hours h WHERE h.calendar_id = cal_id AND h.day = set_special_day.day;
     INSERT INTO @extschema@.calendar_special_hours (calendar_id, day, opens, closes)
          SELECT cal_id, set_special_day.day, p.opens, p.closes FROM @extschema@.parse_day_hours(hours) p;
