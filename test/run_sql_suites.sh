@@ -15,3 +15,11 @@ psql -qX -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CRE
 psql -qX -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION sla' \
 	-c 'CREATE EXTENSION dblink'
 PGDATABASE=$db pg_prove --ext .sql -r test/pgtap
+
+# The docs' SQL examples, each file in a fresh database with sla on the search path.
+for doc in README.md docs/*.md; do
+	grep -q '^```sql' "$doc" || continue
+	psql -qX -d postgres -c "DROP DATABASE IF EXISTS sla_docs" -c "CREATE DATABASE sla_docs"
+	psql -qX -d sla_docs -c 'CREATE EXTENSION sla'
+	PGDATABASE=sla_docs PGOPTIONS="-c search_path=public,sla" perl test/doc_examples.pl "$doc"
+done
