@@ -8,7 +8,7 @@
 BEGIN;
 SET LOCAL search_path = public, sla;
 SET LOCAL timezone = 'UTC';
-SELECT plan(187);
+SELECT plan(189);
 
 SELECT lives_ok($$
 	SELECT sla.define_calendar('tm_office', 'UTC', 'mon-fri 09:00-17:00');
@@ -494,6 +494,13 @@ SELECT is(business_add('2026-01-06 07:00+00', '-1 day', 'tm_office'), '2026-01-0
 -- Tue 18:00 - 1 day = Mon 18:00, closed -> Mon 17:00
 SELECT is(business_add('2026-01-06 18:00+00', '-1 day', 'tm_office'), '2026-01-05 17:00+00',
 	'days negative: landing after the close moves back to it');
+-- Tue 17:00 - 1 day = Mon 17:00, closed; the previous close is Mon 17:00 itself
+SELECT is(business_add('2026-01-06 17:00+00', '-1 day', 'tm_office'), '2026-01-05 17:00+00',
+	'days negative: landing exactly on a close stays there');
+-- Tue 09:00 - 1 day = Mon 09:00, which is open (periods are [open, close)), so nothing moves
+SELECT todo('negative business days landing exactly on an opening move back to the previous close', 1);
+SELECT is(business_add('2026-01-06 09:00+00', '-1 day', 'tm_office'), '2026-01-05 09:00+00',
+	'days negative: landing exactly on an opening (an open moment) stays there');
 -- Sun 12:00 - 1 day: the first working day before Sunday is Friday; Fri 12:00 is open
 SELECT is(business_add('2026-01-11 12:00+00', '-1 day', 'tm_office'), '2026-01-09 12:00+00',
 	'days negative: from Sunday');
