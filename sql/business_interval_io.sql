@@ -1,6 +1,7 @@
 --
 -- business_interval_io — text input forms and their canonical output, malformed literals with
--- their SQLSTATE, round trips, binary send/recv through COPY, and the casts to and from interval.
+-- their SQLSTATE, round trips, binary send/recv through COPY, and the casts to and from interval;
+-- for each, the infinities too.
 --
 \set SHOW_CONTEXT never
 SET search_path = public, sla;
@@ -41,9 +42,12 @@ FROM (VALUES
 	('PT1.5H'), ('PT0.000001S'), ('P1DT2H3M4.5S'), ('-P1DT2H'), ('+PT1S'), ('P1.0D'),
 	('0.0000005 s'), ('-0.0000005 s'), ('0.0000004 s'), ('2.5 us'), ('00:00:01.9999995'),
 	('0.333333333333 m'),
-	('2147483647 days 2562047788:00:54.775807'),
-	('-2147483648 days -2562047788:00:54.775808'),
-	('-2147483648 days 2562047788:00:54.775807')
+	('2147483647 days 2562047788:00:54.775806'),
+	('2147483646 days 2562047788:00:54.775807'),
+	('-2147483648 days -2562047788:00:54.775807'),
+	('-2147483647 days -2562047788:00:54.775808'),
+	('-2147483648 days 2562047788:00:54.775807'),
+	('infinity'), ('+infinity'), ('-infinity'), ('INFINITY'), ('+InFiNiTy'), ('  -Infinity  ')
 ) v(lit);
 
 -- Malformed literals: syntax (22P02) and range (22008) errors.
@@ -62,6 +66,15 @@ FROM (VALUES
 	('2562047789 hours'), ('2562047788:00:54.775808'), ('99999999999999999999 s'),
 	('P2147483648D'), ('PT99999999999999999999H')
 ) v(lit);
+-- The infinities are written out and stand alone; a finite input with their days and
+-- microseconds is out of range (22008), with a hint to write the infinity.
+SELECT lit, bi_try(lit) AS error
+FROM (VALUES
+	('inf'), ('-inf'), ('infinityy'), ('infinity1'), ('infinity 1 h'), ('1 day infinity'),
+	('infinity infinity'), ('- infinity'), ('--infinity'),
+	('2147483647 days 2562047788:00:54.775807'), ('-2147483648 days -2562047788:00:54.775808'),
+	('P2147483647DT9223372036854.775807S'), ('-P2147483648DT9223372036854.775808S')
+) v(lit);
 
 -- Long input is echoed cut to 100 bytes, never inside a character.
 SELECT bi_try(repeat('1', 120) || ' parsecs');
@@ -72,16 +85,22 @@ SELECT '1.5 days'::sla.business_interval;
 SELECT '3 months'::sla.business_interval;
 SELECT 'P'::sla.business_interval;
 SELECT '1e400 hours'::sla.business_interval;
+SELECT 'infinity 1 h'::sla.business_interval;
+SELECT '-2147483648 days -2562047788:00:54.775808'::sla.business_interval;
 
--- Every canonical form re-parses to the identical value (days and microseconds).
+-- Every canonical form re-parses to the identical value (days and microseconds).  business_days
+-- of an infinity is an error (business_interval_ops), so it is only asked of finite values here.
 CREATE TABLE bi_io (id serial PRIMARY KEY, v sla.business_interval);
 INSERT INTO bi_io (v) VALUES
 	('00:00:00'), ('1 day'), ('-1 days'), ('24 hours'), ('1 day -02:00:00'),
 	('-1 days +02:00:00'), ('00:00:00.000001'), ('-00:00:00.000001'), ('2 days 00:00:00.5'),
-	('2147483647 days 2562047788:00:54.775807'), ('-2147483648 days -2562047788:00:54.775808'),
-	('-2147483648 days'), ('2562047788:00:54.775807'), ('-2562047788:00:54.775808'), (NULL);
-SELECT id, v, v::text::sla.business_interval = v AS round_trip,
-	sla.business_days(v) AS days, sla.business_seconds(v) AS seconds
+	('2147483647 days 2562047788:00:54.775806'), ('-2147483648 days -2562047788:00:54.775807'),
+	('-2147483648 days'), ('2562047788:00:54.775807'), ('-2562047788:00:54.775808'), (NULL),
+	('infinity'), ('-infinity'), ('2147483646 days 2562047788:00:54.775807'),
+	('-2147483647 days -2562047788:00:54.775808');
+SELECT id, v, v::text::sla.business_interval = v AS round_trip, sla.isfinite(v) AS finite,
+	CASE WHEN sla.isfinite(v) THEN sla.business_days(v) END AS days,
+	sla.business_seconds(v) AS seconds
 FROM bi_io ORDER BY id;
 
 -- Binary COPY round trip (send/recv, with its version byte).
@@ -99,6 +118,13 @@ COPY bi_raw TO '/tmp/sla_business_interval_raw.bin' WITH (FORMAT binary);
 CREATE TABLE bi_one (v sla.business_interval);
 COPY bi_one FROM '/tmp/sla_business_interval_raw.bin' WITH (FORMAT binary);
 SELECT v FROM bi_one;
+-- The infinities travel as their days and microseconds: INT32_MAX, INT64_MAX and the minima.
+TRUNCATE bi_raw, bi_one;
+INSERT INTO bi_raw VALUES ('\x017fffffff7fffffffffffffff'), ('\x01800000008000000000000000'),
+	('\x017fffffff7ffffffffffffffe');
+COPY bi_raw TO '/tmp/sla_business_interval_raw.bin' WITH (FORMAT binary);
+COPY bi_one FROM '/tmp/sla_business_interval_raw.bin' WITH (FORMAT binary);
+SELECT v, sla.isfinite(v) AS finite, sla.business_interval_send(v) AS sent FROM bi_one;
 -- An unknown version byte is rejected with 22P03.
 TRUNCATE bi_raw;
 INSERT INTO bi_raw VALUES ('\x02000000010000000000000001');
@@ -120,9 +146,37 @@ SELECT '1 day 03:00:00'::sla.business_interval::interval AS to_interval,
 SELECT '1 day 25:00:00'::interval::sla.business_interval AS from_interval,
 	'-2 days -00:00:00.000001'::interval::sla.business_interval AS negative,
 	'0'::interval::sla.business_interval AS zero;
-SELECT v, v::interval::sla.business_interval = v AS round_trip FROM bi_io WHERE v IS NOT NULL ORDER BY id;
+SELECT v, v::interval::sla.business_interval = v AS round_trip FROM bi_io WHERE sla.isfinite(v) ORDER BY id;
 SELECT CAST('1 mon'::interval AS sla.business_interval);
 SELECT '-1 year 2 days'::interval::sla.business_interval;
+-- An interval with the days and time of an infinity's pair is out of range (on every version).
+SELECT '2147483647 days 2562047788:00:54.775807'::interval::sla.business_interval;
+SELECT ('-2147483648 days -2562047788:00:54.775807'::interval - '00:00:00.000001'::interval)
+	::sla.business_interval;
+-- The infinities: interval has them from PostgreSQL 17, and there the casts map them to each
+-- other; before 17 the cast to interval is 22008 and interval cannot even read 'infinity'.  The
+-- query checks the rule of the running version, so its output is the same on all of them.
+CREATE FUNCTION bi_outcome(stmt text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	r text;
+BEGIN
+	EXECUTE stmt INTO r;
+	RETURN r;
+EXCEPTION WHEN others THEN
+	RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+SELECT lit,
+	bi_outcome(format('SELECT %L::sla.business_interval::interval::text', lit))
+		= CASE WHEN current_setting('server_version_num')::int >= 170000 THEN lit
+			ELSE '22008: cannot convert infinite business_interval to interval' END
+		AS to_interval_as_documented,
+	bi_outcome(format('SELECT %L::interval::sla.business_interval::text', lit))
+		= CASE WHEN current_setting('server_version_num')::int >= 170000 THEN lit
+			ELSE format('22007: invalid input syntax for type interval: "%s"', lit) END
+		AS from_interval_as_documented
+FROM (VALUES ('infinity'), ('-infinity')) v(lit);
 SELECT castcontext, castsource::regtype, casttarget::regtype
 FROM pg_cast
 WHERE castsource = 'sla.business_interval'::regtype OR casttarget = 'sla.business_interval'::regtype
@@ -135,4 +189,4 @@ INSERT INTO bi_one VALUES (interval '1 hour');
 SELECT typlen, typbyval, typalign, typstorage FROM pg_type WHERE oid = 'sla.business_interval'::regtype;
 
 DROP TABLE bi_io, bi_io_copy, bi_raw, bi_one;
-DROP FUNCTION bi_try(text);
+DROP FUNCTION bi_try(text), bi_outcome(text);

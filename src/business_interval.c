@@ -4,6 +4,8 @@
  *
  * The meaning of every operation is defined by the pure core (src/core/business_interval.c);
  * this file only moves values in and out of Datums and turns core status codes into errors.
+ * What the core cannot decide lives here: sum/avg over infinities, the casts from and to
+ * interval (whose infinities exist from PostgreSQL 17 only), and the accessors of infinities.
  */
 #include "postgres.h"
 
@@ -38,12 +40,18 @@
 #define BiErrSave(escontext, ...) ereport(ERROR, __VA_ARGS__)
 #endif
 
-/* Transition state of sum() and avg(): exact 128-bit sums of each part. */
+/*
+ * Transition state of sum() and avg(): exact 128-bit sums of each part of the finite values,
+ * and how many +infinity and -infinity inputs were seen (as PostgreSQL 17's interval_sum/avg
+ * count them apart).  SSPACE in src/sql/10_business_interval.sql is sizeof(BiAggState).
+ */
 typedef struct BiAggState
 {
-	int64		count;
 	int128		days;
 	int128		usec;
+	int64		count;			/* finite inputs */
+	int64		pinf;			/* +infinity inputs */
+	int64		ninf;			/* -infinity inputs */
 } BiAggState;
 
 PG_FUNCTION_INFO_V1(business_interval_in);
@@ -77,6 +85,7 @@ PG_FUNCTION_INFO_V1(business_interval_to_interval);
 PG_FUNCTION_INFO_V1(interval_to_business_interval);
 PG_FUNCTION_INFO_V1(business_interval_seconds);
 PG_FUNCTION_INFO_V1(business_interval_days);
+PG_FUNCTION_INFO_V1(business_interval_isfinite);
 
 /* palloc a copy of v as a Datum-ready pointer. */
 static sla_business_interval *
@@ -113,6 +122,17 @@ static bool
 IsAsciiAlpha(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* True when the text, after white space and an optional sign, starts with the word infinity. */
+static bool
+IsInfinityForm(const char *text)
+{
+	while (*text && IsAsciiSpace(*text))
+		text++;
+	if (*text == '+' || *text == '-')
+		text++;
+	return pg_strncasecmp(text, "infinity", 8) == 0 && !IsAsciiAlpha((unsigned char) text[8]);
 }
 
 /* True when the text, after white space and an optional sign, starts an ISO 8601 duration. */
@@ -202,6 +222,12 @@ ExplainParseError(const char *text, sla_status status, size_t pos,
 		*detail = pstrdup("The input ended unexpectedly.");
 		return;
 	}
+	if (IsInfinityForm(text))
+	{
+		*detail = psprintf("Unexpected %s at character %d: infinity cannot be combined with other items.",
+						   DescribeToken(text, len, pos), charpos);
+		return;
+	}
 	if (iso && c >= '0' && c <= '9' && pos > 0 && IsAsciiAlpha((unsigned char) text[pos - 1]))
 	{
 		*detail = psprintf("Only the last component of an ISO 8601 duration may have a fraction (character %d).",
@@ -222,9 +248,23 @@ ExplainParseError(const char *text, sla_status status, size_t pos,
  * Report a failed sla_bi_parse of text, softly through escontext where PostgreSQL supports it.
  */
 static void
-ReportParseError(const char *text, sla_status status, size_t pos, Node *escontext)
+ReportParseError(const char *text, sla_status status, size_t pos,
+				 const sla_business_interval *parsed, Node *escontext)
 {
-	if (status == SLA_EOVERFLOW)
+	int			sign;
+
+	if (status == SLA_EOVERFLOW && sla_bi_is_infinite(*parsed, &sign))
+	{
+		/* The core sets *out to the infinity whose pair a finite input would have been. */
+		BiErrSave(escontext,
+				  errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				  errmsg("business_interval out of range"),
+				  errdetail("Input \"%s\" has the days and microseconds that represent %s.",
+							EchoInput(text), sign > 0 ? "infinity" : "-infinity"),
+				  errhint("Write '%s' for an infinite business_interval.",
+						  sign > 0 ? "infinity" : "-infinity"));
+	}
+	else if (status == SLA_EOVERFLOW)
 	{
 		BiErrSave(escontext,
 				  errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
@@ -247,6 +287,16 @@ ReportParseError(const char *text, sla_status status, size_t pos, Node *escontex
 	}
 }
 
+/* Raise 22008 for an arithmetic form on infinities that has no value (detail names it). */
+static void
+ReportUndefined(const char *form)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("business_interval out of range"),
+			 errdetail("%s has no value.", form)));
+}
+
 /* Raise the error for a failed arithmetic core call. */
 static void
 ReportArithmeticError(sla_status status, const char *what, double operand)
@@ -263,14 +313,14 @@ Datum
 business_interval_in(PG_FUNCTION_ARGS)
 {
 	char	   *text = PG_GETARG_CSTRING(0);
-	sla_business_interval v;
+	sla_business_interval v = {0, 0, 0};
 	size_t		pos = 0;
 	sla_status	st;
 
 	st = sla_bi_parse(text, strlen(text), &v, &pos);
 	if (st != SLA_OK)
 	{
-		ReportParseError(text, st, pos, fcinfo->context);
+		ReportParseError(text, st, pos, &v, fcinfo->context);
 		PG_RETURN_NULL();
 	}
 	PG_RETURN_BUSINESS_INTERVAL_P(NewBusinessInterval(v));
@@ -287,7 +337,10 @@ business_interval_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf);
 }
 
-/* business_interval_recv(internal) -> business_interval: version byte, int32 days, int64 usec */
+/*
+ * business_interval_recv(internal) -> business_interval: version byte, int32 days, int64 usec.
+ * The infinities travel as their pairs, so the format needs no change for them.
+ */
 Datum
 business_interval_recv(PG_FUNCTION_ARGS)
 {
@@ -404,33 +457,39 @@ business_interval_hash_extended(PG_FUNCTION_ARGS)
 	PG_RETURN_UINT64(HashParts(PG_GETARG_BUSINESS_INTERVAL_P(0), (uint64) PG_GETARG_INT64(1)));
 }
 
-/* business_interval + business_interval, partwise */
+/* business_interval + business_interval, partwise; infinity + -infinity is an error */
 Datum
 business_interval_pl(PG_FUNCTION_ARGS)
 {
+	sla_business_interval *a = PG_GETARG_BUSINESS_INTERVAL_P(0);
+	sla_business_interval *b = PG_GETARG_BUSINESS_INTERVAL_P(1);
 	sla_business_interval r;
-	sla_status	st = sla_bi_add(*PG_GETARG_BUSINESS_INTERVAL_P(0),
-								*PG_GETARG_BUSINESS_INTERVAL_P(1), &r);
+	sla_status	st = sla_bi_add(*a, *b, &r);
 
+	if (st == SLA_EOVERFLOW && !sla_bi_is_finite(*a) && !sla_bi_is_finite(*b))
+		ReportUndefined("The sum of infinity and -infinity");
 	if (st != SLA_OK)
 		sla_report_status(st, "business_interval", NULL);
 	PG_RETURN_BUSINESS_INTERVAL_P(NewBusinessInterval(r));
 }
 
-/* business_interval - business_interval, partwise */
+/* business_interval - business_interval, partwise; infinity - infinity is an error */
 Datum
 business_interval_mi(PG_FUNCTION_ARGS)
 {
+	sla_business_interval *a = PG_GETARG_BUSINESS_INTERVAL_P(0);
+	sla_business_interval *b = PG_GETARG_BUSINESS_INTERVAL_P(1);
 	sla_business_interval r;
-	sla_status	st = sla_bi_sub(*PG_GETARG_BUSINESS_INTERVAL_P(0),
-								*PG_GETARG_BUSINESS_INTERVAL_P(1), &r);
+	sla_status	st = sla_bi_sub(*a, *b, &r);
 
+	if (st == SLA_EOVERFLOW && !sla_bi_is_finite(*a) && !sla_bi_is_finite(*b))
+		ReportUndefined("The difference of two infinities of the same sign");
 	if (st != SLA_OK)
 		sla_report_status(st, "business_interval", NULL);
 	PG_RETURN_BUSINESS_INTERVAL_P(NewBusinessInterval(r));
 }
 
-/* - business_interval */
+/* - business_interval (the infinities swap) */
 Datum
 business_interval_um(PG_FUNCTION_ARGS)
 {
@@ -442,13 +501,15 @@ business_interval_um(PG_FUNCTION_ARGS)
 	PG_RETURN_BUSINESS_INTERVAL_P(NewBusinessInterval(r));
 }
 
-/* a * factor, each part rounded half away from zero */
+/* a * factor, each part rounded half away from zero; infinity * 0 is an error */
 static Datum
 Multiply(const sla_business_interval *a, double factor)
 {
 	sla_business_interval r;
 	sla_status	st = sla_bi_mul(*a, factor, &r);
 
+	if (st == SLA_EOVERFLOW && !sla_bi_is_finite(*a))
+		ReportUndefined("An infinite business_interval times zero");
 	if (st != SLA_OK)
 		ReportArithmeticError(st, "business_interval factor", factor);
 	PG_RETURN_BUSINESS_INTERVAL_P(NewBusinessInterval(r));
@@ -468,7 +529,7 @@ business_interval_mul_commuted(PG_FUNCTION_ARGS)
 	return Multiply(PG_GETARG_BUSINESS_INTERVAL_P(1), PG_GETARG_FLOAT8(0));
 }
 
-/* business_interval / float8, each part rounded half away from zero */
+/* business_interval / float8, each part rounded half away from zero; infinity / Infinity errs */
 Datum
 business_interval_div(PG_FUNCTION_ARGS)
 {
@@ -482,6 +543,8 @@ business_interval_div(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DIVISION_BY_ZERO),
 				 errmsg("division by zero")));
 	st = sla_bi_div(*a, divisor, &r);
+	if (st == SLA_EOVERFLOW && !sla_bi_is_finite(*a))
+		ReportUndefined("An infinite business_interval divided by an infinite divisor");
 	if (st != SLA_OK)
 		ReportArithmeticError(st, "business_interval divisor", divisor);
 	PG_RETURN_BUSINESS_INTERVAL_P(NewBusinessInterval(r));
@@ -518,7 +581,10 @@ AggContext(FunctionCallInfo fcinfo, const char *fname)
 	return aggcontext;
 }
 
-/* sum/avg transition: add one value to the 128-bit sums (state created on the first value) */
+/*
+ * sum/avg transition: add one finite value to the 128-bit sums, or count an infinite one (state
+ * created on the first value)
+ */
 Datum
 business_interval_accum(PG_FUNCTION_ARGS)
 {
@@ -529,11 +595,23 @@ business_interval_accum(PG_FUNCTION_ARGS)
 	{
 		sla_business_interval *v = PG_GETARG_BUSINESS_INTERVAL_P(1);
 
+		int			sign;
+
 		if (state == NULL)
 			state = MemoryContextAllocZero(aggcontext, sizeof(BiAggState));
-		state->count++;
-		state->days += v->days;
-		state->usec += v->usec;
+		if (sla_bi_is_infinite(*v, &sign))
+		{
+			if (sign > 0)
+				state->pinf++;
+			else
+				state->ninf++;
+		}
+		else
+		{
+			state->count++;
+			state->days += v->days;
+			state->usec += v->usec;
+		}
 	}
 	if (state == NULL)
 		PG_RETURN_NULL();
@@ -561,6 +639,8 @@ business_interval_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s1);
 	}
 	s1->count += s2->count;
+	s1->pinf += s2->pinf;
+	s1->ninf += s2->ninf;
 	s1->days += s2->days;
 	s1->usec += s2->usec;
 	PG_RETURN_POINTER(s1);
@@ -595,6 +675,8 @@ business_interval_agg_serialize(PG_FUNCTION_ARGS)
 	state = (BiAggState *) PG_GETARG_POINTER(0);
 	pq_begintypsend(&buf);
 	pq_sendint64(&buf, state->count);
+	pq_sendint64(&buf, state->pinf);
+	pq_sendint64(&buf, state->ninf);
 	SendInt128(&buf, state->days);
 	SendInt128(&buf, state->usec);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -613,6 +695,8 @@ business_interval_agg_deserialize(PG_FUNCTION_ARGS)
 	appendBinaryStringInfo(&buf, VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
 	state = palloc(sizeof(BiAggState));
 	state->count = pq_getmsgint64(&buf);
+	state->pinf = pq_getmsgint64(&buf);
+	state->ninf = pq_getmsgint64(&buf);
 	state->days = GetInt128(&buf);
 	state->usec = GetInt128(&buf);
 	pq_getmsgend(&buf);
@@ -620,21 +704,51 @@ business_interval_agg_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-/* sum final: the exact sums, or 22008 when they do not fit */
+/*
+ * The result of sum or avg when infinities were aggregated, as PostgreSQL 17's interval_sum and
+ * interval_avg do: infinities of one sign give that infinity, whatever the finite values;
+ * infinities of both signs are 22008.  NULL when there was no infinite input.
+ */
+static sla_business_interval *
+InfiniteAggResult(const BiAggState *state)
+{
+	if (state->pinf > 0 && state->ninf > 0)
+		ReportUndefined("The sum of infinity and -infinity");
+	if (state->pinf > 0)
+		return NewBusinessInterval(SLA_BI_INFINITY);
+	if (state->ninf > 0)
+		return NewBusinessInterval(SLA_BI_NEG_INFINITY);
+	return NULL;
+}
+
+/* True when the state holds no input at all (only NULLs, or no rows). */
+static bool
+AggStateEmpty(const BiAggState *state)
+{
+	return state == NULL || (state->count == 0 && state->pinf == 0 && state->ninf == 0);
+}
+
+/* sum final: an infinity if any input was infinite, else the exact sums (22008 if they do not fit) */
 Datum
 business_interval_sum_final(PG_FUNCTION_ARGS)
 {
 	BiAggState *state = PG_ARGISNULL(0) ? NULL : (BiAggState *) PG_GETARG_POINTER(0);
+	sla_business_interval *inf;
 	sla_business_interval r;
 
-	if (state == NULL || state->count == 0)
+	if (AggStateEmpty(state))
 		PG_RETURN_NULL();
+	if ((inf = InfiniteAggResult(state)) != NULL)
+		PG_RETURN_BUSINESS_INTERVAL_P(inf);
+	/* A finite sum that is exactly an infinity's pair does not fit either. */
 	if (state->days < PG_INT32_MIN || state->days > PG_INT32_MAX ||
 		state->usec < PG_INT64_MIN || state->usec > PG_INT64_MAX)
 		sla_report_status(SLA_EOVERFLOW, "business_interval", NULL);
 	r.days = (int32) state->days;
 	r.usec = (int64) state->usec;
 	r.reserved = 0;
+	if (!sla_bi_is_finite(r))
+		sla_report_status(SLA_EOVERFLOW, "business_interval", NULL);
 	PG_RETURN_BUSINESS_INTERVAL_P(NewBusinessInterval(r));
 }
 
@@ -651,36 +765,69 @@ DivRoundHalfAway(int128 sum, int64 count)
 	return q;
 }
 
-/* avg final: each part's sum / count, rounded half away from zero */
+/*
+ * avg final: an infinity if any input was infinite, else each part's sum / count of the finite
+ * values, rounded half away from zero
+ */
 Datum
 business_interval_avg_final(PG_FUNCTION_ARGS)
 {
 	BiAggState *state = PG_ARGISNULL(0) ? NULL : (BiAggState *) PG_GETARG_POINTER(0);
+	sla_business_interval *inf;
 	sla_business_interval r;
 
-	if (state == NULL || state->count == 0)
+	if (AggStateEmpty(state))
 		PG_RETURN_NULL();
-	/* An average of in-range values is in range, and so is its rounding. */
+	if ((inf = InfiniteAggResult(state)) != NULL)
+		PG_RETURN_BUSINESS_INTERVAL_P(inf);
+	/*
+	 * An average of in-range values is in range, and so is its rounding.  It is not an
+	 * infinity's pair either: a part reaches its extreme only if every value has it there, and no
+	 * finite value has both parts at the same extreme.
+	 */
 	r.days = (int32) DivRoundHalfAway(state->days, state->count);
 	r.usec = (int64) DivRoundHalfAway(state->usec, state->count);
 	r.reserved = 0;
+	Assert(sla_bi_is_finite(r));
 	PG_RETURN_BUSINESS_INTERVAL_P(NewBusinessInterval(r));
 }
 
-/* explicit cast business_interval -> interval: days to interval days, usec to the time part */
+/*
+ * explicit cast business_interval -> interval: days to interval days, usec to the time part.
+ * The infinities become interval's from PostgreSQL 17; before, interval has none (22008).
+ */
 Datum
 business_interval_to_interval(PG_FUNCTION_ARGS)
 {
 	sla_business_interval *v = PG_GETARG_BUSINESS_INTERVAL_P(0);
 	Interval   *result = palloc(sizeof(Interval));
+	int			sign;
 
+	if (sla_bi_is_infinite(*v, &sign))
+	{
+#if PG_VERSION_NUM >= 170000
+		if (sign > 0)
+			INTERVAL_NOEND(result);
+		else
+			INTERVAL_NOBEGIN(result);
+		PG_RETURN_INTERVAL_P(result);
+#else
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("cannot convert infinite business_interval to interval"),
+				 errdetail("Type interval has no infinity before PostgreSQL 17.")));
+#endif
+	}
 	result->month = 0;
 	result->day = v->days;
 	result->time = v->usec;
 	PG_RETURN_INTERVAL_P(result);
 }
 
-/* explicit cast interval -> business_interval: months must be 0 */
+/*
+ * explicit cast interval -> business_interval: months must be 0.  From PostgreSQL 17 the interval
+ * infinities become business_interval's.
+ */
 Datum
 interval_to_business_interval(PG_FUNCTION_ARGS)
 {
@@ -688,10 +835,10 @@ interval_to_business_interval(PG_FUNCTION_ARGS)
 	sla_business_interval v;
 
 #if PG_VERSION_NUM >= 170000
-	if (INTERVAL_NOT_FINITE(iv))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("cannot convert infinite interval to business_interval")));
+	if (INTERVAL_IS_NOEND(iv))
+		PG_RETURN_BUSINESS_INTERVAL_P(NewBusinessInterval(SLA_BI_INFINITY));
+	if (INTERVAL_IS_NOBEGIN(iv))
+		PG_RETURN_BUSINESS_INTERVAL_P(NewBusinessInterval(SLA_BI_NEG_INFINITY));
 #endif
 	if (iv->month != 0)
 		ereport(ERROR,
@@ -702,21 +849,47 @@ interval_to_business_interval(PG_FUNCTION_ARGS)
 	v.days = iv->day;
 	v.usec = iv->time;
 	v.reserved = 0;
+	if (!sla_bi_is_finite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("business_interval out of range"),
+				 errdetail("The interval's days and time are the pair that represents %s.",
+						   v.days > 0 ? "infinity" : "-infinity")));
 	PG_RETURN_BUSINESS_INTERVAL_P(NewBusinessInterval(v));
 }
 
-/* business_seconds(business_interval) -> float8: the time part only, in seconds */
+/* business_seconds(business_interval) -> float8: the time part only, in seconds; +-Infinity */
 Datum
 business_interval_seconds(PG_FUNCTION_ARGS)
 {
 	sla_business_interval *v = PG_GETARG_BUSINESS_INTERVAL_P(0);
+	int			sign;
 
+	if (sla_bi_is_infinite(*v, &sign))
+		PG_RETURN_FLOAT8(sign > 0 ? get_float8_infinity() : -get_float8_infinity());
 	PG_RETURN_FLOAT8((double) v->usec / 1000000.0);
 }
 
-/* business_days(business_interval) -> integer: the days part */
+/*
+ * business_days(business_interval) -> integer: the days part.  An integer has no infinity, and
+ * a sentinel (INT32_MAX) would pass for a real count, so infinities are an error (22008).
+ */
 Datum
 business_interval_days(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(PG_GETARG_BUSINESS_INTERVAL_P(0)->days);
+	sla_business_interval *v = PG_GETARG_BUSINESS_INTERVAL_P(0);
+
+	if (!sla_bi_is_finite(*v))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("cannot take business_days of infinite business_interval"),
+				 errhint("Test with sla.isfinite() first; sla.business_seconds() returns Infinity or -Infinity.")));
+	PG_RETURN_INT32(v->days);
+}
+
+/* isfinite(business_interval) -> boolean: false for infinity and -infinity */
+Datum
+business_interval_isfinite(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sla_bi_is_finite(*PG_GETARG_BUSINESS_INTERVAL_P(0)));
 }

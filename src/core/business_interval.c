@@ -21,6 +21,8 @@
  *     Each unit may appear once; a time item counts as hours, minutes and seconds, a bare
  *     number as seconds.  Days must be whole ('1.0 day' is accepted, '1.5 days' is not).
  *     Weeks, months and years ('w', 'week', 'mon', 'month', 'y', 'year', ...) are rejected.
+ *   - or 'infinity', '+infinity' or '-infinity', alone (see Infinities below; 'inf' is not
+ *     accepted, as PostgreSQL's interval does not accept it either);
  *   - or an ISO 8601 duration [+-]P[nD][T[nH][nM][nS]] (designators in this order, each at
  *     most once, unsigned numbers, a decimal fraction only on the last component, which
  *     cannot be D).  'P' or 'PT' with no component is an error; W, Y and M before T are
@@ -36,7 +38,9 @@
  *                    - a 'w', 'm' or 'y' word or ISO designator: weeks, months or years.
  *                  (The glue reports all three as invalid input syntax, with a hint.)
  *   SLA_EOVERFLOW  days do not fit int32 or microseconds do not fit int64; err_pos is the
- *                  start of the offending item, or 0 when only the total overflows.
+ *                  start of the offending item, or 0 when only the total overflows.  A total
+ *                  that is exactly the pair of +infinity or -infinity is also SLA_EOVERFLOW
+ *                  (err_pos 0), and then *out is set to that infinity so callers can say why.
  *
  * Canonical output (PostgreSQL interval style, re-parses to the identical value):
  *   [N day|N days][ ][+|-]HH:MM:SS[.ffffff]
@@ -44,16 +48,33 @@
  *   The time part appears when usec != 0 or days == 0; hours have at least two digits and may
  *   exceed 24; the fraction has its trailing zeros removed.  The time part is signed '-' when
  *   negative, and '+' when positive while days are negative ('-1 days +02:00:00').
+ *   The infinities are written 'infinity' and '-infinity'.
+ *
+ * Infinities (as PostgreSQL 17 added them to interval): +infinity is the pair (INT32_MAX days,
+ *   INT64_MAX usec) and -infinity the pair (INT32_MIN, INT64_MIN).  Both pairs are reserved: a
+ *   finite input, sum, difference, negation, product or quotient that would be exactly one of
+ *   them is SLA_EOVERFLOW, so every value with those parts really is an infinity.
  *
  * Total order: compare days * 86400e6 + usec (exactly, in 128 bits); ties are broken by days.
  *   So '23 hours' < '1 day' < '25 hours', and '24 hours' < '1 day' although their totals tie.
  *   Equality is structural (same days and usec), which is consistent with the order.
+ *   The pair of +infinity has the greatest total of all pairs and -infinity the least, each
+ *   reached by no other pair, so -infinity < every finite value < +infinity needs no special case.
  *
  * Arithmetic: + and - work partwise and fail with SLA_EOVERFLOW if either part overflows.
  *   Multiplication and division by a float scale each part separately; days are rounded to a
  *   whole day and microseconds to the microsecond, both half away from zero.  A factor or
  *   divisor that is NaN or infinite, or a divisor of 0, returns SLA_ERANGE; a result that does
  *   not fit returns SLA_EOVERFLOW.
+ *   With an infinite operand, as PostgreSQL 17 does for interval (the type has no NaN, so the
+ *   forms without a value are SLA_EOVERFLOW, like any result the type cannot hold):
+ *     inf + finite = inf, inf + inf = inf, inf + -inf = SLA_EOVERFLOW; a - b is a + (-b);
+ *     -(inf) = -inf;
+ *     inf * f = inf for f > 0 (+Infinity included), -inf for f < 0; inf * 0 = SLA_EOVERFLOW;
+ *     inf / f = inf for finite f > 0, -inf for finite f < 0; inf / +-Infinity = SLA_EOVERFLOW;
+ *     a NaN factor or divisor, and a divisor of 0, stay SLA_ERANGE.
+ *   A finite operand with an infinite factor or divisor stays SLA_ERANGE (PostgreSQL 17 gives an
+ *   infinite interval for finite * Infinity; this type keeps treating that factor as invalid).
  *
  * No allocation, no globals, no locale: the byte classification below is plain ASCII.
  */
@@ -587,6 +608,64 @@ bi_parse_iso(bi_scan *sc, bool negative, bi_int128 *days, bi_int128 *usec, size_
 	return SLA_OK;
 }
 
+/* True when the parts (days, usec) are the reserved pair of +infinity or -infinity. */
+static bool
+bi_is_reserved(bi_int128 days, bi_int128 usec)
+{
+	return (days == INT32_MAX && usec == INT64_MAX) || (days == INT32_MIN && usec == INT64_MIN);
+}
+
+/* Store a finite result's 128-bit parts into *out if both fit and are not an infinity's pair. */
+static sla_status
+bi_store(bi_int128 days, bi_int128 usec, sla_business_interval *out)
+{
+	if (days < INT32_MIN || days > INT32_MAX || usec < INT64_MIN || usec > INT64_MAX)
+		return SLA_EOVERFLOW;
+	if (bi_is_reserved(days, usec))
+		return SLA_EOVERFLOW;
+	out->days = (int32_t) days;
+	out->usec = (int64_t) usec;
+	out->reserved = 0;
+	return SLA_OK;
+}
+
+/* Store the infinity of the given sign (1 or -1). */
+static sla_status
+bi_store_infinite(int sign, sla_business_interval *out)
+{
+	*out = sign > 0 ? SLA_BI_INFINITY : SLA_BI_NEG_INFINITY;
+	return SLA_OK;
+}
+
+/*
+ * At the cursor: an optional sign and the word 'infinity' (any case) not followed by a letter.
+ * When found, sets *sign, moves the cursor past the word and returns true; otherwise leaves the
+ * cursor alone.
+ */
+static bool
+bi_match_infinity(bi_scan *sc, int *sign)
+{
+	static const char word[] = "infinity";
+	size_t		n = sizeof(word) - 1;
+	size_t		p = sc->pos;
+
+	*sign = 1;
+	if (p < sc->len && (sc->s[p] == '+' || sc->s[p] == '-'))
+	{
+		*sign = sc->s[p] == '-' ? -1 : 1;
+		p++;
+	}
+	if (sc->len - p < n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (bi_lower(sc->s[p + i]) != word[i])
+			return false;
+	if (p + n < sc->len && bi_is_alpha(sc->s[p + n]))
+		return false;
+	sc->pos = p + n;
+	return true;
+}
+
 /* Parse len bytes of text; see the header comment of this file for the grammar. */
 sla_status
 sla_bi_parse(const char *text, size_t len, sla_business_interval *out, size_t *err_pos)
@@ -602,6 +681,22 @@ sla_bi_parse(const char *text, size_t len, sla_business_interval *out, size_t *e
 	{
 		*err_pos = sc.pos;
 		return SLA_ESYNTAX;
+	}
+
+	/* 'infinity', '+infinity', '-infinity', with nothing else but white space. */
+	{
+		int			sign;
+
+		if (bi_match_infinity(&sc, &sign))
+		{
+			bi_skip_space(&sc);
+			if (!bi_at_end(&sc))
+			{
+				*err_pos = sc.pos;
+				return SLA_ESYNTAX;
+			}
+			return bi_store_infinite(sign, out);
+		}
 	}
 
 	/* ISO 8601 starts with P (after an optional sign); the item form never has a leading letter. */
@@ -627,14 +722,14 @@ sla_bi_parse(const char *text, size_t len, sla_business_interval *out, size_t *e
 		*err_pos = pos;
 		return st;
 	}
-	if (days < INT32_MIN || days > INT32_MAX || usec < INT64_MIN || usec > INT64_MAX)
+	if (bi_store(days, usec, out) != SLA_OK)
 	{
+		/* A finite total equal to an infinity's pair: report which one (see the header). */
+		if (bi_is_reserved(days, usec))
+			(void) bi_store_infinite(days > 0 ? 1 : -1, out);
 		*err_pos = 0;
 		return SLA_EOVERFLOW;
 	}
-	out->days = (int32_t) days;
-	out->usec = (int64_t) usec;
-	out->reserved = 0;
 	return SLA_OK;
 }
 
@@ -662,7 +757,16 @@ size_t
 sla_bi_format(sla_business_interval v, char *buf)
 {
 	size_t		n = 0;
+	int			sign;
 
+	if (sla_bi_is_infinite(v, &sign))
+	{
+		const char *word = sign > 0 ? "infinity" : "-infinity";
+
+		n = strlen(word);
+		memcpy(buf, word, n + 1);
+		return n;
+	}
 	if (v.days != 0)
 	{
 		uint32_t	mag = v.days < 0 ? 0u - (uint32_t) v.days : (uint32_t) v.days;
@@ -721,22 +825,29 @@ sla_bi_cmp(sla_business_interval a, sla_business_interval b)
 	return 0;
 }
 
-/* Store 128-bit parts into *out if both fit. */
+/*
+ * The sum of two values of which at least one is infinite, given their signs (1, -1, or 0 for a
+ * finite value): infinities of opposite signs have no sum.
+ */
 static sla_status
-bi_store(bi_int128 days, bi_int128 usec, sla_business_interval *out)
+bi_infinite_sum(int sign_a, int sign_b, sla_business_interval *out)
 {
-	if (days < INT32_MIN || days > INT32_MAX || usec < INT64_MIN || usec > INT64_MAX)
+	if (sign_a != 0 && sign_b != 0 && sign_a != sign_b)
 		return SLA_EOVERFLOW;
-	out->days = (int32_t) days;
-	out->usec = (int64_t) usec;
-	out->reserved = 0;
-	return SLA_OK;
+	return bi_store_infinite(sign_a != 0 ? sign_a : sign_b, out);
 }
 
 /* a + b, partwise. */
 sla_status
 sla_bi_add(sla_business_interval a, sla_business_interval b, sla_business_interval *out)
 {
+	int			sa;
+	int			sb;
+	bool		a_inf = sla_bi_is_infinite(a, &sa);
+	bool		b_inf = sla_bi_is_infinite(b, &sb);
+
+	if (a_inf || b_inf)
+		return bi_infinite_sum(sa, sb, out);
 	return bi_store((bi_int128) a.days + b.days, (bi_int128) a.usec + b.usec, out);
 }
 
@@ -744,13 +855,24 @@ sla_bi_add(sla_business_interval a, sla_business_interval b, sla_business_interv
 sla_status
 sla_bi_sub(sla_business_interval a, sla_business_interval b, sla_business_interval *out)
 {
+	int			sa;
+	int			sb;
+	bool		a_inf = sla_bi_is_infinite(a, &sa);
+	bool		b_inf = sla_bi_is_infinite(b, &sb);
+
+	if (a_inf || b_inf)
+		return bi_infinite_sum(sa, -sb, out);
 	return bi_store((bi_int128) a.days - b.days, (bi_int128) a.usec - b.usec, out);
 }
 
-/* -a, partwise. */
+/* -a, partwise; the infinities swap. */
 sla_status
 sla_bi_neg(sla_business_interval a, sla_business_interval *out)
 {
+	int			sign;
+
+	if (sla_bi_is_infinite(a, &sign))
+		return bi_store_infinite(-sign, out);
 	return bi_store(-(bi_int128) a.days, -(bi_int128) a.usec, out);
 }
 
@@ -760,8 +882,18 @@ bi_scale(sla_business_interval a, double f, bool divide, sla_business_interval *
 {
 	long double d;
 	long double u;
+	int			sign;
 
-	if (!isfinite(f) || (divide && f == 0.0))
+	if (isnan(f) || (divide && f == 0.0))
+		return SLA_ERANGE;
+	if (sla_bi_is_infinite(a, &sign))
+	{
+		/* infinity * 0 and infinity / infinity have no value. */
+		if (divide ? isinf(f) : f == 0.0)
+			return SLA_EOVERFLOW;
+		return bi_store_infinite(f < 0.0 ? -sign : sign, out);
+	}
+	if (isinf(f))
 		return SLA_ERANGE;
 	d = divide ? (long double) a.days / f : (long double) a.days * f;
 	u = divide ? (long double) a.usec / f : (long double) a.usec * f;
@@ -771,6 +903,8 @@ bi_scale(sla_business_interval a, double f, bool divide, sla_business_interval *
 	if (!(d >= (long double) INT32_MIN && d <= (long double) INT32_MAX))
 		return SLA_EOVERFLOW;
 	if (!(u >= -0x1p63L && u < 0x1p63L))
+		return SLA_EOVERFLOW;
+	if (bi_is_reserved((bi_int128) d, (bi_int128) u))
 		return SLA_EOVERFLOW;
 	out->days = (int32_t) d;
 	out->usec = (int64_t) u;
@@ -792,7 +926,7 @@ sla_bi_div(sla_business_interval a, double divisor, sla_business_interval *out)
 	return bi_scale(a, divisor, true, out);
 }
 
-/* True when both parts are >= 0. */
+/* True when both parts are >= 0 (so for +infinity, not for -infinity). */
 bool
 sla_bi_is_nonnegative(sla_business_interval a)
 {

@@ -1,8 +1,9 @@
 
 -- =============================================================================================
 -- 10_business_interval.sql — the business_interval type: an amount of working time made of whole
--- business days and business microseconds, never normalised into each other.  I/O, total order
--- (btree and hash opclasses), arithmetic, sum/avg/min/max and explicit casts to and from interval.
+-- business days and business microseconds, never normalised into each other, plus 'infinity' and
+-- '-infinity' (as PostgreSQL 17's interval).  I/O, total order (btree and hash opclasses),
+-- arithmetic, sum/avg/min/max, explicit casts to and from interval, accessors and isfinite.
 -- Semantics: src/core/business_interval.c and docs/reference-business_interval.md.
 -- =============================================================================================
 
@@ -39,7 +40,7 @@ CREATE TYPE @extschema@.business_interval (
 );
 
 COMMENT ON TYPE @extschema@.business_interval IS
-	'amount of working time: whole business days plus business microseconds, kept apart';
+	'amount of working time: whole business days plus business microseconds, kept apart; or infinity, -infinity';
 COMMENT ON FUNCTION @extschema@.business_interval_in(pg_catalog.cstring) IS
 	'business_interval text input';
 COMMENT ON FUNCTION @extschema@.business_interval_out(@extschema@.business_interval) IS
@@ -50,7 +51,8 @@ COMMENT ON FUNCTION @extschema@.business_interval_send(@extschema@.business_inte
 	'business_interval binary output (version byte, int32 days, int64 microseconds)';
 
 -- ---------------------------------------------------------------------------------------------
--- Comparison: days * 86400e6 + usec, ties broken by days; equality is structural.
+-- Comparison: days * 86400e6 + usec, ties broken by days; equality is structural.  The pairs of
+-- infinity and -infinity are the greatest and the least, so they sort last and first.
 -- ---------------------------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.business_interval_eq(@extschema@.business_interval, @extschema@.business_interval)
@@ -213,6 +215,8 @@ COMMENT ON OPERATOR CLASS @extschema@.business_interval_hash_ops USING hash IS
 
 -- ---------------------------------------------------------------------------------------------
 -- Arithmetic: partwise + and -, scaling of each part with rounding half away from zero.
+-- Infinities as in PostgreSQL 17: infinity + finite = infinity; infinity - infinity, infinity * 0
+-- and infinity / Infinity are errors.
 -- ---------------------------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.business_interval_pl(@extschema@.business_interval, @extschema@.business_interval)
@@ -311,6 +315,8 @@ COMMENT ON OPERATOR @extschema@./ (@extschema@.business_interval, pg_catalog.flo
 
 -- ---------------------------------------------------------------------------------------------
 -- Aggregates: sum and avg over exact 128-bit sums (parallel, with serialisation), min and max.
+-- sum and avg of inputs containing infinities of one sign are that infinity; of both signs, an
+-- error (as PostgreSQL 17's interval_sum and interval_avg).
 -- ---------------------------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.business_interval_smaller(@extschema@.business_interval, @extschema@.business_interval)
@@ -358,7 +364,7 @@ COMMENT ON FUNCTION @extschema@.business_interval_smaller(@extschema@.business_i
 COMMENT ON FUNCTION @extschema@.business_interval_larger(@extschema@.business_interval, @extschema@.business_interval) IS
 	'the larger of two values (max transition)';
 COMMENT ON FUNCTION @extschema@.business_interval_accum(pg_catalog.internal, @extschema@.business_interval) IS
-	'sum/avg transition: add a value to exact 128-bit sums of days and time';
+	'sum/avg transition: add a finite value to exact 128-bit sums of days and time, count an infinite one';
 COMMENT ON FUNCTION @extschema@.business_interval_combine(pg_catalog.internal, pg_catalog.internal) IS
 	'sum/avg combine: merge two partial sums';
 COMMENT ON FUNCTION @extschema@.business_interval_agg_serialize(pg_catalog.internal) IS
@@ -366,14 +372,14 @@ COMMENT ON FUNCTION @extschema@.business_interval_agg_serialize(pg_catalog.inter
 COMMENT ON FUNCTION @extschema@.business_interval_agg_deserialize(pg_catalog.bytea, pg_catalog.internal) IS
 	'sum/avg state deserialisation for parallel aggregation';
 COMMENT ON FUNCTION @extschema@.business_interval_sum_final(pg_catalog.internal) IS
-	'sum final: the sums, or an error if they do not fit business_interval';
+	'sum final: the sums, or an error if they do not fit business_interval; an infinity if one was summed';
 COMMENT ON FUNCTION @extschema@.business_interval_avg_final(pg_catalog.internal) IS
-	'avg final: each part''s sum divided by the count, rounded half away from zero';
+	'avg final: each part''s sum divided by the count, rounded half away from zero; an infinity if one was averaged';
 
 CREATE AGGREGATE @extschema@.sum(@extschema@.business_interval) (
 	SFUNC = @extschema@.business_interval_accum,
 	STYPE = pg_catalog.internal,
-	SSPACE = 48,
+	SSPACE = 64,
 	FINALFUNC = @extschema@.business_interval_sum_final,
 	COMBINEFUNC = @extschema@.business_interval_combine,
 	SERIALFUNC = @extschema@.business_interval_agg_serialize,
@@ -384,7 +390,7 @@ CREATE AGGREGATE @extschema@.sum(@extschema@.business_interval) (
 CREATE AGGREGATE @extschema@.avg(@extschema@.business_interval) (
 	SFUNC = @extschema@.business_interval_accum,
 	STYPE = pg_catalog.internal,
-	SSPACE = 48,
+	SSPACE = 64,
 	FINALFUNC = @extschema@.business_interval_avg_final,
 	COMBINEFUNC = @extschema@.business_interval_combine,
 	SERIALFUNC = @extschema@.business_interval_agg_serialize,
@@ -409,16 +415,17 @@ CREATE AGGREGATE @extschema@.max(@extschema@.business_interval) (
 );
 
 COMMENT ON AGGREGATE @extschema@.sum(@extschema@.business_interval) IS
-	'sum of days and sum of time, kept apart; error if a sum does not fit';
+	'sum of days and sum of time, kept apart; error if a sum does not fit; infinite if an input is';
 COMMENT ON AGGREGATE @extschema@.avg(@extschema@.business_interval) IS
-	'average of days and of time, each rounded half away from zero';
+	'average of days and of time, each rounded half away from zero; infinite if an input is';
 COMMENT ON AGGREGATE @extschema@.min(@extschema@.business_interval) IS
 	'smallest business_interval';
 COMMENT ON AGGREGATE @extschema@.max(@extschema@.business_interval) IS
 	'largest business_interval';
 
 -- ---------------------------------------------------------------------------------------------
--- Explicit casts and accessors.
+-- Explicit casts and accessors.  The infinities cast to and from interval's on PostgreSQL 17 and
+-- later; before, casting an infinite business_interval to interval is an error.
 -- ---------------------------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.business_interval_to_interval(@extschema@.business_interval)
@@ -448,14 +455,21 @@ CREATE FUNCTION @extschema@.business_days(@extschema@.business_interval)
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.business_interval_to_interval(@extschema@.business_interval) IS
-	'explicit cast: days become interval days, time becomes the interval time part';
+	'explicit cast: days become interval days, time becomes the interval time part; infinities need PostgreSQL 17';
 COMMENT ON FUNCTION @extschema@.interval_to_business_interval(pg_catalog.interval) IS
 	'explicit cast: interval days become days, the time part becomes time; months are an error';
 COMMENT ON CAST (@extschema@.business_interval AS pg_catalog.interval) IS
 	'explicit only: business time is not wall-clock time';
 COMMENT ON CAST (pg_catalog.interval AS @extschema@.business_interval) IS
 	'explicit only: business time is not wall-clock time; months are an error';
+CREATE FUNCTION @extschema@.isfinite(@extschema@.business_interval)
+	RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'business_interval_isfinite'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 COMMENT ON FUNCTION @extschema@.business_seconds(@extschema@.business_interval) IS
-	'the time part in seconds; the days part is ignored (see business_days)';
+	'the time part in seconds; the days part is ignored (see business_days); Infinity or -Infinity for the infinities';
 COMMENT ON FUNCTION @extschema@.business_days(@extschema@.business_interval) IS
-	'the days part';
+	'the days part; an error for the infinities';
+COMMENT ON FUNCTION @extschema@.isfinite(@extschema@.business_interval) IS
+	'false for infinity and -infinity, true otherwise';

@@ -1,9 +1,10 @@
 -- business_interval.sql — pgTAP: the schema contract of the business_interval type (type,
 -- functions with their volatility and strictness, operators, opclasses, casts, aggregates,
--- comments) and its behaviour, with every error pinned to its SQLSTATE and message.
+-- comments) and its behaviour, infinities included, with every error pinned to its SQLSTATE and
+-- message.
 BEGIN;
 SET LOCAL search_path = public, sla;
-SELECT plan(197);
+SELECT plan(250);
 
 -- ---------------------------------------------------------------------------------------------
 -- Type
@@ -76,6 +77,10 @@ SELECT volatility_is('sla', 'interval_to_business_interval', ARRAY['interval'], 
 SELECT is_strict('sla', 'interval_to_business_interval', ARRAY['interval']);
 SELECT function_returns('sla', 'business_seconds', ARRAY['business_interval'], 'double precision');
 SELECT function_returns('sla', 'business_days', ARRAY['business_interval'], 'integer');
+SELECT has_function('sla', 'isfinite', ARRAY['business_interval']);
+SELECT volatility_is('sla', 'isfinite', ARRAY['business_interval'], 'immutable');
+SELECT is_strict('sla', 'isfinite', ARRAY['business_interval']);
+SELECT function_returns('sla', 'isfinite', ARRAY['business_interval'], 'boolean');
 
 -- Aggregate support: the transition and combine functions create their state, so not strict.
 SELECT has_function('sla', 'business_interval_accum', ARRAY['internal', 'business_interval']);
@@ -103,7 +108,7 @@ SELECT is_empty($$
 	WHERE p.pronamespace = 'sla'::regnamespace
 	  AND (p.proname LIKE 'business\_interval\_%' OR p.proname LIKE 'interval\_to\_business\_interval'
 	       OR p.proname IN ('business_seconds', 'business_days')
-	       OR (p.proname IN ('sum', 'avg', 'min', 'max')
+	       OR (p.proname IN ('sum', 'avg', 'min', 'max', 'isfinite')
 	           AND p.proargtypes[0] = 'sla.business_interval'::regtype))
 	  AND (p.proparallel <> 's' OR obj_description(p.oid, 'pg_proc') IS NULL)
 $$, 'business_interval functions are all PARALLEL SAFE and commented');
@@ -204,8 +209,9 @@ FROM (VALUES
 	('0.0000005 s', '00:00:00.000001'), ('-0.0000005 s', '-00:00:00.000001')
 ) t(v, c);
 SELECT is(v::text::business_interval, v, format('%s round-trips', v))
-FROM (VALUES ('2147483647 days 2562047788:00:54.775807'::business_interval),
-	('-2147483648 days -2562047788:00:54.775808'), ('-1 days +00:00:00.000001')) t(v);
+FROM (VALUES ('2147483647 days 2562047788:00:54.775806'::business_interval),
+	('-2147483648 days -2562047788:00:54.775807'), ('-1 days +00:00:00.000001'),
+	('infinity'), ('-infinity')) t(v);
 
 SELECT ok('1 day'::business_interval > '23 hours', '1 day > 23 hours');
 SELECT ok('1 day'::business_interval < '25 hours', '1 day < 25 hours');
@@ -228,6 +234,67 @@ SELECT is('1 day 25:00:00'::business_interval::interval, '1 day 25:00:00'::inter
 	'cast to interval keeps days and time apart');
 SELECT is('1 day 25:00:00'::interval::business_interval, '1 day 25:00:00',
 	'cast from interval keeps days and time apart');
+
+-- Infinities: input and output.
+SELECT is(v::business_interval::text, c, format('%L is read as %L', v, c))
+FROM (VALUES ('infinity', 'infinity'), ('+infinity', 'infinity'), ('-infinity', '-infinity'),
+	('  INFINITY ', 'infinity'), ('-Infinity', '-infinity')) t(v, c);
+SELECT is(business_interval_send('infinity'), '\x017fffffff7fffffffffffffff'::bytea,
+	'infinity is sent as INT32_MAX days and INT64_MAX microseconds');
+SELECT is(business_interval_send('-infinity'), '\x01800000008000000000000000'::bytea,
+	'-infinity is sent as INT32_MIN days and INT64_MIN microseconds');
+-- Order.
+SELECT ok('-infinity'::business_interval < '-2147483648 days -2562047788:00:54.775807',
+	'-infinity is below the least finite value');
+SELECT ok('infinity'::business_interval > '2147483647 days 2562047788:00:54.775806',
+	'infinity is above the greatest finite value');
+SELECT ok('infinity'::business_interval = '+infinity', 'infinity = +infinity');
+SELECT is(business_interval_cmp('-infinity', 'infinity'), -1, '-infinity < infinity');
+-- Arithmetic.
+SELECT is('infinity'::business_interval + '-3 days', 'infinity', 'infinity + finite = infinity');
+SELECT is('1 day'::business_interval - 'infinity', '-infinity', 'finite - infinity = -infinity');
+SELECT is('-infinity'::business_interval + '-infinity', '-infinity', '-infinity + -infinity = -infinity');
+SELECT is('infinity'::business_interval - '-infinity', 'infinity', 'infinity - -infinity = infinity');
+SELECT is(- 'infinity'::business_interval, '-infinity', 'negation swaps the infinities');
+SELECT is('infinity'::business_interval * -0.5, '-infinity', 'infinity * negative = -infinity');
+SELECT is('-infinity'::business_interval * 'Infinity'::float8, '-infinity',
+	'-infinity * Infinity = -infinity');
+SELECT is('-infinity'::business_interval / -2, 'infinity', '-infinity / negative = infinity');
+-- Accessors and isfinite.
+SELECT is(business_seconds('infinity'), 'Infinity'::float8, 'business_seconds(infinity) = Infinity');
+SELECT is(business_seconds('-infinity'), '-Infinity'::float8, 'business_seconds(-infinity) = -Infinity');
+SELECT is(isfinite('infinity'::business_interval), false, 'isfinite(infinity) is false');
+SELECT is(isfinite('-infinity'::business_interval), false, 'isfinite(-infinity) is false');
+SELECT is(isfinite('2147483647 days 2562047788:00:54.775806'::business_interval), true,
+	'isfinite of the greatest finite value is true');
+-- Aggregates.
+SELECT is((SELECT sum(v) FROM (VALUES ('1 day'::business_interval), ('infinity'), ('3 hours')) t(v)),
+	'infinity', 'sum with an infinity is infinity');
+SELECT is((SELECT avg(v) FROM (VALUES ('1 day'::business_interval), ('-infinity')) t(v)),
+	'-infinity', 'avg with a -infinity is -infinity');
+SELECT is((SELECT max(v) FROM (VALUES ('1 day'::business_interval), ('infinity'), ('-infinity')) t(v)),
+	'infinity', 'max with infinities');
+SELECT is((SELECT min(v) FROM (VALUES ('1 day'::business_interval), ('infinity'), ('-infinity')) t(v)),
+	'-infinity', 'min with infinities');
+-- Casts: interval has infinities from PostgreSQL 17 only.
+SELECT CASE WHEN current_setting('server_version_num')::int >= 170000
+	THEN results_eq($$SELECT 'infinity'::sla.business_interval::interval::text,
+			'-infinity'::sla.business_interval::interval::text$$,
+		$$VALUES ('infinity'::text, '-infinity'::text)$$,
+		'the infinities cast to interval''s (PostgreSQL 17)')
+	ELSE throws_ok($$SELECT 'infinity'::sla.business_interval::interval$$, '22008',
+		'cannot convert infinite business_interval to interval',
+		'infinity cannot be cast to interval before PostgreSQL 17')
+	END;
+SELECT CASE WHEN current_setting('server_version_num')::int >= 170000
+	THEN results_eq($$SELECT 'infinity'::interval::sla.business_interval::text,
+			'-infinity'::interval::sla.business_interval::text$$,
+		$$VALUES ('infinity'::text, '-infinity'::text)$$,
+		'the interval infinities cast to business_interval''s (PostgreSQL 17)')
+	ELSE throws_ok($$SELECT '-infinity'::sla.business_interval::interval$$, '22008',
+		'cannot convert infinite business_interval to interval',
+		'-infinity cannot be cast to interval before PostgreSQL 17')
+	END;
 
 SELECT is((SELECT sum(v) FROM (VALUES ('1 day'::business_interval), ('3 hours'), ('2 days')) t(v)),
 	'3 days 03:00:00', 'sum');
@@ -293,6 +360,42 @@ SELECT throws_ok($$SELECT sum(v) FROM (VALUES ('2147483647 days'::sla.business_i
 	'22008', 'business_interval out of range', 'sum overflow');
 SELECT throws_ok($$SELECT '1 mon'::interval::sla.business_interval$$, '22023',
 	'cannot convert interval with months to business_interval', 'cast from interval with months');
+
+-- Errors of the infinities.
+SELECT throws_ok($$SELECT 'infinity 1 h'::sla.business_interval$$, '22P02',
+	'invalid input syntax for type business_interval: "infinity 1 h"', 'infinity stands alone');
+SELECT throws_ok($$SELECT 'inf'::sla.business_interval$$, '22P02',
+	'invalid input syntax for type business_interval: "inf"', 'inf is not infinity');
+SELECT throws_ok($$SELECT '2147483647 days 2562047788:00:54.775807'::sla.business_interval$$, '22008',
+	'business_interval out of range', 'finite input with the pair of infinity');
+SELECT throws_ok($$SELECT '-2147483648 days -2562047788:00:54.775808'::sla.business_interval$$, '22008',
+	'business_interval out of range', 'finite input with the pair of -infinity');
+SELECT throws_ok($$SELECT '2147483647 days'::sla.business_interval + '2562047788:00:54.775807'$$, '22008',
+	'business_interval out of range', 'finite sum with the pair of infinity');
+SELECT throws_ok($$SELECT - '-2147483647 days -2562047788:00:54.775807'::sla.business_interval$$, '22008',
+	'business_interval out of range', 'finite negation with the pair of infinity');
+SELECT throws_ok($$SELECT 'infinity'::sla.business_interval + '-infinity'$$, '22008',
+	'business_interval out of range', 'infinity + -infinity');
+SELECT throws_ok($$SELECT 'infinity'::sla.business_interval - 'infinity'$$, '22008',
+	'business_interval out of range', 'infinity - infinity');
+SELECT throws_ok($$SELECT '-infinity'::sla.business_interval * 0$$, '22008',
+	'business_interval out of range', '-infinity * 0');
+SELECT throws_ok($$SELECT 'infinity'::sla.business_interval / 'Infinity'::float8$$, '22008',
+	'business_interval out of range', 'infinity / Infinity');
+SELECT throws_ok($$SELECT 'infinity'::sla.business_interval * 'NaN'::float8$$, '22023',
+	'value out of range for business_interval factor: "NaN"', 'infinity * NaN');
+SELECT throws_ok($$SELECT '-infinity'::sla.business_interval / 0$$, '22012',
+	'division by zero', '-infinity / 0');
+SELECT throws_ok($$SELECT '1 hour'::sla.business_interval * 'Infinity'::float8$$, '22023',
+	'value out of range for business_interval factor: "Infinity"', 'finite * Infinity stays an error');
+SELECT throws_ok($$SELECT sla.business_days('infinity')$$, '22008',
+	'cannot take business_days of infinite business_interval', 'business_days(infinity)');
+SELECT throws_ok($$SELECT sum(v) FROM (VALUES ('infinity'::sla.business_interval), ('-infinity')) t(v)$$,
+	'22008', 'business_interval out of range', 'sum of infinities of both signs');
+SELECT throws_ok($$SELECT avg(v) FROM (VALUES ('-infinity'::sla.business_interval), ('1 day'), ('infinity')) t(v)$$,
+	'22008', 'business_interval out of range', 'avg of infinities of both signs');
+SELECT throws_ok($$SELECT '2147483647 days 2562047788:00:54.775807'::interval::sla.business_interval$$,
+	'22008', 'business_interval out of range', 'cast from an interval with the pair of infinity');
 
 SELECT * FROM finish();
 ROLLBACK;

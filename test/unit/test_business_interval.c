@@ -1,7 +1,8 @@
 /*
  * test_business_interval.c — unit tests of the pure business_interval core: every accepted
  * input form with its exact value and canonical text, rejected inputs with their status and
- * error offset, round trips (including the extremes), the total order and the arithmetic.
+ * error offset, round trips (including the extremes), the total order and the arithmetic, and
+ * the infinities: their input and output, their reserved pairs, their order and arithmetic.
  */
 #include <math.h>
 #include <stdint.h>
@@ -194,10 +195,15 @@ test_accepted(void)
 	accepts("9223372036854775807 us", 0, INT64_MAX, "2562047788:00:54.775807");
 	accepts("-9223372036854775808 us", 0, INT64_MIN, "-2562047788:00:54.775808");
 	accepts("-2562047788:00:54.775808", 0, INT64_MIN, "-2562047788:00:54.775808");
-	accepts("-2147483648 days -2562047788:00:54.775808", INT32_MIN, INT64_MIN,
-			"-2147483648 days -2562047788:00:54.775808");
-	accepts("2147483647 days 2562047788:00:54.775807", INT32_MAX, INT64_MAX,
-			"2147483647 days 2562047788:00:54.775807");
+	/* Both parts at the same extreme are the infinities' pairs (see test_infinity). */
+	accepts("-2147483648 days -2562047788:00:54.775807", INT32_MIN, INT64_MIN + 1,
+			"-2147483648 days -2562047788:00:54.775807");
+	accepts("2147483647 days 2562047788:00:54.775806", INT32_MAX, INT64_MAX - 1,
+			"2147483647 days 2562047788:00:54.775806");
+	accepts("-2147483647 days -2562047788:00:54.775808", INT32_MIN + 1, INT64_MIN,
+			"-2147483647 days -2562047788:00:54.775808");
+	accepts("2147483646 days 2562047788:00:54.775807", INT32_MAX - 1, INT64_MAX,
+			"2147483646 days 2562047788:00:54.775807");
 	accepts("-2147483648 days 2562047788:00:54.775807", INT32_MIN, INT64_MAX,
 			"-2147483648 days +2562047788:00:54.775807");
 	/* Items may overshoot as long as the total fits. */
@@ -356,9 +362,15 @@ test_format(void)
 	CHECK_EQ_STR(buf, "00:02:03.456789");
 	sla_bi_format(bi(0, 100 * H + 100000), buf);
 	CHECK_EQ_STR(buf, "100:00:00.1");
-	CHECK_EQ_I64(sla_bi_format(bi(INT32_MIN, INT64_MIN), buf), 41);
-	CHECK_EQ_STR(buf, "-2147483648 days -2562047788:00:54.775808");
+	CHECK_EQ_I64(sla_bi_format(bi(INT32_MIN + 1, INT64_MIN), buf), 41);
+	CHECK_EQ_STR(buf, "-2147483647 days -2562047788:00:54.775808");
 	CHECK(strlen(buf) < SLA_BI_FORMAT_MAX);
+	CHECK_EQ_I64(sla_bi_format(bi(INT32_MIN, INT64_MIN + 1), buf), 41);
+	CHECK_EQ_STR(buf, "-2147483648 days -2562047788:00:54.775807");
+	CHECK_EQ_I64(sla_bi_format(bi(INT32_MIN, INT64_MIN), buf), 9);
+	CHECK_EQ_STR(buf, "-infinity");
+	CHECK_EQ_I64(sla_bi_format(bi(INT32_MAX, INT64_MAX), buf), 8);
+	CHECK_EQ_STR(buf, "infinity");
 }
 
 /* A small deterministic generator (xorshift64*) for round-trip sweeps. */
@@ -439,17 +451,17 @@ test_add_sub_neg(void)
 
 	CHECK(sla_bi_add(bi(INT32_MAX, 0), bi(1, 0), &r) == SLA_EOVERFLOW);
 	CHECK(sla_bi_add(bi(0, INT64_MAX), bi(0, 1), &r) == SLA_EOVERFLOW);
-	CHECK(sla_bi_add(bi(INT32_MIN, INT64_MIN), bi(-1, 0), &r) == SLA_EOVERFLOW);
-	CHECK(sla_bi_add(bi(INT32_MAX, INT64_MAX), bi(INT32_MIN, INT64_MIN), &r) == SLA_OK);
+	CHECK(sla_bi_add(bi(INT32_MIN, INT64_MIN + 1), bi(-1, 0), &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_add(bi(INT32_MAX, INT64_MAX - 1), bi(INT32_MIN, INT64_MIN + 1), &r) == SLA_OK);
 	CHECK(r.days == -1 && r.usec == -1);
 	CHECK(sla_bi_sub(bi(INT32_MIN, 0), bi(1, 0), &r) == SLA_EOVERFLOW);
 	CHECK(sla_bi_sub(bi(0, 0), bi(0, INT64_MIN), &r) == SLA_EOVERFLOW);
-	CHECK(sla_bi_sub(bi(-1, -1), bi(INT32_MAX, INT64_MAX), &r) == SLA_OK);
-	CHECK(r.days == INT32_MIN && r.usec == INT64_MIN);
+	CHECK(sla_bi_sub(bi(-1, -1), bi(INT32_MAX, INT64_MAX - 1), &r) == SLA_OK);
+	CHECK(r.days == INT32_MIN && r.usec == INT64_MIN + 1);
 	CHECK(sla_bi_neg(bi(INT32_MIN, 0), &r) == SLA_EOVERFLOW);
 	CHECK(sla_bi_neg(bi(0, INT64_MIN), &r) == SLA_EOVERFLOW);
-	CHECK(sla_bi_neg(bi(INT32_MAX, INT64_MAX), &r) == SLA_OK);
-	CHECK(r.days == -INT32_MAX && r.usec == -INT64_MAX);
+	CHECK(sla_bi_neg(bi(INT32_MAX, INT64_MAX - 1), &r) == SLA_OK);
+	CHECK(r.days == -INT32_MAX && r.usec == -INT64_MAX + 1);
 
 	CHECK(sla_bi_is_nonnegative(bi(0, 0)));
 	CHECK(sla_bi_is_nonnegative(bi(1, 5)));
@@ -511,6 +523,166 @@ test_mul_div(void)
 	CHECK(sla_bi_div(bi(0, H), INFINITY, &r) == SLA_ERANGE);
 }
 
+/* True when r is the infinity of the given sign, with reserved 0. */
+static bool
+is_inf(sla_business_interval r, int sign)
+{
+	int			s;
+
+	return sla_bi_is_infinite(r, &s) && s == sign && r.reserved == 0;
+}
+
+static void
+test_infinity(void)
+{
+	sla_business_interval inf = SLA_BI_INFINITY;
+	sla_business_interval ninf = SLA_BI_NEG_INFINITY;
+	sla_business_interval r = {0, 0, 7};
+	int			sign = 7;
+
+	/* The helpers and the representation. */
+	CHECK(inf.days == INT32_MAX && inf.usec == INT64_MAX && inf.reserved == 0);
+	CHECK(ninf.days == INT32_MIN && ninf.usec == INT64_MIN && ninf.reserved == 0);
+	CHECK(sla_bi_is_infinite(inf, &sign) && sign == 1);
+	CHECK(sla_bi_is_infinite(ninf, &sign) && sign == -1);
+	CHECK(!sla_bi_is_infinite(bi(0, 0), &sign) && sign == 0);
+	CHECK(!sla_bi_is_infinite(bi(INT32_MAX, INT64_MAX - 1), &sign) && sign == 0);
+	CHECK(!sla_bi_is_infinite(bi(INT32_MAX, INT64_MIN), NULL));
+	CHECK(!sla_bi_is_infinite(bi(INT32_MIN, INT64_MAX), NULL));
+	CHECK(sla_bi_is_infinite(inf, NULL));
+	CHECK(!sla_bi_is_finite(inf) && !sla_bi_is_finite(ninf));
+	CHECK(sla_bi_is_finite(bi(0, 0)) && sla_bi_is_finite(bi(INT32_MIN, INT64_MIN + 1)));
+	CHECK(sla_bi_is_nonnegative(inf) && !sla_bi_is_nonnegative(ninf));
+
+	/* Input: the three spellings, any case, surrounded by white space, and nothing else. */
+	accepts("infinity", INT32_MAX, INT64_MAX, "infinity");
+	accepts("+infinity", INT32_MAX, INT64_MAX, "infinity");
+	accepts("-infinity", INT32_MIN, INT64_MIN, "-infinity");
+	accepts("INFINITY", INT32_MAX, INT64_MAX, "infinity");
+	accepts("-Infinity", INT32_MIN, INT64_MIN, "-infinity");
+	accepts("+InFiNiTy", INT32_MAX, INT64_MAX, "infinity");
+	accepts(" \t infinity \n", INT32_MAX, INT64_MAX, "infinity");
+	accepts("  -infinity  ", INT32_MIN, INT64_MIN, "-infinity");
+	rejects("inf", SLA_ESYNTAX, 0);
+	rejects("-inf", SLA_ESYNTAX, 1);
+	rejects("infinit", SLA_ESYNTAX, 0);
+	rejects("infinityy", SLA_ESYNTAX, 0);
+	rejects("infinitys", SLA_ESYNTAX, 0);
+	rejects("infinity1", SLA_ESYNTAX, 8);
+	rejects("infinity 1 h", SLA_ESYNTAX, 9);
+	rejects("infinity infinity", SLA_ESYNTAX, 9);
+	rejects("infinity-", SLA_ESYNTAX, 8);
+	rejects("1 h infinity", SLA_ESYNTAX, 4);
+	rejects("- infinity", SLA_ESYNTAX, 1);
+	rejects("--infinity", SLA_ESYNTAX, 1);
+	rejects("+-infinity", SLA_ESYNTAX, 1);
+	rejects("Pinfinity", SLA_ESYNTAX, 1);
+	rejects("infinity days", SLA_ESYNTAX, 9);
+
+	/* A finite input with an infinity's pair overflows, and *out names the infinity. */
+	{
+		sla_business_interval v = {0, 0, 0};
+		size_t		pos = 99;
+
+		CHECK(parse("2147483647 days 2562047788:00:54.775807", &v, &pos) == SLA_EOVERFLOW);
+		CHECK_EQ_I64(pos, 0);
+		CHECK(is_inf(v, 1));
+		v = bi(0, 0);
+		CHECK(parse("-2147483648 days -2562047788:00:54.775808", &v, &pos) == SLA_EOVERFLOW);
+		CHECK_EQ_I64(pos, 0);
+		CHECK(is_inf(v, -1));
+		v = bi(0, 0);
+		CHECK(parse("P2147483647DT9223372036854.775807S", &v, &pos) == SLA_EOVERFLOW);
+		CHECK(is_inf(v, 1));
+		v = bi(0, 0);
+		CHECK(parse("-P2147483648DT9223372036854.775808S", &v, &pos) == SLA_EOVERFLOW);
+		CHECK(is_inf(v, -1));
+		/* Other overflows leave *out alone. */
+		v = bi(5, 5);
+		CHECK(parse("2147483648 days", &v, &pos) == SLA_EOVERFLOW);
+		CHECK(v.days == 5 && v.usec == 5);
+	}
+
+	/* Order: -infinity < every finite value < infinity; each equals only itself. */
+	{
+		static const int32_t d[] = {INT32_MIN, INT32_MIN + 1, -1, 0, 1, INT32_MAX - 1, INT32_MAX};
+		static const int64_t u[] = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, INT64_MAX - 1, INT64_MAX};
+
+		for (size_t i = 0; i < 7; i++)
+			for (size_t j = 0; j < 7; j++)
+			{
+				sla_business_interval x = bi(d[i], u[j]);
+
+				if (!sla_bi_is_finite(x))
+					continue;
+				CHECK(sla_bi_cmp(ninf, x) < 0 && sla_bi_cmp(x, ninf) > 0);
+				CHECK(sla_bi_cmp(inf, x) > 0 && sla_bi_cmp(x, inf) < 0);
+			}
+		CHECK(sla_bi_cmp(inf, inf) == 0 && sla_bi_cmp(ninf, ninf) == 0);
+		CHECK(sla_bi_cmp(ninf, inf) < 0 && sla_bi_cmp(inf, ninf) > 0);
+	}
+
+	/* + and -: infinite operands win; opposite infinities have no sum. */
+	CHECK(sla_bi_add(inf, bi(-5, -5), &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_add(bi(INT32_MIN, INT64_MIN + 1), inf, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_add(ninf, bi(5, 5), &r) == SLA_OK && is_inf(r, -1));
+	CHECK(sla_bi_add(bi(INT32_MAX, 0), ninf, &r) == SLA_OK && is_inf(r, -1));
+	CHECK(sla_bi_add(inf, inf, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_add(ninf, ninf, &r) == SLA_OK && is_inf(r, -1));
+	CHECK(sla_bi_add(inf, ninf, &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_add(ninf, inf, &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_sub(inf, bi(1, 1), &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_sub(bi(1, 1), inf, &r) == SLA_OK && is_inf(r, -1));
+	CHECK(sla_bi_sub(bi(1, 1), ninf, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_sub(ninf, bi(-1, -1), &r) == SLA_OK && is_inf(r, -1));
+	CHECK(sla_bi_sub(inf, ninf, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_sub(ninf, inf, &r) == SLA_OK && is_inf(r, -1));
+	CHECK(sla_bi_sub(inf, inf, &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_sub(ninf, ninf, &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_neg(inf, &r) == SLA_OK && is_inf(r, -1));
+	CHECK(sla_bi_neg(ninf, &r) == SLA_OK && is_inf(r, 1));
+
+	/* Finite arithmetic never produces an infinity's pair: that is an overflow. */
+	CHECK(sla_bi_add(bi(INT32_MAX, 0), bi(0, INT64_MAX), &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_add(bi(INT32_MAX - 1, INT64_MAX - 1), bi(1, 1), &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_add(bi(INT32_MIN, -1), bi(0, INT64_MIN + 1), &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_add(bi(INT32_MAX, INT64_MAX - 1), bi(0, 0), &r) == SLA_OK);
+	CHECK(sla_bi_sub(bi(INT32_MIN, INT64_MIN + 1), bi(0, 1), &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_sub(bi(0, 0), bi(INT32_MIN + 1, INT64_MIN + 1), &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_neg(bi(INT32_MIN + 1, INT64_MIN + 1), &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_neg(bi(-INT32_MAX, -INT64_MAX + 1), &r) == SLA_OK);
+	CHECK(r.days == INT32_MAX && r.usec == INT64_MAX - 1);
+	CHECK(sla_bi_mul(bi(INT32_MIN + 1, INT64_MIN + 1), -1.0, &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_div(bi(INT32_MIN + 1, INT64_MIN + 1), -1.0, &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_mul(bi(INT32_MIN + 1, INT64_MIN + 2), -1.0, &r) == SLA_OK);
+	CHECK(r.days == INT32_MAX && r.usec == INT64_MAX - 1);
+
+	/* * and /: like PostgreSQL 17's interval; NaN stays an invalid factor. */
+	CHECK(sla_bi_mul(inf, 2.0, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_mul(inf, 1e-300, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_mul(inf, -0.5, &r) == SLA_OK && is_inf(r, -1));
+	CHECK(sla_bi_mul(ninf, 3.0, &r) == SLA_OK && is_inf(r, -1));
+	CHECK(sla_bi_mul(ninf, -3.0, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_mul(inf, INFINITY, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_mul(inf, -INFINITY, &r) == SLA_OK && is_inf(r, -1));
+	CHECK(sla_bi_mul(ninf, -INFINITY, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_mul(inf, 0.0, &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_mul(ninf, -0.0, &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_mul(inf, NAN, &r) == SLA_ERANGE);
+	CHECK(sla_bi_mul(ninf, NAN, &r) == SLA_ERANGE);
+	CHECK(sla_bi_mul(bi(0, H), INFINITY, &r) == SLA_ERANGE);	/* finite * Infinity: as before */
+	CHECK(sla_bi_div(inf, 2.0, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_div(inf, 1e300, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_div(inf, -2.0, &r) == SLA_OK && is_inf(r, -1));
+	CHECK(sla_bi_div(ninf, -1e-300, &r) == SLA_OK && is_inf(r, 1));
+	CHECK(sla_bi_div(inf, INFINITY, &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_div(ninf, -INFINITY, &r) == SLA_EOVERFLOW);
+	CHECK(sla_bi_div(inf, 0.0, &r) == SLA_ERANGE);
+	CHECK(sla_bi_div(ninf, -0.0, &r) == SLA_ERANGE);
+	CHECK(sla_bi_div(inf, NAN, &r) == SLA_ERANGE);
+	CHECK(sla_bi_div(bi(0, H), -INFINITY, &r) == SLA_ERANGE);	/* finite / Infinity: as before */
+}
+
 void
 test_business_interval(void)
 {
@@ -522,4 +694,5 @@ test_business_interval(void)
 	test_order();
 	test_add_sub_neg();
 	test_mul_div();
+	test_infinity();
 }
