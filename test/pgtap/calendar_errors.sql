@@ -3,7 +3,7 @@
 BEGIN;
 SET LOCAL search_path = public, sla;
 SET LOCAL timezone = 'UTC';
-SELECT plan(188);
+SELECT plan(186);
 
 SELECT lives_ok($$
 	SELECT sla.define_calendar('te_office', 'UTC', 'mon-fri 09:00-17:00');
@@ -348,10 +348,6 @@ SELECT throws_ok($$SELECT * FROM sla.open_periods('te_office', '2026-01-01 00:00
 SELECT throws_ok($$SELECT * FROM sla.open_periods(sla.calendar_id('te_office'), '2026-01-01 00:00+00', 'infinity')$$,
 	'22023', 'open_periods needs a finite range, got [2026-01-01 00:00:00+00, infinity)',
 	'open_periods by id: infinity as to');
-SELECT throws_ok($$SELECT sla.business_between('infinity', '2026-01-01', 'te_office')$$,
-	'22008', 'business_interval out of range', 'business_between from infinity');
-SELECT throws_ok($$SELECT sla.business_between('2026-01-01', 'infinity', 'te_office')$$,
-	'22008', 'business_interval out of range', 'business_between to infinity');
 SELECT is(sla.business_between('infinity', 'infinity', 'te_office'), '0', 'business_between(infinity, infinity) is 0');
 
 -- results beyond the timestamp range (the last instant is 294276-12-31 23:59:59.999999 UTC)
