@@ -55,6 +55,12 @@ SELECT sla.business_between('2026-11-23', '2026-11-30', 'office') AS week,
 	sla.business_between('2026-01-01', '2027-01-01', 'office') AS year_2026,
 	sla.business_between('2026-11-23 16:30', '2026-11-24 09:30', 'office') AS overnight;
 
+SELECT sla.business_between('2026-11-23', 'infinity', 'office') AS to_infinity,
+	sla.business_between('infinity', '2026-11-23', 'office') AS from_infinity,
+	sla.business_between('infinity', 'infinity', 'office') AS same_infinity,
+	sla.business_add('2026-11-23', 'infinity', 'office') AS infinite_amount,
+	sla.business_add('2026-11-23', '-infinity', 'office') AS negative_infinite_amount;
+
 SELECT t, sla.is_open(t, 'office'), sla.next_open(t, 'office'), sla.next_close(t, 'office')
 FROM (VALUES ('2026-11-23 08:59:59.999999'::timestamptz), ('2026-11-23 09:00'), ('2026-11-23 16:59:59'),
 	('2026-11-23 17:00'), ('2026-12-24 12:00'), ('2026-12-25 10:00'), ('infinity')) AS v(t);

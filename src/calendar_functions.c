@@ -33,6 +33,8 @@ StaticAssertDecl(SLA_NEVER == DT_NOEND, "core's never is PostgreSQL's infinity")
 
 typedef struct CalendarArg
 {
+	bool		initialized;
+	bool		arg_is_constant;	/* the calendar argument cannot change within the query */
 	uint64		generation;
 	SlaCalendar *calendar;
 	int32		id;
@@ -42,11 +44,17 @@ typedef struct CalendarArg
 } CalendarArg;
 
 static CalendarArg *
-calendar_arg_cache(FunctionCallInfo fcinfo)
+calendar_arg_cache(FunctionCallInfo fcinfo, int argno)
 {
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CalendarArg));
-	return (CalendarArg *) fcinfo->flinfo->fn_extra;
+	CalendarArg *ca = (CalendarArg *) fcinfo->flinfo->fn_extra;
+
+	if (ca == NULL)
+	{
+		ca = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CalendarArg));
+		ca->arg_is_constant = get_fn_expr_arg_stable(fcinfo->flinfo, argno);
+		fcinfo->flinfo->fn_extra = ca;
+	}
+	return ca;
 }
 
 static bool
@@ -59,10 +67,15 @@ still_valid(CalendarArg *ca)
 static SlaCalendar *
 calendar_by_name_arg(FunctionCallInfo fcinfo, int argno)
 {
-	CalendarArg *ca = calendar_arg_cache(fcinfo);
-	text	   *name = PG_GETARG_TEXT_PP(argno);
-	int			len = VARSIZE_ANY_EXHDR(name);
+	CalendarArg *ca = calendar_arg_cache(fcinfo, argno);
+	text	   *name;
+	int			len;
 
+	/* a constant name (the usual case) is compared once per query, not once per row */
+	if (ca->arg_is_constant && ca->initialized && still_valid(ca))
+		return ca->calendar;
+	name = PG_GETARG_TEXT_PP(argno);
+	len = VARSIZE_ANY_EXHDR(name);
 	if (still_valid(ca) && ca->len == len && memcmp(ca->name, VARDATA_ANY(name), len) == 0)
 		return ca->calendar;
 	ca->calendar = sla_calendar_by_name(VARDATA_ANY(name), len);
@@ -75,13 +88,14 @@ calendar_by_name_arg(FunctionCallInfo fcinfo, int argno)
 	memcpy(ca->name, VARDATA_ANY(name), len);
 	ca->name[len] = '\0';
 	ca->len = len;
+	ca->initialized = true;
 	return ca->calendar;
 }
 
 static SlaCalendar *
 calendar_by_id_arg(FunctionCallInfo fcinfo, int argno)
 {
-	CalendarArg *ca = calendar_arg_cache(fcinfo);
+	CalendarArg *ca = calendar_arg_cache(fcinfo, argno);
 	int32		id = PG_GETARG_INT32(argno);
 
 	if (still_valid(ca) && ca->id == id)
@@ -125,10 +139,13 @@ business_add_impl(FunctionCallInfo fcinfo, SlaCalendar *cal)
 	TimestampTz t = PG_GETARG_TIMESTAMPTZ(0);
 	sla_business_interval *d = PG_GETARG_BUSINESS_INTERVAL_P(1);
 	int64_t		out;
+	int			sign;
 	sla_status	st;
 
 	if (TIMESTAMP_NOT_FINITE(t))
 		PG_RETURN_TIMESTAMPTZ(t);
+	if (sla_bi_is_infinite(*d, &sign))
+		PG_RETURN_TIMESTAMPTZ(sign > 0 ? DT_NOEND : DT_NOBEGIN);
 	st = sla_calendar_add(cal->compiled, t, d->days, d->usec, &out);
 	if (st != SLA_OK)
 		report(st, "business_add", cal);
@@ -150,12 +167,10 @@ business_between_impl(FunctionCallInfo fcinfo, SlaCalendar *cal)
 
 	if (TIMESTAMP_NOT_FINITE(a) || TIMESTAMP_NOT_FINITE(b))
 	{
-		if (a == b || !sla_calendar_has_hours(cal->compiled))
-			PG_RETURN_BUSINESS_INTERVAL_P(result);
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("business_interval out of range"),
-				 errdetail("The open time between an infinite and another timestamp is infinite.")));
+		/* an open calendar has unbounded open time towards either end of time */
+		if (a != b && sla_calendar_has_hours(cal->compiled))
+			*result = a < b ? SLA_BI_INFINITY : SLA_BI_NEG_INFINITY;
+		PG_RETURN_BUSINESS_INTERVAL_P(result);
 	}
 	st = sla_calendar_between(cal->compiled, a, b, &out);
 	if (st != SLA_OK)

@@ -11,4 +11,4 @@ echo "== building and installing sla"
 make -s PG_CONFIG="$PG_CONFIG"
 make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 echo "== running the demo in a throwaway cluster"
-pg_virtualenv -v 15 psql -X -q -v ON_ERROR_STOP=1 -P pager=off -f test/demo.sql
+pg_virtualenv -t -v 15 psql -X -q -v ON_ERROR_STOP=1 -P pager=off -f test/demo.sql

@@ -17,7 +17,7 @@ echo "== C unit tests"
 make -s unitcheck
 
 echo "== pg_regress and pgTAP (throwaway cluster)"
-pg_virtualenv -v 15 ./test/run_sql_suites.sh
+pg_virtualenv -t -v 15 ./test/run_sql_suites.sh
 
 echo "== libFuzzer smoke run"
 make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}"

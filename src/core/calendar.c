@@ -54,7 +54,13 @@ typedef struct block
 	int32_t		cap;
 	period	   *periods;
 	int64_t    *rel;			/* open time in [span_start, periods[i].start) */
+	int32_t		ndays;
+	int32_t    *day_first;		/* first period ending after span_start + k days, k < ndays;
+								 * turns the search for an instant's period into a short scan */
 } block;
+
+/* A block's span is 63 days give or take a DST hour (or a zone's odd history). */
+#define MAX_BLOCK_SPAN_DAYS (BLOCK_DAYS + 3)
 
 struct sla_calendar
 {
@@ -215,6 +221,7 @@ sla_calendar_free(sla_calendar *cal)
 		{
 			cal_free(cal, cal->mid[b].periods);
 			cal_free(cal, cal->mid[b].rel);
+			cal_free(cal, cal->mid[b].day_first);
 		}
 		cal_free(cal, cal->mid);
 	}
@@ -222,6 +229,7 @@ sla_calendar_free(sla_calendar *cal)
 	{
 		cal_free(cal, cal->scratch[i].periods);
 		cal_free(cal, cal->scratch[i].rel);
+		cal_free(cal, cal->scratch[i].day_first);
 	}
 	cal_free(cal, cal->hi_prefix);
 	cal_free(cal, cal->lo_suffix);
@@ -354,7 +362,8 @@ sla_calendar_build(const sla_calendar_def *def, sla_tz tz, const sla_allocator *
 		cal->scratch[d].cap = (int32_t) cal->tmp_cap;
 		cal->scratch[d].periods = cal_alloc(cal, sizeof(period) * cal->tmp_cap);
 		cal->scratch[d].rel = cal_alloc(cal, sizeof(int64_t) * cal->tmp_cap);
-		if (!cal->scratch[d].periods || !cal->scratch[d].rel)
+		cal->scratch[d].day_first = cal_alloc(cal, sizeof(int32_t) * MAX_BLOCK_SPAN_DAYS);
+		if (!cal->scratch[d].periods || !cal->scratch[d].rel || !cal->scratch[d].day_first)
 			goto nomem;
 	}
 
@@ -571,6 +580,15 @@ fill_block(sla_calendar *cal, int64_t b, block *blk)
 			return SLA_ENOMEM;
 		}
 	}
+	if (blk->day_first == NULL)
+	{
+		blk->day_first = cal_alloc(cal, sizeof(int32_t) * MAX_BLOCK_SPAN_DAYS);
+		if (!blk->day_first)
+		{
+			blk->n = -1;
+			return SLA_ENOMEM;
+		}
+	}
 	for (i = 0; i < n; i++)
 	{
 		blk->periods[i] = cal->tmp[i];
@@ -580,6 +598,24 @@ fill_block(sla_calendar *cal, int64_t b, block *blk)
 	blk->index = b;
 	blk->n = (int32_t) n;
 	blk->total = acc;
+	/* day index: spans shorter than a day (clipped at the ends of time) still get one entry */
+	{
+		int64_t		span = blk->span_end - blk->span_start;
+		int32_t		k,
+					first = 0;
+
+		blk->ndays = span <= 0 ? 1 : (int32_t) ((span + DAY - 1) / DAY);
+		if (blk->ndays > MAX_BLOCK_SPAN_DAYS)
+			blk->ndays = MAX_BLOCK_SPAN_DAYS;
+		for (k = 0; k < blk->ndays; k++)
+		{
+			int64_t		day_start = blk->span_start + k * DAY;
+
+			while (first < blk->n && blk->periods[first].end <= day_start)
+				first++;
+			blk->day_first[k] = first;
+		}
+	}
 	return SLA_OK;
 }
 
@@ -697,7 +733,14 @@ get_block(sla_calendar *cal, int64_t b, block **out)
 	int64_t		q,
 				r,
 				p;
+	int			slot;
 
+	if (b >= cal->klo && b < cal->khi)
+	{
+		/* the hot path: a cached block */
+		*out = &cal->mid[b - cal->lb];
+		return SLA_OK;
+	}
 	if (b < MIN_BLOCK || b > MAX_BLOCK)
 		return SLA_EOVERFLOW;
 	if (b >= cal->lb && b < cal->hb)
@@ -707,16 +750,15 @@ get_block(sla_calendar *cal, int64_t b, block **out)
 		*out = &cal->mid[b - cal->lb];
 		return SLA_OK;
 	}
-	if (cal->scratch[0].index == b && cal->scratch[0].n >= 0)
-	{
-		*out = &cal->scratch[0];
-		return SLA_OK;
-	}
-	if (cal->scratch[1].index == b && cal->scratch[1].n >= 0)
-	{
-		*out = &cal->scratch[1];
-		return SLA_OK;
-	}
+	/* two slots, least recently used replaced first, so the block returned last survives the
+	 * next generation (callers hold at most two blocks at a time) */
+	for (slot = 0; slot < 2; slot++)
+		if (cal->scratch[slot].index == b && cal->scratch[slot].n >= 0)
+		{
+			cal->scratch_next = slot ^ 1;
+			*out = &cal->scratch[slot];
+			return SLA_OK;
+		}
 	if (b >= cal->hb)
 	{
 		if ((st = ensure_hi(cal)) != SLA_OK)
@@ -743,6 +785,13 @@ get_block(sla_calendar *cal, int64_t b, block **out)
 	cal->scratch_next ^= 1;
 	if ((st = fill_block(cal, b, blk)) != SLA_OK)
 		return st;
+	/* a block cut by the ends of the timestamp range breaks the 400-year pattern that p relies
+	 * on; the first and last nine weeks of time are out of range for calendar math */
+	if (blk->span_start <= SLA_MIN_INSTANT || blk->span_end >= SLA_END_INSTANT)
+	{
+		blk->n = -1;
+		return SLA_EOVERFLOW;
+	}
 	blk->p_start = p;
 	*out = blk;
 	return SLA_OK;
@@ -767,32 +816,32 @@ block_of(sla_calendar *cal, int64_t t, block **out)
 	return SLA_OK;
 }
 
-/* Index of the last period starting at or before t, or -1. */
+/* Index of the last period starting at or before t (t inside blk's span), or -1. */
 static int32_t
 last_starting_by(const block *blk, int64_t t)
 {
-	int32_t		lo = 0,
-				hi = blk->n;
+	int64_t		k = (t - blk->span_start) / DAY;
+	int32_t		i;
 
-	while (lo < hi)
-	{
-		int32_t		mid = (lo + hi) / 2;
-
-		if (blk->periods[mid].start <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo - 1;
+	if (k < 0)
+		k = 0;
+	if (k >= blk->ndays)
+		k = blk->ndays - 1;
+	/* periods before day_first[k] end before that day starts, so they start before t */
+	i = blk->n > 0 ? blk->day_first[k] : 0;
+	while (i < blk->n && blk->periods[i].start <= t)
+		i++;
+	return i - 1;
 }
 
-/* P(t) for t inside blk's span. */
+/* P(t) for t inside blk's span; *index is the last period starting at or before t, or -1. */
 static int64_t
-p_within(const block *blk, int64_t t)
+p_within(const block *blk, int64_t t, int32_t *index)
 {
 	int32_t		i = last_starting_by(blk, t);
 	const period *p;
 
+	*index = i;
 	if (i < 0)
 		return blk->p_start;
 	p = &blk->periods[i];
@@ -800,18 +849,24 @@ p_within(const block *blk, int64_t t)
 }
 
 static sla_status
-p_of(sla_calendar *cal, int64_t t, int64_t *p, block **blk_out)
+p_of(sla_calendar *cal, int64_t t, int64_t *p, block **blk_out, int32_t *index)
 {
 	block	   *blk;
+	int32_t		i;
 	sla_status	st = block_of(cal, t, &blk);
 
 	if (st != SLA_OK)
 		return st;
-	*p = p_within(blk, t);
+	*p = p_within(blk, t, &i);
 	if (blk_out)
 		*blk_out = blk;
+	if (index)
+		*index = i;
 	return SLA_OK;
 }
+
+/* Cumulative open time at the end of period i. */
+#define CUM_END(blk, i) ((blk)->p_start + (blk)->rel[i] + ((blk)->periods[i].end - (blk)->periods[i].start))
 
 #define P_END(blk) ((blk)->p_start + (blk)->total)
 
@@ -1051,11 +1106,12 @@ add_time(sla_calendar *cal, int64_t t, int64_t usec, bool forward, int64_t *out)
 				x;
 	block	   *blk,
 			   *hint;
+	int32_t		t_index;
 	sla_status	st;
 
 	if (!cal->has_hours)
 		return SLA_ENOHOURS;
-	if ((st = p_of(cal, t, &p, &hint)) != SLA_OK)
+	if ((st = p_of(cal, t, &p, &hint, &t_index)) != SLA_OK)
 		return st;
 	if (__builtin_add_overflow(p, usec, &x))
 		return SLA_EOVERFLOW;
@@ -1066,9 +1122,20 @@ add_time(sla_calendar *cal, int64_t t, int64_t usec, bool forward, int64_t *out)
 
 		if ((st = find_forward_block(cal, x, hint, &blk)) != SLA_OK)
 			return st;
-		/* first period whose cumulative end exceeds x */
+		if (blk->n <= 0)
+			return SLA_EOVERFLOW;	/* only where the ends of time cut blocks short */
+		/* first period whose cumulative end exceeds x: due dates are usually a few periods
+		 * after t, so walk a little from t's period before falling back to bisection */
 		lo = 0;
 		hi = blk->n - 1;
+		if (blk == hint)
+		{
+			int32_t		steps;
+
+			lo = t_index < 0 ? 0 : t_index;
+			for (steps = 0; steps < 8 && lo < hi && CUM_END(blk, lo) <= x; steps++)
+				lo++;
+		}
 		while (lo < hi)
 		{
 			int32_t		m = (lo + hi) / 2;
@@ -1088,6 +1155,8 @@ add_time(sla_calendar *cal, int64_t t, int64_t usec, bool forward, int64_t *out)
 
 		if ((st = find_backward_block(cal, x, hint, &blk)) != SLA_OK)
 			return st;
+		if (blk->n <= 0)
+			return SLA_EOVERFLOW;
 		/* last period whose cumulative start is below x */
 		lo = 0;
 		hi = blk->n - 1;
@@ -1198,6 +1267,19 @@ sla_calendar_add(sla_calendar *cal, int64_t t, int32_t days, int64_t usec, int64
 		t = local_instant(cal, target, time_of_day);
 		if ((st = check_instant(t)) != SLA_OK)
 			return st;
+		if (days < 0 && usec == 0)
+		{
+			/* an open landing moment (an opening included) stays; a closed one moves back */
+			bool		open;
+
+			if ((st = sla_calendar_is_open(cal, t, &open)) != SLA_OK)
+				return st;
+			if (open)
+			{
+				*out = t;
+				return SLA_OK;
+			}
+		}
 	}
 	return add_time(cal, t, usec, usec > 0 || (usec == 0 && days >= 0), out);
 }
@@ -1216,9 +1298,9 @@ sla_calendar_between(sla_calendar *cal, int64_t a, int64_t b, int64_t *out)
 		*out = 0;
 		return SLA_OK;
 	}
-	if ((st = p_of(cal, a, &pa, NULL)) != SLA_OK)
+	if ((st = p_of(cal, a, &pa, NULL, NULL)) != SLA_OK)
 		return st;
-	if ((st = p_of(cal, b, &pb, NULL)) != SLA_OK)
+	if ((st = p_of(cal, b, &pb, NULL, NULL)) != SLA_OK)
 		return st;
 	*out = pb - pa;
 	return SLA_OK;

@@ -85,9 +85,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sla_calendar_build(&def, test_zone_api(&zones[data[0] % 4]), &alloc, &cal) != SLA_OK)
 		abort();
 
-	/* instants within the years the cache covers and around them, amounts up to ~200 years */
-	t = (int64_t) ((uint64_t) read_i64(data + 1) % (UINT64_C(400) * 365 * 24 * HOUR)) - 200 * 365 * 24 * HOUR;
-	d = (int64_t) ((uint64_t) read_i64(data + 9) % (UINT64_C(200) * 365 * 24 * HOUR));
+	/* mostly instants around the cached years (1700-2199) with amounts up to ~200 years; one
+	 * input in eight goes far out, where 400-year cycles are skipped */
+	if (data[19] % 8 != 0)
+	{
+		t = (int64_t) ((uint64_t) read_i64(data + 1) % (UINT64_C(400) * 365 * 24 * HOUR)) - 200 * 365 * 24 * HOUR;
+		d = (int64_t) ((uint64_t) read_i64(data + 9) % (UINT64_C(200) * 365 * 24 * HOUR));
+	}
+	else
+	{
+		t = (int64_t) ((uint64_t) read_i64(data + 1) % (UINT64_C(12000) * 365 * 24 * HOUR)) - 6000 * 365 * 24 * HOUR;
+		d = (int64_t) ((uint64_t) read_i64(data + 9) % (UINT64_C(3000) * 365 * 24 * HOUR));
+	}
 	days = (int32_t) ((data[17] << 8 | data[18]) % 20000) - 10000;
 
 	if (sla_calendar_add(cal, t, 0, d, &u) == SLA_OK)

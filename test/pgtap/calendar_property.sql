@@ -396,7 +396,6 @@ SELECT diag(format('business days mismatch: %s t=%s d=%s got=%s want=%s', name, 
   FROM (SELECT * FROM tp_dresult WHERE got IS DISTINCT FROM want AND NOT on_opening ORDER BY n LIMIT 20) x;
 SELECT is((SELECT count(*)::int FROM tp_dresult WHERE got IS DISTINCT FROM want AND NOT on_opening), 0,
 	'business_add with business days = the reference on every case');
-SELECT todo('negative business days landing exactly on an opening move back to the previous close', 1);
 SELECT is((SELECT count(*)::int FROM tp_dresult WHERE got IS DISTINCT FROM want AND on_opening), 0,
 	'business_add with negative business days landing exactly on an opening = the reference');
 SELECT cmp_ok((SELECT count(*)::int FROM tp_dresult), '>=', 3000, '3000 business-day cases');

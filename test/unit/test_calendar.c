@@ -123,6 +123,9 @@ exact_cases(void)
 	CHECK_EQ_I64(add(cal, at(2026, 11, 24, 9, 0, 0), 0, -0), at(2026, 11, 24, 9, 0, 0));
 	CHECK_EQ_I64(add(cal, at(2026, 11, 24, 8, 0, 0), -1, 0), at(2026, 11, 20, 17, 0, 0));
 	CHECK_EQ_I64(add(cal, at(2026, 11, 30, 10, 0, 0), -1, 0), at(2026, 11, 27, 10, 0, 0));
+	/* landing exactly on an opening is open: it stays (only closed moments move back) */
+	CHECK_EQ_I64(add(cal, at(2026, 11, 24, 9, 0, 0), -1, 0), at(2026, 11, 23, 9, 0, 0));
+	CHECK_EQ_I64(add(cal, at(2026, 11, 24, 17, 0, 0), -1, 0), at(2026, 11, 23, 17, 0, 0));
 	/* between */
 	CHECK_EQ_I64(between(cal, at(2026, 11, 23, 0, 0, 0), at(2026, 11, 30, 0, 0, 0)), 32 * HOUR_US);
 	CHECK_EQ_I64(between(cal, at(2026, 11, 30, 0, 0, 0), at(2026, 11, 23, 0, 0, 0)), -32 * HOUR_US);
@@ -160,6 +163,13 @@ exact_cases(void)
 	CHECK_EQ_I64(add(always, at(2026, 1, 1, 0, 0, 0), 1000000, 0), at(2026, 1, 1, 0, 0, 0) + 1000000 * DAY_US);
 	CHECK_EQ_I64(add(cal, at(2026, 11, 23, 12, 0, 0), INT32_MAX, 0), -SLA_EOVERFLOW);
 	CHECK_EQ_I64(add(cal, at(2026, 11, 23, 12, 0, 0), INT32_MIN, 0), -SLA_EOVERFLOW);
+
+	/* the first and last nine weeks of time are out of range, never garbage */
+	CHECK_EQ_I64(add(always, at(-4713, 11, 24, 10, 0, 0), 0, -11 * HOUR_US), -SLA_EOVERFLOW);
+	CHECK_EQ_I64(add(cal, at(-4713, 11, 24, 8, 0, 0), 0, -HOUR_US), -SLA_EOVERFLOW);
+	CHECK_EQ_I64(add(cal, at(-4713, 11, 25, 8, 0, 0), -1, 0), -SLA_EOVERFLOW);
+	CHECK_EQ_I64(add(always, at(294276, 12, 31, 10, 0, 0), 0, HOUR_US), -SLA_EOVERFLOW);
+	CHECK_EQ_I64(add(always, at(-4700, 1, 1, 10, 0, 0), 0, -HOUR_US), at(-4700, 1, 1, 9, 0, 0));
 
 	/* no open time ever: an error at once, never a loop */
 	CHECK_EQ_I64(add(never, at(2026, 1, 1, 0, 0, 0), 0, HOUR_US), -SLA_ENOHOURS);
