@@ -200,8 +200,10 @@ is_open_impl(FunctionCallInfo fcinfo, SlaCalendar *cal)
 
 CALENDAR_ENTRY_POINTS(sla_is_open, is_open_impl, 1)
 
+/* next_open and next_close: an instant in, an instant out, infinities passed through. */
 static Datum
-next_open_impl(FunctionCallInfo fcinfo, SlaCalendar *cal)
+instant_impl(FunctionCallInfo fcinfo, SlaCalendar *cal, const char *what,
+			 sla_status (*fn) (sla_calendar *, int64_t, int64_t *))
 {
 	TimestampTz t = PG_GETARG_TIMESTAMPTZ(0);
 	int64_t		out;
@@ -209,10 +211,16 @@ next_open_impl(FunctionCallInfo fcinfo, SlaCalendar *cal)
 
 	if (TIMESTAMP_NOT_FINITE(t))
 		PG_RETURN_TIMESTAMPTZ(t);
-	st = sla_calendar_next_open(cal->compiled, t, &out);
+	st = fn(cal->compiled, t, &out);
 	if (st != SLA_OK)
-		report(st, "next_open", cal);
+		report(st, what, cal);
 	PG_RETURN_TIMESTAMPTZ(out);
+}
+
+static Datum
+next_open_impl(FunctionCallInfo fcinfo, SlaCalendar *cal)
+{
+	return instant_impl(fcinfo, cal, "next_open", sla_calendar_next_open);
 }
 
 CALENDAR_ENTRY_POINTS(sla_next_open, next_open_impl, 1)
@@ -220,16 +228,7 @@ CALENDAR_ENTRY_POINTS(sla_next_open, next_open_impl, 1)
 static Datum
 next_close_impl(FunctionCallInfo fcinfo, SlaCalendar *cal)
 {
-	TimestampTz t = PG_GETARG_TIMESTAMPTZ(0);
-	int64_t		out;
-	sla_status	st;
-
-	if (TIMESTAMP_NOT_FINITE(t))
-		PG_RETURN_TIMESTAMPTZ(t);
-	st = sla_calendar_next_close(cal->compiled, t, &out);
-	if (st != SLA_OK)
-		report(st, "next_close", cal);
-	PG_RETURN_TIMESTAMPTZ(out);
+	return instant_impl(fcinfo, cal, "next_close", sla_calendar_next_close);
 }
 
 CALENDAR_ENTRY_POINTS(sla_next_close, next_close_impl, 1)

@@ -119,73 +119,35 @@ cal_free(sla_calendar *cal, void *p)
 		cal->alloc.free(cal->alloc.ctx, p);
 }
 
-static int
-cmp_i32(const void *a, const void *b)
-{
-	int32_t		x = *(const int32_t *) a,
-				y = *(const int32_t *) b;
-
-	return (x > y) - (x < y);
+/*
+ * Insertion sorts by a key: the inputs are short (a day's ranges, a calendar's holidays) or
+ * nearly sorted (a block's shifts, day after day), and the core avoids libc's qsort.
+ */
+#define DEFINE_INSERTION_SORT(name, type, key) \
+static void \
+name(type *v, size_t n) \
+{ \
+	size_t		i; \
+\
+	for (i = 1; i < n; i++) \
+	{ \
+		type		x = v[i]; \
+		size_t		j = i; \
+\
+		while (j > 0 && key(v[j - 1]) > key(x)) \
+		{ \
+			v[j] = v[j - 1]; \
+			j--; \
+		} \
+		v[j] = x; \
+	} \
 }
 
-/* Small insertion sorts: inputs are short or nearly sorted, and the core has no qsort
- * dependency on the C library's comparator conventions. */
-static void
-sort_i32(int32_t *v, size_t n)
-{
-	size_t		i;
-
-	for (i = 1; i < n; i++)
-	{
-		int32_t		x = v[i];
-		size_t		j = i;
-
-		while (j > 0 && cmp_i32(&v[j - 1], &x) > 0)
-		{
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = x;
-	}
-}
-
-static void
-sort_ranges(range *r, size_t n)
-{
-	size_t		i;
-
-	for (i = 1; i < n; i++)
-	{
-		range		x = r[i];
-		size_t		j = i;
-
-		while (j > 0 && r[j - 1].start > x.start)
-		{
-			r[j] = r[j - 1];
-			j--;
-		}
-		r[j] = x;
-	}
-}
-
-static void
-sort_periods(period *p, size_t n)
-{
-	size_t		i;
-
-	for (i = 1; i < n; i++)
-	{
-		period		x = p[i];
-		size_t		j = i;
-
-		while (j > 0 && p[j - 1].start > x.start)
-		{
-			p[j] = p[j - 1];
-			j--;
-		}
-		p[j] = x;
-	}
-}
+#define VALUE_KEY(x) (x)
+#define START_KEY(x) ((x).start)
+DEFINE_INSERTION_SORT(sort_i32, int32_t, VALUE_KEY)
+DEFINE_INSERTION_SORT(sort_ranges, range, START_KEY)
+DEFINE_INSERTION_SORT(sort_periods, period, START_KEY)
 
 static bool
 valid_range(const sla_day_range *r)
