@@ -1268,25 +1268,35 @@ sla_calendar_between(sla_calendar *cal, int64_t a, int64_t b, int64_t *out)
 	return SLA_OK;
 }
 
+/* The block holding t, the period that may contain it (-1 if none) and whether it does. */
+static sla_status
+locate(sla_calendar *cal, int64_t t, block **blk, int32_t *index, bool *open)
+{
+	sla_status	st;
+
+	*open = false;
+	if ((st = check_instant(t)) != SLA_OK)
+		return st;
+	if (!cal->has_hours)
+	{
+		*blk = NULL;
+		*index = -1;
+		return SLA_OK;
+	}
+	if ((st = block_of(cal, t, blk)) != SLA_OK)
+		return st;
+	*index = last_starting_by(*blk, t);
+	*open = *index >= 0 && t < (*blk)->periods[*index].end;
+	return SLA_OK;
+}
+
 sla_status
 sla_calendar_is_open(sla_calendar *cal, int64_t t, bool *out)
 {
 	block	   *blk;
 	int32_t		i;
-	sla_status	st;
 
-	if ((st = check_instant(t)) != SLA_OK)
-		return st;
-	if (!cal->has_hours)
-	{
-		*out = false;
-		return SLA_OK;
-	}
-	if ((st = block_of(cal, t, &blk)) != SLA_OK)
-		return st;
-	i = last_starting_by(blk, t);
-	*out = i >= 0 && t < blk->periods[i].end;
-	return SLA_OK;
+	return locate(cal, t, &blk, &i, out);
 }
 
 sla_status
@@ -1338,18 +1348,12 @@ sla_calendar_next_close(sla_calendar *cal, int64_t t, int64_t *out)
 {
 	block	   *blk;
 	int32_t		i;
+	bool		open;
 	sla_status	st;
 
-	if ((st = check_instant(t)) != SLA_OK)
-		return st;
 	*out = t;
-	if (!cal->has_hours)
-		return SLA_OK;
-	if ((st = block_of(cal, t, &blk)) != SLA_OK)
+	if ((st = locate(cal, t, &blk, &i, &open)) != SLA_OK || !open)
 		return st;
-	i = last_starting_by(blk, t);
-	if (i < 0 || t >= blk->periods[i].end)
-		return SLA_OK;
 	return join_forward(cal, blk, blk->periods[i].end, out);
 }
 
