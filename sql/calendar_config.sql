@@ -79,7 +79,7 @@ SELECT weekday, opens, closes FROM sla.calendar_hours WHERE calendar_id = :id AN
 -- pg_dump keeps the configuration: every calendar table is a configuration table.
 SELECT c.relname
   FROM pg_extension e, unnest(e.extconfig) AS cfg(oid) JOIN pg_class c ON c.oid = cfg.oid
- WHERE e.extname = 'sla' ORDER BY 1;
+ WHERE e.extname = 'sla' AND c.relname LIKE 'calendar%' ORDER BY 1;
 
 -- Deleting a calendar removes its hours, holidays and special days.
 DELETE FROM sla.calendar WHERE name = 'support';
