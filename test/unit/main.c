@@ -11,6 +11,7 @@ main(void)
 	test_civil();
 	test_hours_spec();
 	test_calendar();
+	test_rules();
 	printf("%d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

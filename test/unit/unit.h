@@ -40,5 +40,6 @@ void		test_business_interval(void);
 void		test_civil(void);
 void		test_hours_spec(void);
 void		test_calendar(void);
+void		test_rules(void);
 
 #endif
