@@ -12,9 +12,9 @@ PG_CONFIG ?= pg_config
 
 MODULE_big = sla
 CORE_OBJS  = src/core/business_interval.o src/core/civil.o src/core/calendar.o \
-             src/core/hours_spec.o
+             src/core/hours_spec.o src/core/rules.o
 GLUE_OBJS  = src/sla.o src/sla_error.o src/business_interval.o src/calendar_cache.o \
-             src/calendar_functions.o
+             src/calendar_functions.o src/rule_functions.o
 OBJS       = $(GLUE_OBJS) $(CORE_OBJS)
 
 # The install script is assembled from src/sql/*.sql in name order (one concept per file).
@@ -23,7 +23,7 @@ DATA_built = sla--$(EXTVERSION).sql
 
 # pg_regress: inputs in sql/, expected outputs in expected/ (contrib layout).
 REGRESS      = business_interval_io business_interval_ops calendar_config calendar_math \
-               calendar_cache level security
+               calendar_cache level rule security
 REGRESS_OPTS = --inputdir=. --load-extension=sla
 
 WARNINGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
@@ -31,7 +31,7 @@ PG_CPPFLAGS = -I$(srcdir)/src/core
 PG_CFLAGS   = $(WARNINGS)
 
 EXTRA_CLEAN = $(DATA_built) test/unit/unit_tests test/fuzz/fuzz_business_interval \
-              test/fuzz/fuzz_calendar results regression.diffs regression.out
+              test/fuzz/fuzz_calendar test/fuzz/fuzz_rules results regression.diffs regression.out
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifeq ($(PGXS),)
@@ -64,12 +64,14 @@ test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/fixed_tz.c $(CORE_SRCS) $(wildcar
 
 # New inputs go to a scratch directory first; the committed seed corpora are read only.
 FUZZ_WORK ?= /tmp/sla-fuzz
-fuzz: test/fuzz/fuzz_business_interval test/fuzz/fuzz_calendar
-	mkdir -p $(FUZZ_WORK)/business_interval $(FUZZ_WORK)/calendar
+fuzz: test/fuzz/fuzz_business_interval test/fuzz/fuzz_calendar test/fuzz/fuzz_rules
+	mkdir -p $(FUZZ_WORK)/business_interval $(FUZZ_WORK)/calendar $(FUZZ_WORK)/rules
 	./test/fuzz/fuzz_business_interval -max_total_time=$(FUZZ_SECONDS) -max_len=256 \
 		$(FUZZ_WORK)/business_interval test/fuzz/corpus/business_interval
 	./test/fuzz/fuzz_calendar -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 \
 		$(FUZZ_WORK)/calendar test/fuzz/corpus/calendar
+	./test/fuzz/fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 \
+		$(FUZZ_WORK)/rules test/fuzz/corpus/rules
 
 prove:
 	pg_prove --ext .sql -r test/pgtap

@@ -363,8 +363,8 @@ load_calendar(const char *name, int len, int32 id, bool by_id)
 	return entry;
 }
 
-static void
-prepare_cache(void)
+void
+sla_config_cache_prepare(void)
 {
 	sla_calendar_cache_refresh();
 	if (CalendarCacheContext == NULL)
@@ -402,7 +402,7 @@ sla_calendar_by_name(const char *name, int len)
 {
 	SlaCalendar *c;
 
-	prepare_cache();
+	sla_config_cache_prepare();
 	for (c = cached_calendars; c; c = c->next)
 		if (strncmp(c->name, name, len) == 0 && c->name[len] == '\0')
 			return c;
@@ -414,7 +414,7 @@ sla_calendar_by_id(int32 id)
 {
 	SlaCalendar *c;
 
-	prepare_cache();
+	sla_config_cache_prepare();
 	for (c = cached_calendars; c; c = c->next)
 		if (c->id == id)
 			return c;

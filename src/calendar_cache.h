@@ -32,6 +32,13 @@ extern void sla_calendar_cache_init(void);
 extern SlaCalendar *sla_calendar_by_name(const char *name, int len);
 extern SlaCalendar *sla_calendar_by_id(int32 id);
 
+/*
+ * Before reading any compiled configuration (calendars, rules): accept invalidations once per
+ * statement, drop stale calendars, and make sure invalidations of the configuration reach this
+ * backend.  Other caches compare their own generation with sla_calendar_generation.
+ */
+extern void sla_config_cache_prepare(void);
+
 /* Make this backend see committed calendar changes before the current statement reads any. */
 extern void sla_calendar_cache_refresh(void);
 

@@ -23,6 +23,7 @@
 #include "business_interval_glue.h"
 #include "calendar_cache.h"
 #include "hours_spec.h"
+#include "pg_compat.h"
 #include "sla_error.h"
 
 StaticAssertDecl(SLA_END_INSTANT == END_TIMESTAMP, "core and PostgreSQL agree on the timestamp range");
@@ -424,21 +425,7 @@ ranges_srf(FunctionCallInfo fcinfo, bool weekly)
 	if (st != SLA_OK)
 		hours_error(st, text_to_cstring(arg), pos, weekly);
 
-#if PG_VERSION_NUM >= 150000
-	InitMaterializedSRF(fcinfo, 0);
-#else
-	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-		TupleDesc	desc;
-
-		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		rsinfo->returnMode = SFRM_Materialize;
-		rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
-		rsinfo->setDesc = CreateTupleDescCopy(desc);
-		MemoryContextSwitchTo(oldcxt);
-	}
-#endif
+	sla_init_materialized_srf(fcinfo);
 	for (i = 0; i < n; i++)
 	{
 		Datum		values[3];
