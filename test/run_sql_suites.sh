@@ -23,3 +23,6 @@ for doc in README.md docs/*.md; do
 	psql -qX -d sla_docs -c 'CREATE EXTENSION sla'
 	PGDATABASE=sla_docs PGOPTIONS="-c search_path=public,sla" perl test/doc_examples.pl "$doc"
 done
+
+# Concurrent writers on the same tickets never produce two running clocks of one metric.
+./test/concurrency/run.sh

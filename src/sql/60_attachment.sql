@@ -1,0 +1,756 @@
+-- 60_attachment.sql — attaching sla to a helpdesk's own ticket and message tables, and the SLA
+-- clocks their triggers drive.  First version in PL/pgSQL: it fixes the semantics and their
+-- tests; the row triggers are to move to C for the insert-cost budget (docs/engine-design.md).
+
+CREATE SEQUENCE @extschema@.attachment_id_seq AS integer;
+
+CREATE TABLE @extschema@.attachment (
+    id              integer PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.attachment_id_seq'),
+    ticket_table    regclass NOT NULL UNIQUE,
+    mapping         jsonb NOT NULL,
+    message_table   regclass UNIQUE,
+    message_mapping jsonb,
+    time_zone       text NOT NULL DEFAULT 'UTC' CHECK (@extschema@.valid_time_zone(time_zone)),
+    attached        boolean NOT NULL DEFAULT true
+);
+ALTER SEQUENCE @extschema@.attachment_id_seq OWNED BY @extschema@.attachment.id;
+COMMENT ON TABLE @extschema@.attachment IS
+    'helpdesk tables sla is attached to, with the validated column mappings (written by sla.attach)';
+COMMENT ON COLUMN @extschema@.attachment.time_zone IS 'zone of timestamp-without-time-zone columns';
+
+CREATE TABLE @extschema@.status_map (
+    attachment_id integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,
+    status        text NOT NULL,
+    lifecycle     text NOT NULL CONSTRAINT status_map_lifecycle_known
+        CHECK (lifecycle OPERATOR(pg_catalog.=) ANY (ARRAY['open', 'paused', 'solved', 'closed', 'deleted'])),
+    PRIMARY KEY (attachment_id, status)
+);
+COMMENT ON TABLE @extschema@.status_map IS
+    'ticket status values and their lifecycle state: open, paused (resolution clock stops counting), solved, closed, deleted';
+
+-- Per-ticket state: the level chosen for it and its lifecycle.
+CREATE TABLE @extschema@.ticket (
+    attachment_id integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,
+    ticket_key    text NOT NULL,
+    level_id      integer REFERENCES @extschema@.level (id),
+    lifecycle     text NOT NULL,
+    agent_replied boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (attachment_id, ticket_key)
+);
+COMMENT ON TABLE @extschema@.ticket IS 'the SLA level and lifecycle state of each attached ticket';
+
+CREATE SEQUENCE @extschema@.clock_id_seq;
+CREATE TABLE @extschema@.clock (
+    id            bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.clock_id_seq'),
+    attachment_id integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,
+    ticket_key    text NOT NULL,
+    metric        @extschema@.metric NOT NULL,
+    cycle         integer NOT NULL DEFAULT 1,
+    level_id      integer NOT NULL REFERENCES @extschema@.level (id),
+    calendar_id   integer NOT NULL REFERENCES @extschema@.calendar (id),
+    target        @extschema@.business_interval NOT NULL,
+    started_at    timestamptz NOT NULL,
+    due_at        timestamptz NOT NULL,
+    paused_since  timestamptz,
+    paused_for    @extschema@.business_interval NOT NULL DEFAULT '00:00:00',
+    stopped_at    timestamptz,
+    state         text NOT NULL CONSTRAINT clock_state_known
+        CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused', 'met', 'breached', 'cancelled'])),
+    business_used @extschema@.business_interval,
+    department    text,
+    agent         text,
+    requester     text,
+    UNIQUE (attachment_id, ticket_key, metric, cycle)
+);
+ALTER SEQUENCE @extschema@.clock_id_seq OWNED BY @extschema@.clock.id;
+-- Never two running (or paused) clocks of one metric for a ticket, whatever the concurrency.
+CREATE UNIQUE INDEX clock_one_active ON @extschema@.clock (attachment_id, ticket_key, metric)
+    WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']);
+CREATE INDEX clock_running_due ON @extschema@.clock (due_at)
+    WHERE state OPERATOR(pg_catalog.=) 'running';
+COMMENT ON TABLE @extschema@.clock IS
+    'SLA clocks: one row per ticket, metric and cycle; due_at = business_add(started_at, target + paused_for, calendar)';
+COMMENT ON COLUMN @extschema@.clock.paused_for IS 'business time spent paused so far (it moves the due date out)';
+COMMENT ON COLUMN @extschema@.clock.business_used IS 'business time counted when the clock stopped (pauses excluded)';
+
+CREATE SEQUENCE @extschema@.event_id_seq;
+CREATE TABLE @extschema@.event (
+    id            bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.event_id_seq'),
+    attachment_id integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,
+    ticket_key    text NOT NULL,
+    clock_id      bigint,
+    at            timestamptz NOT NULL,
+    kind          text NOT NULL,
+    detail        jsonb
+);
+ALTER SEQUENCE @extschema@.event_id_seq OWNED BY @extschema@.event.id;
+CREATE INDEX event_ticket ON @extschema@.event (attachment_id, ticket_key, id);
+COMMENT ON TABLE @extschema@.event IS
+    'every SLA transition: level_chosen, clock_started, paused, resumed, retargeted, stopped, cancelled';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.attachment', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.attachment_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.status_map', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.ticket', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.clock', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.clock_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.event', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_id_seq', '');
+
+-- A mapped column's value as an instant: timestamptz as is, timestamp read in the attachment's
+-- zone, integers as Unix epoch seconds.
+CREATE FUNCTION @extschema@.mapped_time(row_data jsonb, mapping jsonb, field text, zone text)
+    RETURNS timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE mapping->'kinds'->>field
+        WHEN 'timestamptz' THEN (row_data->>(mapping->>field))::timestamptz
+        WHEN 'timestamp' THEN ((row_data->>(mapping->>field))::timestamp) AT TIME ZONE zone
+        WHEN 'epoch' THEN to_timestamp((row_data->>(mapping->>field))::double precision)
+    END
+$$;
+
+-- Validate one mapped column: it exists and its type is of an allowed kind; returns the kind.
+CREATE FUNCTION @extschema@.mapped_column_kind(tbl regclass, field text, col text, allowed text[])
+    RETURNS text
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    typ oid;
+    kind text;
+BEGIN
+    IF col IS NULL THEN
+        RAISE EXCEPTION 'mapping of % to % must name a column', field, tbl USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT a.atttypid INTO typ FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist (mapping of %)', col, tbl, field
+              USING ERRCODE = 'undefined_column';
+    END IF;
+    kind := CASE
+        WHEN typ = 'timestamptz'::regtype THEN 'timestamptz'
+        WHEN typ = 'timestamp'::regtype THEN 'timestamp'
+        WHEN typ IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN 'integer'
+        WHEN typ = 'uuid'::regtype THEN 'uuid'
+        WHEN typ = 'bool'::regtype THEN 'boolean'
+        WHEN typ IN ('text[]'::regtype, 'varchar[]'::regtype) THEN 'text_array'
+        WHEN typ IN ('jsonb'::regtype, 'json'::regtype) THEN 'json'
+        ELSE 'scalar' END;
+    -- integer times are Unix epochs
+    IF kind = 'integer' AND 'epoch' = ANY (allowed) AND NOT 'integer' = ANY (allowed) THEN
+        kind := 'epoch';
+    END IF;
+    IF NOT kind = ANY (allowed) AND NOT (kind IN ('integer', 'uuid', 'timestamptz', 'timestamp', 'boolean') AND 'scalar' = ANY (allowed)) THEN
+        RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be mapped as %', col, tbl,
+              format_type(typ, NULL), field
+              USING ERRCODE = 'datatype_mismatch',
+                    HINT = format('Map %s to a column of kind %s.', field, array_to_string(allowed, ' or '));
+    END IF;
+    RETURN kind;
+END
+$$;
+
+-- ------------------------------------------------------------------ attach, detach, statuses
+
+CREATE FUNCTION @extschema@.attach(ticket_table regclass, mapping jsonb,
+        message_table regclass DEFAULT NULL, message_mapping jsonb DEFAULT NULL,
+        time_zone text DEFAULT 'UTC')
+    RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket_spec constant jsonb := '{
+        "key": ["integer", "uuid", "scalar"], "created_at": ["timestamptz", "timestamp", "epoch"],
+        "updated_at": ["timestamptz", "timestamp", "epoch"], "status": ["scalar"],
+        "priority": ["scalar"], "channel": ["scalar"], "department": ["scalar"], "agent": ["scalar"],
+        "requester": ["scalar"], "referrer": ["scalar"], "tags": ["text_array"],
+        "custom_fields": ["json"], "deleted": ["boolean"], "created_by_invitation": ["boolean"]}';
+    message_spec constant jsonb := '{
+        "ticket": ["integer", "uuid", "scalar"], "created_at": ["timestamptz", "timestamp", "epoch"],
+        "author_kind": ["scalar"], "public": ["boolean"], "internal": ["boolean"], "channel": ["scalar"]}';
+    message_options constant text[] := ARRAY['customer_values', 'agent_values', 'system_values',
+                                             'author_function', 'public_function'];
+    m jsonb := '{}';
+    kinds jsonb := '{}';
+    mm jsonb := NULL;
+    k text;
+    v jsonb;
+    att_id integer;
+BEGIN
+    IF ticket_table IS NULL OR mapping IS NULL OR jsonb_typeof(mapping) <> 'object' THEN
+        RAISE EXCEPTION 'attach needs a ticket table and a JSON object mapping its columns'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(mapping) LOOP
+        IF NOT ticket_spec ? k THEN
+            RAISE EXCEPTION 'unknown ticket mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys: ' || (SELECT string_agg(x, ', ') FROM jsonb_object_keys(ticket_spec) x) || '.';
+        END IF;
+    END LOOP;
+    FOREACH k IN ARRAY ARRAY['key', 'created_at', 'status'] LOOP
+        IF NOT mapping ? k THEN
+            RAISE EXCEPTION 'the ticket mapping must name the % column', k USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT * FROM jsonb_each(mapping) LOOP
+        kinds := kinds || jsonb_build_object(k, @extschema@.mapped_column_kind(ticket_table, k, v #>> '{}',
+                     ARRAY(SELECT jsonb_array_elements_text(ticket_spec -> k))));
+        m := m || jsonb_build_object(k, v #>> '{}');
+    END LOOP;
+    m := m || jsonb_build_object('kinds', kinds);
+
+    IF message_table IS NOT NULL THEN
+        IF message_mapping IS NULL OR jsonb_typeof(message_mapping) <> 'object' THEN
+            RAISE EXCEPTION 'a message table needs a message mapping' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        mm := '{}';
+        kinds := '{}';
+        FOR k, v IN SELECT * FROM jsonb_each(message_mapping) LOOP
+            IF k = ANY (message_options) THEN
+                mm := mm || jsonb_build_object(k, v);
+            ELSIF message_spec ? k THEN
+                kinds := kinds || jsonb_build_object(k, @extschema@.mapped_column_kind(message_table, k, v #>> '{}',
+                             ARRAY(SELECT jsonb_array_elements_text(message_spec -> k))));
+                mm := mm || jsonb_build_object(k, v #>> '{}');
+            ELSE
+                RAISE EXCEPTION 'unknown message mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Keys: ticket, created_at, author_kind, customer_values, agent_values, system_values, author_function, public, internal, public_function, channel.';
+            END IF;
+        END LOOP;
+        FOREACH k IN ARRAY ARRAY['ticket', 'created_at'] LOOP
+            IF NOT mm ? k THEN
+                RAISE EXCEPTION 'the message mapping must name the % column', k USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END LOOP;
+        IF NOT (mm ? 'author_kind' OR mm ? 'author_function') THEN
+            RAISE EXCEPTION 'the message mapping needs author_kind (a column with value lists) or author_function'
+                  USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF mm ? 'author_function' THEN
+            PERFORM (mm ->> 'author_function')::regprocedure;
+        END IF;
+        IF mm ? 'public_function' THEN
+            PERFORM (mm ->> 'public_function')::regprocedure;
+        END IF;
+        mm := mm || jsonb_build_object('kinds', kinds);
+    END IF;
+
+    INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone)
+         VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone)
+    ON CONFLICT ON CONSTRAINT attachment_ticket_table_key DO UPDATE
+         SET mapping = EXCLUDED.mapping, message_table = EXCLUDED.message_table,
+             message_mapping = EXCLUDED.message_mapping, time_zone = EXCLUDED.time_zone, attached = true
+    RETURNING a.id INTO att_id;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket ON %s', ticket_table);
+    END IF;
+    EXECUTE format('CREATE TRIGGER sla_ticket AFTER INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_changed(%s)',
+                   ticket_table, att_id);
+    IF message_table IS NOT NULL THEN
+        IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message') THEN
+            EXECUTE format('DROP TRIGGER sla_message ON %s', message_table);
+        END IF;
+        EXECUTE format('CREATE TRIGGER sla_message AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.message_added(%s)',
+                       message_table, att_id);
+    END IF;
+    RETURN att_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.attach(regclass, jsonb, regclass, jsonb, text) IS
+    'attaches sla to a helpdesk''s ticket (and message) table through a column mapping; adds row triggers, never columns; returns the attachment id';
+
+CREATE FUNCTION @extschema@.detach(ticket_table regclass) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att @extschema@.attachment;
+BEGIN
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.ticket_table = detach.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket ON %s', att.ticket_table);
+    END IF;
+    IF att.message_table IS NOT NULL
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message') THEN
+        EXECUTE format('DROP TRIGGER sla_message ON %s', att.message_table);
+    END IF;
+    UPDATE @extschema@.attachment a SET attached = false WHERE a.id = att.id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.detach(regclass) IS
+    'removes the triggers sla added and nothing else: clocks, events and the mapping stay';
+
+CREATE FUNCTION @extschema@.map_status(ticket_table regclass, status text, lifecycle text) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att_id integer;
+BEGIN
+    SELECT a.id INTO att_id FROM @extschema@.attachment a WHERE a.ticket_table = map_status.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
+    END IF;
+    INSERT INTO @extschema@.status_map AS s VALUES (att_id, map_status.status, map_status.lifecycle)
+    ON CONFLICT ON CONSTRAINT status_map_pkey DO UPDATE SET lifecycle = EXCLUDED.lifecycle;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.map_status(regclass, text, text) IS
+    'maps a ticket status value to open, paused, solved, closed or deleted';
+
+-- ------------------------------------------------------------------ clock primitives
+
+CREATE FUNCTION @extschema@.log_event(att_id integer, key text, clock bigint, at timestamptz,
+                                      kind text, detail jsonb DEFAULT NULL) RETURNS void
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO @extschema@.event (attachment_id, ticket_key, clock_id, at, kind, detail)
+         VALUES (att_id, key, clock, at, kind, detail)
+$$;
+
+-- Start a clock of a metric if the level has a target for it; returns its id or NULL.
+CREATE FUNCTION @extschema@.start_clock(att_id integer, key text, lvl integer, m @extschema@.metric,
+                                        at timestamptz, snapshot jsonb) RETURNS bigint
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    tgt @extschema@.business_interval;
+    cal integer;
+    next_cycle integer;
+    new_id bigint;
+BEGIN
+    SELECT t.target, l.calendar_id INTO tgt, cal
+      FROM @extschema@.level_target t JOIN @extschema@.level l ON l.id = t.level_id
+     WHERE t.level_id = lvl AND t.metric = m;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    SELECT coalesce(max(c.cycle), 0) + 1 INTO next_cycle FROM @extschema@.clock c
+     WHERE c.attachment_id = att_id AND c.ticket_key = key AND c.metric = m;
+    INSERT INTO @extschema@.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target,
+                                   started_at, due_at, state, department, agent, requester)
+         VALUES (att_id, key, m, next_cycle, lvl, cal, tgt, at, @extschema@.business_add(at, tgt, cal), 'running',
+                 snapshot ->> 'department', snapshot ->> 'agent', snapshot ->> 'requester')
+    RETURNING id INTO new_id;
+    PERFORM @extschema@.log_event(att_id, key, new_id, at, 'clock_started',
+                                  jsonb_build_object('metric', m, 'cycle', next_cycle, 'target', tgt::text));
+    RETURN new_id;
+END
+$$;
+
+CREATE FUNCTION @extschema@.pause_clock(clock_id bigint, at timestamptz) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c @extschema@.clock;
+BEGIN
+    UPDATE @extschema@.clock k SET state = 'paused', paused_since = at
+     WHERE k.id = clock_id AND k.state = 'running' RETURNING * INTO c;
+    IF FOUND THEN
+        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, at, 'paused', jsonb_build_object('metric', c.metric));
+    END IF;
+END
+$$;
+
+CREATE FUNCTION @extschema@.resume_clock(clock_id bigint, at timestamptz) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c @extschema@.clock;
+    pause @extschema@.business_interval;
+BEGIN
+    SELECT * INTO c FROM @extschema@.clock k WHERE k.id = clock_id AND k.state = 'paused';
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    pause := @extschema@.business_between(c.paused_since, greatest(at, c.paused_since), c.calendar_id);
+    UPDATE @extschema@.clock k
+       SET state = 'running', paused_since = NULL,
+           paused_for = k.paused_for OPERATOR(@extschema@.+) pause,
+           due_at = @extschema@.business_add(k.started_at,
+                        k.target OPERATOR(@extschema@.+) k.paused_for OPERATOR(@extschema@.+) pause, k.calendar_id)
+     WHERE k.id = clock_id;
+    PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, at, 'resumed',
+                                  jsonb_build_object('metric', c.metric, 'paused', pause::text));
+END
+$$;
+
+-- Stop a running or paused clock: met when it stops by its due time, else breached.
+CREATE FUNCTION @extschema@.stop_clock(clock_id bigint, at timestamptz) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c @extschema@.clock;
+BEGIN
+    PERFORM @extschema@.resume_clock(clock_id, at);
+    UPDATE @extschema@.clock k
+       SET stopped_at = at,
+           state = CASE WHEN at > k.due_at THEN 'breached' ELSE 'met' END,
+           business_used = @extschema@.business_between(k.started_at, greatest(at, k.started_at), k.calendar_id)
+                           OPERATOR(@extschema@.-) k.paused_for
+     WHERE k.id = clock_id AND k.state = 'running' RETURNING * INTO c;
+    IF FOUND THEN
+        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, at, 'stopped',
+                                      jsonb_build_object('metric', c.metric, 'state', c.state,
+                                                         'business_used', c.business_used::text));
+    END IF;
+END
+$$;
+
+CREATE FUNCTION @extschema@.cancel_clock(clock_id bigint, at timestamptz, reason text) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c @extschema@.clock;
+BEGIN
+    UPDATE @extschema@.clock k SET state = 'cancelled', stopped_at = at, paused_since = NULL
+     WHERE k.id = clock_id AND k.state IN ('running', 'paused') RETURNING * INTO c;
+    IF FOUND THEN
+        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, at, 'cancelled',
+                                      jsonb_build_object('metric', c.metric, 'reason', reason));
+    END IF;
+END
+$$;
+
+-- Re-target active clocks of a ticket to a new level, from their start, keeping paused time.
+CREATE FUNCTION @extschema@.retarget_clocks(att_id integer, key text, lvl integer, at timestamptz)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c @extschema@.clock;
+    tgt @extschema@.business_interval;
+    cal integer;
+BEGIN
+    FOR c IN SELECT * FROM @extschema@.clock k
+              WHERE k.attachment_id = att_id AND k.ticket_key = key AND k.state IN ('running', 'paused')
+              ORDER BY k.id LOOP
+        SELECT t.target, l.calendar_id INTO tgt, cal
+          FROM @extschema@.level_target t JOIN @extschema@.level l ON l.id = t.level_id
+         WHERE t.level_id = lvl AND t.metric = c.metric;
+        IF NOT FOUND THEN
+            PERFORM @extschema@.cancel_clock(c.id, at, 'the new level has no target for this metric');
+            CONTINUE;
+        END IF;
+        UPDATE @extschema@.clock k
+           SET level_id = lvl, calendar_id = cal, target = tgt,
+               due_at = @extschema@.business_add(k.started_at, tgt OPERATOR(@extschema@.+) k.paused_for, cal)
+         WHERE k.id = c.id;
+        PERFORM @extschema@.log_event(att_id, key, c.id, at, 'retargeted',
+                                      jsonb_build_object('metric', c.metric, 'from_level', c.level_id,
+                                                         'to_level', lvl, 'target', tgt::text));
+    END LOOP;
+END
+$$;
+
+-- ------------------------------------------------------------------ reading the host rows
+
+CREATE FUNCTION @extschema@.lifecycle_of(att @extschema@.attachment, status text) RETURNS text
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    result text;
+BEGIN
+    SELECT s.lifecycle INTO result FROM @extschema@.status_map s
+     WHERE s.attachment_id = att.id AND s.status = lifecycle_of.status;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'status "%" of % has no lifecycle mapping', status, att.ticket_table
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = format('Map it first: SELECT sla.map_status(%L, %L, ''open'');', att.ticket_table::text, status);
+    END IF;
+    RETURN result;
+END
+$$;
+
+-- The attributes rules see, as the JSON sla.match_rules() takes.
+CREATE FUNCTION @extschema@.ticket_attributes(att @extschema@.attachment, row_data jsonb, key text)
+    RETURNS jsonb
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m jsonb := att.mapping;
+    result jsonb := '{}';
+    k text;
+    a record;
+    v jsonb;
+BEGIN
+    FOREACH k IN ARRAY ARRAY['status', 'priority', 'channel', 'department', 'agent', 'requester', 'referrer',
+                             'tags', 'deleted', 'created_by_invitation'] LOOP
+        IF m ? k THEN
+            result := result || jsonb_build_object(k,
+                CASE WHEN k IN ('tags', 'deleted', 'created_by_invitation') THEN row_data -> (m ->> k)
+                     ELSE to_jsonb(row_data ->> (m ->> k)) END);
+        END IF;
+    END LOOP;
+    FOREACH k IN ARRAY ARRAY['created_at', 'updated_at'] LOOP
+        IF m ? k THEN
+            result := result || jsonb_build_object(k, @extschema@.mapped_time(row_data, m, k, att.time_zone));
+        END IF;
+    END LOOP;
+    IF m ? 'custom_fields' AND jsonb_typeof(row_data -> (m ->> 'custom_fields')) = 'object' THEN
+        FOR k, v IN SELECT * FROM jsonb_each(row_data -> (m ->> 'custom_fields')) LOOP
+            result := result || jsonb_build_object('custom.' || k,
+                CASE WHEN jsonb_typeof(v) IN ('object', 'array', 'null') THEN v ELSE to_jsonb(v #>> '{}') END);
+        END LOOP;
+    END IF;
+    -- declared attributes: a SQL function of the ticket key (called by OID, never by text)
+    FOR a IN SELECT d.name, d.function::regproc AS fn, p.proargtypes[0]::regtype AS argtype
+               FROM @extschema@.attribute d JOIN pg_proc p ON p.oid = d.function LOOP
+        EXECUTE format('SELECT to_jsonb(%s($1::%s))', a.fn, a.argtype) INTO v USING key;
+        result := result || jsonb_build_object(a.name, v);
+    END LOOP;
+    RETURN result;
+END
+$$;
+
+-- Run the rules; record which matched; return the chosen level (NULL: none and no default).
+CREATE FUNCTION @extschema@.choose_level(att_id integer, key text, attributes jsonb, at timestamptz,
+                                         current_level integer DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    chosen text;
+    matched jsonb;
+    lvl integer;
+BEGIN
+    SELECT max(r.chosen_level), coalesce(jsonb_agg(r.rule ORDER BY r.rule_position) FILTER (WHERE r.matched), '[]')
+      INTO chosen, matched
+      FROM @extschema@.match_rules(attributes, at) r;
+    SELECT l.id INTO lvl FROM @extschema@.level l WHERE l.name = chosen;
+    IF lvl IS DISTINCT FROM current_level THEN
+        PERFORM @extschema@.log_event(att_id, key, NULL, at, 'level_chosen',
+                                      jsonb_build_object('level', chosen, 'matched_rules', matched));
+    END IF;
+    RETURN lvl;
+END
+$$;
+
+-- ------------------------------------------------------------------ the triggers
+
+-- Start tracking a ticket: choose its level, start first_response and resolution clocks.
+CREATE FUNCTION @extschema@.track_ticket(att @extschema@.attachment, key text, row_data jsonb,
+                                         lc text, at timestamptz) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m jsonb := att.mapping;
+    lvl integer;
+    res bigint;
+    snapshot jsonb;
+BEGIN
+    lvl := @extschema@.choose_level(att.id, key, @extschema@.ticket_attributes(att, row_data, key), at);
+    INSERT INTO @extschema@.ticket (attachment_id, ticket_key, level_id, lifecycle) VALUES (att.id, key, lvl, lc);
+    IF lvl IS NULL OR lc = 'deleted' THEN
+        RETURN;
+    END IF;
+    snapshot := jsonb_build_object('department', row_data ->> (m ->> 'department'),
+                                   'agent', row_data ->> (m ->> 'agent'),
+                                   'requester', row_data ->> (m ->> 'requester'));
+    PERFORM @extschema@.start_clock(att.id, key, lvl, 'first_response', at, snapshot);
+    res := @extschema@.start_clock(att.id, key, lvl, 'resolution', at, snapshot);
+    IF lc = 'paused' THEN
+        PERFORM @extschema@.pause_clock(res, at);
+    ELSIF lc IN ('solved', 'closed') THEN
+        PERFORM @extschema@.stop_clock(res, at);
+    END IF;
+END
+$$;
+
+CREATE FUNCTION @extschema@.ticket_changed() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att @extschema@.attachment;
+    m jsonb;
+    r jsonb := to_jsonb(NEW);
+    o jsonb;
+    key text;
+    at timestamptz;
+    lc text;
+    cur @extschema@.ticket;
+    c @extschema@.clock;
+    lvl integer;
+BEGIN
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = TG_ARGV[0]::integer;
+    m := att.mapping;
+    key := r ->> (m ->> 'key');
+    IF key IS NULL THEN
+        RAISE EXCEPTION 'ticket key column "%" of % is null', m ->> 'key', att.ticket_table
+              USING ERRCODE = 'not_null_violation';
+    END IF;
+    -- one writer per ticket at a time: clocks are decided from the ticket's current state
+    PERFORM pg_advisory_xact_lock(att.id, hashtext(key));
+    lc := @extschema@.lifecycle_of(att, r ->> (m ->> 'status'));
+    IF m ? 'deleted' AND coalesce((r ->> (m ->> 'deleted'))::boolean, false) THEN
+        lc := 'deleted';
+    END IF;
+
+    IF TG_OP = 'INSERT' THEN
+        at := @extschema@.mapped_time(r, m, 'created_at', att.time_zone);
+        IF at IS NULL THEN
+            RAISE EXCEPTION 'ticket % of % has no creation time (column "%" is null)', key, att.ticket_table,
+                  m ->> 'created_at' USING ERRCODE = 'not_null_violation';
+        END IF;
+        PERFORM @extschema@.track_ticket(att, key, r, lc, at);
+        RETURN NULL;
+    END IF;
+
+    o := to_jsonb(OLD);
+    at := CASE WHEN m ? 'updated_at' THEN @extschema@.mapped_time(r, m, 'updated_at', att.time_zone) END;
+    at := coalesce(at, pg_catalog.now());
+    SELECT * INTO cur FROM @extschema@.ticket t WHERE t.attachment_id = att.id AND t.ticket_key = key;
+    IF NOT FOUND THEN
+        -- a ticket from before the attachment: tracked from its creation time on first change
+        PERFORM @extschema@.track_ticket(att, key, r, lc,
+                                         coalesce(@extschema@.mapped_time(r, m, 'created_at', att.time_zone), at));
+        RETURN NULL;
+    END IF;
+
+    IF lc <> cur.lifecycle THEN
+        FOR c IN SELECT * FROM @extschema@.clock k
+                  WHERE k.attachment_id = att.id AND k.ticket_key = key
+                    AND (k.state IN ('running', 'paused')
+                         OR (k.metric = 'resolution' AND cur.lifecycle IN ('solved', 'closed')
+                             AND k.state IN ('met', 'breached')
+                             AND k.cycle = (SELECT max(x.cycle) FROM @extschema@.clock x
+                                             WHERE x.attachment_id = att.id AND x.ticket_key = key
+                                               AND x.metric = 'resolution')))
+                  ORDER BY k.id LOOP
+            IF lc = 'deleted' THEN
+                PERFORM @extschema@.cancel_clock(c.id, at, 'ticket deleted');
+            ELSIF c.metric <> 'resolution' THEN
+                IF lc IN ('solved', 'closed') THEN
+                    PERFORM @extschema@.cancel_clock(c.id, at, 'ticket ' || lc || ' before a reply');
+                END IF;
+            ELSIF c.state IN ('met', 'breached') THEN
+                -- reopened: the resolution clock continues; the time it stood solved does not count
+                UPDATE @extschema@.clock k
+                   SET state = CASE WHEN lc = 'paused' THEN 'paused' ELSE 'running' END,
+                       paused_since = CASE WHEN lc = 'paused' THEN at END,
+                       paused_for = k.paused_for OPERATOR(@extschema@.+)
+                                    @extschema@.business_between(k.stopped_at, greatest(at, k.stopped_at), k.calendar_id),
+                       stopped_at = NULL, business_used = NULL
+                 WHERE k.id = c.id;
+                UPDATE @extschema@.clock k
+                   SET due_at = @extschema@.business_add(k.started_at, k.target OPERATOR(@extschema@.+) k.paused_for,
+                                                         k.calendar_id)
+                 WHERE k.id = c.id;
+                PERFORM @extschema@.log_event(att.id, key, c.id, at, 'reopened', jsonb_build_object('metric', c.metric));
+            ELSIF lc = 'paused' THEN
+                PERFORM @extschema@.pause_clock(c.id, at);
+            ELSIF lc = 'open' THEN
+                PERFORM @extschema@.resume_clock(c.id, at);
+            ELSIF lc IN ('solved', 'closed') THEN
+                PERFORM @extschema@.stop_clock(c.id, at);
+            END IF;
+        END LOOP;
+        UPDATE @extschema@.ticket t SET lifecycle = lc WHERE t.attachment_id = att.id AND t.ticket_key = key;
+    END IF;
+
+    -- escalation: rules marked on_update run again when the ticket changed
+    IF lc <> 'deleted' AND r <> o AND EXISTS (SELECT FROM @extschema@.rule x WHERE x.active AND x.on_update) THEN
+        lvl := @extschema@.choose_level(att.id, key, @extschema@.ticket_attributes(att, r, key), at, cur.level_id);
+        IF lvl IS DISTINCT FROM cur.level_id AND lvl IS NOT NULL THEN
+            PERFORM @extschema@.retarget_clocks(att.id, key, lvl, at);
+            UPDATE @extschema@.ticket t SET level_id = lvl WHERE t.attachment_id = att.id AND t.ticket_key = key;
+        END IF;
+    END IF;
+
+    -- running clocks report who holds the ticket now
+    IF (m ? 'department' AND (r -> (m ->> 'department')) IS DISTINCT FROM (o -> (m ->> 'department')))
+       OR (m ? 'agent' AND (r -> (m ->> 'agent')) IS DISTINCT FROM (o -> (m ->> 'agent'))) THEN
+        UPDATE @extschema@.clock k
+           SET department = r ->> (m ->> 'department'), agent = r ->> (m ->> 'agent')
+         WHERE k.attachment_id = att.id AND k.ticket_key = key AND k.state IN ('running', 'paused');
+        PERFORM @extschema@.log_event(att.id, key, NULL, at, 'reassigned',
+                                      jsonb_build_object('department', r ->> (m ->> 'department'),
+                                                         'agent', r ->> (m ->> 'agent')));
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.ticket_changed() IS
+    'row trigger sla.attach() puts on a ticket table: chooses the level, starts, pauses, resumes, stops, cancels and re-targets clocks';
+
+CREATE FUNCTION @extschema@.message_added() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att @extschema@.attachment;
+    mm jsonb;
+    r jsonb := to_jsonb(NEW);
+    key text;
+    at timestamptz;
+    author text;
+    author_value text;
+    is_public boolean := true;
+    chan text;
+    cur @extschema@.ticket;
+    c @extschema@.clock;
+    found_ticket boolean;
+    snapshot jsonb;
+BEGIN
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = TG_ARGV[0]::integer;
+    mm := att.message_mapping;
+    key := r ->> (mm ->> 'ticket');
+    at := @extschema@.mapped_time(r, mm, 'created_at', att.time_zone);
+    IF key IS NULL OR at IS NULL THEN
+        RAISE EXCEPTION 'message of % has no ticket or no creation time', att.message_table
+              USING ERRCODE = 'not_null_violation';
+    END IF;
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I::text OPERATOR(pg_catalog.=) $1)',
+                   att.ticket_table, att.mapping ->> 'key')
+       INTO found_ticket USING key;
+    IF NOT found_ticket THEN
+        RAISE EXCEPTION 'message refers to ticket % which does not exist in %', key, att.ticket_table
+              USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM pg_advisory_xact_lock(att.id, hashtext(key));
+
+    IF mm ? 'author_function' THEN
+        EXECUTE format('SELECT %s($1)', (mm ->> 'author_function')::regprocedure::regproc) INTO author USING NEW;
+    ELSE
+        author_value := r ->> (mm ->> 'author_kind');
+        author := CASE
+            WHEN author_value IN (SELECT jsonb_array_elements_text(mm -> 'customer_values')) THEN 'customer'
+            WHEN author_value IN (SELECT jsonb_array_elements_text(mm -> 'agent_values')) THEN 'agent'
+            WHEN author_value IN (SELECT jsonb_array_elements_text(mm -> 'system_values')) THEN 'system' END;
+    END IF;
+    IF author IS NULL OR author NOT IN ('customer', 'agent', 'system') THEN
+        RAISE EXCEPTION 'cannot tell who wrote a message of ticket %: author kind "%"', key, coalesce(author_value, author)
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'List the value in customer_values, agent_values or system_values of the message mapping.';
+    END IF;
+    IF mm ? 'public_function' THEN
+        EXECUTE format('SELECT %s($1)', (mm ->> 'public_function')::regprocedure::regproc) INTO is_public USING NEW;
+    ELSIF mm ? 'public' THEN
+        is_public := coalesce((r ->> (mm ->> 'public'))::boolean, true);
+    ELSIF mm ? 'internal' THEN
+        is_public := NOT coalesce((r ->> (mm ->> 'internal'))::boolean, false);
+    END IF;
+    chan := r ->> (mm ->> 'channel');
+
+    SELECT * INTO cur FROM @extschema@.ticket t WHERE t.attachment_id = att.id AND t.ticket_key = key;
+    IF NOT FOUND OR cur.level_id IS NULL OR cur.lifecycle = 'deleted' OR author = 'system' OR NOT is_public THEN
+        RETURN NULL;			-- untracked ticket, no level, internal note or system message: nothing moves
+    END IF;
+
+    IF author = 'agent' THEN
+        FOR c IN SELECT * FROM @extschema@.clock k
+                  WHERE k.attachment_id = att.id AND k.ticket_key = key
+                    AND k.metric IN ('first_response', 'next_response', 'chat_response', 'call_response')
+                    AND k.state IN ('running', 'paused') ORDER BY k.id LOOP
+            PERFORM @extschema@.stop_clock(c.id, at);
+        END LOOP;
+        UPDATE @extschema@.ticket t SET agent_replied = true WHERE t.attachment_id = att.id AND t.ticket_key = key;
+        RETURN NULL;
+    END IF;
+
+    -- a customer message
+    IF cur.lifecycle NOT IN ('open', 'paused') THEN
+        RETURN NULL;
+    END IF;
+    SELECT jsonb_build_object('department', k.department, 'agent', k.agent, 'requester', k.requester) INTO snapshot
+      FROM @extschema@.clock k WHERE k.attachment_id = att.id AND k.ticket_key = key ORDER BY k.id DESC LIMIT 1;
+    IF chan IN ('chat', 'call') THEN
+        IF NOT EXISTS (SELECT FROM @extschema@.clock k
+                        WHERE k.attachment_id = att.id AND k.ticket_key = key
+                          AND k.metric = (chan || '_response')::@extschema@.metric AND k.state IN ('running', 'paused')) THEN
+            PERFORM @extschema@.start_clock(att.id, key, cur.level_id, (chan || '_response')::@extschema@.metric, at, snapshot);
+        END IF;
+    ELSIF cur.agent_replied AND NOT EXISTS (
+            SELECT FROM @extschema@.clock k
+             WHERE k.attachment_id = att.id AND k.ticket_key = key
+               AND k.metric IN ('first_response', 'next_response') AND k.state IN ('running', 'paused')) THEN
+        PERFORM @extschema@.start_clock(att.id, key, cur.level_id, 'next_response', at, snapshot);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.message_added() IS
+    'row trigger sla.attach() puts on a message table: a public agent reply stops response clocks, a customer message after a reply starts next_response (chat_response / call_response on those channels)';

@@ -1,0 +1,88 @@
+-- 70_engine_tools.sql — explaining a ticket's SLA timeline, the dry run on a stored ticket row,
+-- and re-targeting running clocks when levels or calendars are edited.
+
+-- A ticket's whole SLA history as rows, oldest first.
+CREATE FUNCTION @extschema@.explain(ticket_table regclass, ticket_key text,
+        OUT at timestamptz, OUT event text, OUT metric @extschema@.metric, OUT cycle integer,
+        OUT level text, OUT detail jsonb, OUT due_at timestamptz, OUT state text,
+        OUT business_used @extschema@.business_interval, OUT calendar_time interval)
+    RETURNS SETOF record
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e.at, e.kind, c.metric, c.cycle, l.name, e.detail, c.due_at, c.state,
+           CASE WHEN e.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.business_used END,
+           CASE WHEN e.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.stopped_at OPERATOR(pg_catalog.-) c.started_at END
+      FROM @extschema@.event e
+      JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) e.attachment_id
+      LEFT JOIN @extschema@.clock c ON c.id OPERATOR(pg_catalog.=) e.clock_id
+      LEFT JOIN @extschema@.level l ON l.id OPERATOR(pg_catalog.=) c.level_id
+     WHERE a.ticket_table OPERATOR(pg_catalog.=) explain.ticket_table
+       AND e.ticket_key OPERATOR(pg_catalog.=) explain.ticket_key
+     ORDER BY e.id
+$$;
+COMMENT ON FUNCTION @extschema@.explain(regclass, text) IS
+    'a ticket''s SLA timeline: which level was chosen and by which rules, every clock start, pause, resume, re-target, stop and cancel, with due dates, states, business and calendar time used';
+
+-- The dry run on a stored ticket: which level would it get now, and why.
+CREATE FUNCTION @extschema@.match_ticket(ticket_table regclass, ticket_key text, at timestamptz DEFAULT pg_catalog.now(),
+        OUT rule_position integer, OUT rule text, OUT matched boolean, OUT sets_level text,
+        OUT stops boolean, OUT chosen_level text)
+    RETURNS SETOF record
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att @extschema@.attachment;
+    row_data jsonb;
+BEGIN
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.ticket_table = match_ticket.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('SELECT to_jsonb(t) FROM %s t WHERE %I::text OPERATOR(pg_catalog.=) $1',
+                   att.ticket_table, att.mapping ->> 'key')
+       INTO row_data USING ticket_key;
+    IF row_data IS NULL THEN
+        RAISE EXCEPTION 'ticket % does not exist in %', ticket_key, att.ticket_table USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN QUERY SELECT * FROM @extschema@.match_rules(@extschema@.ticket_attributes(att, row_data, ticket_key), at);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.match_ticket(regclass, text, timestamptz) IS
+    'dry run of the rules on a stored ticket row: the level it would get and why, without writing anything';
+
+-- Editing a level's targets or a calendar re-targets the running clocks that use it, in the
+-- same transaction.  Stopped clocks keep the due date they were judged by.
+CREATE FUNCTION @extschema@.retarget_after_config_change() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE @extschema@.clock k
+       SET target = t.target,
+           due_at = @extschema@.business_add(k.started_at, t.target OPERATOR(@extschema@.+) k.paused_for,
+                                             l.calendar_id),
+           calendar_id = l.calendar_id
+      FROM @extschema@.level_target t JOIN @extschema@.level l ON l.id = t.level_id
+     WHERE k.state IN ('running', 'paused') AND t.level_id = k.level_id AND t.metric = k.metric
+       -- mid-edit (define_calendar deletes, then inserts hours) a calendar may have no hours yet
+       AND (EXISTS (SELECT FROM @extschema@.calendar_hours h WHERE h.calendar_id = l.calendar_id)
+            OR EXISTS (SELECT FROM @extschema@.calendar_special_hours s WHERE s.calendar_id = l.calendar_id))
+       AND (k.target OPERATOR(@extschema@.<>) t.target OR k.calendar_id <> l.calendar_id
+            OR k.due_at IS DISTINCT FROM @extschema@.business_add(k.started_at,
+                   t.target OPERATOR(@extschema@.+) k.paused_for, l.calendar_id));
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.retarget_after_config_change() IS
+    'statement trigger on levels, targets and calendar tables: recomputes due dates of running and paused clocks';
+
+CREATE TRIGGER retarget_clocks AFTER INSERT OR UPDATE OR DELETE ON @extschema@.level_target
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
+CREATE TRIGGER retarget_clocks AFTER UPDATE ON @extschema@.level
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
+CREATE TRIGGER retarget_clocks AFTER UPDATE ON @extschema@.calendar
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
+CREATE TRIGGER retarget_clocks AFTER INSERT OR UPDATE OR DELETE ON @extschema@.calendar_hours
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
+CREATE TRIGGER retarget_clocks AFTER INSERT OR UPDATE OR DELETE ON @extschema@.calendar_holiday
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
+CREATE TRIGGER retarget_clocks AFTER INSERT OR UPDATE OR DELETE ON @extschema@.calendar_special_day
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
+CREATE TRIGGER retarget_clocks AFTER INSERT OR UPDATE OR DELETE ON @extschema@.calendar_special_hours
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
