@@ -85,4 +85,7 @@ demo:
 bench:
 	./bench/run.sh
 
-.PHONY: unitcheck fuzz prove test demo bench
+bench-engine:
+	./bench/engine_insert.sh
+
+.PHONY: unitcheck fuzz prove test demo bench bench-engine

@@ -195,7 +195,10 @@ BEGIN
                      ARRAY(SELECT jsonb_array_elements_text(ticket_spec -> k))));
         m := m || jsonb_build_object(k, v #>> '{}');
     END LOOP;
-    m := m || jsonb_build_object('kinds', kinds);
+    -- the key's own type, so lookups by key can use the host's index
+    m := m || jsonb_build_object('kinds', kinds, 'key_type',
+         (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+           WHERE a.attrelid = ticket_table AND a.attname = mapping ->> 'key'));
 
     IF message_table IS NOT NULL THEN
         IF message_mapping IS NULL OR jsonb_typeof(message_mapping) <> 'object' THEN
@@ -564,8 +567,6 @@ BEGIN
         RAISE EXCEPTION 'ticket key column "%" of % is null', m ->> 'key', att.ticket_table
               USING ERRCODE = 'not_null_violation';
     END IF;
-    -- one writer per ticket at a time: clocks are decided from the ticket's current state
-    PERFORM pg_advisory_xact_lock(att.id, hashtext(key));
     lc := @extschema@.lifecycle_of(att, r ->> (m ->> 'status'));
     IF m ? 'deleted' AND coalesce((r ->> (m ->> 'deleted'))::boolean, false) THEN
         lc := 'deleted';
@@ -584,7 +585,10 @@ BEGIN
     o := to_jsonb(OLD);
     at := CASE WHEN m ? 'updated_at' THEN @extschema@.mapped_time(r, m, 'updated_at', att.time_zone) END;
     at := coalesce(at, pg_catalog.now());
-    SELECT * INTO cur FROM @extschema@.ticket t WHERE t.attachment_id = att.id AND t.ticket_key = key;
+    -- one writer per ticket at a time: clocks are decided from the ticket's current state.  A row
+    -- lock, not an advisory lock: bulk statements would exhaust the lock table.  New tickets need
+    -- none (the primary key of sla.ticket serializes two inserts of one key).
+    SELECT * INTO cur FROM @extschema@.ticket t WHERE t.attachment_id = att.id AND t.ticket_key = key FOR UPDATE;
     IF NOT FOUND THEN
         -- a ticket from before the attachment: tracked from its creation time on first change
         PERFORM @extschema@.track_ticket(att, key, r, lc,
@@ -683,15 +687,13 @@ BEGIN
         RAISE EXCEPTION 'message of % has no ticket or no creation time', att.message_table
               USING ERRCODE = 'not_null_violation';
     END IF;
-    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I::text OPERATOR(pg_catalog.=) $1)',
-                   att.ticket_table, att.mapping ->> 'key')
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I OPERATOR(pg_catalog.=) $1::%s)',
+                   att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type')
        INTO found_ticket USING key;
     IF NOT found_ticket THEN
         RAISE EXCEPTION 'message refers to ticket % which does not exist in %', key, att.ticket_table
               USING ERRCODE = 'foreign_key_violation';
     END IF;
-    PERFORM pg_advisory_xact_lock(att.id, hashtext(key));
-
     IF mm ? 'author_function' THEN
         EXECUTE format('SELECT %s($1)', (mm ->> 'author_function')::regprocedure::regproc) INTO author USING NEW;
     ELSE
@@ -715,7 +717,7 @@ BEGIN
     END IF;
     chan := r ->> (mm ->> 'channel');
 
-    SELECT * INTO cur FROM @extschema@.ticket t WHERE t.attachment_id = att.id AND t.ticket_key = key;
+    SELECT * INTO cur FROM @extschema@.ticket t WHERE t.attachment_id = att.id AND t.ticket_key = key FOR UPDATE;
     IF NOT FOUND OR cur.level_id IS NULL OR cur.lifecycle = 'deleted' OR author = 'system' OR NOT is_public THEN
         RETURN NULL;			-- untracked ticket, no level, internal note or system message: nothing moves
     END IF;

@@ -36,8 +36,8 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
     END IF;
-    EXECUTE format('SELECT to_jsonb(t) FROM %s t WHERE %I::text OPERATOR(pg_catalog.=) $1',
-                   att.ticket_table, att.mapping ->> 'key')
+    EXECUTE format('SELECT to_jsonb(t) FROM %s t WHERE %I OPERATOR(pg_catalog.=) $1::%s',
+                   att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type')
        INTO row_data USING ticket_key;
     IF row_data IS NULL THEN
         RAISE EXCEPTION 'ticket % does not exist in %', ticket_key, att.ticket_table USING ERRCODE = 'no_data_found';

@@ -1,0 +1,80 @@
+-- engine_insert.sql — cost of the engine's triggers on ticket and message inserts, measured
+-- against the same inserts into the same tables with the extension detached, in one run.
+-- Run by bench/engine_insert.sh inside a throwaway cluster.
+\set ON_ERROR_STOP 1
+\pset footer off
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+\set tickets 5000
+\set messages 15000
+CREATE EXTENSION IF NOT EXISTS sla;
+
+SELECT sla.define_calendar('bench', 'Europe/Berlin', 'mon-fri 09:00-17:00') > 0 AS calendar;
+SELECT sla.define_level('bench_' || n, 'bench', first_response => (n || ' hours')::sla.business_interval,
+                        next_response => '4 hours', resolution => '3 days', is_default => n = 8) > 0 AS level
+  FROM generate_series(1, 8) n;
+-- ten active rules of realistic shapes
+INSERT INTO sla.rule (name, position, set_level_id)
+     SELECT 'rule ' || n, n, (SELECT id FROM sla.level WHERE name = 'bench_' || (1 + n % 8)) FROM generate_series(1, 10) n;
+INSERT INTO sla.rule_condition (rule_id, group_no, position, attribute, operator, value)
+     SELECT r.id, 1, 1, 'priority', 'equals', to_jsonb('p' || r.position) FROM sla.rule r;
+INSERT INTO sla.rule_condition (rule_id, group_no, position, attribute, operator, value)
+     SELECT r.id, 1, 2, 'department', 'in', '["sales", "billing", "support"]' FROM sla.rule r;
+
+-- a helpdesk ticket table of realistic width, with the indexes such a table has
+CREATE TABLE bench_ticket (id bigint PRIMARY KEY, subject text, status text, priority text,
+                           department text, agent text, requester text, created timestamptz,
+                           updated timestamptz, body text);
+CREATE INDEX ON bench_ticket (status, department);
+CREATE INDEX ON bench_ticket (agent);
+CREATE INDEX ON bench_ticket (requester);
+CREATE TABLE bench_message (id bigserial PRIMARY KEY, ticket bigint, author text, created timestamptz, body text);
+CREATE INDEX ON bench_message (ticket);
+
+CREATE TEMP TABLE result (what text, rows int, detached_ms numeric, attached_ms numeric);
+
+CREATE FUNCTION pg_temp.load(first bigint, n int) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO bench_ticket
+    SELECT g, 'subject ' || g, 'open', 'p' || (g % 12), (ARRAY['sales', 'billing', 'support', 'other'])[1 + g % 4],
+           'agent' || (g % 50), 'customer' || (g % 5000) || '@example.com',
+           '2026-11-02 08:00+00'::timestamptz + (g % 20000) * interval '1 minute', NULL, repeat('x', 200)
+      FROM generate_series(first, first + n - 1) g
+$$;
+CREATE FUNCTION pg_temp.talk(first bigint, n int, tickets int) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO bench_message (ticket, author, created, body)
+    SELECT first + (g % tickets), CASE WHEN (g / tickets) % 2 = 0 THEN 'customer' ELSE 'agent' END,
+           '2026-11-20 08:00+00'::timestamptz + g * interval '1 second', repeat('y', 200)
+      FROM generate_series(0, n - 1) g
+$$;
+
+-- detached: plain inserts
+\timing on
+SELECT pg_temp.load(1, :tickets);
+\timing off
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
+SELECT pg_temp.load(1000001, :tickets);
+SELECT (extract(epoch FROM clock_timestamp()) - :t0) * 1000 AS detached_tickets \gset
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
+SELECT pg_temp.talk(1000001, :messages, :tickets);
+SELECT (extract(epoch FROM clock_timestamp()) - :t0) * 1000 AS detached_messages \gset
+
+-- attached
+SELECT sla.attach('bench_ticket', '{"key": "id", "created_at": "created", "status": "status", "priority": "priority",
+                   "department": "department", "agent": "agent", "requester": "requester"}',
+                  'bench_message', '{"ticket": "ticket", "created_at": "created", "author_kind": "author",
+                   "customer_values": ["customer"], "agent_values": ["agent"]}') > 0 AS attached;
+SELECT sla.map_status('bench_ticket', 'open', 'open');
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
+SELECT pg_temp.load(2000001, :tickets);
+SELECT (extract(epoch FROM clock_timestamp()) - :t0) * 1000 AS attached_tickets \gset
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
+SELECT pg_temp.talk(2000001, :messages, :tickets);
+SELECT (extract(epoch FROM clock_timestamp()) - :t0) * 1000 AS attached_messages \gset
+
+SELECT 'ticket inserts' AS measurement, :tickets AS rows, round(:detached_tickets::numeric, 1) AS detached_ms,
+       round(:attached_tickets::numeric, 1) AS attached_ms,
+       round(:attached_tickets::numeric / :detached_tickets::numeric, 2) AS ratio, '<= 1.5' AS goal
+UNION ALL
+SELECT 'message inserts', :messages, round(:detached_messages::numeric, 1), round(:attached_messages::numeric, 1),
+       round(:attached_messages::numeric / :detached_messages::numeric, 2), '<= 1.5';
+SELECT count(*) AS clocks, count(*) FILTER (WHERE metric = 'next_response') AS next_response_clocks FROM sla.clock;
