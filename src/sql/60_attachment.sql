@@ -35,9 +35,12 @@ CREATE TABLE @extschema@.ticket (
     level_id      integer REFERENCES @extschema@.level (id),
     lifecycle     text NOT NULL,
     agent_replied boolean NOT NULL DEFAULT false,
+    customer_waiting_since timestamptz,
     PRIMARY KEY (attachment_id, ticket_key)
 );
 COMMENT ON TABLE @extschema@.ticket IS 'the SLA level and lifecycle state of each attached ticket';
+COMMENT ON COLUMN @extschema@.ticket.customer_waiting_since IS
+    'a customer message that arrived while the ticket was solved or closed: next_response starts from it on reopen';
 
 CREATE SEQUENCE @extschema@.clock_id_seq;
 CREATE TABLE @extschema@.clock (
@@ -162,15 +165,17 @@ DECLARE
         "updated_at": ["timestamptz", "timestamp", "epoch"], "status": ["scalar"],
         "priority": ["scalar"], "channel": ["scalar"], "department": ["scalar"], "agent": ["scalar"],
         "requester": ["scalar"], "referrer": ["scalar"], "tags": ["text_array"],
-        "custom_fields": ["json"], "deleted": ["boolean"], "created_by_invitation": ["boolean"]}';
+        "custom_fields": ["json"], "deleted": ["boolean", "integer"], "created_by_invitation": ["boolean"]}';
     message_spec constant jsonb := '{
         "ticket": ["integer", "uuid", "scalar"], "created_at": ["timestamptz", "timestamp", "epoch"],
         "author_kind": ["scalar"], "public": ["boolean"], "internal": ["boolean"], "channel": ["scalar"]}';
     message_options constant text[] := ARRAY['customer_values', 'agent_values', 'system_values',
-                                             'author_function', 'public_function'];
+                                             'author_function', 'public_function', 'chat_values',
+                                             'call_values'];
     m jsonb := '{}';
     kinds jsonb := '{}';
     mm jsonb := NULL;
+    old_message_table regclass;
     k text;
     v jsonb;
     att_id integer;
@@ -215,7 +220,7 @@ BEGIN
                 mm := mm || jsonb_build_object(k, v #>> '{}');
             ELSE
                 RAISE EXCEPTION 'unknown message mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Keys: ticket, created_at, author_kind, customer_values, agent_values, system_values, author_function, public, internal, public_function, channel.';
+                      HINT = 'Keys: ticket, created_at, author_kind, customer_values, agent_values, system_values, author_function, public, internal, public_function, channel, chat_values, call_values.';
             END IF;
         END LOOP;
         FOREACH k IN ARRAY ARRAY['ticket', 'created_at'] LOOP
@@ -236,6 +241,13 @@ BEGIN
         mm := mm || jsonb_build_object('kinds', kinds);
     END IF;
 
+    -- attaching again replaces the mapping; a message table no longer named loses its trigger
+    SELECT a.message_table INTO old_message_table FROM @extschema@.attachment a
+     WHERE a.ticket_table = attach.ticket_table;
+    IF old_message_table IS NOT NULL AND old_message_table IS DISTINCT FROM message_table
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message') THEN
+        EXECUTE format('DROP TRIGGER sla_message ON %s', old_message_table);
+    END IF;
     INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone)
          VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone)
     ON CONFLICT ON CONSTRAINT attachment_ticket_table_key DO UPDATE
@@ -568,7 +580,8 @@ BEGIN
               USING ERRCODE = 'not_null_violation';
     END IF;
     lc := @extschema@.lifecycle_of(att, r ->> (m ->> 'status'));
-    IF m ? 'deleted' AND coalesce((r ->> (m ->> 'deleted'))::boolean, false) THEN
+    -- a boolean, or an integer flag such as RT's ismerged: anything but false / 0 means deleted
+    IF m ? 'deleted' AND coalesce(r ->> (m ->> 'deleted'), 'false') NOT IN ('false', '0') THEN
         lc := 'deleted';
     END IF;
 
@@ -635,6 +648,14 @@ BEGIN
             END IF;
         END LOOP;
         UPDATE @extschema@.ticket t SET lifecycle = lc WHERE t.attachment_id = att.id AND t.ticket_key = key;
+        IF cur.lifecycle IN ('solved', 'closed') AND lc IN ('open', 'paused') AND cur.customer_waiting_since IS NOT NULL
+           AND cur.level_id IS NOT NULL THEN
+            PERFORM @extschema@.start_clock(att.id, key, cur.level_id, 'next_response', cur.customer_waiting_since,
+                        jsonb_build_object('department', r ->> (m ->> 'department'), 'agent', r ->> (m ->> 'agent'),
+                                           'requester', r ->> (m ->> 'requester')));
+            UPDATE @extschema@.ticket t SET customer_waiting_since = NULL
+             WHERE t.attachment_id = att.id AND t.ticket_key = key;
+        END IF;
     END IF;
 
     -- escalation: rules marked on_update run again when the ticket changed
@@ -687,13 +708,6 @@ BEGIN
         RAISE EXCEPTION 'message of % has no ticket or no creation time', att.message_table
               USING ERRCODE = 'not_null_violation';
     END IF;
-    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I OPERATOR(pg_catalog.=) $1::%s)',
-                   att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type')
-       INTO found_ticket USING key;
-    IF NOT found_ticket THEN
-        RAISE EXCEPTION 'message refers to ticket % which does not exist in %', key, att.ticket_table
-              USING ERRCODE = 'foreign_key_violation';
-    END IF;
     IF mm ? 'author_function' THEN
         EXECUTE format('SELECT %s($1)', (mm ->> 'author_function')::regprocedure::regproc) INTO author USING NEW;
     ELSE
@@ -715,11 +729,27 @@ BEGIN
     ELSIF mm ? 'internal' THEN
         is_public := NOT coalesce((r ->> (mm ->> 'internal'))::boolean, false);
     END IF;
-    chan := r ->> (mm ->> 'channel');
+    chan := CASE
+        WHEN NOT mm ? 'channel' THEN NULL
+        WHEN r ->> (mm ->> 'channel') IN (SELECT jsonb_array_elements_text(coalesce(mm -> 'chat_values', '["chat"]'))) THEN 'chat'
+        WHEN r ->> (mm ->> 'channel') IN (SELECT jsonb_array_elements_text(coalesce(mm -> 'call_values', '["call"]'))) THEN 'call'
+        END;
+    -- system messages (and rows about other objects that a message table may hold, which an
+    -- author function reports as system) move nothing and need no ticket
+    IF author = 'system' THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I OPERATOR(pg_catalog.=) $1::%s)',
+                   att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type')
+       INTO found_ticket USING key;
+    IF NOT found_ticket THEN
+        RAISE EXCEPTION 'message refers to ticket % which does not exist in %', key, att.ticket_table
+              USING ERRCODE = 'foreign_key_violation';
+    END IF;
 
     SELECT * INTO cur FROM @extschema@.ticket t WHERE t.attachment_id = att.id AND t.ticket_key = key FOR UPDATE;
-    IF NOT FOUND OR cur.level_id IS NULL OR cur.lifecycle = 'deleted' OR author = 'system' OR NOT is_public THEN
-        RETURN NULL;			-- untracked ticket, no level, internal note or system message: nothing moves
+    IF NOT FOUND OR cur.level_id IS NULL OR cur.lifecycle = 'deleted' OR NOT is_public THEN
+        RETURN NULL;			-- untracked ticket, no level, or an internal note: nothing moves
     END IF;
 
     IF author = 'agent' THEN
@@ -729,12 +759,18 @@ BEGIN
                     AND k.state IN ('running', 'paused') ORDER BY k.id LOOP
             PERFORM @extschema@.stop_clock(c.id, at);
         END LOOP;
-        UPDATE @extschema@.ticket t SET agent_replied = true WHERE t.attachment_id = att.id AND t.ticket_key = key;
+        UPDATE @extschema@.ticket t SET agent_replied = true, customer_waiting_since = NULL
+         WHERE t.attachment_id = att.id AND t.ticket_key = key;
         RETURN NULL;
     END IF;
 
-    -- a customer message
+    -- a customer message; on a solved or closed ticket it is remembered, because helpdesks
+    -- (RT) record the message first and reopen the ticket afterwards
     IF cur.lifecycle NOT IN ('open', 'paused') THEN
+        IF cur.agent_replied AND cur.customer_waiting_since IS NULL THEN
+            UPDATE @extschema@.ticket t SET customer_waiting_since = at
+             WHERE t.attachment_id = att.id AND t.ticket_key = key;
+        END IF;
         RETURN NULL;
     END IF;
     SELECT jsonb_build_object('department', k.department, 'agent', k.agent, 'requester', k.requester) INTO snapshot

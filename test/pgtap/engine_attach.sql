@@ -2,7 +2,7 @@
 -- words, naive timestamps) and the clocks its triggers drive, with exact due dates.
 -- Calendar: mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(53);
+SELECT plan(54);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -142,6 +142,11 @@ COPY "Ticket" ("Id", "from", status, "Prio", team, owner, created, modified) FRO
 \.
 SELECT is((SELECT string_agg(ticket_key || ':' || due_at::text, ',' ORDER BY ticket_key) FROM sla.clock WHERE ticket_key IN ('200', '201') AND metric = 'first_response'),
     '200:2026-11-23 13:00:00+00,201:2026-11-23 10:00:00+00', 'COPY fires the same logic');
+
+-- a large multi-row insert (more tickets than the lock table holds: no per-ticket lock is kept)
+INSERT INTO "Ticket" SELECT 10000 + g, 'bulk@example', 'new', 'normal', 'billing', 'bob', '2026-11-23 09:00', '2026-11-23 09:00'
+  FROM generate_series(1, 8000) g;
+SELECT is((SELECT count(*)::int FROM sla.clock WHERE ticket_key::int > 10000), 16000, 'an 8000-row INSERT ... SELECT');
 
 -- a rolled-back ticket leaves nothing
 SAVEPOINT before_rollback;
