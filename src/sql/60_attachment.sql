@@ -353,6 +353,9 @@ CREATE FUNCTION @extschema@.pause_clock(clock_id bigint, at timestamptz) RETURNS
 DECLARE
     c @extschema@.clock;
 BEGIN
+    IF clock_id IS NULL OR at IS NULL THEN
+        RETURN;				-- no such clock (the level has no target), or nothing to pause
+    END IF;
     UPDATE @extschema@.clock k SET state = 'paused', paused_since = at
      WHERE k.id = clock_id AND k.state = 'running' RETURNING * INTO c;
     IF FOUND THEN
@@ -538,6 +541,7 @@ DECLARE
     m jsonb := att.mapping;
     lvl integer;
     res bigint;
+    pu bigint;
     snapshot jsonb;
 BEGIN
     lvl := @extschema@.choose_level(att.id, key, @extschema@.ticket_attributes(att, row_data, key), at);
@@ -549,11 +553,14 @@ BEGIN
                                    'agent', row_data ->> (m ->> 'agent'),
                                    'requester', row_data ->> (m ->> 'requester'));
     PERFORM @extschema@.start_clock(att.id, key, lvl, 'first_response', at, snapshot);
+    pu := @extschema@.start_clock(att.id, key, lvl, 'periodic_update', at, snapshot);
     res := @extschema@.start_clock(att.id, key, lvl, 'resolution', at, snapshot);
     IF lc = 'paused' THEN
         PERFORM @extschema@.pause_clock(res, at);
+        PERFORM @extschema@.pause_clock(pu, at);
     ELSIF lc IN ('solved', 'closed') THEN
         PERFORM @extschema@.stop_clock(res, at);
+        PERFORM @extschema@.cancel_clock(pu, at, 'ticket ' || lc);
     END IF;
 END
 $$;
@@ -621,6 +628,15 @@ BEGIN
                   ORDER BY k.id LOOP
             IF lc = 'deleted' THEN
                 PERFORM @extschema@.cancel_clock(c.id, at, 'ticket deleted');
+            ELSIF c.metric = 'periodic_update' THEN
+                -- agent updates are owed only while the ticket is open
+                IF lc IN ('solved', 'closed') THEN
+                    PERFORM @extschema@.cancel_clock(c.id, at, 'ticket ' || lc);
+                ELSIF lc = 'paused' THEN
+                    PERFORM @extschema@.pause_clock(c.id, at);
+                ELSE
+                    PERFORM @extschema@.resume_clock(c.id, at);
+                END IF;
             ELSIF c.metric <> 'resolution' THEN
                 IF lc IN ('solved', 'closed') THEN
                     PERFORM @extschema@.cancel_clock(c.id, at, 'ticket ' || lc || ' before a reply');
@@ -648,6 +664,12 @@ BEGIN
             END IF;
         END LOOP;
         UPDATE @extschema@.ticket t SET lifecycle = lc WHERE t.attachment_id = att.id AND t.ticket_key = key;
+        IF cur.lifecycle IN ('solved', 'closed') AND lc IN ('open', 'paused') AND cur.level_id IS NOT NULL THEN
+            PERFORM @extschema@.pause_clock(@extschema@.start_clock(att.id, key, cur.level_id, 'periodic_update', at,
+                        jsonb_build_object('department', r ->> (m ->> 'department'), 'agent', r ->> (m ->> 'agent'),
+                                           'requester', r ->> (m ->> 'requester'))),
+                        CASE WHEN lc = 'paused' THEN at END);
+        END IF;
         IF cur.lifecycle IN ('solved', 'closed') AND lc IN ('open', 'paused') AND cur.customer_waiting_since IS NOT NULL
            AND cur.level_id IS NOT NULL THEN
             PERFORM @extschema@.start_clock(att.id, key, cur.level_id, 'next_response', cur.customer_waiting_since,
@@ -683,12 +705,13 @@ $$;
 COMMENT ON FUNCTION @extschema@.ticket_changed() IS
     'row trigger sla.attach() puts on a ticket table: chooses the level, starts, pauses, resumes, stops, cancels and re-targets clocks';
 
-CREATE FUNCTION @extschema@.message_added() RETURNS trigger
+-- What a message does to the clocks; msg is the message row itself (for author and public
+-- functions), r the same row as JSON.  Shared by the message trigger and sla.backfill().
+CREATE FUNCTION @extschema@.process_message(att @extschema@.attachment, r jsonb, msg anyelement)
+    RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    att @extschema@.attachment;
     mm jsonb;
-    r jsonb := to_jsonb(NEW);
     key text;
     at timestamptz;
     author text;
@@ -700,7 +723,6 @@ DECLARE
     found_ticket boolean;
     snapshot jsonb;
 BEGIN
-    SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = TG_ARGV[0]::integer;
     mm := att.message_mapping;
     key := r ->> (mm ->> 'ticket');
     at := @extschema@.mapped_time(r, mm, 'created_at', att.time_zone);
@@ -709,7 +731,7 @@ BEGIN
               USING ERRCODE = 'not_null_violation';
     END IF;
     IF mm ? 'author_function' THEN
-        EXECUTE format('SELECT %s($1)', (mm ->> 'author_function')::regprocedure::regproc) INTO author USING NEW;
+        EXECUTE format('SELECT %s($1)', (mm ->> 'author_function')::regprocedure::regproc) INTO author USING msg;
     ELSE
         author_value := r ->> (mm ->> 'author_kind');
         author := CASE
@@ -723,7 +745,7 @@ BEGIN
                     HINT = 'List the value in customer_values, agent_values or system_values of the message mapping.';
     END IF;
     IF mm ? 'public_function' THEN
-        EXECUTE format('SELECT %s($1)', (mm ->> 'public_function')::regprocedure::regproc) INTO is_public USING NEW;
+        EXECUTE format('SELECT %s($1)', (mm ->> 'public_function')::regprocedure::regproc) INTO is_public USING msg;
     ELSIF mm ? 'public' THEN
         is_public := coalesce((r ->> (mm ->> 'public'))::boolean, true);
     ELSIF mm ? 'internal' THEN
@@ -737,7 +759,7 @@ BEGIN
     -- system messages (and rows about other objects that a message table may hold, which an
     -- author function reports as system) move nothing and need no ticket
     IF author = 'system' THEN
-        RETURN NULL;
+        RETURN;
     END IF;
     EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I OPERATOR(pg_catalog.=) $1::%s)',
                    att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type')
@@ -749,7 +771,7 @@ BEGIN
 
     SELECT * INTO cur FROM @extschema@.ticket t WHERE t.attachment_id = att.id AND t.ticket_key = key FOR UPDATE;
     IF NOT FOUND OR cur.level_id IS NULL OR cur.lifecycle = 'deleted' OR NOT is_public THEN
-        RETURN NULL;			-- untracked ticket, no level, or an internal note: nothing moves
+        RETURN;			-- untracked ticket, no level, or an internal note: nothing moves
     END IF;
 
     IF author = 'agent' THEN
@@ -759,9 +781,22 @@ BEGIN
                     AND k.state IN ('running', 'paused') ORDER BY k.id LOOP
             PERFORM @extschema@.stop_clock(c.id, at);
         END LOOP;
+        -- an agent update: the periodic-update cycle ends and the next one starts now
+        SELECT * INTO c FROM @extschema@.clock k
+         WHERE k.attachment_id = att.id AND k.ticket_key = key AND k.metric = 'periodic_update'
+           AND k.state IN ('running', 'paused');
+        IF FOUND THEN
+            PERFORM @extschema@.stop_clock(c.id, at);
+            PERFORM @extschema@.start_clock(att.id, key, c.level_id, 'periodic_update', at,
+                        jsonb_build_object('department', c.department, 'agent', c.agent, 'requester', c.requester));
+            IF cur.lifecycle = 'paused' THEN
+                PERFORM @extschema@.pause_clock((SELECT max(k.id) FROM @extschema@.clock k
+                          WHERE k.attachment_id = att.id AND k.ticket_key = key AND k.metric = 'periodic_update'), at);
+            END IF;
+        END IF;
         UPDATE @extschema@.ticket t SET agent_replied = true, customer_waiting_since = NULL
          WHERE t.attachment_id = att.id AND t.ticket_key = key;
-        RETURN NULL;
+        RETURN;
     END IF;
 
     -- a customer message; on a solved or closed ticket it is remembered, because helpdesks
@@ -771,7 +806,7 @@ BEGIN
             UPDATE @extschema@.ticket t SET customer_waiting_since = at
              WHERE t.attachment_id = att.id AND t.ticket_key = key;
         END IF;
-        RETURN NULL;
+        RETURN;
     END IF;
     SELECT jsonb_build_object('department', k.department, 'agent', k.agent, 'requester', k.requester) INTO snapshot
       FROM @extschema@.clock k WHERE k.attachment_id = att.id AND k.ticket_key = key ORDER BY k.id DESC LIMIT 1;
@@ -787,6 +822,19 @@ BEGIN
                AND k.metric IN ('first_response', 'next_response') AND k.state IN ('running', 'paused')) THEN
         PERFORM @extschema@.start_clock(att.id, key, cur.level_id, 'next_response', at, snapshot);
     END IF;
+    RETURN;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.process_message(@extschema@.attachment, jsonb, anyelement) IS
+    'the clock logic of one message (used by the message trigger and by backfill)';
+
+CREATE FUNCTION @extschema@.message_added() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att @extschema@.attachment;
+BEGIN
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = TG_ARGV[0]::integer;
+    PERFORM @extschema@.process_message(att, to_jsonb(NEW), NEW);
     RETURN NULL;
 END
 $$;

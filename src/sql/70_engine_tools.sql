@@ -86,3 +86,72 @@ CREATE TRIGGER retarget_clocks AFTER INSERT OR UPDATE OR DELETE ON @extschema@.c
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
 CREATE TRIGGER retarget_clocks AFTER INSERT OR UPDATE OR DELETE ON @extschema@.calendar_special_hours
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
+
+-- Tickets that existed before attaching: start their clocks from their creation time, replay
+-- their messages in order, then apply their current status (the status history is not known:
+-- a solved or closed ticket is taken as solved at its last update, a paused one as paused since
+-- then).  Returns the number of tickets started.
+CREATE FUNCTION @extschema@.backfill(ticket_table regclass) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att @extschema@.attachment;
+    m jsonb;
+    t record;
+    msg record;
+    key text;
+    lc text;
+    created timestamptz;
+    last_change timestamptz;
+    c @extschema@.clock;
+    n integer := 0;
+BEGIN
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.ticket_table = backfill.ticket_table AND a.attached;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
+    END IF;
+    m := att.mapping;
+    FOR t IN EXECUTE format('SELECT to_jsonb(x) AS j FROM %s x WHERE NOT EXISTS (SELECT FROM @extschema@.ticket s
+                               WHERE s.attachment_id OPERATOR(pg_catalog.=) $1
+                                 AND s.ticket_key OPERATOR(pg_catalog.=) x.%I::text) ORDER BY x.%I',
+                            att.ticket_table, m ->> 'key', m ->> 'created_at')
+             USING att.id LOOP
+        key := t.j ->> (m ->> 'key');
+        created := @extschema@.mapped_time(t.j, m, 'created_at', att.time_zone);
+        CONTINUE WHEN key IS NULL OR created IS NULL;
+        lc := @extschema@.lifecycle_of(att, t.j ->> (m ->> 'status'));
+        IF m ? 'deleted' AND coalesce(t.j ->> (m ->> 'deleted'), 'false') NOT IN ('false', '0') THEN
+            lc := 'deleted';
+        END IF;
+        -- track as open, replay the conversation, then apply the status it has now
+        PERFORM @extschema@.track_ticket(att, key, t.j, CASE WHEN lc = 'deleted' THEN 'deleted' ELSE 'open' END, created);
+        n := n + 1;
+        IF att.message_table IS NOT NULL THEN
+            FOR msg IN EXECUTE format('SELECT x AS row, to_jsonb(x) AS j FROM %s x WHERE x.%I OPERATOR(pg_catalog.=) $1::%s ORDER BY x.%I',
+                                      att.message_table, att.message_mapping ->> 'ticket', m ->> 'key_type',
+                                      att.message_mapping ->> 'created_at')
+                       USING key LOOP
+                PERFORM @extschema@.process_message(att, msg.j, msg.row);
+            END LOOP;
+        END IF;
+        IF lc IN ('paused', 'solved', 'closed') THEN
+            last_change := coalesce(CASE WHEN m ? 'updated_at' THEN @extschema@.mapped_time(t.j, m, 'updated_at', att.time_zone) END,
+                                    created);
+            FOR c IN SELECT * FROM @extschema@.clock k
+                      WHERE k.attachment_id = att.id AND k.ticket_key = key AND k.state IN ('running', 'paused') LOOP
+                IF c.metric = 'resolution' AND lc = 'paused' THEN
+                    PERFORM @extschema@.pause_clock(c.id, last_change);
+                ELSIF c.metric = 'resolution' THEN
+                    PERFORM @extschema@.stop_clock(c.id, last_change);
+                ELSIF lc IN ('solved', 'closed') THEN
+                    PERFORM @extschema@.cancel_clock(c.id, last_change, 'ticket ' || lc || ' before a reply');
+                END IF;
+            END LOOP;
+            UPDATE @extschema@.ticket s SET lifecycle = lc WHERE s.attachment_id = att.id AND s.ticket_key = key;
+        END IF;
+        PERFORM @extschema@.log_event(att.id, key, NULL, created, 'backfilled', jsonb_build_object('lifecycle', lc));
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.backfill(regclass) IS
+    'computes clocks for tickets that existed before attaching, from their creation time, their message history and their current status; returns how many tickets it started';
