@@ -65,3 +65,47 @@ SELECT sla.business_between('2026-10-30 12:00', '2026-11-03 12:00', 'ny-nights')
 SELECT '1 day 2 hours'::sla.business_interval AS parsed, 'PT4H30M'::sla.business_interval AS iso,
        '90 min'::sla.business_interval * 3 AS tripled,
        (SELECT sla.avg(x) FROM unnest(ARRAY['1h', '2h', '4h 30min']::sla.business_interval[]) AS x) AS average;
+
+\echo
+\echo '== The SLA engine: levels, a rule, and a helpdesk''s own tables attached'
+SET timezone = 'Europe/Berlin';
+SELECT sla.define_level('standard', 'berlin-office', first_response => '4 hours', next_response => '4 hours',
+                        resolution => '3 days', is_default => true) AS standard_level,
+       sla.define_level('vip', 'berlin-office', first_response => '1 hour', next_response => '2 hours',
+                        resolution => '1 day') AS vip_level;
+INSERT INTO sla.rule (name, position, set_level_id, on_update) SELECT 'vip customers', 10, id, true FROM sla.level WHERE name = 'vip';
+INSERT INTO sla.rule_condition (rule_id, group_no, position, attribute, operator, value)
+     SELECT id, 1, 1, 'tags', 'contains', '"vip"' FROM sla.rule WHERE name = 'vip customers';
+CREATE TABLE support_ticket (id int PRIMARY KEY, subject text, status text, tags text[], team text,
+                             owner text, customer text, created timestamp, modified timestamp);
+CREATE TABLE support_message (ticket_id int, author_role text, is_note boolean, created timestamp);
+SET client_min_messages = warning;
+SELECT sla.attach('support_ticket',
+    '{"key": "id", "created_at": "created", "updated_at": "modified", "status": "status", "tags": "tags",
+      "department": "team", "agent": "owner", "requester": "customer"}',
+    'support_message',
+    '{"ticket": "ticket_id", "created_at": "created", "author_kind": "author_role", "customer_values": ["customer"],
+      "agent_values": ["agent"], "system_values": ["bot"], "internal": "is_note"}', 'Europe/Berlin') AS attachment;
+SELECT count(*) AS statuses_mapped FROM (SELECT sla.map_status('support_ticket', s, l)
+  FROM (VALUES ('new', 'open'), ('open', 'open'), ('waiting', 'paused'), ('solved', 'solved')) v(s, l)) x;
+INSERT INTO support_ticket VALUES
+  (1, 'Printer on fire',        'new', '{}',          'hardware', 'bob',   'ann@example.com', '2026-12-21 10:00', '2026-12-21 10:00'),
+  (2, 'Invoice question',       'new', '{vip}',       'billing',  'carol', 'ceo@bigco.com',   '2026-12-21 16:30', '2026-12-21 16:30'),
+  (3, 'Feature request',        'new', '{}',          'product',  'dave',  'eve@example.com', '2026-12-22 09:15', '2026-12-22 09:15');
+INSERT INTO support_message VALUES
+  (1, 'agent', true,  '2026-12-21 10:30'),   -- an internal note: nothing moves
+  (1, 'agent', false, '2026-12-21 13:00'),   -- first reply after 3 hours: met
+  (1, 'customer', false, '2026-12-22 09:00'), -- the customer answers: next_response starts
+  (2, 'agent', false, '2026-12-22 09:45');   -- VIP: 30 min on Monday + 45 on Tuesday > 1 hour: breached
+UPDATE support_ticket SET status = 'waiting', modified = '2026-12-22 10:00' WHERE id = 1;
+UPDATE support_ticket SET status = 'solved', modified = '2026-12-23 11:00' WHERE id = 2;
+SELECT c.ticket_key AS ticket, c.metric, c.cycle, l.name AS level, c.target, c.started_at, c.due_at,
+       c.state, c.business_used, c.department, c.agent
+  FROM sla.clock c JOIN sla.level l ON l.id = c.level_id
+ WHERE c.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'support_ticket'::regclass)
+ ORDER BY c.ticket_key::int, c.id;
+
+\echo
+\echo '== Why ticket 2 got the VIP level, and its timeline'
+SELECT rule, matched, sets_level, chosen_level FROM sla.match_ticket('support_ticket', '2');
+SELECT at, event, metric, level, state, business_used FROM sla.explain('support_ticket', '2');
