@@ -832,6 +832,22 @@ p_of(sla_calendar *cal, int64_t t, int64_t *p, block **blk_out, int32_t *index)
 
 #define P_END(blk) ((blk)->p_start + (blk)->total)
 
+/* Make sure some mid block is cached (the searches below start from the cached range): the one
+ * nearest the hint. */
+static sla_status
+seed_mid(sla_calendar *cal, const block *hint)
+{
+	int64_t		b = hint ? hint->index : 0;
+
+	if (cal->klo != cal->khi)
+		return SLA_OK;
+	if (b < cal->lb)
+		b = cal->lb;
+	else if (b >= cal->hb)
+		b = cal->hb - 1;
+	return ensure_mid(cal, b);
+}
+
 /* Index of the first block with P_END > x: the block holding the forward answer for x. */
 static sla_status
 find_forward_block(sla_calendar *cal, int64_t x, block *hint, block **out)
@@ -861,7 +877,7 @@ find_forward_block(sla_calendar *cal, int64_t x, block *hint, block **out)
 		}
 	}
 	/* mid region: make sure the cached range brackets x, then binary search */
-	if (cal->klo == cal->khi && (st = ensure_mid(cal, hint ? (hint->index < cal->lb ? cal->lb : hint->index >= cal->hb ? cal->hb - 1 : hint->index) : 0)) != SLA_OK)
+	if ((st = seed_mid(cal, hint)) != SLA_OK)
 		return st;
 	while (x < cal->mid[cal->klo - cal->lb].p_start && cal->klo > cal->lb)
 		if ((st = ensure_mid(cal, cal->klo - 1)) != SLA_OK)
@@ -960,7 +976,7 @@ find_backward_block(sla_calendar *cal, int64_t y, block *hint, block **out)
 		*out = hint;
 		return SLA_OK;
 	}
-	if (cal->klo == cal->khi && (st = ensure_mid(cal, hint ? (hint->index < cal->lb ? cal->lb : hint->index >= cal->hb ? cal->hb - 1 : hint->index) : 0)) != SLA_OK)
+	if ((st = seed_mid(cal, hint)) != SLA_OK)
 		return st;
 	while (y <= cal->mid[cal->klo - cal->lb].p_start && cal->klo > cal->lb)
 		if ((st = ensure_mid(cal, cal->klo - 1)) != SLA_OK)
