@@ -111,10 +111,12 @@ attributes_init(AttributeSet *set)
  * the caller's context.
  */
 static int
-spi_select(const char *sql)
+spi_select(const char *sql, bool flag)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	int			rc = SPI_execute(sql, true, 0);
+	Oid			argtypes[1] = {BOOLOID};
+	Datum		args[1] = {BoolGetDatum(flag)};
+	int			rc = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0);
 
 	MemoryContextSwitchTo(caller);
 	return rc;
@@ -126,7 +128,7 @@ attributes_add_declared(AttributeSet *set)
 {
 	uint64		i;
 
-	if (spi_select("SELECT name, type FROM sla.attribute ORDER BY name") != SPI_OK_SELECT)
+	if (spi_select("SELECT name, type FROM sla.attribute WHERE $1 IS NOT NULL ORDER BY name", false) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.attribute");
 	for (i = 0; i < SPI_processed && set->n < MAX_SLOTS; i++)
 	{
@@ -424,11 +426,12 @@ typedef struct CompiledRules
 	int64	   *level_ids;		/* of all levels named above, parallel to level_names */
 } CompiledRules;
 
-static CompiledRules *compiled_rules = NULL;
+/* [0]: every active rule (new tickets); [1]: the active rules marked on_update (updates). */
+static CompiledRules *compiled_rules[2] = {NULL, NULL};
 
 /* Read the active rules and compile them; everything kept lives in a fresh context. */
 static CompiledRules *
-compile_rules(void)
+compile_rules(bool on_update_only)
 {
 	/* under the transaction until complete, so an error cannot leak it */
 	MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "sla rule cache", ALLOCSET_SMALL_SIZES);
@@ -457,7 +460,7 @@ compile_rules(void)
 
 	if (spi_select("SELECT r.id, r.name, r.position, l.name, r.stop_processing, r.set_level_id "
 				   "FROM sla.rule r LEFT JOIN sla.level l ON l.id OPERATOR(pg_catalog.=) r.set_level_id "
-				   "WHERE r.active ORDER BY r.position") != SPI_OK_SELECT)
+				   "WHERE r.active AND (r.on_update OR NOT $1) ORDER BY r.position", on_update_only) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.rule");
 	cr->nrules = (int) SPI_processed;
 	cr->positions = palloc0(sizeof(int32) * (cr->nrules + 1));
@@ -488,7 +491,8 @@ compile_rules(void)
 
 	if (spi_select("SELECT c.rule_id, c.group_no, c.attribute, c.operator, c.value "
 				   "FROM sla.rule_condition c JOIN sla.rule r ON r.id OPERATOR(pg_catalog.=) c.rule_id "
-				   "WHERE r.active ORDER BY r.position, c.group_no, c.position") != SPI_OK_SELECT)
+				   "WHERE r.active AND (r.on_update OR NOT $1) ORDER BY r.position, c.group_no, c.position",
+				   on_update_only) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.rule_condition");
 	nconds = SPI_processed;
 	conds = palloc0(sizeof(sla_condition_def) * (nconds + 1));
@@ -517,7 +521,8 @@ compile_rules(void)
 											 cr->attributes->types[slot], attribute, &conds[i].noperands);
 	}
 
-	if (spi_select("SELECT id, name FROM sla.level WHERE is_default") != SPI_OK_SELECT)
+	/* on updates a level changes only when a rule sets one: no fallback to the default */
+	if (spi_select("SELECT id, name FROM sla.level WHERE is_default AND NOT $1", on_update_only) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.level");
 	if (SPI_processed == 1)
 	{
@@ -545,25 +550,27 @@ compile_rules(void)
 }
 
 static CompiledRules *
-current_rules(void)
+current_rules(bool on_update_only)
 {
+	CompiledRules **slot = &compiled_rules[on_update_only ? 1 : 0];
+
 	sla_config_cache_prepare();
-	if (compiled_rules && compiled_rules->generation == sla_calendar_generation)
-		return compiled_rules;
-	if (compiled_rules)
+	if (*slot && (*slot)->generation == sla_calendar_generation)
+		return *slot;
+	if (*slot)
 	{
-		sla_rules_free(compiled_rules->set);
-		MemoryContextDelete(compiled_rules->context);
-		compiled_rules = NULL;
+		sla_rules_free((*slot)->set);
+		MemoryContextDelete((*slot)->context);
+		*slot = NULL;
 	}
 	{
 		uint64		generation = sla_calendar_generation;
-		CompiledRules *cr = compile_rules();
+		CompiledRules *cr = compile_rules(on_update_only);
 
 		cr->generation = generation;
-		compiled_rules = cr;
+		*slot = cr;
 	}
-	return compiled_rules;
+	return *slot;
 }
 
 /* ---------------------------------------------------------------- the dry run */
@@ -638,7 +645,7 @@ sla_match_rules(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Jsonb	   *json = PG_GETARG_JSONB_P(0);
 	TimestampTz at = PG_GETARG_TIMESTAMPTZ(1);
-	CompiledRules *cr = current_rules();
+	CompiledRules *cr = current_rules(PG_GETARG_BOOL(2));
 	sla_value  *values = values_from_json(cr->attributes, json);
 	sla_rules_result result;
 	const char *chosen;

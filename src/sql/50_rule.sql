@@ -96,9 +96,9 @@ CREATE TRIGGER calendar_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 
 -- The dry run: which level would a ticket with these attributes get, and why.
 CREATE FUNCTION @extschema@.match_rules(attributes jsonb, at timestamptz DEFAULT pg_catalog.now(),
-        OUT rule_position integer, OUT rule text, OUT matched boolean, OUT sets_level text,
+        on_update boolean DEFAULT false, OUT rule_position integer, OUT rule text, OUT matched boolean, OUT sets_level text,
         OUT stops boolean, OUT chosen_level text)
     RETURNS SETOF record AS 'MODULE_PATHNAME', 'sla_match_rules'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.match_rules(jsonb, timestamptz) IS
-    'dry run of the active rules over attributes given as JSON (e.g. {"priority": "urgent", "tags": ["vip"]}): one row per rule in order, whether it matched, the level it sets, whether it stops processing, and the level the ticket ends up with (the default level when no rule sets one)';
+COMMENT ON FUNCTION @extschema@.match_rules(jsonb, timestamptz, boolean) IS
+    'dry run of the active rules over attributes given as JSON (e.g. {"priority": "urgent", "tags": ["vip"]}): one row per rule in order, whether it matched, the level it sets, whether it stops processing, and the level the ticket ends up with (the default level when no rule sets one); on_update: only the rules marked on_update, as on a ticket update, and no default (the ticket keeps its level)';

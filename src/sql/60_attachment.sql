@@ -511,7 +511,7 @@ $$;
 
 -- Run the rules; record which matched; return the chosen level (NULL: none and no default).
 CREATE FUNCTION @extschema@.choose_level(att_id integer, key text, attributes jsonb, at timestamptz,
-                                         current_level integer DEFAULT NULL)
+                                         current_level integer DEFAULT NULL, on_update boolean DEFAULT false)
     RETURNS integer
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -521,8 +521,11 @@ DECLARE
 BEGIN
     SELECT max(r.chosen_level), coalesce(jsonb_agg(r.rule ORDER BY r.rule_position) FILTER (WHERE r.matched), '[]')
       INTO chosen, matched
-      FROM @extschema@.match_rules(attributes, at) r;
+      FROM @extschema@.match_rules(attributes, at, on_update) r;
     SELECT l.id INTO lvl FROM @extschema@.level l WHERE l.name = chosen;
+    IF lvl IS NULL AND on_update THEN
+        RETURN current_level;		-- no update rule set a level: the ticket keeps its own
+    END IF;
     IF lvl IS DISTINCT FROM current_level THEN
         PERFORM @extschema@.log_event(att_id, key, NULL, at, 'level_chosen',
                                       jsonb_build_object('level', chosen, 'matched_rules', matched));
@@ -578,6 +581,7 @@ DECLARE
     cur @extschema@.ticket;
     c @extschema@.clock;
     lvl integer;
+    attrs jsonb;
 BEGIN
     SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = TG_ARGV[0]::integer;
     m := att.mapping;
@@ -680,9 +684,12 @@ BEGIN
         END IF;
     END IF;
 
-    -- escalation: rules marked on_update run again when the ticket changed
-    IF lc <> 'deleted' AND r <> o AND EXISTS (SELECT FROM @extschema@.rule x WHERE x.active AND x.on_update) THEN
-        lvl := @extschema@.choose_level(att.id, key, @extschema@.ticket_attributes(att, r, key), at, cur.level_id);
+    -- escalation: the rules marked on_update run when an attribute they can read changed
+    IF lc <> 'deleted' AND EXISTS (SELECT FROM @extschema@.rule x WHERE x.active AND x.on_update) THEN
+        attrs := @extschema@.ticket_attributes(att, r, key);
+    END IF;
+    IF attrs IS NOT NULL AND attrs <> @extschema@.ticket_attributes(att, o, key) THEN
+        lvl := @extschema@.choose_level(att.id, key, attrs, at, cur.level_id, true);
         IF lvl IS DISTINCT FROM cur.level_id AND lvl IS NOT NULL THEN
             PERFORM @extschema@.retarget_clocks(att.id, key, lvl, at);
             UPDATE @extschema@.ticket t SET level_id = lvl WHERE t.attachment_id = att.id AND t.ticket_key = key;

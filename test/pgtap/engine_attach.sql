@@ -2,7 +2,7 @@
 -- words, naive timestamps) and the clocks its triggers drive, with exact due dates.
 -- Calendar: mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(54);
+SELECT plan(55);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -131,6 +131,12 @@ SELECT is((SELECT state FROM sla.clock WHERE ticket_key = '3' AND metric = 'reso
 UPDATE "Ticket" SET status = 'solved', modified = '2026-11-23 12:00' WHERE "Id" = 3;
 SELECT is((SELECT string_agg(metric || ':' || state, ',' ORDER BY id) FROM sla.clock WHERE ticket_key = '3'),
     'first_response:cancelled,resolution:met', 'solved before a reply: response cancelled, resolution met');
+
+-- on updates only the rules marked on_update run, and a level is never taken back to the default
+INSERT INTO "Ticket" VALUES (6, 'fay@example', 'new', 'urgent', 'billing', 'bob', '2026-11-23 10:00', '2026-11-23 10:00');
+UPDATE "Ticket" SET "Prio" = 'normal', modified = '2026-11-23 10:05' WHERE "Id" = 6;
+SELECT is((SELECT l.name FROM sla.ticket t JOIN sla.level l ON l.id = t.level_id WHERE t.ticket_key = '6'), 'eng_urgent',
+    'lowering the priority matches no update rule: the ticket keeps its level');
 
 -- bulk paths fire the same logic
 INSERT INTO "Ticket" SELECT 100 + g, 'bulk@example', 'new', 'normal', 'billing', 'bob', '2026-11-23 09:00', '2026-11-23 09:00'
