@@ -60,6 +60,9 @@ CREATE TABLE @extschema@.clock (
     state         text NOT NULL CONSTRAINT clock_state_known
         CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused', 'met', 'breached', 'cancelled'])),
     business_used @extschema@.business_interval,
+    warn_at       timestamptz,
+    warned_at     timestamptz,
+    breach_seen_at timestamptz,
     department    text,
     agent         text,
     requester     text,

@@ -17,4 +17,17 @@ read -r two gaps msgs < <(psql -qXAt -F ' ' -d "$db" -c "
 	       (SELECT count(*) FROM conc_message)")
 rm -f pgbench.out
 echo "concurrency: 800 messages from 8 clients on 5 tickets: $msgs stored, $two tickets with two active clocks, $gaps cycle gaps"
-[ "$two" = 0 ] && [ "$gaps" = 0 ] && [ "$msgs" = 800 ]
+[ "$two" = 0 ] && [ "$gaps" = 0 ] && [ "$msgs" = 800 ] || exit 1
+
+# Many callers of check_breaches() at once record every crossing exactly once.
+psql -qX -v ON_ERROR_STOP=1 -d "$db" \
+	-c "INSERT INTO conc_ticket SELECT g, 'open', now() - interval '3 days' FROM generate_series(100, 399) g" >/dev/null
+/usr/lib/postgresql/15/bin/pgbench -n -c 8 -j 2 -t 10 -f breaches.pgbench "$db" > pgbench.out 2>&1 || {
+	cat pgbench.out; echo "not ok - pgbench failed"; exit 1; }
+read -r crossings events distinct_clocks < <(psql -qXAt -F ' ' -d "$db" -c "
+	SELECT (SELECT count(*) FROM sla.clock WHERE breach_seen_at IS NOT NULL),
+	       (SELECT count(*) FROM sla.event WHERE kind = 'breach'),
+	       (SELECT count(DISTINCT clock_id) FROM sla.event WHERE kind = 'breach')")
+rm -f pgbench.out
+echo "concurrency: 80 concurrent check_breaches() calls: $crossings breached clocks, $events breach events, $distinct_clocks distinct"
+[ "$crossings" -ge 600 ] && [ "$events" = "$crossings" ] && [ "$distinct_clocks" = "$crossings" ]

@@ -1,0 +1,44 @@
+-- engine_breach.sql — warnings and breaches as time passes: warn_at follows the level's
+-- warning share and moves with pauses and re-targets; check_breaches() records each crossing
+-- once.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.
+BEGIN;
+SELECT plan(13);
+SET LOCAL timezone = 'UTC';
+SET LOCAL client_min_messages = warning;
+
+SELECT ok(sla.define_calendar('br', 'UTC', 'mon-fri 09:00-17:00') > 0, 'calendar');
+SELECT ok(sla.define_level('br_std', 'br', first_response => '4 hours', resolution => '2 days',
+                           warning_percent => 75, is_default => true) > 0, 'level');
+CREATE TABLE br_ticket (id int PRIMARY KEY, st text, created timestamptz, updated timestamptz);
+SELECT ok(sla.attach('br_ticket', '{"key": "id", "created_at": "created", "updated_at": "updated", "status": "st"}') > 0, 'attached');
+SELECT sla.map_status('br_ticket', s, l) FROM (VALUES ('open', 'open'), ('wait', 'paused')) v(s, l);
+INSERT INTO br_ticket VALUES (1, 'open', '2026-11-23 10:00+00', '2026-11-23 10:00+00');
+
+-- 75 % of 4 business hours = 3 hours: 13:00; 75 % of 2 days = 12 of 16 business hours:
+-- Mon 10:00-17:00 (7) + Tue 09:00 + 5 = Tue 14:00
+SELECT is((SELECT string_agg(metric || ' ' || warn_at::text, ', ' ORDER BY id) FROM sla.clock WHERE ticket_key = '1'
+            AND attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'br_ticket'::regclass)),
+    'first_response 2026-11-23 13:00:00+00, resolution 2026-11-24 14:00:00+00', 'warning instants');
+
+SELECT is(sla.check_breaches('2026-11-23 12:59+00'), 0, 'nothing crossed before 13:00');
+SELECT is(sla.check_breaches('2026-11-23 13:01+00'), 1, 'the first-response warning');
+SELECT is(sla.check_breaches('2026-11-23 13:30+00'), 0, 'recorded once');
+SELECT is(sla.check_breaches('2026-11-23 14:01+00'), 1, 'the first-response breach');
+SELECT is(sla.check_breaches('2026-11-23 15:00+00'), 0, 'recorded once');
+
+-- a pause moves the resolution warning out by the paused business time
+UPDATE br_ticket SET st = 'wait', updated = '2026-11-23 16:00+00' WHERE id = 1;
+UPDATE br_ticket SET st = 'open', updated = '2026-11-24 10:00+00' WHERE id = 1;   -- paused 1 + 1 = 2 hours
+SELECT is((SELECT warn_at FROM sla.clock WHERE metric = 'resolution'
+            AND attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'br_ticket'::regclass)),
+    '2026-11-24 16:00+00'::timestamptz, 'a 2-hour pause moves the warning from 14:00 to 16:00');
+SELECT is(sla.check_breaches('2026-11-24 15:00+00'), 0, 'no warning before the moved instant');
+-- past both the warning and the due time in one step: only the breach is recorded
+SELECT is(sla.check_breaches('2026-11-26 12:00+00'), 1, 'straight past due: one breach event');
+SELECT is((SELECT string_agg(kind || ':' || (detail ->> 'metric'), ',' ORDER BY id) FROM sla.event
+            WHERE kind IN ('warning', 'breach')
+              AND attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'br_ticket'::regclass)),
+    'warning:first_response,breach:first_response,breach:resolution', 'the events');
+
+SELECT * FROM finish();
+ROLLBACK;
