@@ -68,6 +68,7 @@ BEGIN
            FROM @extschema@.clock k JOIN @extschema@.attachment a ON a.id = k.attachment_id
            JOIN @extschema@.level l ON l.id = k.level_id
           WHERE k.id = c.id;
+        PERFORM @extschema@.run_escalations(c.id, kind, as_of);
     END LOOP;
     RETURN n;
 END

@@ -1,0 +1,149 @@
+-- 85_escalation.sql — escalation actions: what happens to a ticket when one of its clocks
+-- crosses its warning instant or its due time.  sla.check_breaches() calls
+-- sla.run_escalations() for every crossing it records, in its own transaction: an action that
+-- fails rolls the crossing's event back with it (docs/escalation.md).
+
+CREATE SEQUENCE @extschema@.escalation_id_seq AS integer;
+
+CREATE TABLE @extschema@.escalation (
+    id           integer PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.escalation_id_seq'),
+    level_id     integer NOT NULL REFERENCES @extschema@.level (id) ON DELETE CASCADE,
+    metric       @extschema@.metric,
+    on_event     text NOT NULL CONSTRAINT escalation_on_event_known
+        CHECK (on_event OPERATOR(pg_catalog.=) ANY (ARRAY['warning', 'breach'])),
+    action       text NOT NULL CONSTRAINT escalation_action_known
+        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['raise_level', 'set_column', 'notify_only'])),
+    to_level_id  integer REFERENCES @extschema@.level (id) ON DELETE RESTRICT,
+    column_name  text,
+    column_value text,
+    position     integer NOT NULL DEFAULT 0,
+    active       boolean NOT NULL DEFAULT true,
+    -- raise_level needs a level to raise to, and only raise_level has one
+    CONSTRAINT escalation_to_level CHECK ((action OPERATOR(pg_catalog.=) 'raise_level')
+                                         OPERATOR(pg_catalog.=) (to_level_id IS NOT NULL)),
+    CONSTRAINT escalation_to_other_level CHECK (to_level_id OPERATOR(pg_catalog.<>) level_id),
+    -- set_column needs a column and a value, and only set_column has them
+    CONSTRAINT escalation_column CHECK (CASE WHEN action OPERATOR(pg_catalog.=) 'set_column'
+                                             THEN column_name IS NOT NULL AND column_value IS NOT NULL
+                                                  AND column_name OPERATOR(pg_catalog.<>) ''
+                                             ELSE column_name IS NULL AND column_value IS NULL END)
+);
+ALTER SEQUENCE @extschema@.escalation_id_seq OWNED BY @extschema@.escalation.id;
+CREATE INDEX escalation_level ON @extschema@.escalation (level_id, on_event) WHERE active;
+COMMENT ON TABLE @extschema@.escalation IS
+    'escalation actions run by sla.check_breaches() when a clock of a level crosses its warning instant or its due time: raise_level, set_column or notify_only, in position order';
+COMMENT ON COLUMN @extschema@.escalation.metric IS 'the metric whose clock must cross; NULL: any metric';
+COMMENT ON COLUMN @extschema@.escalation.to_level_id IS 'raise_level: the level the ticket gets (its running and paused clocks are re-targeted)';
+COMMENT ON COLUMN @extschema@.escalation.column_name IS
+    'set_column: a ticket mapping key (priority, status, agent, department, ...: the column it maps to in each attached table), else a column of the attached ticket table itself; checked when the action runs (42703)';
+COMMENT ON COLUMN @extschema@.escalation.column_value IS 'set_column: the value, as a literal of the column''s type';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.escalation', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.escalation_id_seq', '');
+
+-- Configuration is cached per backend like calendars and rules, and invalidated the same way.
+CREATE TRIGGER calendar_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON @extschema@.escalation FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_invalidate();
+
+-- The host column a set_column escalation writes: a mapping key names its mapped column, any
+-- other name is a column of the ticket table itself.  Raises 42703 when it does not exist.
+CREATE FUNCTION @extschema@.escalation_column(att @extschema@.attachment, esc @extschema@.escalation)
+    RETURNS text
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    col text := esc.column_name;
+BEGIN
+    -- kinds and key_type are sla's own notes in the mapping, not mapped fields
+    IF esc.column_name NOT IN ('kinds', 'key_type')
+       AND jsonb_typeof(att.mapping -> esc.column_name) = 'string' THEN
+        col := att.mapping ->> esc.column_name;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute a
+                    WHERE a.attrelid = att.ticket_table AND a.attname = col AND a.attnum > 0
+                      AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist (escalation %)', col, att.ticket_table, esc.id
+              USING ERRCODE = 'undefined_column',
+                    HINT = 'column_name is a ticket mapping key such as priority, or a column of the ticket table.';
+    END IF;
+    IF col = att.mapping ->> 'key' THEN
+        RAISE EXCEPTION 'escalation % cannot change the ticket key column "%" of %', esc.id, col, att.ticket_table
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN col;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.escalation_column(@extschema@.attachment, @extschema@.escalation) IS
+    'the ticket-table column a set_column escalation writes (mapping key first, else a column of the table); 42703 when missing';
+
+-- Run the active escalations of a crossing; returns how many actions ran.
+CREATE FUNCTION @extschema@.run_escalations(clock_id bigint, kind text, at timestamptz)
+    RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c @extschema@.clock;
+    att @extschema@.attachment;
+    esc @extschema@.escalation;
+    cur_level integer;
+    col text;
+    n_rows bigint;
+    n integer := 0;
+BEGIN
+    IF run_escalations.kind IS NULL OR run_escalations.kind NOT IN ('warning', 'breach') THEN
+        RAISE EXCEPTION 'escalations run on a warning or a breach, not on "%"', run_escalations.kind
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO c FROM @extschema@.clock k WHERE k.id = run_escalations.clock_id;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    -- an action's writes fire the host's triggers (and any trigger of the host's own); should one
+    -- of them call check_breaches again, its crossings are recorded but escalate nothing, so an
+    -- escalation can never start another one inside itself
+    IF current_setting('sla.escalating', true) = 'on' THEN
+        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at,
+                                      'escalation_skipped',
+                                      jsonb_build_object('on_event', run_escalations.kind, 'metric', c.metric,
+                                                         'reason', 'inside another escalation'));
+        RETURN 0;
+    END IF;
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = c.attachment_id;
+    PERFORM set_config('sla.escalating', 'on', true);
+
+    -- the escalations of the level the clock crossed at, read once: a raise_level action does
+    -- not bring the new level's escalations into this crossing
+    FOR esc IN SELECT * FROM @extschema@.escalation e
+                WHERE e.active AND e.level_id = c.level_id AND e.on_event = run_escalations.kind
+                  AND (e.metric IS NULL OR e.metric = c.metric)
+                ORDER BY e.position, e.id LOOP
+        IF esc.action = 'notify_only' THEN
+            CONTINUE;		-- check_breaches sends the NOTIFY itself
+        ELSIF esc.action = 'raise_level' THEN
+            SELECT t.level_id INTO cur_level FROM @extschema@.ticket t
+             WHERE t.attachment_id = c.attachment_id AND t.ticket_key = c.ticket_key FOR UPDATE;
+            CONTINUE WHEN NOT FOUND OR cur_level IS NOT DISTINCT FROM esc.to_level_id;
+            UPDATE @extschema@.ticket t SET level_id = esc.to_level_id
+             WHERE t.attachment_id = c.attachment_id AND t.ticket_key = c.ticket_key;
+            PERFORM @extschema@.retarget_clocks(c.attachment_id, c.ticket_key, esc.to_level_id, run_escalations.at);
+            PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                        jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                           'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id));
+        ELSE
+            col := @extschema@.escalation_column(att, esc);
+            -- the host's sla trigger fires on this update (on_update rules, lifecycle changes)
+            EXECUTE format('UPDATE %s SET %I = %L WHERE %I OPERATOR(pg_catalog.=) %L::%s',
+                           att.ticket_table, col, esc.column_value, att.mapping ->> 'key', c.ticket_key,
+                           att.mapping ->> 'key_type');
+            GET DIAGNOSTICS n_rows = ROW_COUNT;
+            PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                        jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                           'metric', c.metric, 'column', col, 'value', esc.column_value,
+                                           'rows', n_rows));
+        END IF;
+        n := n + 1;
+    END LOOP;
+    PERFORM set_config('sla.escalating', 'off', true);
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz) IS
+    'runs the active escalations of the clock''s level for a warning or breach crossing (called by sla.check_breaches in its transaction: a failing action rolls the crossing back); logs an escalated event per raise_level and set_column action; returns how many actions ran';
