@@ -1,0 +1,146 @@
+-- 90_reports.sql — reports over SLA clocks for SQL clients and BI tools (first part of issue 4):
+-- the SLA log, at-risk and breached-now views, and the compliance report.
+--
+-- When a clock counts: a met or breached clock is decided when it stopped; a running or paused
+-- clock already past its due time counts as failed, decided at its due time; a clock not yet
+-- due (or cancelled) is not counted.
+
+-- The business time a clock has used as of an instant (pauses excluded).
+CREATE FUNCTION @extschema@.clock_used(c @extschema@.clock, as_of timestamptz)
+    RETURNS @extschema@.business_interval
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        WHEN c.business_used IS NOT NULL THEN c.business_used
+        ELSE @extschema@.business_between(c.started_at,
+                 greatest(coalesce(c.paused_since, as_of), c.started_at), c.calendar_id)
+             OPERATOR(@extschema@.-) c.paused_for
+    END
+$$;
+COMMENT ON FUNCTION @extschema@.clock_used(@extschema@.clock, timestamptz) IS
+    'business time a clock has used as of an instant, pauses excluded (its final figure once stopped)';
+
+CREATE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_catalog.now(),
+        only_department text DEFAULT NULL, from_time timestamptz DEFAULT '-infinity',
+        to_time timestamptz DEFAULT 'infinity')
+    RETURNS TABLE (requester text, ticket_table regclass, ticket text, department text, agent text,
+                   level text, metric @extschema@.metric, cycle integer, started_at timestamptz,
+                   due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
+                   used @extschema@.business_interval, remaining @extschema@.business_interval,
+                   overdue @extschema@.business_interval)
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT c.requester, a.ticket_table, c.ticket_key, c.department, c.agent, l.name, c.metric, c.cycle,
+           c.started_at, c.due_at, c.warn_at, c.stopped_at, c.state,
+           @extschema@.clock_used(c, as_of),
+           CASE WHEN c.state IN ('running', 'paused') AND c.due_at >= as_of
+                THEN @extschema@.business_between(greatest(as_of, c.started_at), c.due_at, c.calendar_id) END,
+           CASE WHEN c.state IN ('running', 'paused') AND c.due_at < as_of
+                THEN @extschema@.business_between(c.due_at, coalesce(c.paused_since, as_of), c.calendar_id)
+                WHEN c.state = 'breached'
+                THEN @extschema@.business_between(c.due_at, c.stopped_at, c.calendar_id) END
+      FROM @extschema@.clock c
+      JOIN @extschema@.attachment a ON a.id = c.attachment_id
+      JOIN @extschema@.level l ON l.id = c.level_id
+     WHERE (only_department IS NULL OR c.department = only_department)
+       AND c.started_at < to_time AND coalesce(c.stopped_at, 'infinity') >= from_time
+$$;
+COMMENT ON FUNCTION @extschema@.sla_log_at(timestamptz, text, timestamptz, timestamptz) IS
+    'the SLA log as of an instant, optionally for one department and the clocks active in [from_time, to_time): remaining business time for clocks not yet due, overdue business time for late ones';
+
+CREATE VIEW @extschema@.sla_log AS SELECT * FROM @extschema@.sla_log_at();
+COMMENT ON VIEW @extschema@.sla_log IS 'every SLA clock as of now: who, which ticket, level, metric, started, due, closed, state, business time used, remaining or overdue';
+COMMENT ON COLUMN @extschema@.sla_log.requester IS 'the customer of the ticket';
+COMMENT ON COLUMN @extschema@.sla_log.ticket_table IS 'the attached helpdesk table';
+COMMENT ON COLUMN @extschema@.sla_log.ticket IS 'the ticket key, as text';
+COMMENT ON COLUMN @extschema@.sla_log.department IS 'department holding the ticket (now for running clocks, at the stop for stopped ones)';
+COMMENT ON COLUMN @extschema@.sla_log.agent IS 'agent holding the ticket (now for running clocks, at the stop for stopped ones)';
+COMMENT ON COLUMN @extschema@.sla_log.level IS 'SLA level the clock is measured against';
+COMMENT ON COLUMN @extschema@.sla_log.metric IS 'what the clock measures';
+COMMENT ON COLUMN @extschema@.sla_log.cycle IS '1 for the first clock of a metric on a ticket, then 2, 3 ... (next response, periodic update)';
+COMMENT ON COLUMN @extschema@.sla_log.started_at IS 'when the clock started';
+COMMENT ON COLUMN @extschema@.sla_log.due_at IS 'when the target is used up (moved out by pauses)';
+COMMENT ON COLUMN @extschema@.sla_log.warn_at IS 'when the level''s warning share of the target is used up';
+COMMENT ON COLUMN @extschema@.sla_log.closed_at IS 'when the clock stopped or was cancelled; null while it runs';
+COMMENT ON COLUMN @extschema@.sla_log.state IS 'running, paused, met, breached or cancelled';
+COMMENT ON COLUMN @extschema@.sla_log.used IS 'business time used, pauses excluded';
+COMMENT ON COLUMN @extschema@.sla_log.remaining IS 'business time left before the due time (running clocks not yet due)';
+COMMENT ON COLUMN @extschema@.sla_log.overdue IS 'business time past the due time (late running clocks, breached clocks)';
+
+CREATE VIEW @extschema@.at_risk AS
+    SELECT * FROM @extschema@.sla_log_at() l
+     WHERE l.state = 'running' AND l.warn_at < pg_catalog.now() AND l.due_at >= pg_catalog.now()
+     ORDER BY l.due_at;
+COMMENT ON VIEW @extschema@.at_risk IS 'running clocks past their warning threshold but not yet due, most urgent first';
+
+CREATE VIEW @extschema@.breached_now AS
+    SELECT * FROM @extschema@.sla_log_at() l
+     WHERE l.state IN ('running', 'paused') AND l.due_at < pg_catalog.now()
+     ORDER BY l.due_at;
+COMMENT ON VIEW @extschema@.breached_now IS 'running or paused clocks already past their due time, longest overdue first';
+
+CREATE FUNCTION @extschema@.compliance_report(from_time timestamptz, to_time timestamptz,
+        group_by text[] DEFAULT ARRAY['day', 'department', 'level', 'metric'],
+        time_zone text DEFAULT 'UTC', only_department text DEFAULT NULL, only_agent text DEFAULT NULL,
+        only_level text DEFAULT NULL, only_metric @extschema@.metric DEFAULT NULL,
+        as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (period date, department text, agent text, level text, metric @extschema@.metric,
+                   met bigint, met_avg @extschema@.business_interval, met_max @extschema@.business_interval,
+                   met_min @extschema@.business_interval, met_avg_calendar interval,
+                   failed bigint, failed_avg @extschema@.business_interval,
+                   failed_max @extschema@.business_interval, failed_min @extschema@.business_interval,
+                   failed_avg_calendar interval, compliance numeric)
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    g text;
+    trunc text := NULL;
+BEGIN
+    FOREACH g IN ARRAY coalesce(group_by, '{}') LOOP
+        IF g IN ('day', 'week', 'month') THEN
+            IF trunc IS NOT NULL THEN
+                RAISE EXCEPTION 'group_by names more than one period: %', group_by USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            trunc := g;
+        ELSIF g NOT IN ('department', 'agent', 'level', 'metric') THEN
+            RAISE EXCEPTION 'cannot group the compliance report by "%"', g USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Group by day, week or month and any of department, agent, level, metric.';
+        END IF;
+    END LOOP;
+    PERFORM @extschema@.valid_time_zone(time_zone);
+    RETURN QUERY
+    WITH decided AS (
+        SELECT c.department AS dep, c.agent AS agt, l.name AS lvl, c.metric AS met,
+               CASE WHEN c.state = 'met' THEN true ELSE false END AS ok,
+               coalesce(c.stopped_at, c.due_at) AS decided_at,
+               @extschema@.clock_used(c, least(as_of, to_time)) AS used,
+               coalesce(c.stopped_at, least(as_of, to_time)) OPERATOR(pg_catalog.-) c.started_at AS calendar_used
+          FROM @extschema@.clock c JOIN @extschema@.level l ON l.id = c.level_id
+         WHERE (c.state IN ('met', 'breached') OR (c.state IN ('running', 'paused') AND c.due_at < least(as_of, to_time)))
+           AND coalesce(c.stopped_at, c.due_at) >= from_time AND coalesce(c.stopped_at, c.due_at) < to_time
+           AND (only_department IS NULL OR c.department = only_department)
+           AND (only_agent IS NULL OR c.agent = only_agent)
+           AND (only_level IS NULL OR l.name = only_level)
+           AND (only_metric IS NULL OR c.metric = only_metric)
+    )
+    SELECT CASE WHEN trunc IS NULL THEN NULL
+                ELSE date_trunc(trunc, d.decided_at AT TIME ZONE time_zone)::date END,
+           CASE WHEN 'department' = ANY (group_by) THEN d.dep END,
+           CASE WHEN 'agent' = ANY (group_by) THEN d.agt END,
+           CASE WHEN 'level' = ANY (group_by) THEN d.lvl END,
+           CASE WHEN 'metric' = ANY (group_by) THEN d.met END,
+           count(*) FILTER (WHERE d.ok),
+           @extschema@.avg(d.used) FILTER (WHERE d.ok), @extschema@.max(d.used) FILTER (WHERE d.ok),
+           @extschema@.min(d.used) FILTER (WHERE d.ok), avg(d.calendar_used) FILTER (WHERE d.ok),
+           count(*) FILTER (WHERE NOT d.ok),
+           @extschema@.avg(d.used) FILTER (WHERE NOT d.ok), @extschema@.max(d.used) FILTER (WHERE NOT d.ok),
+           @extschema@.min(d.used) FILTER (WHERE NOT d.ok), avg(d.calendar_used) FILTER (WHERE NOT d.ok),
+           round(100.0 * count(*) FILTER (WHERE d.ok) / count(*), 2)
+      FROM decided d
+     GROUP BY 1, 2, 3, 4, 5
+     ORDER BY 1, 2, 3, 4, 5;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.compliance_report(timestamptz, timestamptz, text[], text, text, text, text, @extschema@.metric, timestamptz) IS
+    'SLA compliance for clocks decided in [from_time, to_time): met and failed counts, business time (avg/max/min) and calendar time (avg) used, compliance %, grouped by day/week/month in a time zone and by department, agent, level, metric; a running clock past its due time counts as failed at its due time';
+
+CREATE VIEW @extschema@.compliance AS
+    SELECT * FROM @extschema@.compliance_report('-infinity', 'infinity', ARRAY['day', 'department', 'level', 'metric']);
+COMMENT ON VIEW @extschema@.compliance IS 'SLA compliance per UTC day, department, level and metric (compliance_report() for other groupings, periods and zones)';
