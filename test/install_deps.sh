@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(make gcc clang libclang-rt-14-dev postgresql-15 postgresql-server-dev-15
-          postgresql-15-pgtap postgresql-contrib libtap-parser-sourcehandler-pgtap-perl)
+          postgresql-15-pgtap postgresql-contrib libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
