@@ -6,6 +6,7 @@
 
 #include "fmgr.h"
 
+#include "breach_worker.h"
 #include "calendar_cache.h"
 
 PG_MODULE_MAGIC;
@@ -16,4 +17,5 @@ void
 _PG_init(void)
 {
 	sla_calendar_cache_init();
+	sla_breach_worker_init();
 }
