@@ -19,6 +19,13 @@ make -s unitcheck
 echo "== pg_regress and pgTAP (throwaway cluster)"
 pg_virtualenv -t -v 15 ./test/run_sql_suites.sh
 
+echo "== breach worker: end to end and crash (own clusters)"
+./test/worker/run.sh
+./test/worker/crash.sh
+
+echo "== pg_cron schedules sla.check_breaches() (own cluster)"
+./test/cron/run.sh
+
 echo "== libFuzzer smoke run"
 make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
 
