@@ -40,11 +40,11 @@ BEGIN
     -- makes every crossing recorded exactly once
     FOR c IN
         SELECT k.id, 'warning' AS kind FROM @extschema@.clock k
-         WHERE k.state = 'running' AND k.warned_at IS NULL AND k.warn_at < as_of AND k.due_at >= as_of
+         WHERE k.state = 'running' AND k.warned_at IS NULL AND k.warn_at < as_of
         UNION ALL
         SELECT k.id, 'breach' FROM @extschema@.clock k
          WHERE k.state = 'running' AND k.breach_seen_at IS NULL AND k.due_at < as_of
-        ORDER BY 1
+        ORDER BY 1, 2 DESC		-- a clock past both crossings gets its warning, then its breach
     LOOP
         kind := c.kind;
         IF kind = 'warning' THEN
@@ -52,7 +52,7 @@ BEGIN
              WHERE k.id = c.id AND k.warned_at IS NULL AND k.state = 'running'
                AND k.id IN (SELECT x.id FROM @extschema@.clock x WHERE x.id = c.id FOR UPDATE SKIP LOCKED);
         ELSE
-            UPDATE @extschema@.clock k SET breach_seen_at = as_of, warned_at = coalesce(k.warned_at, as_of)
+            UPDATE @extschema@.clock k SET breach_seen_at = as_of
              WHERE k.id = c.id AND k.breach_seen_at IS NULL AND k.state = 'running'
                AND k.id IN (SELECT x.id FROM @extschema@.clock x WHERE x.id = c.id FOR UPDATE SKIP LOCKED);
         END IF;
