@@ -707,7 +707,9 @@ BEGIN
          WHERE k.attachment_id = att.id AND k.ticket_key = key AND k.state IN ('running', 'paused');
         PERFORM @extschema@.log_event(att.id, key, NULL, at, 'reassigned',
                                       jsonb_build_object('department', r ->> (m ->> 'department'),
-                                                         'agent', r ->> (m ->> 'agent')));
+                                                         'agent', r ->> (m ->> 'agent'),
+                                                         'from_department', o ->> (m ->> 'department'),
+                                                         'from_agent', o ->> (m ->> 'agent')));
     END IF;
     RETURN NULL;
 END
