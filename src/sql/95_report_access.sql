@@ -3,10 +3,11 @@
 
 -- Who held a ticket during each clock.  The ticket's holder at an instant is the values of the
 -- last 'reassigned' event at or before it.  Before the ticket's first reassignment the holder is
--- the clock's own department/agent when the clock saw no reassignment while it ran (they are the
--- snapshot taken at its start), else the holder recorded by a clock of the ticket that stopped
--- by the first reassignment (stopped clocks keep the holder they stopped with), else unknown
--- (null).  Paused stretches are not cut out: business_time counts them, paused_time says how
+-- the one that reassignment records as replaced (events written since the previous holder is
+-- recorded), else the clock's own department/agent when the clock saw no reassignment while it
+-- ran (the snapshot taken at its start), else the holder recorded by a clock of the ticket that
+-- stopped by the first reassignment, else unknown (null, for events written before the previous
+-- holder was recorded).  Paused stretches are not cut out: business_time counts them, paused_time says how
 -- much of it the clock spent paused (from a 'paused' or 'stopped' event of the clock to its next
 -- 'resumed', 'reopened' or 'cancelled' event).
 CREATE FUNCTION @extschema@.time_split(ticket_table regclass, ticket_key text, time_zone text DEFAULT 'UTC',
@@ -26,7 +27,9 @@ BEGIN
     PERFORM @extschema@.valid_time_zone(time_zone);
     RETURN QUERY
     WITH moves AS (
-        SELECT e.id, e.at, e.detail ->> 'department' AS dep, e.detail ->> 'agent' AS agt
+        SELECT e.id, e.at, e.detail ->> 'department' AS dep, e.detail ->> 'agent' AS agt,
+               e.detail ->> 'from_department' AS fdep, e.detail ->> 'from_agent' AS fagt,
+               e.detail ? 'from_department' AS has_from
           FROM @extschema@.event e
          WHERE e.attachment_id = att_id AND e.ticket_key = time_split.ticket_key AND e.kind = 'reassigned'
     ), origin AS (
@@ -46,13 +49,18 @@ BEGIN
               SELECT x.dep, x.agt FROM (
                   SELECT m.dep, m.agt, 1 AS pref, m.at, m.id FROM moves m WHERE m.at <= k.started_at
                   UNION ALL
-                  SELECT k.department, k.agent, 2, NULL, NULL
+                  -- the holder a later reassignment records as the one it replaced
+                  SELECT f.fdep, f.fagt, 2, NULL, NULL
+                    FROM (SELECT m.fdep, m.fagt FROM moves m WHERE m.at > k.started_at AND m.has_from
+                           ORDER BY m.at, m.id LIMIT 1) f
+                  UNION ALL
+                  SELECT k.department, k.agent, 3, NULL, NULL
                    WHERE NOT EXISTS (SELECT FROM moves m WHERE m.at > k.started_at
                                                          AND m.at < coalesce(k.stopped_at, 'infinity'))
                   UNION ALL
-                  SELECT o.dep, o.agt, 3, NULL, NULL FROM origin o
+                  SELECT o.dep, o.agt, 4, NULL, NULL FROM origin o
                   UNION ALL
-                  SELECT NULL, NULL, 4, NULL, NULL) x
+                  SELECT NULL, NULL, 5, NULL, NULL) x
                ORDER BY x.pref, x.at DESC, x.id DESC LIMIT 1) h
         UNION ALL
         SELECT k.id, m.at, m.dep, m.agt, m.id

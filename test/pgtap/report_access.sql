@@ -48,15 +48,15 @@ SELECT is((SELECT (sla.sum(business_time) OPERATOR(sla.-) sla.sum(paused_time)):
             WHERE metric = 'resolution'),
     (SELECT used::text FROM sla.sla_log_at('2026-11-25 10:00+00') WHERE ticket = '1' AND metric = 'resolution'),
     'business time minus paused time adds up to the clock''s used time (2 + 6 + 2 - 1 = 9h)');
--- T2 as of Mon 16:00: both clocks saw reassignments and none stopped before the first one, so
--- the holder before it is unknown (null); then sales/bob Mon 12-14 and support/cy Mon 14-16.
+-- T2 as of Mon 16:00: the first reassignment records the holder it replaced (billing/ann,
+-- Mon 10-12); then sales/bob Mon 12-14 and support/cy Mon 14-16.
 SELECT results_eq(
     $$SELECT department, agent, stretch_start, stretch_end, business_time::text, calendar_time
         FROM sla.time_split('ra_ticket', '2', as_of => '2026-11-23 16:00+00') WHERE metric = 'first_response'$$,
-    $$VALUES (NULL, NULL, '2026-11-23 10:00+00'::timestamptz, '2026-11-23 12:00+00'::timestamptz, '02:00:00', '02:00:00'::interval),
+    $$VALUES ('billing', 'ann', '2026-11-23 10:00+00'::timestamptz, '2026-11-23 12:00+00'::timestamptz, '02:00:00', '02:00:00'::interval),
              ('sales', 'bob', '2026-11-23 12:00+00', '2026-11-23 14:00+00', '02:00:00', '02:00:00'),
              ('support', 'cy', '2026-11-23 14:00+00', '2026-11-23 16:00+00', '02:00:00', '02:00:00')$$,
-    'time_split of running clocks: clipped at as_of; the holder before the first reassignment may be unknown');
+    'time_split of running clocks: clipped at as_of; the first holder from the first reassignment');
 SELECT is((SELECT count(*)::int FROM sla.time_split('ra_ticket', '2', as_of => '2026-11-23 16:00+00')), 6,
     'time_split: both clocks of T2');
 SELECT is((SELECT local_start FROM sla.time_split('ra_ticket', '1', 'Europe/Paris', '2026-11-25 10:00+00') LIMIT 1),
