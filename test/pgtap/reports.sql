@@ -1,7 +1,7 @@
 -- reports.sql — the SLA log and the compliance report on three tickets with hand-computed
 -- figures.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23; reports as of Wed 10:00.
 BEGIN;
-SELECT plan(14);
+SELECT plan(21);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -57,6 +57,32 @@ SELECT throws_ok($$SELECT * FROM sla.compliance_report('2026-11-23', '2026-11-26
     'cannot group the compliance report by "colour"', 'unknown grouping key');
 SELECT throws_ok($$SELECT * FROM sla.compliance_report('2026-11-23', '2026-11-26', ARRAY['day', 'week'])$$, '22023',
     'group_by names more than one period: {day,week}', 'two periods');
+SELECT throws_ok($$SELECT * FROM sla.compliance_report('2026-11-26', '2026-11-23')$$, '22023', NULL, 'a range that ends before it starts');
+SELECT results_eq(
+    $$SELECT period, department, level, met, failed, compliance FROM sla.compliance_report('2026-11-23', '2026-11-26', '{}', as_of => '2026-11-25 10:00+00')$$,
+    $$VALUES (NULL::date, NULL::text, NULL::text, 2::bigint, 2::bigint, 50.00::numeric)$$,
+    'no grouping: one total row');
+SELECT is_empty($$SELECT * FROM sla.compliance_report('2020-01-01', '2020-02-01', '{}')$$, 'no grouping and nothing decided: no row');
+SELECT results_eq(
+    $$SELECT level, met, failed FROM sla.compliance_report('2026-11-23', '2026-11-26', ARRAY['level'], only_level => 'rep_std',
+                                                           as_of => '2026-11-25 10:00+00')$$,
+    $$VALUES ('rep_std', 2::bigint, 2::bigint)$$, 'grouped and filtered by level');
+SELECT is_empty($$SELECT * FROM sla.compliance_report('2026-11-23', '2026-11-26', only_agent => 'nobody')$$, 'filtered by agent');
+
+-- The day of a clock is taken in its calendar's zone unless the report names one: a clock of a
+-- Tokyo calendar stopped Tue 16:00 UTC is decided on Wednesday 01:00 in Tokyo.
+SELECT sla.define_calendar('rep_tokyo', 'Asia/Tokyo', '24/7');
+INSERT INTO sla.clock (attachment_id, ticket_key, metric, level_id, calendar_id, target, started_at, due_at, stopped_at, state, business_used)
+SELECT a.id, '99', 'first_response', l.id, k.id, '1 hour', '2026-11-24 15:30+00', '2026-11-24 16:30+00', '2026-11-24 16:00+00', 'met', '00:30:00'
+  FROM sla.attachment a, sla.level l, sla.calendar k WHERE a.ticket_table = 'rep_ticket'::regclass AND l.name = 'rep_std' AND k.name = 'rep_tokyo';
+SELECT results_eq(
+    $$SELECT period, met, failed FROM sla.compliance_report('2026-11-24 12:00+00', '2026-11-24 20:00+00', ARRAY['day'], as_of => '2026-11-25 10:00+00')$$,
+    $$VALUES ('2026-11-24'::date, 1::bigint, 1::bigint), ('2026-11-25', 1, 0)$$,
+    'by default each clock''s day is in its calendar''s zone');
+SELECT results_eq(
+    $$SELECT period, met, failed FROM sla.compliance_report('2026-11-24 12:00+00', '2026-11-24 20:00+00', ARRAY['day'], 'UTC', as_of => '2026-11-25 10:00+00')$$,
+    $$VALUES ('2026-11-24'::date, 2::bigint, 1::bigint)$$,
+    'a named zone puts every clock''s day in that zone');
 SELECT has_view('sla', 'sla_log', 'the SLA log view');
 
 SELECT * FROM finish();

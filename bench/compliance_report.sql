@@ -1,0 +1,206 @@
+-- compliance_report.sql — sla.compliance_report() against the best hand-written aggregate over
+-- the same clocks, in one run (bench/compliance_report.sh starts the throwaway cluster).
+--
+-- Size 1: :tickets tickets created through 2026 (time-ordered, as a helpdesk writes them), with
+-- their clocks: first_response and resolution for every ticket, next_response for every second
+-- one; about 85 % met, 12 % breached, 2 % still running (some already past due), 1 % cancelled.
+-- Size 2: more tickets in 2022-2025 until the table holds :clocks clocks — the same month, in a
+-- table four times larger.  The report: June 2026 by day and department, in Europe/Berlin, as of
+-- 2026-12-01.  Timings are EXPLAIN ANALYZE planning + execution times (TIMING OFF), median of :runs runs,
+-- the two queries alternating.  Clocks are generated directly into sla.clock (the report reads
+-- only the clock table); the warn_at trigger is disabled while generating (reports do not use it).
+\set ON_ERROR_STOP 1
+\pset footer off
+SET client_min_messages = warning;
+SET timezone = 'UTC';
+CREATE EXTENSION sla;
+
+SELECT sla.define_calendar('bench', 'Europe/Berlin', 'mon-fri 09:00-17:00') > 0 AS calendar;
+SELECT count(sla.add_holiday('bench', d, 'holiday')) AS holidays
+  FROM (VALUES ('2026-01-01'::date), ('2026-04-03'), ('2026-04-06'), ('2026-05-01'), ('2026-05-14'),
+               ('2026-05-25'), ('2026-10-03'), ('2026-12-25'), ('2026-12-26')) h(d);
+SELECT sla.define_level('gold', 'bench', first_response => '1 hour', next_response => '2 hours', resolution => '1 day') > 0 AS gold,
+       sla.define_level('silver', 'bench', first_response => '4 hours', next_response => '4 hours', resolution => '3 days', is_default => true) > 0 AS silver,
+       sla.define_level('bronze', 'bench', first_response => '8 hours', next_response => '8 hours', resolution => '5 days') > 0 AS bronze;
+CREATE TABLE bench_ticket (id bigint PRIMARY KEY, status text, created timestamptz);
+SELECT sla.attach('bench_ticket', '{"key": "id", "created_at": "created", "status": "status"}') > 0 AS attached;
+ALTER TABLE sla.clock DISABLE TRIGGER clock_warn_at;
+
+-- Clocks of tickets first .. first + n - 1, created evenly from t0 over span.
+CREATE FUNCTION pg_temp.generate(first bigint, n bigint, t0 timestamptz, span interval) RETURNS bigint
+    LANGUAGE sql AS $$
+    WITH t AS (
+        SELECT g, t0 + (g - first) * (span / n) AS created, 1 + g % 3 AS lvl,
+               (ARRAY['billing', 'sales', 'support', 'hardware', 'product', 'security'])[1 + (g * 7) % 6] AS dep,
+               'agent' || (g * 13) % 40 AS agt, 'customer' || g % 50000 || '@example.com' AS req,
+               abs(hashint8(g)) % 1000 AS r
+          FROM generate_series(first, first + n - 1) g
+    ), c AS (
+        SELECT t.*, m.metric, m.started, lt.target, l.calendar_id,
+               sla.business_add(m.started, lt.target, l.calendar_id) AS due
+          FROM t
+          JOIN sla.level l ON l.name = (ARRAY['gold', 'silver', 'bronze'])[t.lvl]
+          CROSS JOIN LATERAL (VALUES ('first_response'::sla.metric, t.created), ('resolution', t.created),
+                                     ('next_response', CASE WHEN t.g % 2 = 0 THEN t.created + interval '1 day' END)) m(metric, started)
+          JOIN sla.level_target lt ON lt.level_id = l.id AND lt.metric = m.metric
+         WHERE m.started IS NOT NULL
+    ), s AS (
+        SELECT c.*, CASE WHEN r < 850 THEN 'met' WHEN r < 970 THEN 'breached' WHEN r < 990 THEN 'running' ELSE 'cancelled' END AS state,
+               CASE WHEN r < 850 THEN started + (due - started) * ((r % 97 + 1) / 100.0)
+                    WHEN r < 970 THEN due + (r % 50) * interval '1 hour'
+                    WHEN r < 990 THEN NULL
+                    ELSE started + interval '2 hours' END AS stopped
+          FROM c
+    ), ins AS (
+        INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, started_at,
+                               due_at, stopped_at, state, business_used, department, agent, requester)
+        SELECT (SELECT id FROM sla.attachment), s.g::text, s.metric, 1, (SELECT id FROM sla.level WHERE name = (ARRAY['gold', 'silver', 'bronze'])[s.lvl]),
+               s.calendar_id, s.target, s.started, s.due, s.stopped, s.state,
+               CASE WHEN s.state IN ('met', 'breached') THEN sla.business_between(s.started, s.stopped, s.calendar_id) END,
+               s.dep, s.agt, s.req
+          FROM s
+        RETURNING 1
+    )
+    SELECT count(*) FROM ins
+$$;
+
+-- Planning + execution time of a query in ms (EXPLAIN ANALYZE, TIMING OFF: no per-node clock
+-- reads).  Planning counts: the report plans its query inside its execution.
+CREATE FUNCTION pg_temp.exec_ms(q text) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE
+    plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ' || q INTO plan;
+    RETURN (plan -> 0 ->> 'Planning Time')::numeric + (plan -> 0 ->> 'Execution Time')::numeric;
+END
+$$;
+
+-- Median of runs alternating the two queries.
+CREATE FUNCTION pg_temp.compare(a text, b text, runs int, OUT a_ms numeric, OUT b_ms numeric) LANGUAGE plpgsql AS $$
+DECLARE
+    ta numeric[] := '{}';
+    tb numeric[] := '{}';
+BEGIN
+    PERFORM pg_temp.exec_ms(a);		-- warm the cache
+    PERFORM pg_temp.exec_ms(b);
+    FOR i IN 1 .. runs LOOP
+        ta := ta || pg_temp.exec_ms(a);
+        tb := tb || pg_temp.exec_ms(b);
+    END LOOP;
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) INTO a_ms FROM unnest(ta) x;
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) INTO b_ms FROM unnest(tb) x;
+END
+$$;
+
+-- The report for a range, and the hand-written aggregate that computes the same rows: decided
+-- clocks (stopped ones at their stop, late running ones at their due time) in the range, by day
+-- in Berlin and department, business time used from the stored figure or, for late running
+-- clocks, up to the report's instant or the end of the range, whichever comes first.
+CREATE FUNCTION pg_temp.report(from_time text, to_time text) RETURNS text LANGUAGE sql AS $$
+    SELECT format($q$SELECT * FROM sla.compliance_report(%L, %L, ARRAY['day', 'department'], 'Europe/Berlin',
+                  as_of => '2026-12-01 00:00+00')$q$, from_time, to_time)
+$$;
+CREATE FUNCTION pg_temp.hand_written(from_time text, to_time text) RETURNS text LANGUAGE sql AS $$
+    SELECT format($q$
+    SELECT date_trunc('day', d.decided AT TIME ZONE 'Europe/Berlin')::date AS period, d.department,
+           count(*) FILTER (WHERE d.state = 'met') AS met,
+           sla.avg(d.used) FILTER (WHERE d.state = 'met') AS met_avg, sla.max(d.used) FILTER (WHERE d.state = 'met') AS met_max,
+           sla.min(d.used) FILTER (WHERE d.state = 'met') AS met_min, avg(d.cal) FILTER (WHERE d.state = 'met') AS met_avg_calendar,
+           count(*) FILTER (WHERE d.state <> 'met') AS failed,
+           sla.avg(d.used) FILTER (WHERE d.state <> 'met') AS failed_avg, sla.max(d.used) FILTER (WHERE d.state <> 'met') AS failed_max,
+           sla.min(d.used) FILTER (WHERE d.state <> 'met') AS failed_min, avg(d.cal) FILTER (WHERE d.state <> 'met') AS failed_avg_calendar,
+           round(100.0 * count(*) FILTER (WHERE d.state = 'met') / count(*), 2) AS compliance
+      FROM (SELECT c.state, c.department, coalesce(c.stopped_at, c.due_at) AS decided,
+                   coalesce(c.business_used, sla.business_between(c.started_at, greatest(coalesce(c.paused_since, least(%2$L::timestamptz, '2026-12-01 00:00+00')), c.started_at),
+                                                                 c.calendar_id) OPERATOR(sla.-) c.paused_for) AS used,
+                   coalesce(c.stopped_at, least(%2$L::timestamptz, '2026-12-01 00:00+00')) - c.started_at AS cal
+              FROM sla.clock c
+             WHERE coalesce(c.stopped_at, c.due_at) >= %1$L AND coalesce(c.stopped_at, c.due_at) < %2$L
+               AND (c.state IN ('met', 'breached') OR (c.state IN ('running', 'paused') AND c.due_at < least(%2$L::timestamptz, '2026-12-01 00:00+00')))) d
+     GROUP BY 1, 2 ORDER BY 1, 2$q$, from_time, to_time)
+$$;
+
+CREATE TEMP TABLE result (size text, clocks bigint, measurement text, rows_in_range bigint, ms numeric, baseline_ms numeric,
+                          ratio numeric, goal text, verdict text);
+
+-- Same rows from both queries, compared as text.
+CREATE FUNCTION pg_temp.same_rows(from_time text, to_time text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    diff bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM ((SELECT r::text FROM (%s) r EXCEPT ALL SELECT h::text FROM (%s) h)
+                    UNION ALL (SELECT h::text FROM (%2$s) h EXCEPT ALL SELECT r::text FROM (%1$s) r)) x',
+                   'SELECT period, department, met, met_avg, met_max, met_min, met_avg_calendar, failed, failed_avg, failed_max, failed_min, failed_avg_calendar, compliance FROM ('
+                   || pg_temp.report(from_time, to_time) || ') q',
+                   pg_temp.hand_written(from_time, to_time)) INTO diff;
+    RETURN diff = 0;
+END
+$$;
+
+CREATE FUNCTION pg_temp.measure(size text, goal numeric) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    total bigint;
+    in_june bigint;
+    in_q2 bigint;
+    m record;
+    q2 numeric;
+BEGIN
+    SELECT count(*) INTO total FROM sla.clock;
+    SELECT count(*) INTO in_june FROM sla.clock
+     WHERE coalesce(stopped_at, due_at) >= '2026-06-01 00:00 Europe/Berlin' AND coalesce(stopped_at, due_at) < '2026-07-01 00:00 Europe/Berlin';
+    SELECT count(*) INTO in_q2 FROM sla.clock
+     WHERE coalesce(stopped_at, due_at) >= '2026-04-01 00:00 Europe/Berlin' AND coalesce(stopped_at, due_at) < '2026-07-01 00:00 Europe/Berlin';
+    IF NOT pg_temp.same_rows('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin') THEN
+        INSERT INTO result VALUES (size, total, 'report rows = hand-written rows', NULL, NULL, NULL, NULL, 'same rows', 'FAIL');
+    ELSE
+        INSERT INTO result VALUES (size, total, 'report rows = hand-written rows', NULL, NULL, NULL, NULL, 'same rows', 'ok');
+    END IF;
+    m := pg_temp.compare(pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
+                         pg_temp.hand_written('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
+                         current_setting('bench.runs')::int);
+    INSERT INTO result VALUES (size, total, 'June by day and department vs hand-written', in_june, round(m.a_ms, 1), round(m.b_ms, 1),
+                               round(m.a_ms / m.b_ms, 3), '<= ' || goal, CASE WHEN m.a_ms / m.b_ms <= goal THEN 'ok' ELSE 'FAIL' END);
+    m := pg_temp.compare(pg_temp.report('2026-04-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
+                         pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
+                         current_setting('bench.runs')::int);
+    -- linear in the range: three months cost about the clocks of three months (within 30 %)
+    q2 := (m.a_ms / m.b_ms) / (in_q2::numeric / in_june);
+    INSERT INTO result VALUES (size, total, 'April-June vs June (time ratio / clock ratio)', in_q2, round(m.a_ms, 1), round(m.b_ms, 1),
+                               round(q2, 3), '0.7 .. 1.3', CASE WHEN q2 BETWEEN 0.7 AND 1.3 THEN 'ok' ELSE 'FAIL' END);
+END
+$$;
+SELECT set_config('bench.runs', :'runs', false) IS NOT NULL AS runs_set;
+
+\echo '== size 1: generating' :tickets 'tickets of 2026 and their clocks'
+SELECT pg_temp.generate(1, :tickets, '2026-01-01 00:00+00', interval '365 days') AS clocks_generated;
+VACUUM ANALYZE sla.clock;
+SELECT pg_temp.measure('size 1: ' || :tickets || ' tickets', 1.1);
+SELECT round(m.a_ms, 1) AS june_ms_at_size_1 FROM pg_temp.compare(pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'), 'SELECT 1', :runs) m \gset
+
+\echo '== size 2: generating earlier tickets up to' :clocks 'clocks'
+SELECT pg_temp.generate(100000000, ((:clocks - (SELECT count(*) FROM sla.clock)) / 2.5)::bigint,
+                        '2022-01-01 00:00+00', interval '1460 days') AS clocks_generated;
+VACUUM ANALYZE sla.clock;
+SELECT pg_temp.measure('size 2: ' || (SELECT count(*) FROM sla.clock) || ' clocks', 1.5);
+SELECT round(m.a_ms, 1) AS june_ms_at_size_2 FROM pg_temp.compare(pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'), 'SELECT 1', :runs) m \gset
+INSERT INTO result
+SELECT 'size 2 vs size 1', (SELECT count(*) FROM sla.clock), 'June at size 2 vs June at size 1 (same clocks, larger table)', NULL,
+       :june_ms_at_size_2, :june_ms_at_size_1, round(:june_ms_at_size_2 / :june_ms_at_size_1, 3), '<= 1.3',
+       CASE WHEN :june_ms_at_size_2 / :june_ms_at_size_1 <= 1.3 THEN 'ok' ELSE 'FAIL' END;
+
+\echo
+\echo '== plan of the clock selection both queries share, at size 2 (the index: clock_decided_at)'
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM sla.clock c
+ WHERE coalesce(c.stopped_at, c.due_at) >= '2026-06-01 00:00 Europe/Berlin' AND coalesce(c.stopped_at, c.due_at) < '2026-07-01 00:00 Europe/Berlin'
+   AND (c.state IN ('met', 'breached') OR (c.state IN ('running', 'paused') AND c.due_at < '2026-12-01'));
+
+\echo
+\echo '== results'
+SELECT * FROM result;
+\pset format unaligned
+\pset fieldsep ' | '
+\pset tuples_only on
+SELECT '| ' || size || ' | ' || clocks || ' | ' || measurement || ' | ' || coalesce(rows_in_range::text, '') || ' | '
+       || coalesce(ms::text, '') || ' | ' || coalesce(baseline_ms::text, '') || ' | ' || coalesce(ratio::text, '') || ' | '
+       || goal || ' | ' || verdict || ' |' FROM result;
