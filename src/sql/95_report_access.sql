@@ -193,3 +193,19 @@ GRANT SELECT ON
     @extschema@.level, @extschema@.level_target, @extschema@.attribute, @extschema@.rule,
     @extschema@.rule_condition, @extschema@.escalation
     TO sla_writer;
+
+-- ------------------------------------------------------------------ contact centre (91_contact_center.sql)
+-- Readers read the interaction mappings and run the contact-centre report (it reads the host
+-- interaction tables as the caller: grant SELECT on them too); admins also record mappings.
+GRANT SELECT ON @extschema@.interaction_source, @extschema@.contact_center TO sla_reader, sla_admin;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.contact_center_report(timestamptz, timestamptz, interval, text, text, text, text, interval, timestamptz),
+    @extschema@.contact_center_report_json(timestamptz, timestamptz, interval, text, text, text, text, interval, timestamptz),
+    @extschema@.interaction_time_sql(jsonb, text, text)
+    TO sla_reader, sla_admin;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.interaction_source TO sla_admin;
+GRANT USAGE ON SEQUENCE @extschema@.interaction_source_id_seq TO sla_admin;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.attach_interactions(regclass, jsonb, text),
+    @extschema@.detach_interactions(regclass)
+    TO sla_admin;
