@@ -1,0 +1,65 @@
+-- 97_row_security.sql — no report bypasses the host's row-level security.
+--
+-- Clocks, events and per-ticket state copy a ticket's key, requester, department and agent out
+-- of the host table.  When the host table has row-level security that is active for the
+-- caller (row_security_active(): RLS enabled, and the caller neither owns the table nor has
+-- BYPASSRLS), the caller sees the SLA rows of a ticket only if the host lets it see the
+-- ticket row itself.  Every report reads these tables as the caller (nothing is SECURITY
+-- DEFINER; the views call functions, which run as the caller), so the reports follow.
+--
+-- Members of sla_writer and sla_admin see every row: the triggers, running as the helpdesk
+-- application's role, must see a ticket's clocks to move them, and an admin's edit of a level or
+-- calendar re-targets every running clock that uses it.  Table owners and superusers bypass RLS as
+-- always.  When no attached host table has RLS active for the caller, the check costs one small
+-- query per statement (an InitPlan) and an empty-array test per row.
+
+-- Attachments whose host table hides rows from the current user.
+CREATE FUNCTION @extschema@.rls_hidden_attachments() RETURNS integer[]
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(array_agg(a.id), '{}') FROM @extschema@.attachment a
+     WHERE pg_catalog.row_security_active(a.ticket_table)
+$$;
+COMMENT ON FUNCTION @extschema@.rls_hidden_attachments() IS
+    'ids of attachments whose host ticket table has row-level security active for the current user';
+
+-- Whether the current user can see a ticket row in its host table (host RLS applies: this runs
+-- as the caller).  A caller without SELECT on the host table sees none of its tickets.
+CREATE FUNCTION @extschema@.ticket_visible(attachment_id integer, ticket_key text) RETURNS boolean
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    tbl regclass;
+    m jsonb;
+    visible boolean;
+BEGIN
+    SELECT a.ticket_table, a.mapping INTO tbl, m FROM @extschema@.attachment a WHERE a.id = ticket_visible.attachment_id;
+    IF NOT FOUND OR NOT has_table_privilege(tbl, 'SELECT') THEN
+        RETURN false;
+    END IF;
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I OPERATOR(pg_catalog.=) $1::%s)', tbl, m ->> 'key', m ->> 'key_type')
+       INTO visible USING ticket_key;
+    RETURN visible;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.ticket_visible(integer, text) IS
+    'whether the current user can see the ticket row in its host table (the host''s row-level security applies)';
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['clock', 'event', 'ticket'] LOOP
+        EXECUTE format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
+        -- reading: the engine's and the admin's roles see everything; anyone else what the host shows them
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR SELECT TO sla_writer, sla_admin USING (true)', t || '_engine_and_admin_read', t);
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR SELECT USING (attachment_id OPERATOR(pg_catalog.<>) ALL ((SELECT @extschema@.rls_hidden_attachments())::integer[]) OR @extschema@.ticket_visible(attachment_id, ticket_key))',
+                       t || '_follows_host', t);
+        -- writing is gated by table privileges alone (sla_writer, sla_admin), as before
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR INSERT WITH CHECK (true)', t || '_insert', t);
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR UPDATE USING (true)', t || '_update', t);
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR DELETE USING (true)', t || '_delete', t);
+    END LOOP;
+END
+$$;
+
+GRANT EXECUTE ON FUNCTION @extschema@.rls_hidden_attachments(), @extschema@.ticket_visible(integer, text)
+    TO sla_reader, sla_admin, sla_writer;
