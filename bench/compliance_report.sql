@@ -163,10 +163,11 @@ BEGIN
     m := pg_temp.compare(pg_temp.report('2026-04-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
                          pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
                          current_setting('bench.runs')::int);
-    -- linear in the range: three months cost about the clocks of three months (within 30 %)
+    -- at most linear in the range: three months cost no more than the clocks of three months
+    -- (less is fine: fixed costs, and parallel workers join on larger ranges)
     q2 := (m.a_ms / m.b_ms) / (in_q2::numeric / in_june);
     INSERT INTO result VALUES (size, total, 'April-June vs June (time ratio / clock ratio)', in_q2, round(m.a_ms, 1), round(m.b_ms, 1),
-                               round(q2, 3), '0.7 .. 1.3', CASE WHEN q2 BETWEEN 0.7 AND 1.3 THEN 'ok' ELSE 'FAIL' END);
+                               round(q2, 3), '<= 1.3', CASE WHEN q2 <= 1.3 THEN 'ok' ELSE 'FAIL' END);
 END
 $$;
 SELECT set_config('bench.runs', :'runs', false) IS NOT NULL AS runs_set;
@@ -175,6 +176,11 @@ SELECT set_config('bench.runs', :'runs', false) IS NOT NULL AS runs_set;
 SELECT pg_temp.generate(1, :tickets, '2026-01-01 00:00+00', interval '365 days') AS clocks_generated;
 VACUUM ANALYZE sla.clock;
 SELECT pg_temp.measure('size 1: ' || :tickets || ' tickets', 1.1);
+\echo '== plan of the April-June selection at size 1'
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM sla.clock c
+ WHERE coalesce(c.stopped_at, c.due_at) >= '2026-04-01 00:00 Europe/Berlin' AND coalesce(c.stopped_at, c.due_at) < '2026-07-01 00:00 Europe/Berlin'
+   AND (c.state IN ('met', 'breached') OR (c.state IN ('running', 'paused') AND c.due_at < '2026-12-01'));
 SELECT round(m.a_ms, 1) AS june_ms_at_size_1 FROM pg_temp.compare(pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'), 'SELECT 1', :runs) m \gset
 
 \echo '== size 2: generating earlier tickets up to' :clocks 'clocks'
