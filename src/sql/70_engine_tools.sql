@@ -53,19 +53,23 @@ COMMENT ON FUNCTION @extschema@.match_ticket(regclass, text, timestamptz) IS
 CREATE FUNCTION @extschema@.retarget_after_config_change() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- each running clock's new due date is computed once, then written only where it changed
     UPDATE @extschema@.clock k
-       SET target = t.target,
-           due_at = @extschema@.business_add(k.started_at, t.target OPERATOR(@extschema@.+) k.paused_for,
-                                             l.calendar_id),
-           calendar_id = l.calendar_id
-      FROM @extschema@.level_target t JOIN @extschema@.level l ON l.id = t.level_id
-     WHERE k.state IN ('running', 'paused') AND t.level_id = k.level_id AND t.metric = k.metric
-       -- mid-edit (define_calendar deletes, then inserts hours) a calendar may have no hours yet
-       AND (EXISTS (SELECT FROM @extschema@.calendar_hours h WHERE h.calendar_id = l.calendar_id)
-            OR EXISTS (SELECT FROM @extschema@.calendar_special_hours s WHERE s.calendar_id = l.calendar_id))
-       AND (k.target OPERATOR(@extschema@.<>) t.target OR k.calendar_id <> l.calendar_id
-            OR k.due_at IS DISTINCT FROM @extschema@.business_add(k.started_at,
-                   t.target OPERATOR(@extschema@.+) k.paused_for, l.calendar_id));
+       SET target = x.target, due_at = x.new_due, calendar_id = x.calendar_id
+      FROM (SELECT c.id, t.target, l.calendar_id,
+                   @extschema@.business_add(c.started_at, t.target OPERATOR(@extschema@.+) c.paused_for,
+                                            l.calendar_id) AS new_due
+              FROM @extschema@.clock c
+              JOIN @extschema@.level_target t ON t.level_id = c.level_id AND t.metric = c.metric
+              JOIN @extschema@.level l ON l.id = t.level_id
+             WHERE c.state IN ('running', 'paused')
+               -- mid-edit (define_calendar deletes, then inserts hours) a calendar may have no hours yet
+               AND (EXISTS (SELECT FROM @extschema@.calendar_hours h WHERE h.calendar_id = l.calendar_id)
+                    OR EXISTS (SELECT FROM @extschema@.calendar_special_hours s WHERE s.calendar_id = l.calendar_id))
+            OFFSET 0) x		-- OFFSET 0: not pulled up, so new_due is computed once per clock
+     WHERE k.id = x.id
+       AND (k.target OPERATOR(@extschema@.<>) x.target OR k.calendar_id <> x.calendar_id
+            OR k.due_at IS DISTINCT FROM x.new_due);
     RETURN NULL;
 END
 $$;
