@@ -60,6 +60,8 @@ CREATE TABLE @extschema@.clock (
     state         text NOT NULL CONSTRAINT clock_state_known
         CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused', 'met', 'breached', 'cancelled'])),
     business_used @extschema@.business_interval,
+    -- when the clock is decided for the reports: its stop, or its due time while it runs
+    decided_at    timestamptz GENERATED ALWAYS AS (coalesce(stopped_at, due_at)) STORED,
     warn_at       timestamptz,
     warned_at     timestamptz,
     breach_seen_at timestamptz,
@@ -78,6 +80,7 @@ COMMENT ON TABLE @extschema@.clock IS
     'SLA clocks: one row per ticket, metric and cycle; due_at = business_add(started_at, target + paused_for, calendar)';
 COMMENT ON COLUMN @extschema@.clock.paused_for IS 'business time spent paused so far (it moves the due date out)';
 COMMENT ON COLUMN @extschema@.clock.business_used IS 'business time counted when the clock stopped (pauses excluded)';
+COMMENT ON COLUMN @extschema@.clock.decided_at IS 'coalesce(stopped_at, due_at): the instant the reports count the clock at (a plain column, so reports can use its index under row-level security too)';
 
 CREATE SEQUENCE @extschema@.event_id_seq;
 CREATE TABLE @extschema@.event (

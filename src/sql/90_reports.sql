@@ -77,10 +77,13 @@ CREATE VIEW @extschema@.breached_now AS
      ORDER BY l.due_at;
 COMMENT ON VIEW @extschema@.breached_now IS 'running or paused clocks already past their due time, longest overdue first';
 
--- The instant a clock is decided: when it stopped, or (running or paused) its due time.  The
--- compliance report and the service credits select clocks by this instant; the index keeps
--- their cost proportional to the clocks of the selected range, not to the table.
-CREATE INDEX clock_decided_at ON @extschema@.clock ((coalesce(stopped_at, due_at)));
+-- The instant a clock is decided (decided_at = coalesce(stopped_at, due_at), a generated column):
+-- when it stopped, or (running or paused) its due time.  The compliance report and the service
+-- credits select clocks by this instant; the index keeps their cost proportional to the clocks
+-- of the selected range, not to the table.  A plain column rather than an expression index:
+-- under row-level security only leakproof conditions reach an index, and COALESCE is not
+-- recognised as one.
+CREATE INDEX clock_decided_at ON @extschema@.clock (decided_at);
 
 CREATE FUNCTION @extschema@.compliance_report(from_time timestamptz, to_time timestamptz,
         group_by text[] DEFAULT ARRAY['day', 'department', 'level', 'metric'],
@@ -126,8 +129,8 @@ BEGIN
     -- hand-written aggregate would: no unused joins, no per-row CASE over the grouping keys.
     period_expr := CASE
         WHEN trunc IS NULL THEN 'NULL::date'
-        WHEN time_zone IS NULL THEN format('date_trunc(%L, coalesce(c.stopped_at, c.due_at) AT TIME ZONE k.time_zone)::date', trunc)
-        ELSE format('date_trunc(%L, coalesce(c.stopped_at, c.due_at) AT TIME ZONE $4)::date', trunc) END;
+        WHEN time_zone IS NULL THEN format('date_trunc(%L, c.decided_at AT TIME ZONE k.time_zone)::date', trunc)
+        ELSE format('date_trunc(%L, c.decided_at AT TIME ZONE $4)::date', trunc) END;
     -- Business time used: the stored figure once stopped; for a late running clock, up to the
     -- report's instant (or the start of its pause).
     used := '(CASE WHEN c.business_used IS NOT NULL THEN c.business_used
@@ -152,7 +155,7 @@ BEGIN
                @extschema@.min(%6$s) FILTER (WHERE c.state <> 'met'), avg(%7$s) FILTER (WHERE c.state <> 'met'),
                round(100.0 * count(*) FILTER (WHERE c.state = 'met') / count(*), 2)
           FROM @extschema@.clock c %8$s %9$s
-         WHERE coalesce(c.stopped_at, c.due_at) >= $1 AND coalesce(c.stopped_at, c.due_at) < $2
+         WHERE c.decided_at >= $1 AND c.decided_at < $2
            AND (c.state IN ('met', 'breached') OR (c.state IN ('running', 'paused') AND c.due_at < least($3, $2)))
            %10$s %11$s %12$s %13$s
          %14$s$q$,
