@@ -77,6 +77,23 @@ CREATE VIEW @extschema@.breached_now AS
      ORDER BY l.due_at;
 COMMENT ON VIEW @extschema@.breached_now IS 'running or paused clocks already past their due time, longest overdue first';
 
+-- at_risk and breached_now have the SLA log's columns: the same comments, for BI tools.
+DO $$
+DECLARE
+    v text;
+    col record;
+BEGIN
+    FOREACH v IN ARRAY ARRAY['at_risk', 'breached_now'] LOOP
+        FOR col IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS txt
+                     FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid OPERATOR(pg_catalog.=) '@extschema@.sla_log'::pg_catalog.regclass
+                      AND a.attnum OPERATOR(pg_catalog.>) 0 LOOP
+            EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.%I IS %L', v, col.attname, col.txt);
+        END LOOP;
+    END LOOP;
+END
+$$;
+
 -- The instant a clock is decided (decided_at = coalesce(stopped_at, due_at), a generated column):
 -- when it stopped, or (running or paused) its due time.  The compliance report and the service
 -- credits select clocks by this instant; the index keeps their cost proportional to the clocks
@@ -184,3 +201,19 @@ COMMENT ON FUNCTION @extschema@.compliance_report(timestamptz, timestamptz, text
 CREATE VIEW @extschema@.compliance AS
     SELECT * FROM @extschema@.compliance_report('-infinity', 'infinity', ARRAY['day', 'department', 'level', 'metric']);
 COMMENT ON VIEW @extschema@.compliance IS 'SLA compliance per day (in each clock''s calendar zone), department, level and metric (compliance_report() for other groupings, periods and zones)';
+COMMENT ON COLUMN @extschema@.compliance.period IS 'the day the clocks were decided (stopped, or due for late running clocks), in each clock''s calendar zone';
+COMMENT ON COLUMN @extschema@.compliance.department IS 'department holding the ticket when the clock was decided';
+COMMENT ON COLUMN @extschema@.compliance.agent IS 'not grouped in this view (null); see compliance_report(group_by => ...)';
+COMMENT ON COLUMN @extschema@.compliance.level IS 'SLA level the clocks were measured against';
+COMMENT ON COLUMN @extschema@.compliance.metric IS 'what the clocks measure';
+COMMENT ON COLUMN @extschema@.compliance.met IS 'clocks that stopped by their due time';
+COMMENT ON COLUMN @extschema@.compliance.met_avg IS 'average business time used by the met clocks';
+COMMENT ON COLUMN @extschema@.compliance.met_max IS 'longest business time used by a met clock';
+COMMENT ON COLUMN @extschema@.compliance.met_min IS 'shortest business time used by a met clock';
+COMMENT ON COLUMN @extschema@.compliance.met_avg_calendar IS 'average calendar (wall-clock) time from start to stop of the met clocks';
+COMMENT ON COLUMN @extschema@.compliance.failed IS 'clocks that stopped after their due time, or still run past it';
+COMMENT ON COLUMN @extschema@.compliance.failed_avg IS 'average business time used by the failed clocks (late running ones: up to now)';
+COMMENT ON COLUMN @extschema@.compliance.failed_max IS 'longest business time used by a failed clock';
+COMMENT ON COLUMN @extschema@.compliance.failed_min IS 'shortest business time used by a failed clock';
+COMMENT ON COLUMN @extschema@.compliance.failed_avg_calendar IS 'average calendar (wall-clock) time used by the failed clocks';
+COMMENT ON COLUMN @extschema@.compliance.compliance IS 'met * 100 / (met + failed), 2 decimals';

@@ -1,7 +1,7 @@
 -- report_access.sql — where the time went (time_split), the JSON reports, CSV export and the
 -- roles sla_reader, sla_admin, sla_writer.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.
 BEGIN;
-SELECT plan(28);
+SELECT plan(32);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -92,6 +92,25 @@ SELECT is(split_part(pg_read_file('/tmp/sla_log_test.csv'), E'\n', 1),
     'requester,ticket_table,ticket,department,agent,level,metric,cycle,started_at,due_at,warn_at,closed_at,state,used,remaining,overdue',
     'CSV header');
 SELECT is(array_length(string_to_array(rtrim(pg_read_file('/tmp/sla_log_test.csv'), E'\n'), E'\n'), 1), 5, 'CSV: header and four rows');
+-- every other report exports the same way: the header is exactly its columns
+COPY (SELECT * FROM sla.compliance_report('2026-11-23', '2026-11-26', ARRAY['week', 'department'], as_of => '2026-11-24 13:00+00'))
+    TO '/tmp/sla_compliance_test.csv' WITH (FORMAT csv, HEADER);
+SELECT is(pg_read_file('/tmp/sla_compliance_test.csv'),
+    E'period,department,agent,level,metric,met,met_avg,met_max,met_min,met_avg_calendar,failed,failed_avg,failed_max,failed_min,failed_avg_calendar,compliance\n'
+    '2026-11-23,billing,,,,1,01:00:00,01:00:00,01:00:00,01:00:00,0,,,,,100.00\n'
+    '2026-11-23,support,,,,1,09:00:00,09:00:00,09:00:00,1 day 02:00:00,1,11:00:00,11:00:00,11:00:00,1 day 03:00:00,50.00\n',
+    'CSV of the compliance report by week and department, exactly (T1 first reply 1h in billing; T1 solved after 9h and T2 unanswered for 11h, both with support)');
+COPY (SELECT * FROM sla.time_split('ra_ticket', '1', as_of => '2026-11-25 10:00+00') LIMIT 0) TO '/tmp/sla_split_test.csv' WITH (FORMAT csv, HEADER);
+SELECT is(pg_read_file('/tmp/sla_split_test.csv'),
+    E'metric,cycle,department,agent,stretch_start,stretch_end,local_start,local_end,business_time,paused_time,calendar_time\n',
+    'CSV header of time_split');
+COPY (SELECT * FROM sla.contact_center_report('2026-11-23', '2026-11-24') LIMIT 0) TO '/tmp/sla_cc_test.csv' WITH (FORMAT csv, HEADER);
+SELECT is(pg_read_file('/tmp/sla_cc_test.csv'),
+    E'period_start,queue,channel,offered,answered,answered_in_threshold,abandoned,short_abandoned,service_level,average_speed_of_answer,max_speed_of_answer,abandonment_rate,average_wait_abandoned,waiting,service_level_base\n',
+    'CSV header of the contact-centre report');
+COPY (SELECT * FROM sla.at_risk LIMIT 0) TO '/tmp/sla_risk_test.csv' WITH (FORMAT csv, HEADER);
+SELECT is(pg_read_file('/tmp/sla_risk_test.csv'), split_part(pg_read_file('/tmp/sla_log_test.csv'), E'\n', 1) || E'\n',
+    'CSV header of at_risk: the SLA log''s columns');
 
 -- Roles.  as_role runs one statement as another role and returns its first value as text.
 CREATE FUNCTION pg_temp.as_role(r text, q text) RETURNS text LANGUAGE plpgsql AS $$

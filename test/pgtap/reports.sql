@@ -1,7 +1,7 @@
 -- reports.sql — the SLA log and the compliance report on three tickets with hand-computed
 -- figures.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23; reports as of Wed 10:00.
 BEGIN;
-SELECT plan(21);
+SELECT plan(23);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -84,6 +84,14 @@ SELECT results_eq(
     $$VALUES ('2026-11-24'::date, 2::bigint, 1::bigint)$$,
     'a named zone puts every clock''s day in that zone');
 SELECT has_view('sla', 'sla_log', 'the SLA log view');
+-- BI tools show comments: every table and view of the schema has one, every view column too
+SELECT is_empty($$SELECT c.relname || '.' || a.attname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+                   WHERE n.nspname = 'sla' AND c.relkind = 'v' AND col_description(c.oid, a.attnum) IS NULL$$,
+    'every column of every view has a comment');
+SELECT is_empty($$SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = 'sla' AND c.relkind IN ('r', 'v') AND obj_description(c.oid, 'pg_class') IS NULL$$,
+    'every table and view has a comment');
 
 SELECT * FROM finish();
 ROLLBACK;
