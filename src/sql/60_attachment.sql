@@ -652,6 +652,8 @@ BEGIN
                     PERFORM @extschema@.cancel_clock(c.id, at, 'ticket ' || lc || ' before a reply');
                 END IF;
             ELSIF c.state IN ('met', 'breached') THEN
+                -- solved -> closed (or closed -> solved): the stopped clock stays as it was
+                CONTINUE WHEN lc NOT IN ('open', 'paused');
                 -- reopened: the resolution clock continues; the time it stood solved does not count
                 UPDATE @extschema@.clock k
                    SET state = CASE WHEN lc = 'paused' THEN 'paused' ELSE 'running' END,

@@ -2,7 +2,7 @@
 -- words, naive timestamps) and the clocks its triggers drive, with exact due dates.
 -- Calendar: mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(55);
+SELECT plan(57);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -108,6 +108,12 @@ UPDATE "Ticket" SET status = 'closed', modified = '2026-11-27 11:00' WHERE "Id" 
 SELECT is((SELECT string_agg(kind, ',' ORDER BY id) FROM sla.event WHERE ticket_key = '1'),
     'level_chosen,clock_started,clock_started,stopped,clock_started,paused,resumed,stopped,level_chosen,retargeted,reassigned,stopped,reopened,stopped',
     'every transition is an event');
+-- closed -> solved -> closed is no reopening: the stopped resolution clock stays as it was
+UPDATE "Ticket" SET status = 'solved', modified = '2026-11-30 11:00' WHERE "Id" = 1;
+UPDATE "Ticket" SET status = 'closed', modified = '2026-12-03 11:00' WHERE "Id" = 1;
+SELECT is((SELECT state || ' ' || stopped_at::text FROM sla.clock WHERE ticket_key = '1' AND metric = 'resolution'),
+    'breached 2026-11-27 11:00:00+00', 'moving between solved and closed leaves the stopped clock alone');
+SELECT is((SELECT count(*)::int FROM sla.event WHERE ticket_key = '1' AND at > '2026-11-27 11:00'), 0, 'and records nothing');
 
 -- ---------------------------------------------------------------- other paths
 -- created urgent: rules run on insert
