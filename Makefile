@@ -81,7 +81,7 @@ test:
 	./test/run_all.sh
 
 demo:
-	./test/demo.sh
+	./test/demo.sh $(if $(TICKETS),--tickets $(TICKETS))
 
 bench:
 	./bench/run.sh
