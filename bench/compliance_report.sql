@@ -89,8 +89,17 @@ BEGIN
 END
 $$;
 
--- Median of runs alternating the two queries (a as a reader when a_as_reader).
-CREATE FUNCTION pg_temp.compare(a text, b text, runs int, a_as_reader boolean DEFAULT false,
+-- The same with the planner settings the report gives itself (no plain index scans, no JIT).
+CREATE FUNCTION pg_temp.exec_ms_tuned(q text) RETURNS numeric LANGUAGE plpgsql
+    SET enable_indexscan = off SET jit = off AS $$
+BEGIN
+    RETURN pg_temp.exec_ms(q);
+END
+$$;
+
+-- Median of runs alternating the two queries (a as a reader when a_as_reader; b with the
+-- report's planner settings when b_tuned).
+CREATE FUNCTION pg_temp.compare(a text, b text, runs int, a_as_reader boolean DEFAULT false, b_tuned boolean DEFAULT false,
                                 OUT a_ms numeric, OUT b_ms numeric) LANGUAGE plpgsql AS $$
 DECLARE
     ta numeric[] := '{}';
@@ -100,7 +109,7 @@ BEGIN
     PERFORM pg_temp.exec_ms(b);
     FOR i IN 1 .. runs LOOP
         ta := ta || CASE WHEN a_as_reader THEN pg_temp.exec_ms_as_reader(a) ELSE pg_temp.exec_ms(a) END;
-        tb := tb || pg_temp.exec_ms(b);
+        tb := tb || CASE WHEN b_tuned THEN pg_temp.exec_ms_tuned(b) ELSE pg_temp.exec_ms(b) END;
     END LOOP;
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) INTO a_ms FROM unnest(ta) x;
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) INTO b_ms FROM unnest(tb) x;
@@ -158,6 +167,7 @@ DECLARE
     in_june bigint;
     in_q2 bigint;
     m record;
+    t record;
     q2 numeric;
 BEGIN
     SELECT count(*) INTO total FROM sla.clock;
@@ -170,10 +180,21 @@ BEGIN
     ELSE
         INSERT INTO result VALUES (size, total, 'report rows = hand-written rows', NULL, NULL, NULL, NULL, 'same rows', 'ok');
     END IF;
+    -- the best hand-written: the same aggregate at the default planner settings, and at the
+    -- report's own settings; the faster of the two is the baseline
     m := pg_temp.compare(pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
                          pg_temp.hand_written('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
                          current_setting('bench.runs')::int);
-    INSERT INTO result VALUES (size, total, 'June by day and department vs hand-written', in_june, round(m.a_ms, 1), round(m.b_ms, 1),
+    t := pg_temp.compare(pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
+                         pg_temp.hand_written('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
+                         current_setting('bench.runs')::int, false, true);
+    INSERT INTO result VALUES (size, total, 'hand-written at default planner settings (info)', in_june, NULL, round(m.b_ms, 1),
+                               NULL, '', 'info'),
+                              (size, total, 'hand-written at the report''s settings (info)', in_june, NULL, round(t.b_ms, 1),
+                               NULL, '', 'info');
+    m.a_ms := (m.a_ms + t.a_ms) / 2;
+    m.b_ms := least(m.b_ms, t.b_ms);
+    INSERT INTO result VALUES (size, total, 'June by day and department vs the best hand-written', in_june, round(m.a_ms, 1), round(m.b_ms, 1),
                                round(m.a_ms / m.b_ms, 3), '<= ' || goal, CASE WHEN m.a_ms / m.b_ms <= goal THEN 'ok' ELSE 'FAIL' END);
     -- a reader runs the same report under the row-level security policies (no host table has
     -- RLS here, so the policies cost an InitPlan and an empty-array test per row)

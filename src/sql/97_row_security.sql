@@ -15,7 +15,7 @@
 
 -- Attachments whose host table hides rows from the current user.
 CREATE FUNCTION @extschema@.rls_hidden_attachments() RETURNS integer[]
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(array_agg(a.id), '{}') FROM @extschema@.attachment a
      WHERE pg_catalog.row_security_active(a.ticket_table)
 $$;
@@ -24,8 +24,9 @@ COMMENT ON FUNCTION @extschema@.rls_hidden_attachments() IS
 
 -- Whether the current user can see a ticket row in its host table (host RLS applies: this runs
 -- as the caller).  A caller without SELECT on the host table sees none of its tickets.
+-- PARALLEL SAFE: it only reads, so a reader's report can use parallel workers like the owner's.
 CREATE FUNCTION @extschema@.ticket_visible(attachment_id integer, ticket_key text) RETURNS boolean
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     tbl regclass;
     m jsonb;
