@@ -209,3 +209,14 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.attach_interactions(regclass, jsonb, text),
     @extschema@.detach_interactions(regclass)
     TO sla_admin;
+
+-- ------------------------------------------------------------------ service credits (92_service_credits.sql)
+-- Readers read contracts and the credits report (SELECT on the tables came with ALL TABLES above);
+-- admins also write contracts.
+GRANT EXECUTE ON FUNCTION
+    @extschema@.service_credits(date, date, timestamptz), @extschema@.service_credits_json(date, date, timestamptz)
+    TO sla_reader, sla_admin;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.contract, @extschema@.contract_tier TO sla_admin;
+GRANT USAGE ON SEQUENCE @extschema@.contract_id_seq TO sla_admin;
+GRANT EXECUTE ON FUNCTION @extschema@.define_contract(text, text, numeric, numeric, jsonb, text, @extschema@.metric[], text, date, date, text)
+    TO sla_admin;

@@ -53,11 +53,8 @@ UPDATE helpdesk.call c SET agent = (SELECT a.agents[1 + (c.id % cardinality(a.ag
                                       FROM sim.dept_agents a WHERE a.department = c.queue)
  WHERE c.agent IS NULL AND c.answered_at IS NOT NULL;
 
-SELECT EXISTS (SELECT FROM pg_proc WHERE proname = 'contact_center_report' AND pronamespace = 'sla'::regnamespace)
-   AND EXISTS (SELECT FROM pg_proc WHERE proname = 'attach_interactions' AND pronamespace = 'sla'::regnamespace) AS has_cc \gset
 \echo
 \echo '== Call-centre metrics for November per week, queue and channel: service level 80/20 (80 % answered within 20 s)'
-\if :has_cc
 SELECT sla.attach_interactions('helpdesk.call',
     '{"queue": "queue", "channel": "channel", "offered_at": "offered_at", "answered_at": "answered_at",
       "ended_at": "ended_at", "agent": "agent"}') > 0 AS ok \gset
@@ -78,7 +75,3 @@ SELECT r.queue, r.channel, r.offered, r.answered, r.abandoned, r.service_level A
   FROM sla.contact_center_report('2026-11-01 00:00+00', '2026-12-01 00:00+00', period => NULL,
                                  as_of => '2026-12-01 00:00+00') r
  ORDER BY r.queue, r.channel;
-\else
-\echo '(call-centre metrics not installed yet)'
-SELECT queue, channel, count(*) AS offered, count(answered_at) AS answered FROM helpdesk.call GROUP BY 1, 2 ORDER BY 1, 2;
-\endif
