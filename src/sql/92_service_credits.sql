@@ -17,13 +17,15 @@ CREATE SEQUENCE @extschema@.contract_id_seq AS integer;
 CREATE TABLE @extschema@.contract (
     id                integer PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.contract_id_seq'),
     name              text NOT NULL UNIQUE CONSTRAINT contract_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
-    customer_group    text NOT NULL,
-    customer_group_attribute text NOT NULL DEFAULT 'customer_group',
+    customer_group    text NOT NULL CONSTRAINT contract_customer_group_not_empty CHECK (customer_group OPERATOR(pg_catalog.<>) ''),
+    customer_group_attribute text NOT NULL DEFAULT 'customer_group'
+        CONSTRAINT contract_attribute_name CHECK (customer_group_attribute OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*$'),
     monthly_fee       numeric(14, 2) NOT NULL CONSTRAINT contract_fee_not_negative CHECK (monthly_fee OPERATOR(pg_catalog.>=) 0),
     currency          text NOT NULL DEFAULT 'EUR' CONSTRAINT contract_currency_iso CHECK (currency OPERATOR(pg_catalog.~) '^[A-Z]{3}$'),
     target_compliance numeric NOT NULL CONSTRAINT contract_target_percent
         CHECK (target_compliance OPERATOR(pg_catalog.>) 0 AND target_compliance OPERATOR(pg_catalog.<=) 100),
-    metrics           @extschema@.metric[],
+    metrics           @extschema@.metric[] CONSTRAINT contract_metrics_not_empty
+        CHECK (pg_catalog.cardinality(metrics) OPERATOR(pg_catalog.>) 0 AND pg_catalog.array_position(metrics, NULL) IS NULL),
     time_zone         text NOT NULL DEFAULT 'UTC' CHECK (@extschema@.valid_time_zone(time_zone)),
     valid_from        date NOT NULL DEFAULT '2000-01-01',
     valid_until       date,
@@ -38,7 +40,7 @@ COMMENT ON COLUMN @extschema@.contract.customer_group_attribute IS 'the declared
 COMMENT ON COLUMN @extschema@.contract.monthly_fee IS 'the fee per calendar month the credits are a share of';
 COMMENT ON COLUMN @extschema@.contract.currency IS 'ISO 4217 code of the fee and the credits';
 COMMENT ON COLUMN @extschema@.contract.target_compliance IS 'promised compliance in percent of decided clocks met';
-COMMENT ON COLUMN @extschema@.contract.metrics IS 'the metrics the contract measures; null: every metric';
+COMMENT ON COLUMN @extschema@.contract.metrics IS 'the metrics the contract measures (a non-empty list); null: every metric';
 COMMENT ON COLUMN @extschema@.contract.time_zone IS 'the zone whose calendar months the contract is billed in';
 COMMENT ON COLUMN @extschema@.contract.valid_from IS 'first day the contract applies (months overlapping its validity are reported)';
 COMMENT ON COLUMN @extschema@.contract.valid_until IS 'day the contract ends (exclusive); null: open-ended';
@@ -166,7 +168,9 @@ BEGIN
         failed := n_all - n_met;
         compliance := CASE WHEN n_all > 0 THEN round(100.0 * n_met / n_all, 2) END;
         target_compliance := k.target_compliance;
-        target_met := compliance >= k.target_compliance;
+        -- the same unrounded figure as the tiers: a month is never both on target and owed a
+        -- credit for missing it (2 of 3 met is shown as 66.67 but is below 66.67)
+        target_met := CASE WHEN n_all > 0 THEN 100.0 * n_met / n_all >= k.target_compliance END;
         -- the deepest tier reached: the smallest threshold the exact compliance is below
         SELECT t.below_compliance, t.credit_percent INTO tier_below, credit_percent
           FROM @extschema@.contract_tier t
@@ -199,7 +203,7 @@ COMMENT ON COLUMN @extschema@.service_credit.met IS 'clocks that stopped by thei
 COMMENT ON COLUMN @extschema@.service_credit.failed IS 'clocks that stopped late or still ran past their due time';
 COMMENT ON COLUMN @extschema@.service_credit.compliance IS 'met * 100 / clocks, 2 decimals; null for a month without clocks';
 COMMENT ON COLUMN @extschema@.service_credit.target_compliance IS 'the compliance the contract promises';
-COMMENT ON COLUMN @extschema@.service_credit.target_met IS 'compliance >= target; null for a month without clocks';
+COMMENT ON COLUMN @extschema@.service_credit.target_met IS 'the unrounded compliance (met * 100 / clocks) >= target, the figure the tiers compare too; null for a month without clocks';
 COMMENT ON COLUMN @extschema@.service_credit.tier_below IS 'threshold of the deepest credit tier reached; null if none';
 COMMENT ON COLUMN @extschema@.service_credit.credit_percent IS 'share of the monthly fee owed, in percent (0 if no tier reached)';
 COMMENT ON COLUMN @extschema@.service_credit.monthly_fee IS 'the contract''s monthly fee';

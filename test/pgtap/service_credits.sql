@@ -2,7 +2,7 @@
 -- hand-computed figures.  A 24/7 UTC calendar and a one-hour first-response target, so each
 -- clock is met or breached by its reply alone.
 BEGIN;
-SELECT plan(27);
+SELECT plan(33);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -80,14 +80,34 @@ SELECT throws_ok($$SELECT sla.define_contract('x', 'g', 100, 95, '5')$$, '22023'
 SELECT throws_ok($$SELECT sla.define_contract('x', 'g', 100, 95, time_zone => 'Mars/Olympus')$$, '22023', NULL, 'unknown time zone');
 SELECT throws_ok($$SELECT sla.define_contract('x', 'g', 100, 95, valid_from => '2026-10-01', valid_until => '2026-10-01')$$, '23514', NULL,
     'a contract ends after it starts');
+SELECT throws_ok($$SELECT sla.define_contract('x', 'g', 100, 95, metrics => '{}')$$, '23514', NULL,
+    'metrics: null (every metric) or a non-empty list');
+SELECT throws_ok($$SELECT sla.define_contract('x', 'g', 100, 95, metrics => '{first_response,NULL}')$$, '23514', NULL,
+    'metrics: no null element');
+SELECT throws_ok($$SELECT sla.define_contract('x', '', 100, 95)$$, '23514', NULL, 'a customer group is not empty');
+SELECT throws_ok($$SELECT sla.define_contract('x', 'g', 100, 95, customer_group_attribute => 'Customer Group')$$, '23514', NULL,
+    'the customer-group attribute is an attribute name');
 SELECT throws_ok($$SELECT * FROM sla.service_credits('2026-12-01', '2026-10-01')$$, '22023',
     'service credits from 2026-12-01 to 2026-10-01: the range ends before it starts', 'a range that ends before it starts');
+
+-- Gamma, October: T10-T12, two met and one breached: 66.666... %, shown as 66.67.  It is below
+-- the 66.67 tier, so it is not on a 66.67 target either.
+INSERT INTO sc_customer VALUES ('c@gamma', 'gamma');
+SELECT ok(sla.define_contract('Gamma', 'gamma', 300, 66.67, '{"66.67": 10}', valid_from => '2026-10-01', valid_until => '2026-11-01') > 0,
+    'a contract with a target and tier of 66.67 %');
+INSERT INTO sc_ticket SELECT g, 'open', 'c@gamma', '2026-10-20 10:00+00'::timestamptz + (g - 10) * interval '1 day' FROM generate_series(10, 12) g;
+INSERT INTO sc_msg VALUES (10, 'agent', '2026-10-20 10:10+00'), (11, 'agent', '2026-10-21 10:10+00'), (12, 'agent', '2026-10-22 12:00+00');
+SELECT results_eq(
+    $$SELECT clocks, met, compliance, target_met, tier_below, credit FROM sla.service_credits('2026-10-01', '2026-10-01', '2026-12-05')
+       WHERE contract = 'Gamma'$$,
+    $$VALUES (3::bigint, 2::bigint, 66.67::numeric, false, 66.67::numeric, 30.00::numeric)$$,
+    'target_met and the tiers compare the same unrounded compliance');
 
 -- Roles: a reader reads the credits, only an admin writes contracts.
 CREATE ROLE sc_read NOLOGIN IN ROLE sla_reader;
 GRANT SELECT ON sc_ticket, sc_customer TO sc_read;	-- the attribute function reads them as the caller
 SET LOCAL ROLE sc_read;
-SELECT is((SELECT sum(credit) FROM sla.service_credits('2026-10-01', '2026-12-01', '2026-12-05')), 400.00, 'a reader reads the credits');
+SELECT is((SELECT sum(credit) FROM sla.service_credits('2026-10-01', '2026-12-01', '2026-12-05')), 430.00, 'a reader reads the credits');
 SELECT throws_ok($$SELECT sla.define_contract('y', 'g', 100, 95)$$, '42501', NULL, 'a reader defines no contract');
 RESET ROLE;
 
