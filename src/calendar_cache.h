@@ -42,4 +42,7 @@ extern void sla_config_cache_prepare(void);
 /* Make this backend see committed calendar changes before the current statement reads any. */
 extern void sla_calendar_cache_refresh(void);
 
+/* Report a failed calendar computation (overflow as 22008, naming the calendar). */
+extern void sla_report_calendar_status(sla_status st, const char *what, SlaCalendar *cal);
+
 #endif

@@ -120,8 +120,8 @@ calendar_by_id_arg(FunctionCallInfo fcinfo, int argno)
 		return impl(fcinfo, calendar_by_id_arg(fcinfo, argno)); \
 	}
 
-static void
-report(sla_status st, const char *what, SlaCalendar *cal)
+void
+sla_report_calendar_status(sla_status st, const char *what, SlaCalendar *cal)
 {
 	if (st == SLA_EOVERFLOW)
 		ereport(ERROR,
@@ -149,7 +149,7 @@ business_add_impl(FunctionCallInfo fcinfo, SlaCalendar *cal)
 		PG_RETURN_TIMESTAMPTZ(sign > 0 ? DT_NOEND : DT_NOBEGIN);
 	st = sla_calendar_add(cal->compiled, t, d->days, d->usec, &out);
 	if (st != SLA_OK)
-		report(st, "business_add", cal);
+		sla_report_calendar_status(st, "business_add", cal);
 	PG_RETURN_TIMESTAMPTZ(out);
 }
 
@@ -175,7 +175,7 @@ business_between_impl(FunctionCallInfo fcinfo, SlaCalendar *cal)
 	}
 	st = sla_calendar_between(cal->compiled, a, b, &out);
 	if (st != SLA_OK)
-		report(st, "business_between", cal);
+		sla_report_calendar_status(st, "business_between", cal);
 	result->usec = out;
 	PG_RETURN_BUSINESS_INTERVAL_P(result);
 }
@@ -195,7 +195,7 @@ is_open_impl(FunctionCallInfo fcinfo, SlaCalendar *cal)
 		PG_RETURN_BOOL(false);
 	st = sla_calendar_is_open(cal->compiled, t, &open);
 	if (st != SLA_OK)
-		report(st, "is_open", cal);
+		sla_report_calendar_status(st, "is_open", cal);
 	PG_RETURN_BOOL(open);
 }
 
@@ -214,7 +214,7 @@ instant_impl(FunctionCallInfo fcinfo, SlaCalendar *cal, const char *what,
 		PG_RETURN_TIMESTAMPTZ(t);
 	st = fn(cal->compiled, t, &out);
 	if (st != SLA_OK)
-		report(st, what, cal);
+		sla_report_calendar_status(st, what, cal);
 	PG_RETURN_TIMESTAMPTZ(out);
 }
 
@@ -310,7 +310,7 @@ open_periods_impl(FunctionCallInfo fcinfo, bool by_id)
 	if (st == SLA_ENOHOURS || (st == SLA_OK && start >= state->to))
 		SRF_RETURN_DONE(funcctx);
 	if (st != SLA_OK)
-		report(st, "open_periods", cal);
+		sla_report_calendar_status(st, "open_periods", cal);
 	if (end > state->to)
 		end = state->to;
 	state->cursor = end;

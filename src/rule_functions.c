@@ -20,6 +20,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -27,6 +28,7 @@
 
 #include "calendar_cache.h"
 #include "pg_compat.h"
+#include "rule_cache.h"
 #include "rules.h"
 #include "sla_error.h"
 
@@ -45,7 +47,8 @@ static const BuiltinAttribute builtin_attributes[] = {
 	{"last_message_author", SLA_T_TEXT}, {"last_message_at", SLA_T_TIME},
 };
 #define NBUILTIN lengthof(builtin_attributes)
-#define MAX_SLOTS 1024
+#define MAX_SLOTS SLA_MAX_ATTRIBUTE_SLOTS
+StaticAssertDecl(lengthof(builtin_attributes) == SLA_NBUILTIN_SLOTS, "builtin slots match SlaBuiltinSlot");
 
 static const char *
 type_name(sla_value_type t)
@@ -85,13 +88,6 @@ type_from_name(const char *name, sla_value_type *out)
 
 /* ---------------------------------------------------------------- attribute table */
 
-typedef struct AttributeSet
-{
-	int			n;
-	char	   *names[MAX_SLOTS];
-	sla_value_type types[MAX_SLOTS];
-} AttributeSet;
-
 static void
 attributes_init(AttributeSet *set)
 {
@@ -101,6 +97,7 @@ attributes_init(AttributeSet *set)
 	for (i = 0; i < (int) NBUILTIN; i++)
 	{
 		set->names[set->n] = pstrdup(builtin_attributes[i].name);
+		set->functions[set->n] = InvalidOid;
 		set->types[set->n++] = builtin_attributes[i].type;
 	}
 }
@@ -128,14 +125,17 @@ attributes_add_declared(AttributeSet *set)
 {
 	uint64		i;
 
-	if (spi_select("SELECT name, type FROM sla.attribute WHERE $1 IS NOT NULL ORDER BY name", false) != SPI_OK_SELECT)
+	if (spi_select("SELECT name, type, function::oid FROM sla.attribute WHERE $1 IS NOT NULL ORDER BY name", false) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.attribute");
 	for (i = 0; i < SPI_processed && set->n < MAX_SLOTS; i++)
 	{
 		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 		char	   *type = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
 
+		bool		isnull;
+
 		set->names[set->n] = name;
+		set->functions[set->n] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull));
 		if (!type_from_name(type, &set->types[set->n]))
 			elog(ERROR, "attribute \"%s\" has unknown type \"%s\"", name, type);
 		set->n++;
@@ -155,6 +155,7 @@ attribute_slot(AttributeSet *set, const char *name)
 	{
 		set->names[set->n] = pstrdup(name);
 		set->types[set->n] = SLA_T_TEXT;
+		set->functions[set->n] = InvalidOid;
 		return set->n++;
 	}
 	return -1;
@@ -409,23 +410,6 @@ sla_check_condition(PG_FUNCTION_ARGS)
 
 /* ---------------------------------------------------------------- the compiled rule set */
 
-typedef struct CompiledRules
-{
-	uint64		generation;
-	MemoryContext context;
-	AttributeSet *attributes;
-	sla_rule_set *set;
-	int			nrules;
-	int32	   *positions;
-	char	  **names;
-	char	  **level_names;	/* the level a rule sets, or NULL */
-	int64	   *rule_ids;
-	bool	   *stops;
-	int64		default_level_id;
-	char	   *default_level_name;
-	int64	   *level_ids;		/* of all levels named above, parallel to level_names */
-} CompiledRules;
-
 /* [0]: every active rule (new tickets); [1]: the active rules marked on_update (updates). */
 static CompiledRules *compiled_rules[2] = {NULL, NULL};
 
@@ -543,14 +527,17 @@ compile_rules(bool on_update_only)
 						bad_rule < (size_t) cr->nrules ? cr->names[bad_rule] : "?",
 						bad_cond == SLA_NO_CONDITION ? "" : psprintf(" (condition %d in processing order)", (int) bad_cond + 1))));
 	sla_report_status(st, "rules", NULL);
+	cr->reads = palloc0(sizeof(bool) * (cr->attributes->n + 1));
+	for (r = 0; r < cr->attributes->n; r++)
+		cr->reads[r] = sla_rules_read_slot(cr->set, r);
 	MemoryContextSwitchTo(old);
 	SPI_finish();
 	MemoryContextSetParent(context, CacheMemoryContext);
 	return cr;
 }
 
-static CompiledRules *
-current_rules(bool on_update_only)
+CompiledRules *
+sla_current_rules(bool on_update_only)
 {
 	CompiledRules **slot = &compiled_rules[on_update_only ? 1 : 0];
 
@@ -571,6 +558,61 @@ current_rules(bool on_update_only)
 		*slot = cr;
 	}
 	return *slot;
+}
+
+/* ---------------------------------------------------------------- choosing a level */
+
+/* Evaluate the rules and check the status the way every caller must. */
+static void
+evaluate_or_error(CompiledRules *cr, const sla_value *values, TimestampTz at, sla_rules_result *result)
+{
+	sla_status	st;
+
+	memset(result, 0, sizeof(*result));
+	result->matched = palloc0(sizeof(int64) * (cr->nrules + 1));
+	st = sla_rules_evaluate(cr->set, values, at, pg_regex_match, NULL, result);
+	if (st == SLA_ECONFIG)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
+				 errmsg("a rule has an invalid regular expression")));
+	sla_report_status(st, "match_rules", NULL);
+}
+
+/* The name of the level a run chose: the winning rule's level, else the default. */
+static const char *
+chosen_level_name(CompiledRules *cr, const sla_rules_result *result)
+{
+	int			r;
+
+	for (r = 0; r < cr->nrules; r++)
+		if (result->level_id != 0 && cr->level_ids[r] == result->level_id)
+			return cr->level_names[r];
+	return cr->default_level_name;
+}
+
+void
+sla_rules_choose(CompiledRules *cr, const sla_value *values, TimestampTz at, SlaLevelChoice *out)
+{
+	sla_rules_result result;
+	StringInfoData json;
+	size_t		k;
+	int			r;
+
+	evaluate_or_error(cr, values, at, &result);
+	out->level_id = (int32) (result.level_id != 0 ? result.level_id : cr->default_level_id);
+	out->level_name = chosen_level_name(cr, &result);
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '[');
+	for (k = 0; k < result.nmatched; k++)
+		for (r = 0; r < cr->nrules; r++)
+			if (cr->rule_ids[r] == result.matched[k])
+			{
+				if (k > 0)
+					appendStringInfoString(&json, ", ");
+				escape_json(&json, cr->names[r]);
+			}
+	appendStringInfoChar(&json, ']');
+	out->matched_rules = json.data;
 }
 
 /* ---------------------------------------------------------------- the dry run */
@@ -645,26 +687,14 @@ sla_match_rules(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Jsonb	   *json = PG_GETARG_JSONB_P(0);
 	TimestampTz at = PG_GETARG_TIMESTAMPTZ(1);
-	CompiledRules *cr = current_rules(PG_GETARG_BOOL(2));
+	CompiledRules *cr = sla_current_rules(PG_GETARG_BOOL(2));
 	sla_value  *values = values_from_json(cr->attributes, json);
 	sla_rules_result result;
 	const char *chosen;
-	sla_status	st;
 	int			r;
 
-	memset(&result, 0, sizeof(result));
-	result.matched = palloc0(sizeof(int64) * (cr->nrules + 1));
-	st = sla_rules_evaluate(cr->set, values, at, pg_regex_match, NULL, &result);
-	if (st == SLA_ECONFIG)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
-				 errmsg("a rule has an invalid regular expression")));
-	sla_report_status(st, "match_rules", NULL);
-
-	chosen = cr->default_level_name;
-	for (r = 0; r < cr->nrules; r++)
-		if (result.level_id != 0 && cr->level_ids[r] == result.level_id)
-			chosen = cr->level_names[r];
+	evaluate_or_error(cr, values, at, &result);
+	chosen = chosen_level_name(cr, &result);
 
 	sla_init_materialized_srf(fcinfo);
 	for (r = 0; r < cr->nrules || (r == 0 && cr->nrules == 0); r++)

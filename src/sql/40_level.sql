@@ -40,6 +40,10 @@ CREATE TABLE @extschema@.level_target (
 COMMENT ON TABLE @extschema@.level_target IS 'one target per level and metric; a metric without a row is not measured for that level';
 COMMENT ON COLUMN @extschema@.level_target.target IS 'business time allowed: positive, finite, days and time part both >= 0';
 
+-- Clocks read targets from a per-backend level cache (src/clock_ops.c), dropped on any edit.
+CREATE TRIGGER calendar_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON @extschema@.level_target FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_invalidate();
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.level', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.level_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.level_target', '');

@@ -97,6 +97,13 @@ CREATE INDEX event_ticket ON @extschema@.event (attachment_id, ticket_key, id);
 COMMENT ON TABLE @extschema@.event IS
     'every SLA transition: level_chosen, clock_started, paused, resumed, retargeted, stopped, cancelled';
 
+-- The C triggers cache attachments and status maps per backend, dropped with the rest of the
+-- configuration whenever either table changes.
+CREATE TRIGGER calendar_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON @extschema@.attachment FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_invalidate();
+CREATE TRIGGER calendar_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON @extschema@.status_map FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_invalidate();
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.attachment', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.attachment_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.status_map', '');
@@ -263,7 +270,13 @@ BEGIN
     IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket') THEN
         EXECUTE format('DROP TRIGGER sla_ticket ON %s', ticket_table);
     END IF;
-    EXECUTE format('CREATE TRIGGER sla_ticket AFTER INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_changed(%s)',
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_update') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_update ON %s', ticket_table);
+    END IF;
+    -- new tickets take the C path; updates (rarer, and with many more cases) the PL/pgSQL one
+    EXECUTE format('CREATE TRIGGER sla_ticket AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_inserted(%s)',
+                   ticket_table, att_id);
+    EXECUTE format('CREATE TRIGGER sla_ticket_update AFTER UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_changed(%s)',
                    ticket_table, att_id);
     IF message_table IS NOT NULL THEN
         IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message') THEN
@@ -289,6 +302,9 @@ BEGIN
     END IF;
     IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket') THEN
         EXECUTE format('DROP TRIGGER sla_ticket ON %s', att.ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket_update') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_update ON %s', att.ticket_table);
     END IF;
     IF att.message_table IS NOT NULL
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message') THEN
@@ -318,114 +334,32 @@ COMMENT ON FUNCTION @extschema@.map_status(regclass, text, text) IS
 
 -- ------------------------------------------------------------------ clock primitives
 
+-- The primitives are C (src/clock_ops.c): each changes one clock and appends its event row in
+-- one prepared statement.  The triggers call the same code directly; these SQL entry points
+-- serve the PL/pgSQL parts (ticket updates, backfill, escalations).
 CREATE FUNCTION @extschema@.log_event(att_id integer, key text, clock bigint, at timestamptz,
                                       kind text, detail jsonb DEFAULT NULL) RETURNS void
-    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-    INSERT INTO @extschema@.event (attachment_id, ticket_key, clock_id, at, kind, detail)
-         VALUES (att_id, key, clock, at, kind, detail)
-$$;
+    AS 'MODULE_PATHNAME', 'sla_log_event_sql' LANGUAGE C;
 
--- Start a clock of a metric if the level has a target for it; returns its id or NULL.
+-- Start a clock of a metric if the level has a target for it (next cycle); returns its id or NULL.
 CREATE FUNCTION @extschema@.start_clock(att_id integer, key text, lvl integer, m @extschema@.metric,
                                         at timestamptz, snapshot jsonb) RETURNS bigint
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    tgt @extschema@.business_interval;
-    cal integer;
-    next_cycle integer;
-    new_id bigint;
-BEGIN
-    SELECT t.target, l.calendar_id INTO tgt, cal
-      FROM @extschema@.level_target t JOIN @extschema@.level l ON l.id = t.level_id
-     WHERE t.level_id = lvl AND t.metric = m;
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
-    SELECT coalesce(max(c.cycle), 0) + 1 INTO next_cycle FROM @extschema@.clock c
-     WHERE c.attachment_id = att_id AND c.ticket_key = key AND c.metric = m;
-    INSERT INTO @extschema@.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target,
-                                   started_at, due_at, state, department, agent, requester)
-         VALUES (att_id, key, m, next_cycle, lvl, cal, tgt, at, @extschema@.business_add(at, tgt, cal), 'running',
-                 snapshot ->> 'department', snapshot ->> 'agent', snapshot ->> 'requester')
-    RETURNING id INTO new_id;
-    PERFORM @extschema@.log_event(att_id, key, new_id, at, 'clock_started',
-                                  jsonb_build_object('metric', m, 'cycle', next_cycle, 'target', tgt::text));
-    RETURN new_id;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'sla_start_clock_sql' LANGUAGE C;
 
+-- Pause a running clock; NULL clock or instant: nothing to do.
 CREATE FUNCTION @extschema@.pause_clock(clock_id bigint, at timestamptz) RETURNS void
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    c @extschema@.clock;
-BEGIN
-    IF clock_id IS NULL OR at IS NULL THEN
-        RETURN;				-- no such clock (the level has no target), or nothing to pause
-    END IF;
-    UPDATE @extschema@.clock k SET state = 'paused', paused_since = at
-     WHERE k.id = clock_id AND k.state = 'running' RETURNING * INTO c;
-    IF FOUND THEN
-        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, at, 'paused', jsonb_build_object('metric', c.metric));
-    END IF;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'sla_pause_clock_sql' LANGUAGE C;
 
+-- Resume a paused clock: the business time it stood paused moves its due date out.
 CREATE FUNCTION @extschema@.resume_clock(clock_id bigint, at timestamptz) RETURNS void
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    c @extschema@.clock;
-    pause @extschema@.business_interval;
-BEGIN
-    SELECT * INTO c FROM @extschema@.clock k WHERE k.id = clock_id AND k.state = 'paused';
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    pause := @extschema@.business_between(c.paused_since, greatest(at, c.paused_since), c.calendar_id);
-    UPDATE @extschema@.clock k
-       SET state = 'running', paused_since = NULL,
-           paused_for = k.paused_for OPERATOR(@extschema@.+) pause,
-           due_at = @extschema@.business_add(k.started_at,
-                        k.target OPERATOR(@extschema@.+) k.paused_for OPERATOR(@extschema@.+) pause, k.calendar_id)
-     WHERE k.id = clock_id;
-    PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, at, 'resumed',
-                                  jsonb_build_object('metric', c.metric, 'paused', pause::text));
-END
-$$;
+    AS 'MODULE_PATHNAME', 'sla_resume_clock_sql' LANGUAGE C;
 
 -- Stop a running or paused clock: met when it stops by its due time, else breached.
 CREATE FUNCTION @extschema@.stop_clock(clock_id bigint, at timestamptz) RETURNS void
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    c @extschema@.clock;
-BEGIN
-    PERFORM @extschema@.resume_clock(clock_id, at);
-    UPDATE @extschema@.clock k
-       SET stopped_at = at,
-           state = CASE WHEN at > k.due_at THEN 'breached' ELSE 'met' END,
-           business_used = @extschema@.business_between(k.started_at, greatest(at, k.started_at), k.calendar_id)
-                           OPERATOR(@extschema@.-) k.paused_for
-     WHERE k.id = clock_id AND k.state = 'running' RETURNING * INTO c;
-    IF FOUND THEN
-        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, at, 'stopped',
-                                      jsonb_build_object('metric', c.metric, 'state', c.state,
-                                                         'business_used', c.business_used::text));
-    END IF;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'sla_stop_clock_sql' LANGUAGE C;
 
 CREATE FUNCTION @extschema@.cancel_clock(clock_id bigint, at timestamptz, reason text) RETURNS void
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    c @extschema@.clock;
-BEGIN
-    UPDATE @extschema@.clock k SET state = 'cancelled', stopped_at = at, paused_since = NULL
-     WHERE k.id = clock_id AND k.state IN ('running', 'paused') RETURNING * INTO c;
-    IF FOUND THEN
-        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, at, 'cancelled',
-                                      jsonb_build_object('metric', c.metric, 'reason', reason));
-    END IF;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'sla_cancel_clock_sql' LANGUAGE C;
 
 -- Re-target active clocks of a ticket to a new level, from their start, keeping paused time.
 CREATE FUNCTION @extschema@.retarget_clocks(att_id integer, key text, lvl integer, at timestamptz)
@@ -542,37 +476,17 @@ $$;
 
 -- ------------------------------------------------------------------ the triggers
 
--- Start tracking a ticket: choose its level, start first_response and resolution clocks.
-CREATE FUNCTION @extschema@.track_ticket(att @extschema@.attachment, key text, row_data jsonb,
-                                         lc text, at timestamptz) RETURNS void
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    m jsonb := att.mapping;
-    lvl integer;
-    res bigint;
-    pu bigint;
-    snapshot jsonb;
-BEGIN
-    lvl := @extschema@.choose_level(att.id, key, @extschema@.ticket_attributes(att, row_data, key), at);
-    INSERT INTO @extschema@.ticket (attachment_id, ticket_key, level_id, lifecycle) VALUES (att.id, key, lvl, lc);
-    IF lvl IS NULL OR lc = 'deleted' THEN
-        RETURN;
-    END IF;
-    snapshot := jsonb_build_object('department', row_data ->> (m ->> 'department'),
-                                   'agent', row_data ->> (m ->> 'agent'),
-                                   'requester', row_data ->> (m ->> 'requester'));
-    PERFORM @extschema@.start_clock(att.id, key, lvl, 'first_response', at, snapshot);
-    pu := @extschema@.start_clock(att.id, key, lvl, 'periodic_update', at, snapshot);
-    res := @extschema@.start_clock(att.id, key, lvl, 'resolution', at, snapshot);
-    IF lc = 'paused' THEN
-        PERFORM @extschema@.pause_clock(res, at);
-        PERFORM @extschema@.pause_clock(pu, at);
-    ELSIF lc IN ('solved', 'closed') THEN
-        PERFORM @extschema@.stop_clock(res, at);
-        PERFORM @extschema@.cancel_clock(pu, at, 'ticket ' || lc);
-    END IF;
-END
-$$;
+-- Start tracking a ticket row (of the attached table's row type): choose its level, record the
+-- choice, start its first_response, periodic_update and resolution clocks.  C (src/ticket_trigger.c),
+-- shared with the INSERT trigger.
+CREATE FUNCTION @extschema@.track_ticket(att_id integer, ticket anyelement, lifecycle text, at timestamptz)
+    RETURNS void AS 'MODULE_PATHNAME', 'sla_track_ticket_sql' LANGUAGE C;
+
+-- A new ticket (AFTER INSERT row trigger; argument: the attachment id).
+CREATE FUNCTION @extschema@.ticket_inserted() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_ticket_inserted' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.ticket_inserted() IS
+    'row trigger sla.attach() puts on a ticket table for INSERT: chooses the level and starts the clocks (C)';
 
 CREATE FUNCTION @extschema@.ticket_changed() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -602,16 +516,6 @@ BEGIN
         lc := 'deleted';
     END IF;
 
-    IF TG_OP = 'INSERT' THEN
-        at := @extschema@.mapped_time(r, m, 'created_at', att.time_zone);
-        IF at IS NULL THEN
-            RAISE EXCEPTION 'ticket % of % has no creation time (column "%" is null)', key, att.ticket_table,
-                  m ->> 'created_at' USING ERRCODE = 'not_null_violation';
-        END IF;
-        PERFORM @extschema@.track_ticket(att, key, r, lc, at);
-        RETURN NULL;
-    END IF;
-
     o := to_jsonb(OLD);
     at := CASE WHEN m ? 'updated_at' THEN @extschema@.mapped_time(r, m, 'updated_at', att.time_zone) END;
     at := coalesce(at, pg_catalog.now());
@@ -621,7 +525,7 @@ BEGIN
     SELECT * INTO cur FROM @extschema@.ticket t WHERE t.attachment_id = att.id AND t.ticket_key = key FOR UPDATE;
     IF NOT FOUND THEN
         -- a ticket from before the attachment: tracked from its creation time on first change
-        PERFORM @extschema@.track_ticket(att, key, r, lc,
+        PERFORM @extschema@.track_ticket(att.id, NEW, lc,
                                          coalesce(@extschema@.mapped_time(r, m, 'created_at', att.time_zone), at));
         RETURN NULL;
     END IF;
@@ -720,140 +624,16 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.ticket_changed() IS
-    'row trigger sla.attach() puts on a ticket table: chooses the level, starts, pauses, resumes, stops, cancels and re-targets clocks';
+    'row trigger sla.attach() puts on a ticket table for UPDATE: pauses, resumes, stops, cancels, reopens and re-targets clocks, and re-runs the on_update rules';
 
--- What a message does to the clocks; msg is the message row itself (for author and public
--- functions), r the same row as JSON.  Shared by the message trigger and sla.backfill().
-CREATE FUNCTION @extschema@.process_message(att @extschema@.attachment, r jsonb, msg anyelement)
-    RETURNS void
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    mm jsonb;
-    key text;
-    at timestamptz;
-    author text;
-    author_value text;
-    is_public boolean := true;
-    chan text;
-    cur @extschema@.ticket;
-    c @extschema@.clock;
-    found_ticket boolean;
-    snapshot jsonb;
-BEGIN
-    mm := att.message_mapping;
-    key := r ->> (mm ->> 'ticket');
-    at := @extschema@.mapped_time(r, mm, 'created_at', att.time_zone);
-    IF key IS NULL OR at IS NULL THEN
-        RAISE EXCEPTION 'message of % has no ticket or no creation time', att.message_table
-              USING ERRCODE = 'not_null_violation';
-    END IF;
-    IF mm ? 'author_function' THEN
-        EXECUTE format('SELECT %s($1)', (mm ->> 'author_function')::regprocedure::regproc) INTO author USING msg;
-    ELSE
-        author_value := r ->> (mm ->> 'author_kind');
-        author := CASE
-            WHEN author_value IN (SELECT jsonb_array_elements_text(mm -> 'customer_values')) THEN 'customer'
-            WHEN author_value IN (SELECT jsonb_array_elements_text(mm -> 'agent_values')) THEN 'agent'
-            WHEN author_value IN (SELECT jsonb_array_elements_text(mm -> 'system_values')) THEN 'system' END;
-    END IF;
-    IF author IS NULL OR author NOT IN ('customer', 'agent', 'system') THEN
-        RAISE EXCEPTION 'cannot tell who wrote a message of ticket %: author kind "%"', key, coalesce(author_value, author)
-              USING ERRCODE = 'invalid_parameter_value',
-                    HINT = 'List the value in customer_values, agent_values or system_values of the message mapping.';
-    END IF;
-    IF mm ? 'public_function' THEN
-        EXECUTE format('SELECT %s($1)', (mm ->> 'public_function')::regprocedure::regproc) INTO is_public USING msg;
-    ELSIF mm ? 'public' THEN
-        is_public := coalesce((r ->> (mm ->> 'public'))::boolean, true);
-    ELSIF mm ? 'internal' THEN
-        is_public := NOT coalesce((r ->> (mm ->> 'internal'))::boolean, false);
-    END IF;
-    chan := CASE
-        WHEN NOT mm ? 'channel' THEN NULL
-        WHEN r ->> (mm ->> 'channel') IN (SELECT jsonb_array_elements_text(coalesce(mm -> 'chat_values', '["chat"]'))) THEN 'chat'
-        WHEN r ->> (mm ->> 'channel') IN (SELECT jsonb_array_elements_text(coalesce(mm -> 'call_values', '["call"]'))) THEN 'call'
-        END;
-    -- system messages (and rows about other objects that a message table may hold, which an
-    -- author function reports as system) move nothing and need no ticket
-    IF author = 'system' THEN
-        RETURN;
-    END IF;
-    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I OPERATOR(pg_catalog.=) $1::%s)',
-                   att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type')
-       INTO found_ticket USING key;
-    IF NOT found_ticket THEN
-        RAISE EXCEPTION 'message refers to ticket % which does not exist in %', key, att.ticket_table
-              USING ERRCODE = 'foreign_key_violation';
-    END IF;
-
-    SELECT * INTO cur FROM @extschema@.ticket t WHERE t.attachment_id = att.id AND t.ticket_key = key FOR UPDATE;
-    IF NOT FOUND OR cur.level_id IS NULL OR cur.lifecycle = 'deleted' OR NOT is_public THEN
-        RETURN;			-- untracked ticket, no level, or an internal note: nothing moves
-    END IF;
-
-    IF author = 'agent' THEN
-        FOR c IN SELECT * FROM @extschema@.clock k
-                  WHERE k.attachment_id = att.id AND k.ticket_key = key
-                    AND k.metric IN ('first_response', 'next_response', 'chat_response', 'call_response')
-                    AND k.state IN ('running', 'paused') ORDER BY k.id LOOP
-            PERFORM @extschema@.stop_clock(c.id, at);
-        END LOOP;
-        -- an agent update: the periodic-update cycle ends and the next one starts now
-        SELECT * INTO c FROM @extschema@.clock k
-         WHERE k.attachment_id = att.id AND k.ticket_key = key AND k.metric = 'periodic_update'
-           AND k.state IN ('running', 'paused');
-        IF FOUND THEN
-            PERFORM @extschema@.stop_clock(c.id, at);
-            PERFORM @extschema@.start_clock(att.id, key, c.level_id, 'periodic_update', at,
-                        jsonb_build_object('department', c.department, 'agent', c.agent, 'requester', c.requester));
-            IF cur.lifecycle = 'paused' THEN
-                PERFORM @extschema@.pause_clock((SELECT max(k.id) FROM @extschema@.clock k
-                          WHERE k.attachment_id = att.id AND k.ticket_key = key AND k.metric = 'periodic_update'), at);
-            END IF;
-        END IF;
-        UPDATE @extschema@.ticket t SET agent_replied = true, customer_waiting_since = NULL
-         WHERE t.attachment_id = att.id AND t.ticket_key = key;
-        RETURN;
-    END IF;
-
-    -- a customer message; on a solved or closed ticket it is remembered, because helpdesks
-    -- (RT) record the message first and reopen the ticket afterwards
-    IF cur.lifecycle NOT IN ('open', 'paused') THEN
-        IF cur.agent_replied AND cur.customer_waiting_since IS NULL THEN
-            UPDATE @extschema@.ticket t SET customer_waiting_since = at
-             WHERE t.attachment_id = att.id AND t.ticket_key = key;
-        END IF;
-        RETURN;
-    END IF;
-    SELECT jsonb_build_object('department', k.department, 'agent', k.agent, 'requester', k.requester) INTO snapshot
-      FROM @extschema@.clock k WHERE k.attachment_id = att.id AND k.ticket_key = key ORDER BY k.id DESC LIMIT 1;
-    IF chan IN ('chat', 'call') THEN
-        IF NOT EXISTS (SELECT FROM @extschema@.clock k
-                        WHERE k.attachment_id = att.id AND k.ticket_key = key
-                          AND k.metric = (chan || '_response')::@extschema@.metric AND k.state IN ('running', 'paused')) THEN
-            PERFORM @extschema@.start_clock(att.id, key, cur.level_id, (chan || '_response')::@extschema@.metric, at, snapshot);
-        END IF;
-    ELSIF cur.agent_replied AND NOT EXISTS (
-            SELECT FROM @extschema@.clock k
-             WHERE k.attachment_id = att.id AND k.ticket_key = key
-               AND k.metric IN ('first_response', 'next_response') AND k.state IN ('running', 'paused')) THEN
-        PERFORM @extschema@.start_clock(att.id, key, cur.level_id, 'next_response', at, snapshot);
-    END IF;
-    RETURN;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.process_message(@extschema@.attachment, jsonb, anyelement) IS
-    'the clock logic of one message (used by the message trigger and by backfill)';
+-- What a message does to the clocks (C, src/message_trigger.c): msg is a row of the attached
+-- message table.  The message trigger runs the same code; sla.backfill() calls this.
+CREATE FUNCTION @extschema@.process_message(att_id integer, msg anyelement) RETURNS void
+    AS 'MODULE_PATHNAME', 'sla_process_message_sql' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.process_message(integer, anyelement) IS
+    'the clock logic of one message row (used by the message trigger and by backfill)';
 
 CREATE FUNCTION @extschema@.message_added() RETURNS trigger
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    att @extschema@.attachment;
-BEGIN
-    SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = TG_ARGV[0]::integer;
-    PERFORM @extschema@.process_message(att, to_jsonb(NEW), NEW);
-    RETURN NULL;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'sla_message_added' LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.message_added() IS
     'row trigger sla.attach() puts on a message table: a public agent reply stops response clocks, a customer message after a reply starts next_response (chat_response / call_response on those channels)';

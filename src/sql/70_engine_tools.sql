@@ -114,7 +114,7 @@ BEGIN
         RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
     END IF;
     m := att.mapping;
-    FOR t IN EXECUTE format('SELECT to_jsonb(x) AS j FROM %s x WHERE NOT EXISTS (SELECT FROM @extschema@.ticket s
+    FOR t IN EXECUTE format('SELECT x AS row, to_jsonb(x) AS j FROM %s x WHERE NOT EXISTS (SELECT FROM @extschema@.ticket s
                                WHERE s.attachment_id OPERATOR(pg_catalog.=) $1
                                  AND s.ticket_key OPERATOR(pg_catalog.=) x.%I::text) ORDER BY x.%I',
                             att.ticket_table, m ->> 'key', m ->> 'created_at')
@@ -127,14 +127,14 @@ BEGIN
             lc := 'deleted';
         END IF;
         -- track as open, replay the conversation, then apply the status it has now
-        PERFORM @extschema@.track_ticket(att, key, t.j, CASE WHEN lc = 'deleted' THEN 'deleted' ELSE 'open' END, created);
+        PERFORM @extschema@.track_ticket(att.id, t.row, CASE WHEN lc = 'deleted' THEN 'deleted' ELSE 'open' END, created);
         n := n + 1;
         IF att.message_table IS NOT NULL THEN
-            FOR msg IN EXECUTE format('SELECT x AS row, to_jsonb(x) AS j FROM %s x WHERE x.%I OPERATOR(pg_catalog.=) $1::%s ORDER BY x.%I',
+            FOR msg IN EXECUTE format('SELECT x AS row FROM %s x WHERE x.%I OPERATOR(pg_catalog.=) $1::%s ORDER BY x.%I',
                                       att.message_table, att.message_mapping ->> 'ticket', m ->> 'key_type',
                                       att.message_mapping ->> 'created_at')
                        USING key LOOP
-                PERFORM @extschema@.process_message(att, msg.j, msg.row);
+                PERFORM @extschema@.process_message(att.id, msg.row);
             END LOOP;
         END IF;
         IF lc IN ('paused', 'solved', 'closed') THEN

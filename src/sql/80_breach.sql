@@ -6,20 +6,7 @@
 -- due_at so that pauses and re-targets move it too: used time = pct of the business time the
 -- clock may run, counted from its start past the pauses.
 CREATE FUNCTION @extschema@.clock_warn_at() RETURNS trigger
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    pct numeric;
-    allowed @extschema@.business_interval;
-BEGIN
-    SELECT l.warning_percent INTO pct FROM @extschema@.level l WHERE l.id = NEW.level_id;
-    allowed := @extschema@.business_between(NEW.started_at, NEW.due_at, NEW.calendar_id)
-               OPERATOR(@extschema@.-) NEW.paused_for;
-    NEW.warn_at := @extschema@.business_add(NEW.started_at,
-                       NEW.paused_for OPERATOR(@extschema@.+) (allowed OPERATOR(@extschema@.*) (pct / 100)::float8),
-                       NEW.calendar_id);
-    RETURN NEW;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'sla_clock_warn_at_trigger' LANGUAGE C;
 CREATE TRIGGER clock_warn_at BEFORE INSERT OR UPDATE OF due_at, paused_for, started_at, calendar_id, level_id
     ON @extschema@.clock FOR EACH ROW EXECUTE FUNCTION @extschema@.clock_warn_at();
 

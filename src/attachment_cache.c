@@ -1,0 +1,386 @@
+/*
+ * attachment_cache.c — per-backend cache of sla.attachment and sla.status_map for the C
+ * triggers, and reading mapped values out of host rows (see attachment_cache.h).
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/timestamp.h"
+
+#include "attachment_cache.h"
+#include "calendar_cache.h"
+
+static const char *const ticket_field_names[TF_COUNT] = {
+	"key", "created_at", "updated_at", "status", "priority", "channel", "department", "agent",
+	"requester", "referrer", "tags", "custom_fields", "deleted", "created_by_invitation",
+};
+static const char *const message_field_names[MF_COUNT] = {
+	"ticket", "created_at", "author_kind", "public", "internal", "channel",
+};
+
+static MemoryContext AttachmentContext = NULL;
+static SlaAttachment *attachments = NULL;
+static uint64 attachments_generation = 0;
+
+/* ---------------------------------------------------------------- search path for user code */
+
+int
+sla_use_engine_search_path(void)
+{
+	int			nest = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nest;
+}
+
+void
+sla_restore_search_path(int nest_level)
+{
+	AtEOXact_GUC(true, nest_level);
+}
+
+/* ---------------------------------------------------------------- loading */
+
+static char *
+json_text(Jsonb *json, const char *key)
+{
+	JsonbValue	v;
+
+	if (json == NULL || !getKeyJsonValueFromContainer(&json->root, key, strlen(key), &v) ||
+		v.type != jbvString)
+		return NULL;
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+/* A JSON array of strings under key, or the default list when the key is absent. */
+static ValueList
+json_list(Jsonb *json, const char *key, const char *default_value)
+{
+	ValueList	list = {0, NULL};
+	JsonbValue	v;
+
+	if (json == NULL || !getKeyJsonValueFromContainer(&json->root, key, strlen(key), &v))
+	{
+		if (default_value)
+		{
+			list.values = palloc(sizeof(char *));
+			list.values[list.n++] = pstrdup(default_value);
+		}
+		return list;
+	}
+	if (v.type == jbvBinary && JsonContainerIsArray(v.val.binary.data))
+	{
+		JsonbIterator *it = JsonbIteratorInit(v.val.binary.data);
+		JsonbIteratorToken tok;
+		JsonbValue	elem;
+
+		list.values = palloc(sizeof(char *) * (JsonContainerSize(v.val.binary.data) + 1));
+		while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+			if (tok == WJB_ELEM && elem.type == jbvString)
+				list.values[list.n++] = pnstrdup(elem.val.string.val, elem.val.string.len);
+	}
+	return list;
+}
+
+static Oid
+function_oid(Jsonb *json, const char *key)
+{
+	char	   *signature = json_text(json, key);
+	Oid			result;
+	int			nest;
+
+	if (signature == NULL)
+		return InvalidOid;
+	/* resolved as sla.attach() validated it: under the engine's search path */
+	nest = sla_use_engine_search_path();
+	result = DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(signature)));
+	sla_restore_search_path(nest);
+	return result;
+}
+
+static SlaAttachment *
+load_attachment(int32 id)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			argtypes[1] = {INT4OID};
+	Datum		args[1] = {Int32GetDatum(id)};
+	SlaAttachment *att;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	Jsonb	   *mapping;
+	Jsonb	   *message_mapping;
+	Datum		d;
+	uint64		i;
+	int			f;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping "
+							  "FROM sla.attachment WHERE id OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sla.attachment");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("sla attachment %d does not exist", id),
+				 errhint("The trigger was left behind by a removed attachment: attach the table again, or drop the trigger.")));
+	MemoryContextSwitchTo(AttachmentContext);
+	att = palloc0(sizeof(SlaAttachment));
+	att->id = id;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	att->ticket_table = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+	d = SPI_getbinval(tup, desc, 2, &isnull);
+	att->message_table = isnull ? InvalidOid : DatumGetObjectId(d);
+	att->time_zone = SPI_getvalue(tup, desc, 3);
+	mapping = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 4, &isnull));
+	d = SPI_getbinval(tup, desc, 5, &isnull);
+	message_mapping = isnull ? NULL : DatumGetJsonbPCopy(d);
+
+	for (f = 0; f < TF_COUNT; f++)
+	{
+		att->ticket[f].field = ticket_field_names[f];
+		att->ticket[f].name = json_text(mapping, ticket_field_names[f]);
+	}
+	for (f = 0; f < MF_COUNT; f++)
+	{
+		att->message[f].field = message_field_names[f];
+		att->message[f].name = json_text(message_mapping, message_field_names[f]);
+	}
+	att->customer_values = json_list(message_mapping, "customer_values", NULL);
+	att->agent_values = json_list(message_mapping, "agent_values", NULL);
+	att->system_values = json_list(message_mapping, "system_values", NULL);
+	att->chat_values = json_list(message_mapping, "chat_values", "chat");
+	att->call_values = json_list(message_mapping, "call_values", "call");
+	att->author_function = function_oid(message_mapping, "author_function");
+	att->public_function = function_oid(message_mapping, "public_function");
+
+	MemoryContextSwitchTo(caller);
+	if (SPI_execute_with_args("SELECT status, lifecycle FROM sla.status_map WHERE attachment_id OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sla.status_map");
+	MemoryContextSwitchTo(AttachmentContext);
+	att->nstatus = (int) SPI_processed;
+	att->status = palloc(sizeof(char *) * (att->nstatus + 1));
+	att->lifecycle = palloc(sizeof(char *) * (att->nstatus + 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		att->status[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		att->lifecycle[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+	}
+	MemoryContextSwitchTo(caller);
+	SPI_finish();
+	return att;
+}
+
+SlaAttachment *
+sla_attachment_get(int32 id)
+{
+	SlaAttachment *att;
+	uint64		generation;
+
+	sla_config_cache_prepare();
+	if (AttachmentContext == NULL)
+		AttachmentContext = AllocSetContextCreate(CacheMemoryContext, "sla attachment cache",
+												  ALLOCSET_SMALL_SIZES);
+	if (attachments_generation != sla_calendar_generation)
+	{
+		MemoryContextReset(AttachmentContext);
+		attachments = NULL;
+		attachments_generation = sla_calendar_generation;
+	}
+	for (att = attachments; att; att = att->next)
+		if (att->id == id)
+			return att;
+	generation = sla_calendar_generation;
+	att = load_attachment(id);
+	/* an invalidation that arrived while loading: use the entry once, keep it only if current */
+	if (generation == sla_calendar_generation && attachments_generation == generation)
+	{
+		att->next = attachments;
+		attachments = att;
+	}
+	return att;
+}
+
+/* ---------------------------------------------------------------- reading host rows */
+
+/* A table by its qualified, quoted name, as the engine's SQL functions print a regclass. */
+char *
+sla_relation_text(Oid relid)
+{
+	char	   *name = get_rel_name(relid);
+
+	if (name == NULL)
+		return psprintf("%u", relid);
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
+}
+
+static AttrNumber
+column_attnum(MappedColumn *col, TupleDesc desc, Oid relid)
+{
+	AttrNumber	a = col->attnum;
+	int			i;
+
+	if (a > 0 && a <= desc->natts && !TupleDescAttr(desc, a - 1)->attisdropped &&
+		strcmp(NameStr(TupleDescAttr(desc, a - 1)->attname), col->name) == 0)
+		return a;
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(desc, i);
+
+		if (!attr->attisdropped && strcmp(NameStr(attr->attname), col->name) == 0)
+		{
+			col->attnum = i + 1;
+			return col->attnum;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of relation %s does not exist (mapping of %s)", col->name,
+					sla_relation_text(relid), col->field),
+			 errhint("Attach the table again with a mapping that names its current columns.")));
+	return InvalidAttrNumber;	/* keep compiler quiet */
+}
+
+bool
+sla_row_datum(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid, Datum *value, Oid *type)
+{
+	AttrNumber	a;
+	bool		isnull;
+
+	if (col->name == NULL)
+		return false;
+	a = column_attnum(col, desc, relid);
+	*value = heap_getattr(tuple, a, desc, &isnull);
+	*type = TupleDescAttr(desc, a - 1)->atttypid;
+	return !isnull;
+}
+
+char *
+sla_row_text(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid)
+{
+	Datum		value;
+	Oid			type;
+	Oid			output;
+	bool		varlena;
+
+	if (!sla_row_datum(col, tuple, desc, relid, &value, &type))
+		return NULL;
+	switch (type)
+	{
+		case TEXTOID:
+		case VARCHAROID:
+			return TextDatumGetCString(value);
+		case BOOLOID:
+			return pstrdup(DatumGetBool(value) ? "true" : "false");
+		default:
+			getTypeOutputInfo(type, &output, &varlena);
+			return OidOutputFunctionCall(output, value);
+	}
+}
+
+bool
+sla_row_time(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid, const char *zone,
+			 TimestampTz *out)
+{
+	Datum		value;
+	Oid			type;
+
+	if (!sla_row_datum(col, tuple, desc, relid, &value, &type))
+		return false;
+	switch (type)
+	{
+		case TIMESTAMPTZOID:
+			*out = DatumGetTimestampTz(value);
+			return true;
+		case TIMESTAMPOID:
+			*out = DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone, CStringGetTextDatum(zone), value));
+			return true;
+		case INT2OID:
+			*out = DatumGetTimestampTz(DirectFunctionCall1(float8_timestamptz, Float8GetDatum((double) DatumGetInt16(value))));
+			return true;
+		case INT4OID:
+			*out = DatumGetTimestampTz(DirectFunctionCall1(float8_timestamptz, Float8GetDatum((double) DatumGetInt32(value))));
+			return true;
+		case INT8OID:
+			*out = DatumGetTimestampTz(DirectFunctionCall1(float8_timestamptz, Float8GetDatum((double) DatumGetInt64(value))));
+			return true;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of relation %s has type %s, which cannot be mapped as %s",
+							col->name, sla_relation_text(relid), format_type_be(type), col->field),
+					 errhint("Attach the table again with a time column (timestamptz, timestamp or an integer epoch).")));
+	}
+	return false;				/* keep compiler quiet */
+}
+
+const char *
+sla_attachment_lifecycle(SlaAttachment *att, const char *status)
+{
+	int			i;
+
+	if (status != NULL)
+		for (i = 0; i < att->nstatus; i++)
+			if (strcmp(att->status[i], status) == 0)
+				return att->lifecycle[i];
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("status \"%s\" of %s has no lifecycle mapping", status ? status : "<NULL>",
+					sla_relation_text(att->ticket_table)),
+			 errhint("Map it first: SELECT sla.map_status(%s, %s, 'open');",
+					 quote_literal_cstr(sla_relation_text(att->ticket_table)),
+					 status ? quote_literal_cstr(status) : "NULL")));
+	return NULL;				/* keep compiler quiet */
+}
+
+bool
+sla_row_deleted(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+{
+	Datum		value;
+	Oid			type;
+
+	if (!sla_row_datum(&att->ticket[TF_DELETED], tuple, desc, att->ticket_table, &value, &type))
+		return false;
+	switch (type)
+	{
+		case BOOLOID:
+			return DatumGetBool(value);
+		case INT2OID:
+			return DatumGetInt16(value) != 0;
+		case INT4OID:
+			return DatumGetInt32(value) != 0;
+		case INT8OID:
+			return DatumGetInt64(value) != 0;
+		default:
+			{
+				char	   *text = sla_row_text(&att->ticket[TF_DELETED], tuple, desc, att->ticket_table);
+
+				return strcmp(text, "false") != 0 && strcmp(text, "0") != 0;
+			}
+	}
+}
+
+bool
+sla_value_listed(const ValueList *list, const char *value)
+{
+	int			i;
+
+	if (value == NULL)
+		return false;
+	for (i = 0; i < list->n; i++)
+		if (strcmp(list->values[i], value) == 0)
+			return true;
+	return false;
+}

@@ -1,0 +1,103 @@
+/*
+ * attachment_cache.h — the attachments of sla.attachment as the C triggers read them: which
+ * host column holds each mapped field, the status map, the message value lists and functions.
+ *
+ * Loaded once per backend and attachment, dropped with the rest of the configuration when any
+ * session edits sla.attachment or sla.status_map (the calendar cache's generation).  Columns are
+ * found by attribute number and re-checked by name against each row's descriptor, so a host
+ * column that was dropped or renamed after attaching gives an error naming it, never a wrong value.
+ */
+#ifndef SLA_ATTACHMENT_CACHE_H
+#define SLA_ATTACHMENT_CACHE_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "utils/timestamp.h"
+
+/* Fields of the ticket mapping (the keys sla.attach() accepts). */
+typedef enum TicketField
+{
+	TF_KEY, TF_CREATED_AT, TF_UPDATED_AT, TF_STATUS, TF_PRIORITY, TF_CHANNEL, TF_DEPARTMENT,
+	TF_AGENT, TF_REQUESTER, TF_REFERRER, TF_TAGS, TF_CUSTOM_FIELDS, TF_DELETED,
+	TF_CREATED_BY_INVITATION,
+	TF_COUNT
+} TicketField;
+
+/* Fields of the message mapping that name columns. */
+typedef enum MessageField
+{
+	MF_TICKET, MF_CREATED_AT, MF_AUTHOR_KIND, MF_PUBLIC, MF_INTERNAL, MF_CHANNEL,
+	MF_COUNT
+} MessageField;
+
+typedef struct MappedColumn
+{
+	const char *field;			/* the mapping key, for messages */
+	char	   *name;			/* host column; NULL when the field is not mapped */
+	AttrNumber	attnum;			/* last seen position (re-checked by name) */
+} MappedColumn;
+
+typedef struct ValueList
+{
+	int			n;
+	char	  **values;
+} ValueList;
+
+typedef struct SlaAttachment
+{
+	int32		id;
+	uint64		generation;
+	Oid			ticket_table;
+	Oid			message_table;
+	char	   *time_zone;		/* of timestamp-without-time-zone columns */
+	MappedColumn ticket[TF_COUNT];
+	MappedColumn message[MF_COUNT];
+	ValueList	customer_values,
+				agent_values,
+				system_values,
+				chat_values,
+				call_values;
+	Oid			author_function;	/* InvalidOid: author_kind with value lists */
+	Oid			public_function;
+	int			nstatus;
+	char	  **status;			/* host status values ... */
+	char	  **lifecycle;		/* ... and their lifecycle states */
+	struct SlaAttachment *next;
+} SlaAttachment;
+
+/* The attachment with this id (trigger argument); ERROR when it does not exist. */
+extern SlaAttachment *sla_attachment_get(int32 id);
+
+/* A mapped column's value in a row: NULL pointer / false result when unmapped or SQL NULL. */
+extern bool sla_row_datum(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid,
+						  Datum *value, Oid *type);
+
+/* The value as text, the way to_jsonb(row) ->> column reads it (booleans as true / false). */
+extern char *sla_row_text(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid);
+
+/* A mapped time column as an instant: timestamptz, timestamp in the zone, or epoch seconds. */
+extern bool sla_row_time(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid,
+						 const char *zone, TimestampTz *out);
+
+/* The lifecycle of a status value; ERROR (22023, with a hint) when it has no mapping. */
+extern const char *sla_attachment_lifecycle(SlaAttachment *att, const char *status);
+
+/* Whether a row counts as deleted: the deleted column is true, or a non-zero integer flag. */
+extern bool sla_row_deleted(SlaAttachment *att, HeapTuple tuple, TupleDesc desc);
+
+/* A table as regclass prints it, for messages. */
+extern char *sla_relation_text(Oid relid);
+
+extern bool sla_value_listed(const ValueList *list, const char *value);
+
+/*
+ * Run user functions (declared attributes, author and public functions) under the search path
+ * the engine's SQL functions use, pg_catalog then pg_temp: what they see cannot depend on the
+ * writer's search_path.  Returns the GUC nest level to pass to sla_restore_search_path.
+ */
+extern int	sla_use_engine_search_path(void);
+extern void sla_restore_search_path(int nest_level);
+
+#endif

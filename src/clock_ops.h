@@ -1,0 +1,121 @@
+/*
+ * clock_ops.h — the engine's writes in C: the SLA clock primitives (start, pause, resume, stop,
+ * cancel a clock, each writing its sla.clock change and its sla.event row in one prepared
+ * statement) and the per-ticket state row of sla.ticket.
+ *
+ * The triggers call them directly; the SQL functions sla.start_clock, sla.pause_clock, ... wrap
+ * them for the PL/pgSQL parts of the engine (ticket updates, backfill, escalations), so every
+ * path moves clocks the same way.  The caller is connected to SPI and holds the ticket's
+ * sla.ticket row lock (or has just inserted that row).
+ */
+#ifndef SLA_CLOCK_OPS_H
+#define SLA_CLOCK_OPS_H
+
+#include "postgres.h"
+
+#include "utils/timestamp.h"
+
+#include "business_interval.h"
+
+/* The values of the sla.metric enum, in its order. */
+typedef enum SlaMetric
+{
+	METRIC_FIRST_RESPONSE, METRIC_NEXT_RESPONSE, METRIC_PERIODIC_UPDATE, METRIC_CHAT_RESPONSE,
+	METRIC_CALL_RESPONSE, METRIC_RESOLUTION,
+	METRIC_COUNT
+} SlaMetric;
+
+extern const char *const sla_metric_names[METRIC_COUNT];
+extern SlaMetric sla_metric_from_name(const char *name);
+
+/* A level as clocks need it: calendar, warning share, the target of each metric it measures. */
+typedef struct SlaLevel
+{
+	int32		id;
+	int32		calendar_id;
+	double		warning_fraction;	/* warning_percent / 100 */
+	bool		has_target[METRIC_COUNT];
+	sla_business_interval target[METRIC_COUNT];
+} SlaLevel;
+
+/* The level with this id, or NULL. */
+extern SlaLevel *sla_level_get(int32 id);
+
+/* Who holds the ticket, copied onto its clocks for the reports. */
+typedef struct SlaSnapshot
+{
+	char	   *department;
+	char	   *agent;
+	char	   *requester;
+} SlaSnapshot;
+
+/* One sla.clock row. */
+typedef struct SlaClock
+{
+	int64		id;
+	int32		attachment_id;
+	char	   *ticket_key;
+	SlaMetric	metric;
+	int32		cycle;
+	int32		level_id;
+	int32		calendar_id;
+	sla_business_interval target;
+	TimestampTz started_at;
+	TimestampTz due_at;
+	bool		paused;			/* paused_since is set */
+	TimestampTz paused_since;
+	sla_business_interval paused_for;
+	bool		stopped;		/* stopped_at is set */
+	TimestampTz stopped_at;
+	char		state[16];		/* running, paused, met, breached, cancelled */
+	SlaSnapshot snapshot;
+} SlaClock;
+
+#define SLA_CLOCK_ACTIVE(c) (strcmp((c)->state, "running") == 0 || strcmp((c)->state, "paused") == 0)
+
+/*
+ * Start a clock of a metric when the level has a target for it: fills *out and returns true.
+ * cycle 0: the next cycle after the ticket's last clock of that metric.
+ */
+extern bool sla_clock_start(int32 attachment_id, const char *key, int32 level_id, SlaMetric metric,
+							TimestampTz at, const SlaSnapshot *snapshot, int32 cycle, SlaClock *out);
+
+/* Each does nothing when the clock is not in a state it applies to (as its SQL twin). */
+extern void sla_clock_pause(SlaClock *clock, TimestampTz at);
+extern void sla_clock_resume(SlaClock *clock, TimestampTz at);
+extern void sla_clock_stop(SlaClock *clock, TimestampTz at);	/* resumes first if paused */
+extern void sla_clock_cancel(SlaClock *clock, TimestampTz at, const char *reason);
+
+/* The clocks of a ticket, oldest first (count in *n). */
+extern SlaClock *sla_ticket_clocks(int32 attachment_id, const char *key, int *n);
+
+/* Append an sla.event row; detail is JSON text or NULL. */
+extern void sla_log_event(int32 attachment_id, const char *key, int64 clock_id, TimestampTz at,
+						  const char *kind, const char *detail);
+
+/* A ticket's row in sla.ticket. */
+typedef struct SlaTicketState
+{
+	int32		level_id;		/* 0: none */
+	char		lifecycle[16];
+	bool		agent_replied;
+	bool		customer_waiting;
+	TimestampTz customer_waiting_since;
+} SlaTicketState;
+
+extern void sla_ticket_state_insert(int32 attachment_id, const char *key, int32 level_id, const char *lifecycle);
+/* Lock the ticket's row (one writer per ticket at a time) and read it; false when untracked. */
+extern bool sla_ticket_state_lock(int32 attachment_id, const char *key, SlaTicketState *out);
+extern void sla_ticket_state_replied(int32 attachment_id, const char *key);
+extern void sla_ticket_state_waiting(int32 attachment_id, const char *key, TimestampTz since);
+
+/* The instant the level's warning share of the clock's allowed business time is used up. */
+extern TimestampTz sla_clock_warn_at(TimestampTz started_at, TimestampTz due_at,
+									 sla_business_interval paused_for, int32 calendar_id,
+									 double warning_fraction);
+
+/* Calendar arithmetic on a calendar id, with the SQL functions' errors. */
+extern TimestampTz sla_business_add_on(int32 calendar_id, TimestampTz t, sla_business_interval d);
+extern sla_business_interval sla_business_between_on(int32 calendar_id, TimestampTz a, TimestampTz b);
+
+#endif

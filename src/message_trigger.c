@@ -1,0 +1,380 @@
+/*
+ * message_trigger.c — a new message in the helpdesk's message table: the C trigger sla.attach()
+ * puts on it, and sla.process_message(), the same logic for sla.backfill().
+ *
+ * A public agent reply stops the ticket's running response clocks and starts the next
+ * periodic-update cycle; a customer message after an agent reply starts next_response (or
+ * chat_response / call_response on those channels); a customer message on a solved or closed
+ * ticket is remembered for when it reopens.  Internal notes and system messages move nothing.
+ * The ticket's sla.ticket row is locked first, so concurrent messages of one ticket are decided
+ * one after the other.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "attachment_cache.h"
+#include "calendar_cache.h"
+#include "clock_ops.h"
+#include "ticket_engine.h"
+
+typedef enum Author
+{
+	AUTHOR_UNKNOWN, AUTHOR_CUSTOMER, AUTHOR_AGENT, AUTHOR_SYSTEM
+} Author;
+
+/* ---------------------------------------------------------------- does the ticket exist */
+
+/* One prepared lookup of the host ticket table per attachment, prepared again after edits. */
+typedef struct HostLookup
+{
+	int32		attachment_id;
+	SPIPlanPtr	plan;
+	struct HostLookup *next;
+} HostLookup;
+
+static HostLookup *host_lookups = NULL;
+static uint64 host_lookups_generation = 0;
+
+static bool
+host_ticket_exists(SlaAttachment *att, const char *key)
+{
+	HostLookup *h;
+	Datum		v[1] = {CStringGetTextDatum(key)};
+	bool		isnull;
+
+	if (host_lookups_generation != sla_calendar_generation)
+	{
+		while (host_lookups)
+		{
+			h = host_lookups->next;
+			SPI_freeplan(host_lookups->plan);
+			pfree(host_lookups);
+			host_lookups = h;
+		}
+		host_lookups_generation = sla_calendar_generation;
+	}
+	for (h = host_lookups; h; h = h->next)
+		if (h->attachment_id == att->id)
+			break;
+	if (h == NULL)
+	{
+		Oid			argtypes[1] = {TEXTOID};
+		Oid			keytype = get_atttype(att->ticket_table, get_attnum(att->ticket_table, att->ticket[TF_KEY].name));
+		char	   *sql;
+		SPIPlanPtr	plan;
+
+		if (!OidIsValid(keytype))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation %s does not exist (mapping of key)",
+							att->ticket[TF_KEY].name, sla_relation_text(att->ticket_table))));
+		/* the key compared in its own type, so the host's index on it serves the lookup */
+		sql = psprintf("SELECT EXISTS (SELECT FROM %s WHERE %s OPERATOR(pg_catalog.=) $1::%s)",
+					   sla_relation_text(att->ticket_table), quote_identifier(att->ticket[TF_KEY].name),
+					   format_type_be_qualified(keytype));
+		plan = SPI_prepare(sql, 1, argtypes);
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare the ticket lookup of %s", sla_relation_text(att->ticket_table));
+		h = MemoryContextAlloc(TopMemoryContext, sizeof(HostLookup));
+		h->attachment_id = att->id;
+		h->plan = plan;
+		h->next = host_lookups;
+		host_lookups = h;
+	}
+	if (SPI_execute_plan(h->plan, v, " ", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up ticket %s", key);
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* ---------------------------------------------------------------- reading the message */
+
+static char *
+function_text(Oid fn, Datum row, const char *what, bool *isnull)
+{
+	Oid			rettype,
+				output;
+	bool		varlena;
+	Datum		d = sla_call_function(fn, row, InvalidOid, isnull, &rettype, what);
+
+	if (*isnull)
+		return NULL;
+	getTypeOutputInfo(rettype, &output, &varlena);
+	return OidOutputFunctionCall(output, d);
+}
+
+static Author
+message_author(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row, const char *key)
+{
+	const char *value;
+	bool		isnull;
+
+	if (OidIsValid(att->author_function))
+		value = function_text(att->author_function, row, "the message mapping's author_function", &isnull);
+	else
+	{
+		value = sla_row_text(&att->message[MF_AUTHOR_KIND], tuple, desc, att->message_table);
+		if (sla_value_listed(&att->customer_values, value))
+			return AUTHOR_CUSTOMER;
+		if (sla_value_listed(&att->agent_values, value))
+			return AUTHOR_AGENT;
+		if (sla_value_listed(&att->system_values, value))
+			return AUTHOR_SYSTEM;
+		value = value ? value : "<NULL>";
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot tell who wrote a message of ticket %s: author kind \"%s\"", key, value),
+				 errhint("List the value in customer_values, agent_values or system_values of the message mapping.")));
+	}
+	if (value && strcmp(value, "customer") == 0)
+		return AUTHOR_CUSTOMER;
+	if (value && strcmp(value, "agent") == 0)
+		return AUTHOR_AGENT;
+	if (value && strcmp(value, "system") == 0)
+		return AUTHOR_SYSTEM;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("cannot tell who wrote a message of ticket %s: author kind \"%s\"", key, value ? value : "<NULL>"),
+			 errhint("The author function must return customer, agent or system.")));
+	return AUTHOR_UNKNOWN;		/* keep compiler quiet */
+}
+
+/* Public unless the mapping says otherwise; an unknown (NULL) answer counts as public. */
+static bool
+message_public(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row)
+{
+	Datum		d;
+	Oid			type;
+
+	if (OidIsValid(att->public_function))
+	{
+		bool		isnull;
+		Oid			rettype;
+
+		d = sla_call_function(att->public_function, row, InvalidOid, &isnull, &rettype,
+							  "the message mapping's public_function");
+		return isnull || DatumGetBool(d);
+	}
+	if (att->message[MF_PUBLIC].name)
+		return !sla_row_datum(&att->message[MF_PUBLIC], tuple, desc, att->message_table, &d, &type) || DatumGetBool(d);
+	if (att->message[MF_INTERNAL].name)
+		return !sla_row_datum(&att->message[MF_INTERNAL], tuple, desc, att->message_table, &d, &type) || !DatumGetBool(d);
+	return true;
+}
+
+/* The response metric of the message's channel: chat_response, call_response, or next_response. */
+static SlaMetric
+message_response_metric(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+{
+	char	   *channel;
+
+	if (att->message[MF_CHANNEL].name == NULL)
+		return METRIC_NEXT_RESPONSE;
+	channel = sla_row_text(&att->message[MF_CHANNEL], tuple, desc, att->message_table);
+	if (sla_value_listed(&att->chat_values, channel))
+		return METRIC_CHAT_RESPONSE;
+	if (sla_value_listed(&att->call_values, channel))
+		return METRIC_CALL_RESPONSE;
+	return METRIC_NEXT_RESPONSE;
+}
+
+/* ---------------------------------------------------------------- what a message does */
+
+static int32
+next_cycle_of(SlaClock *clocks, int n, SlaMetric metric)
+{
+	int32		max = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (clocks[i].metric == metric && clocks[i].cycle > max)
+			max = clocks[i].cycle;
+	return max + 1;
+}
+
+static bool
+has_active(SlaClock *clocks, int n, SlaMetric a, SlaMetric b)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if ((clocks[i].metric == a || clocks[i].metric == b) && SLA_CLOCK_ACTIVE(&clocks[i]))
+			return true;
+	return false;
+}
+
+static void
+agent_replied(SlaAttachment *att, const char *key, SlaTicketState *ticket, TimestampTz at)
+{
+	int			n,
+				i;
+	SlaClock   *clocks = sla_ticket_clocks(att->id, key, &n);
+	SlaClock   *update = NULL;
+
+	for (i = 0; i < n; i++)
+	{
+		SlaClock   *c = &clocks[i];
+
+		if (!SLA_CLOCK_ACTIVE(c))
+			continue;
+		if (c->metric == METRIC_PERIODIC_UPDATE)
+		{
+			if (update == NULL)
+				update = c;
+		}
+		else if (c->metric != METRIC_RESOLUTION)
+			sla_clock_stop(c, at);
+	}
+	/* an agent update: the periodic-update cycle ends and the next one starts now */
+	if (update)
+	{
+		SlaClock	next;
+
+		sla_clock_stop(update, at);
+		if (sla_clock_start(att->id, key, update->level_id, METRIC_PERIODIC_UPDATE, at, &update->snapshot,
+							next_cycle_of(clocks, n, METRIC_PERIODIC_UPDATE), &next) &&
+			strcmp(ticket->lifecycle, "paused") == 0)
+			sla_clock_pause(&next, at);
+	}
+	sla_ticket_state_replied(att->id, key);
+}
+
+static void
+customer_wrote(SlaAttachment *att, const char *key, SlaTicketState *ticket, TimestampTz at, SlaMetric response)
+{
+	int			n;
+	SlaClock   *clocks;
+	SlaClock	started;
+	SlaSnapshot *snapshot;
+	SlaSnapshot none = {NULL, NULL, NULL};
+
+	/* on a solved or closed ticket it is remembered: helpdesks (RT) record the message first
+	 * and reopen the ticket afterwards */
+	if (strcmp(ticket->lifecycle, "open") != 0 && strcmp(ticket->lifecycle, "paused") != 0)
+	{
+		if (ticket->agent_replied && !ticket->customer_waiting)
+			sla_ticket_state_waiting(att->id, key, at);
+		return;
+	}
+	clocks = sla_ticket_clocks(att->id, key, &n);
+	snapshot = n > 0 ? &clocks[n - 1].snapshot : &none;	/* who holds the ticket: its latest clock */
+	if (response != METRIC_NEXT_RESPONSE)
+	{
+		if (!has_active(clocks, n, response, response))
+			(void) sla_clock_start(att->id, key, ticket->level_id, response, at, snapshot,
+								   next_cycle_of(clocks, n, response), &started);
+	}
+	else if (ticket->agent_replied && !has_active(clocks, n, METRIC_FIRST_RESPONSE, METRIC_NEXT_RESPONSE))
+		(void) sla_clock_start(att->id, key, ticket->level_id, METRIC_NEXT_RESPONSE, at, snapshot,
+							   next_cycle_of(clocks, n, METRIC_NEXT_RESPONSE), &started);
+}
+
+/* The clock logic of one message row (caller connected to SPI). */
+static void
+apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+{
+	char	   *key = sla_row_text(&att->message[MF_TICKET], tuple, desc, att->message_table);
+	TimestampTz at;
+	Author		author;
+	bool		is_public = true;
+	SlaMetric	response;
+	SlaTicketState ticket;
+	Datum		row = (Datum) 0;
+
+	if (key == NULL || !sla_row_time(&att->message[MF_CREATED_AT], tuple, desc, att->message_table,
+									 att->time_zone, &at))
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("message of %s has no ticket or no creation time", sla_relation_text(att->message_table))));
+	if (OidIsValid(att->author_function) || OidIsValid(att->public_function))
+	{
+		int			nest = sla_use_engine_search_path();
+
+		row = heap_copy_tuple_as_datum(tuple, desc);
+		author = message_author(att, tuple, desc, row, key);
+		is_public = message_public(att, tuple, desc, row);
+		sla_restore_search_path(nest);
+	}
+	else
+	{
+		author = message_author(att, tuple, desc, row, key);
+		is_public = message_public(att, tuple, desc, row);
+	}
+	response = message_response_metric(att, tuple, desc);
+	/* system messages (and rows about other objects that a message table may hold, which an
+	 * author function reports as system) move nothing and need no ticket */
+	if (author == AUTHOR_SYSTEM)
+		return;
+	if (!host_ticket_exists(att, key))
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("message refers to ticket %s which does not exist in %s", key,
+						sla_relation_text(att->ticket_table))));
+	if (!sla_ticket_state_lock(att->id, key, &ticket) || ticket.level_id == 0 ||
+		strcmp(ticket.lifecycle, "deleted") == 0 || !is_public)
+		return;					/* untracked ticket, no level, or an internal note: nothing moves */
+	if (author == AUTHOR_AGENT)
+		agent_replied(att, key, &ticket, at);
+	else
+		customer_wrote(att, key, &ticket, at, response);
+}
+
+/* AFTER INSERT FOR EACH ROW on an attached message table; argument: the attachment id. */
+PG_FUNCTION_INFO_V1(sla_message_added);
+Datum
+sla_message_added(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	SlaAttachment *att;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		trigdata->tg_trigger->tgnargs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sla.message_added() must be an AFTER INSERT row trigger with the attachment id as argument"),
+				 errhint("Let sla.attach() create it.")));
+	att = sla_attachment_get(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
+	if (!OidIsValid(att->message_table))
+		return PointerGetDatum(NULL);	/* attached again without this message table */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	apply_message(att, trigdata->tg_trigtuple, trigdata->tg_relation->rd_att);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/* sla.process_message(attachment integer, message anyelement): the trigger's logic for backfill */
+PG_FUNCTION_INFO_V1(sla_process_message_sql);
+Datum
+sla_process_message_sql(PG_FUNCTION_ARGS)
+{
+	SlaAttachment *att;
+	HeapTupleData tuple;
+	TupleDesc	desc;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sla.process_message needs an attachment and a message row")));
+	att = sla_attachment_get(PG_GETARG_INT32(0));
+	if (!OidIsValid(att->message_table))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("attachment %d has no message table", att->id)));
+	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	apply_message(att, &tuple, desc);
+	SPI_finish();
+	ReleaseTupleDesc(desc);
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,34 @@
+/*
+ * ticket_engine.h — what the ticket and message triggers share: reading a ticket row for the
+ * rules and for the clocks' snapshot, tracking a new ticket, and calling the helpdesk's own
+ * functions (declared attributes, author and public functions) by OID.
+ */
+#ifndef SLA_TICKET_ENGINE_H
+#define SLA_TICKET_ENGINE_H
+
+#include "postgres.h"
+
+#include "access/htup_details.h"
+
+#include "attachment_cache.h"
+#include "clock_ops.h"
+#include "rule_cache.h"
+
+/* The value of every attribute slot the rules read (the others are NULL). */
+extern sla_value *sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple,
+										 TupleDesc desc, const char *key);
+
+extern void sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnapshot *s);
+
+/* Choose a new ticket's level, record it, start its clocks (caller connected to SPI). */
+extern void sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc desc,
+							 const char *lifecycle, TimestampTz at);
+
+/* A row value passed to a SQL function, as a tuple and its descriptor (release the descriptor). */
+extern void sla_row_from_composite(HeapTupleHeader header, HeapTupleData *tuple, TupleDesc *desc);
+
+/* Call a one-argument function by OID after checking EXECUTE; *isnull reports a NULL result. */
+extern Datum sla_call_function(Oid fn, Datum arg, Oid argcollation, bool *isnull, Oid *rettype,
+							   const char *what);
+
+#endif

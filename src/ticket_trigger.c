@@ -1,0 +1,569 @@
+/*
+ * ticket_trigger.c — a new ticket in the helpdesk's table: the C trigger sla.attach() puts on
+ * it for INSERT, and sla.track_ticket(), the same logic for rows the PL/pgSQL parts hand over
+ * (a ticket from before the attachment, backfill).
+ *
+ * Tracking a ticket: read the attributes the rules read straight from the row (by attribute
+ * number, no JSON), choose its level with the compiled rules, record the choice, and start its
+ * first_response, periodic_update and resolution clocks, paused or stopped at once when the
+ * ticket arrives paused, solved or closed.  Everything goes through the writer's own
+ * transaction; nothing is written when the statement rolls back.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+
+#include "attachment_cache.h"
+#include "clock_ops.h"
+#include "pg_compat.h"
+#include "rule_cache.h"
+#include "ticket_engine.h"
+
+/* ---------------------------------------------------------------- attribute values */
+
+static Oid
+get_func_signature_first_arg(Oid fn)
+{
+	HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	Oid			result = InvalidOid;
+
+	if (HeapTupleIsValid(proc))
+	{
+		Form_pg_proc form = (Form_pg_proc) GETSTRUCT(proc);
+
+		if (form->pronargs >= 1)
+			result = form->proargtypes.values[0];
+		ReleaseSysCache(proc);
+	}
+	return result;
+}
+
+static void
+set_text(sla_value *v, char *s)
+{
+	v->is_null = (s == NULL);
+	if (s)
+	{
+		v->v.text.ptr = s;
+		v->v.text.len = strlen(s);
+	}
+}
+
+static void
+set_text_array(sla_value *v, Datum array, const char *attribute)
+{
+	ArrayType  *a = DatumGetArrayTypeP(array);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	sla_text   *items;
+	size_t		count = 0;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Oid			output;
+	bool		varlena;
+
+	get_typlenbyvalalign(ARR_ELEMTYPE(a), &typlen, &typbyval, &typalign);
+	getTypeOutputInfo(ARR_ELEMTYPE(a), &output, &varlena);
+	deconstruct_array(a, ARR_ELEMTYPE(a), typlen, typbyval, typalign, &elems, &nulls, &n);
+	items = palloc0(sizeof(sla_text) * (n + 1));
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+		{
+			char	   *s = OidOutputFunctionCall(output, elems[i]);
+
+			items[count].ptr = s;
+			items[count++].len = strlen(s);
+		}
+	v->v.array.items = items;
+	v->v.array.n = count;
+	v->is_null = false;
+}
+
+static void
+value_type_error(const char *attribute, sla_value_type type, Oid got)
+{
+	static const char *const names[] = {"text", "number", "time", "boolean", "text_array", "interval"};
+
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("attribute \"%s\" is declared %s but its value has type %s", attribute,
+					names[type], format_type_be(got)),
+			 errhint("Make the attribute function return a value of the declared type.")));
+}
+
+/* A datum of any type as the slot's type: the conversions SQL casts would make. */
+static void
+set_from_datum(sla_value *v, Datum d, Oid type, const char *attribute)
+{
+	Oid			output;
+	bool		varlena;
+
+	v->is_null = false;
+	switch (v->type)
+	{
+		case SLA_T_TEXT:
+			if (type == BOOLOID)
+				set_text(v, pstrdup(DatumGetBool(d) ? "true" : "false"));
+			else
+			{
+				getTypeOutputInfo(type, &output, &varlena);
+				set_text(v, OidOutputFunctionCall(output, d));
+			}
+			return;
+		case SLA_T_NUMBER:
+			switch (type)
+			{
+				case INT2OID:
+					v->v.number = DatumGetInt16(d);
+					return;
+				case INT4OID:
+					v->v.number = DatumGetInt32(d);
+					return;
+				case INT8OID:
+					v->v.number = (double) DatumGetInt64(d);
+					return;
+				case FLOAT4OID:
+					v->v.number = DatumGetFloat4(d);
+					return;
+				case FLOAT8OID:
+					v->v.number = DatumGetFloat8(d);
+					return;
+				case NUMERICOID:
+					v->v.number = DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+					return;
+			}
+			break;
+		case SLA_T_TIME:
+			switch (type)
+			{
+				case TIMESTAMPTZOID:
+					v->v.time = DatumGetTimestampTz(d);
+					return;
+				case TIMESTAMPOID:
+					v->v.time = DatumGetTimestampTz(DirectFunctionCall1(timestamp_timestamptz, d));
+					return;
+				case DATEOID:
+					v->v.time = DatumGetTimestampTz(DirectFunctionCall1(date_timestamptz, d));
+					return;
+			}
+			break;
+		case SLA_T_BOOL:
+			switch (type)
+			{
+				case BOOLOID:
+					v->v.boolean = DatumGetBool(d);
+					return;
+				case INT2OID:
+					v->v.boolean = DatumGetInt16(d) != 0;
+					return;
+				case INT4OID:
+					v->v.boolean = DatumGetInt32(d) != 0;
+					return;
+				case INT8OID:
+					v->v.boolean = DatumGetInt64(d) != 0;
+					return;
+			}
+			break;
+		case SLA_T_TEXT_ARRAY:
+			if (type_is_array(type))
+			{
+				set_text_array(v, d, attribute);
+				return;
+			}
+			break;
+		case SLA_T_INTERVAL:
+			break;
+	}
+	value_type_error(attribute, v->type, type);
+}
+
+/* custom.<key>: a key of the custom-fields object; strings, numbers and booleans as text. */
+static void
+set_custom(sla_value *v, Jsonb *fields, const char *attribute)
+{
+	const char *key = attribute + strlen("custom.");
+	JsonbValue	jv;
+
+	v->is_null = true;
+	if (fields == NULL || !JB_ROOT_IS_OBJECT(fields) ||
+		!getKeyJsonValueFromContainer(&fields->root, key, strlen(key), &jv))
+		return;
+	switch (jv.type)
+	{
+		case jbvNull:
+			return;
+		case jbvString:
+			set_text(v, pnstrdup(jv.val.string.val, jv.val.string.len));
+			return;
+		case jbvNumeric:
+			set_text(v, DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(jv.val.numeric))));
+			return;
+		case jbvBool:
+			set_text(v, pstrdup(jv.val.boolean ? "true" : "false"));
+			return;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("attribute \"%s\" must be a single text value", attribute),
+					 errdetail("The custom field \"%s\" holds a JSON object or array.", key)));
+	}
+}
+
+/* The custom-fields column as jsonb (a json column is converted), or NULL. */
+static Jsonb *
+custom_fields(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+{
+	Datum		d;
+	Oid			type;
+
+	if (!sla_row_datum(&att->ticket[TF_CUSTOM_FIELDS], tuple, desc, att->ticket_table, &d, &type))
+		return NULL;
+	if (type == JSONBOID)
+		return DatumGetJsonbP(d);
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+											  CStringGetDatum(sla_row_text(&att->ticket[TF_CUSTOM_FIELDS], tuple, desc,
+																		   att->ticket_table))));
+}
+
+Datum
+sla_call_function(Oid fn, Datum arg, Oid argcollation, bool *isnull, Oid *rettype, const char *what)
+{
+	FmgrInfo	flinfo;
+	LOCAL_FCINFO(fcinfo, 1);
+	AclResult	acl;
+	Datum		result;
+
+	if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(fn)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("the function of %s does not exist", what)));
+	acl = sla_proc_aclcheck(fn, GetUserId());
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_FUNCTION, get_func_name(fn));
+	*rettype = get_func_rettype(fn);
+	fmgr_info(fn, &flinfo);
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, argcollation, NULL, NULL);
+	fcinfo->args[0].value = arg;
+	fcinfo->args[0].isnull = false;
+
+	/*
+	 * As a query of its own, like SPI runs one: the function sees the row that fired the trigger
+	 * (the statement's snapshot predates it) and the engine's writes so far.
+	 */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	PG_TRY();
+	{
+		result = FunctionCallInvoke(fcinfo);
+	}
+	PG_FINALLY();
+	{
+		PopActiveSnapshot();
+	}
+	PG_END_TRY();
+	*isnull = fcinfo->isnull;
+	return result;
+}
+
+/* A declared attribute: its function of the ticket key, called by OID with the key's type. */
+static void
+set_declared(sla_value *v, Oid fn, const char *key, const char *attribute)
+{
+	Oid			argtype = get_func_signature_first_arg(fn);
+	Oid			input,
+				ioparam,
+				rettype;
+	bool		isnull;
+	Datum		result;
+
+	if (!OidIsValid(argtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("the function of attribute \"%s\" must take one argument, the ticket key", attribute)));
+	getTypeInputInfo(argtype, &input, &ioparam);
+	result = sla_call_function(fn, OidInputFunctionCall(input, (char *) key, ioparam, -1),
+							   type_is_collatable(argtype) ? DEFAULT_COLLATION_OID : InvalidOid,
+							   &isnull, &rettype, psprintf("attribute \"%s\"", attribute));
+	if (isnull)
+	{
+		v->is_null = true;
+		return;
+	}
+	set_from_datum(v, result, rettype, attribute);
+}
+
+sla_value *
+sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, TupleDesc desc,
+					   const char *key)
+{
+	AttributeSet *attrs = cr->attributes;
+	sla_value  *values = palloc0(sizeof(sla_value) * (attrs->n + 1));
+	Oid			relid = att->ticket_table;
+	Jsonb	   *fields = NULL;
+	bool		fields_read = false;
+	int			nest = -1;
+	int			i;
+
+	for (i = 0; i < attrs->n; i++)
+	{
+		sla_value  *v = &values[i];
+		Datum		d;
+		Oid			type;
+		TimestampTz t;
+
+		v->type = attrs->types[i];
+		v->is_null = true;
+		if (!cr->reads[i])
+			continue;			/* no rule reads it: not even a declared function is called */
+		switch (i)
+		{
+			case SLOT_STATUS:
+				set_text(v, sla_row_text(&att->ticket[TF_STATUS], tuple, desc, relid));
+				continue;
+			case SLOT_PRIORITY:
+				set_text(v, sla_row_text(&att->ticket[TF_PRIORITY], tuple, desc, relid));
+				continue;
+			case SLOT_CHANNEL:
+				set_text(v, sla_row_text(&att->ticket[TF_CHANNEL], tuple, desc, relid));
+				continue;
+			case SLOT_DEPARTMENT:
+				set_text(v, sla_row_text(&att->ticket[TF_DEPARTMENT], tuple, desc, relid));
+				continue;
+			case SLOT_AGENT:
+				set_text(v, sla_row_text(&att->ticket[TF_AGENT], tuple, desc, relid));
+				continue;
+			case SLOT_REQUESTER:
+				set_text(v, sla_row_text(&att->ticket[TF_REQUESTER], tuple, desc, relid));
+				continue;
+			case SLOT_REFERRER:
+				set_text(v, sla_row_text(&att->ticket[TF_REFERRER], tuple, desc, relid));
+				continue;
+			case SLOT_TAGS:
+				if (sla_row_datum(&att->ticket[TF_TAGS], tuple, desc, relid, &d, &type))
+					set_text_array(v, d, attrs->names[i]);
+				continue;
+			case SLOT_CREATED_AT:
+			case SLOT_UPDATED_AT:
+				if (sla_row_time(&att->ticket[i == SLOT_CREATED_AT ? TF_CREATED_AT : TF_UPDATED_AT],
+								 tuple, desc, relid, att->time_zone, &t))
+				{
+					v->is_null = false;
+					v->v.time = t;
+				}
+				continue;
+			case SLOT_DELETED:
+				if (att->ticket[TF_DELETED].name &&
+					sla_row_datum(&att->ticket[TF_DELETED], tuple, desc, relid, &d, &type))
+				{
+					v->is_null = false;
+					v->v.boolean = sla_row_deleted(att, tuple, desc);
+				}
+				continue;
+			case SLOT_CREATED_BY_INVITATION:
+				if (sla_row_datum(&att->ticket[TF_CREATED_BY_INVITATION], tuple, desc, relid, &d, &type))
+					set_from_datum(v, d, type, attrs->names[i]);
+				continue;
+			case SLOT_LAST_MESSAGE_AUTHOR:
+			case SLOT_LAST_MESSAGE_AT:
+				continue;		/* not known on the ticket row */
+		}
+		if (OidIsValid(attrs->functions[i]))
+		{
+			if (nest < 0)
+				nest = sla_use_engine_search_path();
+			set_declared(v, attrs->functions[i], key, attrs->names[i]);
+		}
+		else
+		{
+			if (!fields_read)
+			{
+				fields = custom_fields(att, tuple, desc);
+				fields_read = true;
+			}
+			set_custom(v, fields, attrs->names[i]);
+		}
+	}
+	if (nest >= 0)
+		sla_restore_search_path(nest);
+	return values;
+}
+
+/* ---------------------------------------------------------------- tracking a new ticket */
+
+void
+sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnapshot *s)
+{
+	s->department = sla_row_text(&att->ticket[TF_DEPARTMENT], tuple, desc, att->ticket_table);
+	s->agent = sla_row_text(&att->ticket[TF_AGENT], tuple, desc, att->ticket_table);
+	s->requester = sla_row_text(&att->ticket[TF_REQUESTER], tuple, desc, att->ticket_table);
+}
+
+void
+sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc desc,
+				 const char *lifecycle, TimestampTz at)
+{
+	CompiledRules *cr = sla_current_rules(false);
+	sla_value  *values = sla_ticket_rule_values(att, cr, tuple, desc, key);
+	SlaLevelChoice choice;
+	SlaSnapshot snapshot;
+	SlaClock	first_response,
+				periodic_update,
+				resolution;
+	bool		has_update,
+				has_resolution;
+
+	sla_rules_choose(cr, values, at, &choice);
+	if (choice.level_id != 0)
+	{
+		StringInfoData detail;
+
+		initStringInfo(&detail);
+		appendStringInfoString(&detail, "{\"level\": ");
+		escape_json(&detail, choice.level_name);
+		appendStringInfo(&detail, ", \"matched_rules\": %s}", choice.matched_rules);
+		sla_log_event(att->id, key, 0, at, "level_chosen", detail.data);
+	}
+	sla_ticket_state_insert(att->id, key, choice.level_id, lifecycle);
+	if (choice.level_id == 0 || strcmp(lifecycle, "deleted") == 0)
+		return;
+
+	sla_ticket_snapshot(att, tuple, desc, &snapshot);
+	/* a new ticket has no clocks yet: every one starts at cycle 1 */
+	(void) sla_clock_start(att->id, key, choice.level_id, METRIC_FIRST_RESPONSE, at, &snapshot, 1, &first_response);
+	has_update = sla_clock_start(att->id, key, choice.level_id, METRIC_PERIODIC_UPDATE, at, &snapshot, 1, &periodic_update);
+	has_resolution = sla_clock_start(att->id, key, choice.level_id, METRIC_RESOLUTION, at, &snapshot, 1, &resolution);
+	if (strcmp(lifecycle, "paused") == 0)
+	{
+		if (has_resolution)
+			sla_clock_pause(&resolution, at);
+		if (has_update)
+			sla_clock_pause(&periodic_update, at);
+	}
+	else if (strcmp(lifecycle, "solved") == 0 || strcmp(lifecycle, "closed") == 0)
+	{
+		if (has_resolution)
+			sla_clock_stop(&resolution, at);
+		if (has_update)
+			sla_clock_cancel(&periodic_update, at, psprintf("ticket %s", lifecycle));
+	}
+}
+
+/* Key, lifecycle and creation time of a ticket row, with the errors for missing ones. */
+static char *
+ticket_key(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+{
+	char	   *key = sla_row_text(&att->ticket[TF_KEY], tuple, desc, att->ticket_table);
+
+	if (key == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("ticket key column \"%s\" of %s is null", att->ticket[TF_KEY].name,
+						sla_relation_text(att->ticket_table))));
+	return key;
+}
+
+static const char *
+ticket_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+{
+	const char *lc = sla_attachment_lifecycle(att, sla_row_text(&att->ticket[TF_STATUS], tuple, desc,
+																  att->ticket_table));
+
+	/* a boolean, or an integer flag such as RT's ismerged: anything but false / 0 means deleted */
+	if (sla_row_deleted(att, tuple, desc))
+		lc = "deleted";
+	return lc;
+}
+
+/* AFTER INSERT FOR EACH ROW on an attached ticket table; argument: the attachment id. */
+PG_FUNCTION_INFO_V1(sla_ticket_inserted);
+Datum
+sla_ticket_inserted(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	SlaAttachment *att;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	char	   *key;
+	const char *lc;
+	TimestampTz at;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		trigdata->tg_trigger->tgnargs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sla.ticket_inserted() must be an AFTER INSERT row trigger with the attachment id as argument"),
+				 errhint("Let sla.attach() create it.")));
+	att = sla_attachment_get(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
+	tuple = trigdata->tg_trigtuple;
+	desc = trigdata->tg_relation->rd_att;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	key = ticket_key(att, tuple, desc);
+	lc = ticket_lifecycle(att, tuple, desc);
+	if (!sla_row_time(&att->ticket[TF_CREATED_AT], tuple, desc, att->ticket_table, att->time_zone, &at))
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("ticket %s of %s has no creation time (column \"%s\" is null)", key,
+						sla_relation_text(att->ticket_table), att->ticket[TF_CREATED_AT].name)));
+	sla_track_ticket(att, key, tuple, desc, lc, at);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/* A row value handed over from SQL as a heap tuple with its descriptor. */
+void
+sla_row_from_composite(HeapTupleHeader header, HeapTupleData *tuple, TupleDesc *desc)
+{
+	*desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(header), HeapTupleHeaderGetTypMod(header));
+	tuple->t_len = HeapTupleHeaderGetDatumLength(header);
+	ItemPointerSetInvalid(&tuple->t_self);
+	tuple->t_tableOid = InvalidOid;
+	tuple->t_data = header;
+}
+
+/* sla.track_ticket(attachment integer, ticket anyelement, lifecycle text, at timestamptz) */
+PG_FUNCTION_INFO_V1(sla_track_ticket_sql);
+Datum
+sla_track_ticket_sql(PG_FUNCTION_ARGS)
+{
+	SlaAttachment *att;
+	HeapTupleData tuple;
+	TupleDesc	desc;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sla.track_ticket needs an attachment, a ticket row, a lifecycle and an instant")));
+	att = sla_attachment_get(PG_GETARG_INT32(0));
+	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	sla_track_ticket(att, ticket_key(att, &tuple, desc), &tuple, desc,
+					 text_to_cstring(PG_GETARG_TEXT_PP(2)), PG_GETARG_TIMESTAMPTZ(3));
+	SPI_finish();
+	ReleaseTupleDesc(desc);
+	PG_RETURN_VOID();
+}
