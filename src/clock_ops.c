@@ -189,8 +189,8 @@ typedef enum Statement
 /* Every SQL text is schema-qualified down to its operators: the writer's search_path is theirs. */
 static const char *const statement_sql[S_COUNT] = {
 	[S_START] = "WITH c AS (INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, "
-	"target, started_at, due_at, state, department, agent, requester) "
-	"VALUES ($1, $2, $3::sla.metric, $4, $5, $6, $7, $8, $9, 'running', $10, $11, $12) RETURNING id) "
+	"target, started_at, due_at, state, department, agent, requester, warn_at) "
+	"VALUES ($1, $2, $3::sla.metric, $4, $5, $6, $7, $8, $9, 'running', $10, $11, $12, $14) RETURNING id) "
 	"INSERT INTO sla.event (attachment_id, ticket_key, clock_id, at, kind, detail) "
 	"SELECT $1, $2, c.id, $8, 'clock_started', $13 FROM c RETURNING clock_id",
 	[S_NEXT_CYCLE] = "SELECT coalesce(pg_catalog.max(cycle), 0) OPERATOR(pg_catalog.+) 1 FROM sla.clock "
@@ -247,7 +247,7 @@ argument_types(Statement s, Oid *types, int *n)
 		case S_START:
 			{
 				Oid			t[] = {INT4OID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, bi,
-					TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+					TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, TIMESTAMPTZOID};
 
 				*n = lengthof(t);
 				memcpy(types, t, sizeof(t));
@@ -445,8 +445,8 @@ sla_clock_start(int32 attachment_id, const char *key, int32 level_id, SlaMetric 
 				const SlaSnapshot *snapshot, int32 cycle, SlaClock *out)
 {
 	SlaLevel   *level = sla_level_get(level_id);
-	Datum		v[13];
-	char		n[14] = "             ";
+	Datum		v[14];
+	char		n[15] = "              ";
 	bool		isnull;
 	char		members[SLA_BI_FORMAT_MAX + 64];
 
@@ -484,6 +484,9 @@ sla_clock_start(int32 attachment_id, const char *key, int32 level_id, SlaMetric 
 	v[11] = text_or_null(out->snapshot.requester, &n[11]);
 	snprintf(members, sizeof(members), "\"cycle\": %d, %s", out->cycle, json_member("target", bi_text(out->target)));
 	v[12] = jsonb_datum(metric_detail(metric, members));
+	/* computed here, so the insert skips the warn_at trigger (it fires only when warn_at is null) */
+	v[13] = TimestampTzGetDatum(sla_clock_warn_at(at, out->due_at, out->paused_for, level->calendar_id,
+												  level->warning_fraction));
 	run(S_START, v, n);
 	out->id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	return true;

@@ -7,7 +7,10 @@
 -- clock may run, counted from its start past the pauses.
 CREATE FUNCTION @extschema@.clock_warn_at() RETURNS trigger
     AS 'MODULE_PATHNAME', 'sla_clock_warn_at_trigger' LANGUAGE C;
-CREATE TRIGGER clock_warn_at BEFORE INSERT OR UPDATE OF due_at, paused_for, started_at, calendar_id, level_id
+-- Inserts from the C engine carry warn_at already; any other insert gets it computed here.
+CREATE TRIGGER clock_warn_at_insert BEFORE INSERT ON @extschema@.clock
+    FOR EACH ROW WHEN (NEW.warn_at IS NULL) EXECUTE FUNCTION @extschema@.clock_warn_at();
+CREATE TRIGGER clock_warn_at BEFORE UPDATE OF due_at, paused_for, started_at, calendar_id, level_id
     ON @extschema@.clock FOR EACH ROW EXECUTE FUNCTION @extschema@.clock_warn_at();
 
 -- Only clocks with a crossing still to record are looked at: checking is cheap when nothing is due.

@@ -2,7 +2,7 @@
 -- warning share and moves with pauses and re-targets; check_breaches() records each crossing
 -- once.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.
 BEGIN;
-SELECT plan(15);
+SELECT plan(17);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -58,6 +58,22 @@ SELECT matches(pg_temp.plan_of($$SELECT id FROM sla.clock WHERE state = 'running
     'clock_breach_pending', 'pending breaches are found through the partial index on due_at');
 SELECT matches(pg_temp.plan_of($$SELECT id FROM sla.clock WHERE state = 'running' AND warned_at IS NULL AND warn_at < '2026-11-23'$$),
     'clock_warning_pending', 'pending warnings are found through the partial index on warn_at');
+
+-- warn_at written by the C engine on insert equals the trigger's formula, also for a share
+-- that is not a round fraction (33.333333 % of 3 business hours from 16:20 = 3599.99996 s: Tuesday 09:19:59.999964)
+SELECT ok(sla.define_level('br_third', 'br', first_response => '3 hours', warning_percent => 33.333333) > 0, 'a 1/3 level');
+INSERT INTO sla.rule (name, position, set_level_id)
+     SELECT 'br third', 1, id FROM sla.level WHERE name = 'br_third';
+INSERT INTO sla.rule_condition (rule_id, position, attribute, operator, value)
+     SELECT id, 1, 'status', 'equals', '"open"' FROM sla.rule WHERE name = 'br third';
+INSERT INTO br_ticket VALUES (2, 'open', '2026-11-23 16:20+00', '2026-11-23 16:20+00');
+SELECT is((SELECT string_agg(k.warn_at::text || ' = ' || sla.business_add(k.started_at,
+              k.paused_for OPERATOR(sla.+) (sla.business_between(k.started_at, k.due_at, k.calendar_id)
+                                            OPERATOR(sla.-) k.paused_for)
+                             OPERATOR(sla.*) (l.warning_percent / 100)::float8, k.calendar_id)::text, ', ')
+             FROM sla.clock k JOIN sla.level l ON l.id = k.level_id
+            WHERE k.ticket_key = '2' AND k.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'br_ticket'::regclass)),
+    '2026-11-24 09:19:59.999964+00 = 2026-11-24 09:19:59.999964+00', 'warn_at of an engine-started clock matches the formula');
 
 SELECT * FROM finish();
 ROLLBACK;
