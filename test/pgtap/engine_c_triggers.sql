@@ -1,0 +1,108 @@
+-- engine_c_triggers.sql — what the C triggers add to the engine's contract: configuration
+-- caches that see edits at once (same transaction), host columns re-checked by name, declared
+-- attribute functions called only when a rule reads them, under a fixed search path and with
+-- the writer's privileges, and clear errors for triggers not made by sla.attach().
+-- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
+BEGIN;
+SELECT plan(17);
+SET LOCAL timezone = 'UTC';
+SET LOCAL client_min_messages = warning;
+
+SELECT ok(sla.define_calendar('ct', 'UTC', 'mon-fri 09:00-17:00') > 0, 'calendar');
+SELECT ok(sla.define_level('ct_std', 'ct', first_response => '4 hours', resolution => '2 days', is_default => true) > 0,
+    'default level');
+SELECT ok(sla.define_level('ct_gold', 'ct', first_response => '1 hour', resolution => '1 day') > 0, 'gold level');
+CREATE TABLE ct_ticket (id int PRIMARY KEY, st text, prio text, created timestamptz);
+CREATE TABLE public.ct_customer (ticket int, tier text);
+SELECT ok(sla.attach('ct_ticket', '{"key": "id", "created_at": "created", "status": "st", "priority": "prio"}') > 0, 'attached');
+SELECT sla.map_status('ct_ticket', 'open', 'open');
+
+CREATE FUNCTION pg_temp.clocks(key text) RETURNS text LANGUAGE sql AS $$
+    SELECT string_agg(k.metric || ' ' || l.name || ' ' || to_char(k.due_at, 'MM-DD HH24:MI'), ', ' ORDER BY k.id)
+      FROM sla.clock k JOIN sla.level l ON l.id = k.level_id
+     WHERE k.ticket_key = key AND k.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.ct_ticket'::regclass)
+$$;
+
+-- ---------------------------------------------------------------- caches see edits at once
+SELECT throws_ok($$INSERT INTO ct_ticket VALUES (1, 'waiting', 'low', '2026-11-23 10:00+00')$$,
+    '22023', 'status "waiting" of public.ct_ticket has no lifecycle mapping', 'an unmapped status, with the cache warm');
+SELECT sla.map_status('ct_ticket', 'waiting', 'paused');
+INSERT INTO ct_ticket VALUES (1, 'waiting', 'low', '2026-11-23 10:00+00');
+SELECT is((SELECT string_agg(metric || ':' || state, ',' ORDER BY id) FROM sla.clock WHERE ticket_key = '1'
+            AND attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'ct_ticket'::regclass)),
+    'first_response:running,resolution:paused', 'a status mapped in the same transaction is used by the next insert');
+
+UPDATE sla.level_target SET target = '2 hours' WHERE metric = 'first_response'
+   AND level_id = (SELECT id FROM sla.level WHERE name = 'ct_std');
+INSERT INTO ct_ticket VALUES (2, 'open', 'low', '2026-11-23 10:00+00');
+SELECT is(pg_temp.clocks('2'), 'first_response ct_std 11-23 12:00, resolution ct_std 11-25 10:00',
+    'an edited target is used by the next insert');
+
+INSERT INTO sla.rule (name, position, set_level_id) SELECT 'ct gold', 1, id FROM sla.level WHERE name = 'ct_gold';
+INSERT INTO sla.rule_condition (rule_id, position, attribute, operator, value)
+     SELECT id, 1, 'priority', 'equals', '"high"' FROM sla.rule WHERE name = 'ct gold';
+INSERT INTO ct_ticket VALUES (3, 'open', 'high', '2026-11-23 10:00+00');
+SELECT is(pg_temp.clocks('3'), 'first_response ct_gold 11-23 11:00, resolution ct_gold 11-24 10:00',
+    'a rule added in the same transaction chooses the level');
+
+-- ---------------------------------------------------------------- host columns by name
+ALTER TABLE ct_ticket RENAME COLUMN prio TO urgency;
+SELECT throws_ok($$INSERT INTO ct_ticket VALUES (4, 'open', 'high', '2026-11-23 10:00+00')$$,
+    '42703', 'column "prio" of relation public.ct_ticket does not exist (mapping of priority)',
+    'a mapped column renamed after attaching is an error naming it, not a wrong value');
+SELECT ok(sla.attach('ct_ticket', '{"key": "id", "created_at": "created", "status": "st", "priority": "urgency"}') > 0,
+    'attached again with the new name');
+INSERT INTO ct_ticket VALUES (4, 'open', 'high', '2026-11-23 10:00+00');
+SELECT is(pg_temp.clocks('4'), 'first_response ct_gold 11-23 11:00, resolution ct_gold 11-24 10:00',
+    'the new mapping is used at once');
+
+-- ---------------------------------------------------------------- declared attribute functions
+-- declared but read by no rule: never called (it would fail)
+CREATE FUNCTION public.ct_tier(ticket int) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT c.tier FROM ct_customer c WHERE c.ticket = ct_tier.ticket);   -- unqualified on purpose
+END
+$$;
+INSERT INTO sla.attribute (name, type, function) VALUES ('tier', 'text', 'public.ct_tier(int)');
+INSERT INTO ct_ticket VALUES (5, 'open', 'low', '2026-11-23 10:00+00');
+SELECT is(pg_temp.clocks('5'), 'first_response ct_std 11-23 12:00, resolution ct_std 11-25 10:00',
+    'an attribute no rule reads is not computed');
+-- read by a rule: called under search_path pg_catalog, pg_temp whatever the writer's path is
+INSERT INTO sla.rule_condition (rule_id, group_no, position, attribute, operator, value)
+     SELECT id, 2, 1, 'tier', 'equals', '"gold"' FROM sla.rule WHERE name = 'ct gold';
+SET LOCAL search_path = public, sla;
+SELECT throws_ok($$INSERT INTO ct_ticket VALUES (6, 'open', 'low', '2026-11-23 10:00+00')$$,
+    '42P01', 'relation "ct_customer" does not exist',
+    'attribute functions run under the engine''s search path, not the writer''s: tables must be schema-qualified');
+RESET search_path;
+CREATE OR REPLACE FUNCTION public.ct_tier(ticket int) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT c.tier FROM public.ct_customer c WHERE c.ticket = ct_tier.ticket
+$$;
+INSERT INTO public.ct_customer VALUES (6, 'gold');
+INSERT INTO ct_ticket VALUES (6, 'open', 'low', '2026-11-23 10:00+00');
+SELECT is(pg_temp.clocks('6'), 'first_response ct_gold 11-23 11:00, resolution ct_gold 11-24 10:00',
+    'a qualified attribute function picks the level');
+-- the writer needs EXECUTE on it, as on any function it causes to run
+CREATE ROLE ct_writer;
+GRANT sla_writer TO ct_writer;
+GRANT INSERT, SELECT ON ct_ticket TO ct_writer;
+GRANT SELECT ON public.ct_customer TO ct_writer;
+REVOKE EXECUTE ON FUNCTION public.ct_tier(int) FROM PUBLIC;
+SET LOCAL ROLE ct_writer;
+SELECT throws_ok($$INSERT INTO ct_ticket VALUES (7, 'open', 'low', '2026-11-23 10:00+00')$$,
+    '42501', 'permission denied for function ct_tier', 'the writer''s privileges apply to attribute functions');
+RESET ROLE;
+
+-- ---------------------------------------------------------------- misuse
+CREATE TABLE ct_other (id int);
+CREATE TRIGGER by_hand AFTER INSERT ON ct_other FOR EACH ROW EXECUTE FUNCTION sla.ticket_inserted();
+SELECT throws_ok($$INSERT INTO ct_other VALUES (1)$$,
+    '39P01', 'sla.ticket_inserted() must be an AFTER INSERT row trigger with the attachment id as argument',
+    'a trigger made by hand without the attachment id');
+DROP TRIGGER by_hand ON ct_other;
+CREATE TRIGGER by_hand AFTER INSERT ON ct_other FOR EACH ROW EXECUTE FUNCTION sla.message_added(99999);
+SELECT throws_ok($$INSERT INTO ct_other VALUES (1)$$,
+    '42704', 'sla attachment 99999 does not exist', 'a trigger left behind by a removed attachment');
+
+SELECT * FROM finish();
+ROLLBACK;
