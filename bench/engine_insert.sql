@@ -5,8 +5,15 @@
 \pset footer off
 SET client_min_messages = warning;
 SET timezone = 'UTC';
-\set tickets 5000
-\set messages 15000
+-- the issue's sizes by default; engine_insert.sh passes ENGINE_TICKETS / ENGINE_MESSAGES
+\if :{?tickets}
+\else
+\set tickets 100000
+\endif
+\if :{?messages}
+\else
+\set messages 300000
+\endif
 CREATE EXTENSION IF NOT EXISTS sla;
 
 SELECT sla.define_calendar('bench', 'Europe/Berlin', 'mon-fri 09:00-17:00') > 0 AS calendar;
