@@ -42,7 +42,7 @@ COMMENT ON COLUMN @extschema@.contract.currency IS 'ISO 4217 code of the fee and
 COMMENT ON COLUMN @extschema@.contract.target_compliance IS 'promised compliance in percent of decided clocks met';
 COMMENT ON COLUMN @extschema@.contract.metrics IS 'the metrics the contract measures (a non-empty list); null: every metric';
 COMMENT ON COLUMN @extschema@.contract.time_zone IS 'the zone whose calendar months the contract is billed in';
-COMMENT ON COLUMN @extschema@.contract.valid_from IS 'first day the contract applies (months overlapping its validity are reported)';
+COMMENT ON COLUMN @extschema@.contract.valid_from IS 'first day the contract applies (months overlapping its validity are reported, partial months for their covered days)';
 COMMENT ON COLUMN @extschema@.contract.valid_until IS 'day the contract ends (exclusive); null: open-ended';
 
 CREATE TABLE @extschema@.contract_tier (
@@ -111,9 +111,10 @@ COMMENT ON FUNCTION @extschema@.define_contract(text, text, numeric, numeric, js
     'creates or replaces a contract by name with its credit tiers ({"95": 5, "90": 10} or [{"below": 95, "credit_percent": 5}]); returns its id';
 
 CREATE FUNCTION @extschema@.service_credits(from_month date, to_month date, as_of timestamptz DEFAULT pg_catalog.now())
-    RETURNS TABLE (month date, contract text, customer_group text, clocks bigint, met bigint, failed bigint,
+    RETURNS TABLE (month date, contract text, customer_group text, covered_from date, covered_until date,
+                   clocks bigint, met bigint, failed bigint,
                    compliance numeric, target_compliance numeric, target_met boolean, tier_below numeric,
-                   credit_percent numeric, monthly_fee numeric, credit numeric, currency text)
+                   credit_percent numeric, monthly_fee numeric, billed_fee numeric, credit numeric, currency text)
     LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     k record;
@@ -121,6 +122,8 @@ DECLARE
     argtype regtype;
     month_start timestamptz;
     month_end timestamptz;
+    cover_from date;
+    cover_until date;
     n_met bigint;
     n_all bigint;
 BEGIN
@@ -147,22 +150,35 @@ BEGIN
                   USING ERRCODE = 'undefined_object',
                         HINT = 'Declare it: INSERT INTO sla.attribute (name, type, function) VALUES (''customer_group'', ''text'', ''my_group_of(bigint)'');';
         END IF;
-        month_start := k.mon::timestamp AT TIME ZONE k.time_zone;
-        month_end := (k.mon + interval '1 month')::timestamp AT TIME ZONE k.time_zone;
-        -- the attribute function is called by OID with the key as a parameter; only its name
-        -- and argument type (from the catalog) are spliced in
+        -- a contract that starts or ends within the month covers only its part of it: the clocks
+        -- decided then, for the same share of the fee (two contracts of one group that follow
+        -- each other mid-month never count a clock twice)
+        cover_from := greatest(k.mon, k.valid_from);
+        cover_until := least((k.mon + interval '1 month')::date, coalesce(k.valid_until, 'infinity'::date));
+        month_start := cover_from::timestamp AT TIME ZONE k.time_zone;
+        month_end := cover_until::timestamp AT TIME ZONE k.time_zone;
+        -- the attribute function is called by OID with the key as a parameter, once per ticket
+        -- with clocks decided in the period; only its name and argument type (from the
+        -- catalog) are spliced in
         EXECUTE format($q$
-            SELECT count(*) FILTER (WHERE c.state = 'met'), count(*)
-              FROM @extschema@.clock c
-             WHERE c.decided_at >= $1 AND c.decided_at < $2
-               AND (c.state IN ('met', 'breached') OR (c.state IN ('running', 'paused') AND c.due_at < least($3, $2)))
-               AND ($4::@extschema@.metric[] IS NULL OR c.metric = ANY ($4))
-               AND %s(c.ticket_key::%s)::text = $5$q$, fn, argtype)
+            WITH decided AS (
+                SELECT c.ticket_key, c.state OPERATOR(pg_catalog.=) 'met' AS met
+                  FROM @extschema@.clock c
+                 WHERE c.decided_at >= $1 AND c.decided_at < $2
+                   AND (c.state IN ('met', 'breached') OR (c.state IN ('running', 'paused') AND c.due_at < least($3, $2)))
+                   AND ($4::@extschema@.metric[] IS NULL OR c.metric = ANY ($4))),
+            of_group AS (
+                SELECT t.ticket_key FROM (SELECT DISTINCT d.ticket_key FROM decided d) t
+                 WHERE %s(t.ticket_key::%s)::text = $5)
+            SELECT count(*) FILTER (WHERE d.met), count(*)
+              FROM decided d JOIN of_group g ON g.ticket_key = d.ticket_key$q$, fn, argtype)
            INTO n_met, n_all
           USING month_start, month_end, as_of, k.metrics, k.customer_group;
         month := k.mon;
         contract := k.name;
         customer_group := k.customer_group;
+        covered_from := cover_from;
+        covered_until := cover_until;
         clocks := n_all;
         met := n_met;
         failed := n_all - n_met;
@@ -181,14 +197,16 @@ BEGIN
             credit_percent := 0;
         END IF;
         monthly_fee := k.monthly_fee;
-        credit := round(k.monthly_fee * credit_percent / 100, 2);
+        billed_fee := round(k.monthly_fee * (cover_until - cover_from)
+                            / ((k.mon + interval '1 month')::date - k.mon), 2);
+        credit := round(billed_fee * credit_percent / 100, 2);
         currency := k.currency;
         RETURN NEXT;
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.service_credits(date, date, timestamptz) IS
-    'credits owed per contract and calendar month (in the contract''s zone) from from_month to to_month: decided clocks of the contract''s customer group and metrics, met, failed, compliance %, the deepest tier reached (strictly below its threshold) and the credit it gives; clocks counted as in compliance_report, as of as_of';
+    'credits owed per contract and calendar month (in the contract''s zone) from from_month to to_month: decided clocks of the contract''s customer group and metrics in the part of the month the contract covers, met, failed, compliance %, the deepest tier reached (strictly below its threshold) and the credit it gives on the fee for the covered days; clocks counted as in compliance_report, as of as_of';
 
 CREATE VIEW @extschema@.service_credit AS
     SELECT * FROM @extschema@.service_credits(
@@ -198,7 +216,9 @@ COMMENT ON VIEW @extschema@.service_credit IS
 COMMENT ON COLUMN @extschema@.service_credit.month IS 'the calendar month (first day), in the contract''s time zone';
 COMMENT ON COLUMN @extschema@.service_credit.contract IS 'contract name';
 COMMENT ON COLUMN @extschema@.service_credit.customer_group IS 'the customer group the contract covers';
-COMMENT ON COLUMN @extschema@.service_credit.clocks IS 'clocks of the group decided in the month (met + failed)';
+COMMENT ON COLUMN @extschema@.service_credit.covered_from IS 'first day of the month the contract was valid (the month''s first day, or its valid_from)';
+COMMENT ON COLUMN @extschema@.service_credit.covered_until IS 'day after the last day of the month the contract was valid (exclusive: the next month''s first day, or its valid_until)';
+COMMENT ON COLUMN @extschema@.service_credit.clocks IS 'clocks of the group decided in the covered part of the month (met + failed)';
 COMMENT ON COLUMN @extschema@.service_credit.met IS 'clocks that stopped by their due time';
 COMMENT ON COLUMN @extschema@.service_credit.failed IS 'clocks that stopped late or still ran past their due time';
 COMMENT ON COLUMN @extschema@.service_credit.compliance IS 'met * 100 / clocks, 2 decimals; null for a month without clocks';
@@ -207,7 +227,8 @@ COMMENT ON COLUMN @extschema@.service_credit.target_met IS 'the unrounded compli
 COMMENT ON COLUMN @extschema@.service_credit.tier_below IS 'threshold of the deepest credit tier reached; null if none';
 COMMENT ON COLUMN @extschema@.service_credit.credit_percent IS 'share of the monthly fee owed, in percent (0 if no tier reached)';
 COMMENT ON COLUMN @extschema@.service_credit.monthly_fee IS 'the contract''s monthly fee';
-COMMENT ON COLUMN @extschema@.service_credit.credit IS 'the credit owed: monthly_fee * credit_percent / 100, rounded to cents';
+COMMENT ON COLUMN @extschema@.service_credit.billed_fee IS 'the fee for the covered days: monthly_fee * covered days / days of the month, rounded to cents (the monthly fee for a whole month)';
+COMMENT ON COLUMN @extschema@.service_credit.credit IS 'the credit owed: billed_fee * credit_percent / 100, rounded to cents';
 COMMENT ON COLUMN @extschema@.service_credit.currency IS 'ISO 4217 currency of fee and credit';
 
 CREATE FUNCTION @extschema@.service_credits_json(from_month date, to_month date, as_of timestamptz DEFAULT pg_catalog.now())

@@ -2,7 +2,7 @@
 -- hand-computed figures.  A 24/7 UTC calendar and a one-hour first-response target, so each
 -- clock is met or breached by its reply alone.
 BEGIN;
-SELECT plan(33);
+SELECT plan(35);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -103,11 +103,26 @@ SELECT results_eq(
     $$VALUES (3::bigint, 2::bigint, 66.67::numeric, false, 66.67::numeric, 30.00::numeric)$$,
     'target_met and the tiers compare the same unrounded compliance');
 
+-- Delta renews on November 16 with new terms: each contract covers only its half of the month,
+-- its clocks and its share of the fee (15 of 30 days).  T13 (Nov 10) breached, T14 (Nov 20) met.
+INSERT INTO sc_customer VALUES ('d@delta', 'delta');
+SELECT ok(sla.define_contract('Delta 1', 'delta', 600, 95, '{"95": 20}', valid_from => '2026-10-01', valid_until => '2026-11-16') > 0
+      AND sla.define_contract('Delta 2', 'delta', 900, 95, '{"95": 20}', valid_from => '2026-11-16') > 0,
+    'a contract renewed mid-month');
+INSERT INTO sc_ticket VALUES (13, 'open', 'd@delta', '2026-11-10 10:00+00'), (14, 'open', 'd@delta', '2026-11-20 10:00+00');
+INSERT INTO sc_msg VALUES (13, 'agent', '2026-11-10 13:00+00'), (14, 'agent', '2026-11-20 10:05+00');
+SELECT results_eq(
+    $$SELECT contract, covered_from, covered_until, clocks, met, credit_percent, billed_fee, credit
+        FROM sla.service_credits('2026-11-01', '2026-11-01', '2026-12-05') WHERE customer_group = 'delta' ORDER BY contract$$,
+    $$VALUES ('Delta 1', '2026-11-01'::date, '2026-11-16'::date, 1::bigint, 0::bigint, 20::numeric, 300.00::numeric, 60.00::numeric),
+             ('Delta 2', '2026-11-16', '2026-12-01', 1, 1, 0, 450.00, 0.00)$$,
+    'each contract counts only the clocks of the days it covers, on the fee for those days');
+
 -- Roles: a reader reads the credits, only an admin writes contracts.
 CREATE ROLE sc_read NOLOGIN IN ROLE sla_reader;
 GRANT SELECT ON sc_ticket, sc_customer TO sc_read;	-- the attribute function reads them as the caller
 SET LOCAL ROLE sc_read;
-SELECT is((SELECT sum(credit) FROM sla.service_credits('2026-10-01', '2026-12-01', '2026-12-05')), 430.00, 'a reader reads the credits');
+SELECT is((SELECT sum(credit) FROM sla.service_credits('2026-10-01', '2026-12-01', '2026-12-05')), 490.00, 'a reader reads the credits (430 above, 60 for Delta 1)');
 SELECT throws_ok($$SELECT sla.define_contract('y', 'g', 100, 95)$$, '42501', NULL, 'a reader defines no contract');
 RESET ROLE;
 
