@@ -14,9 +14,16 @@
 #include "clock_ops.h"
 #include "rule_cache.h"
 
-/* The value of every attribute slot the rules read (the others are NULL). */
+/* Which attribute slots to fill from a ticket row (the others are left NULL). */
+typedef enum SlotMode
+{
+	SLOTS_READ,					/* those the rules read, declared attributes included */
+	SLOTS_READ_FROM_ROW,		/* those the rules read, without calling declared functions */
+	SLOTS_ALL					/* every slot (the dry run) */
+} SlotMode;
+
 extern sla_value *sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple,
-										 TupleDesc desc, const char *key);
+										 TupleDesc desc, const char *key, SlotMode mode);
 
 extern void sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnapshot *s);
 

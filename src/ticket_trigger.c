@@ -24,6 +24,8 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/float.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -315,7 +317,7 @@ set_declared(sla_value *v, Oid fn, const char *key, const char *attribute)
 
 sla_value *
 sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, TupleDesc desc,
-					   const char *key)
+					   const char *key, SlotMode mode)
 {
 	AttributeSet *attrs = cr->attributes;
 	sla_value  *values = palloc0(sizeof(sla_value) * (attrs->n + 1));
@@ -334,7 +336,7 @@ sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, T
 
 		v->type = attrs->types[i];
 		v->is_null = true;
-		if (!cr->reads[i])
+		if (!cr->reads[i] && mode != SLOTS_ALL)
 			continue;			/* no rule reads it: not even a declared function is called */
 		switch (i)
 		{
@@ -390,6 +392,8 @@ sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, T
 		}
 		if (OidIsValid(attrs->functions[i]))
 		{
+			if (mode == SLOTS_READ_FROM_ROW)
+				continue;
 			if (nest < 0)
 				nest = sla_use_engine_search_path();
 			set_declared(v, attrs->functions[i], key, attrs->names[i]);
@@ -411,6 +415,18 @@ sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, T
 
 /* ---------------------------------------------------------------- tracking a new ticket */
 
+static void
+log_level_chosen(SlaAttachment *att, const char *key, TimestampTz at, SlaLevelChoice *choice)
+{
+	StringInfoData detail;
+
+	initStringInfo(&detail);
+	appendStringInfoString(&detail, "{\"level\": ");
+	escape_json(&detail, choice->level_name);
+	appendStringInfo(&detail, ", \"matched_rules\": %s}", choice->matched_rules);
+	sla_log_event(att->id, key, 0, at, "level_chosen", detail.data);
+}
+
 void
 sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnapshot *s)
 {
@@ -424,7 +440,7 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 				 const char *lifecycle, TimestampTz at)
 {
 	CompiledRules *cr = sla_current_rules(false);
-	sla_value  *values = sla_ticket_rule_values(att, cr, tuple, desc, key);
+	sla_value  *values = sla_ticket_rule_values(att, cr, tuple, desc, key, SLOTS_READ);
 	SlaLevelChoice choice;
 	SlaSnapshot snapshot;
 	SlaClock	first_response,
@@ -435,15 +451,7 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 
 	sla_rules_choose(cr, values, at, &choice);
 	if (choice.level_id != 0)
-	{
-		StringInfoData detail;
-
-		initStringInfo(&detail);
-		appendStringInfoString(&detail, "{\"level\": ");
-		escape_json(&detail, choice.level_name);
-		appendStringInfo(&detail, ", \"matched_rules\": %s}", choice.matched_rules);
-		sla_log_event(att->id, key, 0, at, "level_chosen", detail.data);
-	}
+		log_level_chosen(att, key, at, &choice);
 	sla_ticket_state_insert(att->id, key, choice.level_id, lifecycle);
 	if (choice.level_id == 0 || strcmp(lifecycle, "deleted") == 0)
 		return;
@@ -566,4 +574,208 @@ sla_track_ticket_sql(PG_FUNCTION_ARGS)
 	SPI_finish();
 	ReleaseTupleDesc(desc);
 	PG_RETURN_VOID();
+}
+
+/* ---------------------------------------------------------------- updates and the dry run */
+
+static bool
+same_value(const sla_value *a, const sla_value *b)
+{
+	size_t		i;
+
+	if (a->is_null || b->is_null)
+		return a->is_null == b->is_null;
+	switch (a->type)
+	{
+		case SLA_T_TEXT:
+			return a->v.text.len == b->v.text.len && memcmp(a->v.text.ptr, b->v.text.ptr, a->v.text.len) == 0;
+		case SLA_T_NUMBER:
+			return a->v.number == b->v.number;
+		case SLA_T_TIME:
+		case SLA_T_INTERVAL:
+			return a->v.time == b->v.time;
+		case SLA_T_BOOL:
+			return a->v.boolean == b->v.boolean;
+		case SLA_T_TEXT_ARRAY:
+			if (a->v.array.n != b->v.array.n)
+				return false;
+			for (i = 0; i < a->v.array.n; i++)
+				if (a->v.array.items[i].len != b->v.array.items[i].len ||
+					memcmp(a->v.array.items[i].ptr, b->v.array.items[i].ptr, a->v.array.items[i].len) != 0)
+					return false;
+			return true;
+	}
+	return false;
+}
+
+/* Whether any column of two rows of one table differs (binary comparison, NULLs equal). */
+static bool
+rows_differ(HeapTuple a, TupleDesc adesc, HeapTuple b, TupleDesc bdesc)
+{
+	int			i;
+
+	if (adesc->natts != bdesc->natts)
+		return true;
+	for (i = 0; i < adesc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(adesc, i);
+		bool		anull,
+					bnull;
+		Datum		av,
+					bv;
+
+		if (attr->attisdropped)
+			continue;
+		av = heap_getattr(a, i + 1, adesc, &anull);
+		bv = heap_getattr(b, i + 1, bdesc, &bnull);
+		if (anull != bnull || (!anull && !datumIsEqual(av, bv, attr->attbyval, attr->attlen)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * sla.rerun_rules(attachment integer, new_row anyelement, old_row anyelement, at timestamptz,
+ * current_level integer) RETURNS integer: on a ticket update, the rules marked on_update run
+ * when an attribute they read from the row changed; returns the level they choose (recording
+ * the choice when it differs from current_level), or current_level when none sets one.
+ */
+PG_FUNCTION_INFO_V1(sla_rerun_rules_sql);
+Datum
+sla_rerun_rules_sql(PG_FUNCTION_ARGS)
+{
+	SlaAttachment *att;
+	CompiledRules *cr;
+	HeapTupleData new_tuple,
+				old_tuple;
+	TupleDesc	new_desc,
+				old_desc;
+	sla_value  *new_values,
+			   *old_values;
+	bool		changed = false;
+	int32		current = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT32(4);
+	TimestampTz at;
+	char	   *key;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sla.rerun_rules needs an attachment, the new and old ticket rows and an instant")));
+	at = PG_GETARG_TIMESTAMPTZ(3);
+	cr = sla_current_rules(true);
+	if (cr->nrules == 0)
+		goto keep;
+	att = sla_attachment_get(PG_GETARG_INT32(0));
+	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &new_tuple, &new_desc);
+	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(2), &old_tuple, &old_desc);
+	key = ticket_key(att, &new_tuple, new_desc);
+	/* declared attributes are functions of the key: the same for both rows, computed once below */
+	new_values = sla_ticket_rule_values(att, cr, &new_tuple, new_desc, key, SLOTS_READ_FROM_ROW);
+	old_values = sla_ticket_rule_values(att, cr, &old_tuple, old_desc, key, SLOTS_READ_FROM_ROW);
+	for (i = 0; i < cr->attributes->n && !changed; i++)
+		changed = !same_value(&new_values[i], &old_values[i]);
+	/* a declared attribute may read any column (or none of the mapped ones): any change counts */
+	for (i = 0; i < cr->attributes->n && !changed; i++)
+		if (cr->reads[i] && OidIsValid(cr->attributes->functions[i]))
+			changed = rows_differ(&new_tuple, new_desc, &old_tuple, old_desc);
+	if (changed)
+	{
+		SlaLevelChoice choice;
+
+		new_values = sla_ticket_rule_values(att, cr, &new_tuple, new_desc, key, SLOTS_READ);
+		sla_rules_choose(cr, new_values, at, &choice);
+		if (choice.level_id != 0)
+		{
+			if (choice.level_id != current)
+			{
+				if (SPI_connect() != SPI_OK_CONNECT)
+					elog(ERROR, "SPI_connect failed");
+				log_level_chosen(att, key, at, &choice);
+				SPI_finish();
+			}
+			current = choice.level_id;
+		}
+	}
+	ReleaseTupleDesc(new_desc);
+	ReleaseTupleDesc(old_desc);
+keep:
+	if (current == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(current);
+}
+
+/* One attribute value as JSON, the way sla.match_rules() reads it back. */
+static void
+append_value_json(StringInfo buf, const sla_value *v)
+{
+	size_t		i;
+
+	switch (v->type)
+	{
+		case SLA_T_TEXT:
+			escape_json(buf, pnstrdup(v->v.text.ptr, v->v.text.len));
+			return;
+		case SLA_T_NUMBER:
+			appendStringInfoString(buf, float8out_internal(v->v.number));
+			return;
+		case SLA_T_TIME:
+		case SLA_T_INTERVAL:
+			escape_json(buf, DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(v->v.time))));
+			return;
+		case SLA_T_BOOL:
+			appendStringInfoString(buf, v->v.boolean ? "true" : "false");
+			return;
+		case SLA_T_TEXT_ARRAY:
+			appendStringInfoChar(buf, '[');
+			for (i = 0; i < v->v.array.n; i++)
+			{
+				if (i > 0)
+					appendStringInfoString(buf, ", ");
+				escape_json(buf, pnstrdup(v->v.array.items[i].ptr, v->v.array.items[i].len));
+			}
+			appendStringInfoChar(buf, ']');
+			return;
+	}
+}
+
+/*
+ * sla.ticket_attributes(attachment integer, ticket anyelement) RETURNS jsonb: every attribute
+ * the rules can read, as the engine reads it from this row (for the dry run sla.match_ticket).
+ */
+PG_FUNCTION_INFO_V1(sla_ticket_attributes_sql);
+Datum
+sla_ticket_attributes_sql(PG_FUNCTION_ARGS)
+{
+	SlaAttachment *att;
+	CompiledRules *cr;
+	HeapTupleData tuple;
+	TupleDesc	desc;
+	sla_value  *values;
+	StringInfoData json;
+	bool		first = true;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	att = sla_attachment_get(PG_GETARG_INT32(0));
+	cr = sla_current_rules(false);
+	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
+	values = sla_ticket_rule_values(att, cr, &tuple, desc, ticket_key(att, &tuple, desc), SLOTS_ALL);
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '{');
+	for (i = 0; i < cr->attributes->n; i++)
+	{
+		if (values[i].is_null)
+			continue;
+		if (!first)
+			appendStringInfoString(&json, ", ");
+		first = false;
+		escape_json(&json, cr->attributes->names[i]);
+		appendStringInfoString(&json, ": ");
+		append_value_json(&json, &values[i]);
+	}
+	appendStringInfoChar(&json, '}');
+	ReleaseTupleDesc(desc);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data)));
 }

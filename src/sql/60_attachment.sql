@@ -409,70 +409,16 @@ BEGIN
 END
 $$;
 
--- The attributes rules see, as the JSON sla.match_rules() takes.
-CREATE FUNCTION @extschema@.ticket_attributes(att @extschema@.attachment, row_data jsonb, key text)
-    RETURNS jsonb
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    m jsonb := att.mapping;
-    result jsonb := '{}';
-    k text;
-    a record;
-    v jsonb;
-BEGIN
-    FOREACH k IN ARRAY ARRAY['status', 'priority', 'channel', 'department', 'agent', 'requester', 'referrer',
-                             'tags', 'deleted', 'created_by_invitation'] LOOP
-        IF m ? k THEN
-            result := result || jsonb_build_object(k,
-                CASE WHEN k IN ('tags', 'deleted', 'created_by_invitation') THEN row_data -> (m ->> k)
-                     ELSE to_jsonb(row_data ->> (m ->> k)) END);
-        END IF;
-    END LOOP;
-    FOREACH k IN ARRAY ARRAY['created_at', 'updated_at'] LOOP
-        IF m ? k THEN
-            result := result || jsonb_build_object(k, @extschema@.mapped_time(row_data, m, k, att.time_zone));
-        END IF;
-    END LOOP;
-    IF m ? 'custom_fields' AND jsonb_typeof(row_data -> (m ->> 'custom_fields')) = 'object' THEN
-        FOR k, v IN SELECT * FROM jsonb_each(row_data -> (m ->> 'custom_fields')) LOOP
-            result := result || jsonb_build_object('custom.' || k,
-                CASE WHEN jsonb_typeof(v) IN ('object', 'array', 'null') THEN v ELSE to_jsonb(v #>> '{}') END);
-        END LOOP;
-    END IF;
-    -- declared attributes: a SQL function of the ticket key (called by OID, never by text)
-    FOR a IN SELECT d.name, d.function::regproc AS fn, p.proargtypes[0]::regtype AS argtype
-               FROM @extschema@.attribute d JOIN pg_proc p ON p.oid = d.function LOOP
-        EXECUTE format('SELECT to_jsonb(%s($1::%s))', a.fn, a.argtype) INTO v USING key;
-        result := result || jsonb_build_object(a.name, v);
-    END LOOP;
-    RETURN result;
-END
-$$;
+-- The attributes rules see, as the engine reads them from a ticket row, as the JSON
+-- sla.match_rules() takes (the dry run).  C, sharing the triggers' code.
+CREATE FUNCTION @extschema@.ticket_attributes(att_id integer, ticket anyelement) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'sla_ticket_attributes_sql' LANGUAGE C STABLE;
 
--- Run the rules; record which matched; return the chosen level (NULL: none and no default).
-CREATE FUNCTION @extschema@.choose_level(att_id integer, key text, attributes jsonb, at timestamptz,
-                                         current_level integer DEFAULT NULL, on_update boolean DEFAULT false)
-    RETURNS integer
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    chosen text;
-    matched jsonb;
-    lvl integer;
-BEGIN
-    SELECT max(r.chosen_level), coalesce(jsonb_agg(r.rule ORDER BY r.rule_position) FILTER (WHERE r.matched), '[]')
-      INTO chosen, matched
-      FROM @extschema@.match_rules(attributes, at, on_update) r;
-    SELECT l.id INTO lvl FROM @extschema@.level l WHERE l.name = chosen;
-    IF lvl IS NULL AND on_update THEN
-        RETURN current_level;		-- no update rule set a level: the ticket keeps its own
-    END IF;
-    IF lvl IS DISTINCT FROM current_level THEN
-        PERFORM @extschema@.log_event(att_id, key, NULL, at, 'level_chosen',
-                                      jsonb_build_object('level', chosen, 'matched_rules', matched));
-    END IF;
-    RETURN lvl;
-END
-$$;
+-- On a ticket update: the rules marked on_update run when an attribute they read from the row
+-- changed; returns the level they choose (recording the choice), or current_level.  C.
+CREATE FUNCTION @extschema@.rerun_rules(att_id integer, new_row anyelement, old_row anyelement, at timestamptz,
+                                        current_level integer) RETURNS integer
+    AS 'MODULE_PATHNAME', 'sla_rerun_rules_sql' LANGUAGE C;
 
 -- ------------------------------------------------------------------ the triggers
 
@@ -501,7 +447,6 @@ DECLARE
     cur @extschema@.ticket;
     c @extschema@.clock;
     lvl integer;
-    attrs jsonb;
 BEGIN
     SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = TG_ARGV[0]::integer;
     m := att.mapping;
@@ -596,12 +541,9 @@ BEGIN
         END IF;
     END IF;
 
-    -- escalation: the rules marked on_update run when an attribute they can read changed
-    IF lc <> 'deleted' AND EXISTS (SELECT FROM @extschema@.rule x WHERE x.active AND x.on_update) THEN
-        attrs := @extschema@.ticket_attributes(att, r, key);
-    END IF;
-    IF attrs IS NOT NULL AND attrs <> @extschema@.ticket_attributes(att, o, key) THEN
-        lvl := @extschema@.choose_level(att.id, key, attrs, at, cur.level_id, true);
+    -- escalation: the rules marked on_update run when an attribute they read changed
+    IF lc <> 'deleted' THEN
+        lvl := @extschema@.rerun_rules(att.id, NEW, OLD, at, cur.level_id);
         IF lvl IS DISTINCT FROM cur.level_id AND lvl IS NOT NULL THEN
             PERFORM @extschema@.retarget_clocks(att.id, key, lvl, at);
             UPDATE @extschema@.ticket t SET level_id = lvl WHERE t.attachment_id = att.id AND t.ticket_key = key;

@@ -30,19 +30,19 @@ CREATE FUNCTION @extschema@.match_ticket(ticket_table regclass, ticket_key text,
     LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     att @extschema@.attachment;
-    row_data jsonb;
+    attributes jsonb;
 BEGIN
     SELECT * INTO att FROM @extschema@.attachment a WHERE a.ticket_table = match_ticket.ticket_table;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
     END IF;
-    EXECUTE format('SELECT to_jsonb(t) FROM %s t WHERE %I OPERATOR(pg_catalog.=) $1::%s',
+    EXECUTE format('SELECT @extschema@.ticket_attributes($2, t) FROM %s t WHERE %I OPERATOR(pg_catalog.=) $1::%s',
                    att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type')
-       INTO row_data USING ticket_key;
-    IF row_data IS NULL THEN
+       INTO attributes USING ticket_key, att.id;
+    IF attributes IS NULL THEN
         RAISE EXCEPTION 'ticket % does not exist in %', ticket_key, att.ticket_table USING ERRCODE = 'no_data_found';
     END IF;
-    RETURN QUERY SELECT * FROM @extschema@.match_rules(@extschema@.ticket_attributes(att, row_data, ticket_key), at);
+    RETURN QUERY SELECT * FROM @extschema@.match_rules(attributes, at);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.match_ticket(regclass, text, timestamptz) IS

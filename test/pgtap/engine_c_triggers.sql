@@ -4,7 +4,7 @@
 -- the writer's privileges, and clear errors for triggers not made by sla.attach().
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(17);
+SELECT plan(21);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -92,6 +92,25 @@ SET LOCAL ROLE ct_writer;
 SELECT throws_ok($$INSERT INTO ct_ticket VALUES (7, 'open', 'low', '2026-11-23 10:00+00')$$,
     '42501', 'permission denied for function ct_tier', 'the writer''s privileges apply to attribute functions');
 RESET ROLE;
+
+-- ---------------------------------------------------------------- updates and the dry run
+-- an on_update rule re-runs when a column it reads changes, not on any update
+DELETE FROM sla.rule_condition WHERE attribute = 'tier';
+UPDATE sla.rule SET on_update = true WHERE name = 'ct gold';
+ALTER TABLE ct_ticket ADD COLUMN note text;
+UPDATE ct_ticket SET note = 'called the customer' WHERE id = 2;
+SELECT is((SELECT string_agg(kind, ',' ORDER BY id) FROM sla.event WHERE ticket_key = '2'
+            AND attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'ct_ticket'::regclass)),
+    'level_chosen,clock_started,clock_started', 'a change no on_update rule reads runs no rule');
+UPDATE ct_ticket SET urgency = 'high' WHERE id = 2;
+SELECT is((SELECT string_agg(kind, ',' ORDER BY id) FROM sla.event WHERE ticket_key = '2'
+            AND attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'ct_ticket'::regclass)),
+    'level_chosen,clock_started,clock_started,level_chosen,retargeted,retargeted', 'a change of a column it reads re-runs it');
+SELECT is((SELECT sla.ticket_attributes((SELECT id FROM sla.attachment WHERE ticket_table = 'ct_ticket'::regclass), t)
+             FROM ct_ticket t WHERE id = 2),
+    '{"status": "open", "priority": "high", "created_at": "2026-11-23 10:00:00+00"}'::jsonb,
+    'the attributes of a row as the engine reads them (null ones left out)');
+SELECT is((SELECT chosen_level FROM sla.match_ticket('ct_ticket', '2') LIMIT 1), 'ct_gold', 'the dry run on a stored ticket');
 
 -- ---------------------------------------------------------------- misuse
 CREATE TABLE ct_other (id int);
