@@ -180,6 +180,7 @@ typedef enum Statement
 {
 	S_START, S_NEXT_CYCLE, S_PAUSE, S_RESUME, S_STOP, S_CANCEL, S_EVENT, S_TICKET_CLOCKS, S_CLOCK_BY_ID,
 	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_REPLIED, S_TICKET_WAITING,
+	S_REOPEN, S_RETARGET, S_TICKET_LIFECYCLE, S_TICKET_LEVEL, S_REASSIGN,
 	S_COUNT
 } Statement;
 
@@ -225,6 +226,23 @@ static const char *const statement_sql[S_COUNT] = {
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
 	[S_TICKET_WAITING] = "UPDATE sla.ticket SET customer_waiting_since = $3 "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
+	[S_REOPEN] = "WITH c AS (UPDATE sla.clock k SET state = $3, paused_since = $4, paused_for = $5, due_at = $6, "
+	"stopped_at = NULL, business_used = NULL "
+	"WHERE k.id OPERATOR(pg_catalog.=) $1 AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['met', 'breached']) RETURNING k.id) "
+	"INSERT INTO sla.event (attachment_id, ticket_key, clock_id, at, kind, detail) "
+	"SELECT $7, $8, c.id, $2, 'reopened', $9 FROM c RETURNING clock_id",
+	[S_RETARGET] = "WITH c AS (UPDATE sla.clock k SET level_id = $3, calendar_id = $4, target = $5, due_at = $6 "
+	"WHERE k.id OPERATOR(pg_catalog.=) $1 AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) RETURNING k.id) "
+	"INSERT INTO sla.event (attachment_id, ticket_key, clock_id, at, kind, detail) "
+	"SELECT $7, $8, c.id, $2, 'retargeted', $9 FROM c RETURNING clock_id",
+	[S_TICKET_LIFECYCLE] = "UPDATE sla.ticket SET lifecycle = $3 "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
+	[S_TICKET_LEVEL] = "UPDATE sla.ticket SET level_id = $3 "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
+	[S_REASSIGN] = "WITH c AS (UPDATE sla.clock k SET department = $4, agent = $5 "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2 "
+	"AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) RETURNING k.id) "
+	"INSERT INTO sla.event (attachment_id, ticket_key, clock_id, at, kind, detail) VALUES ($1, $2, NULL, $3, 'reassigned', $6)",
 };
 
 static SPIPlanPtr plans[S_COUNT];
@@ -297,6 +315,46 @@ argument_types(Statement s, Oid *types, int *n)
 		case S_TICKET_INSERT:
 			{
 				Oid			t[] = {INT4OID, TEXTOID, INT4OID, TEXTOID};
+
+				*n = lengthof(t);
+				memcpy(types, t, sizeof(t));
+				break;
+			}
+		case S_REOPEN:
+			{
+				Oid			t[] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, bi, TIMESTAMPTZOID, INT4OID, TEXTOID, JSONBOID};
+
+				*n = lengthof(t);
+				memcpy(types, t, sizeof(t));
+				break;
+			}
+		case S_RETARGET:
+			{
+				Oid			t[] = {INT8OID, TIMESTAMPTZOID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, INT4OID, TEXTOID, JSONBOID};
+
+				*n = lengthof(t);
+				memcpy(types, t, sizeof(t));
+				break;
+			}
+		case S_TICKET_LIFECYCLE:
+			{
+				Oid			t[] = {INT4OID, TEXTOID, TEXTOID};
+
+				*n = lengthof(t);
+				memcpy(types, t, sizeof(t));
+				break;
+			}
+		case S_TICKET_LEVEL:
+			{
+				Oid			t[] = {INT4OID, TEXTOID, INT4OID};
+
+				*n = lengthof(t);
+				memcpy(types, t, sizeof(t));
+				break;
+			}
+		case S_REASSIGN:
+			{
+				Oid			t[] = {INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID};
 
 				*n = lengthof(t);
 				memcpy(types, t, sizeof(t));
@@ -393,6 +451,16 @@ metric_detail(SlaMetric metric, const char *extra)
 	if (extra)
 		appendStringInfo(&buf, ", %s", extra);
 	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+static char *
+json_string(const char *value)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	escape_json(&buf, value);
 	return buf.data;
 }
 
@@ -589,6 +657,126 @@ sla_clock_cancel(SlaClock *c, TimestampTz at, const char *reason)
 	c->stopped_at = at;
 }
 
+void
+sla_clock_reopen(SlaClock *c, TimestampTz at, bool paused)
+{
+	sla_business_interval stood;
+	sla_business_interval paused_for;
+	TimestampTz due;
+	Datum		v[9];
+	char		n[10] = "         ";
+
+	if (strcmp(c->state, "met") != 0 && strcmp(c->state, "breached") != 0)
+		return;
+	/* the time it stood solved does not count */
+	stood = sla_business_between_on(c->calendar_id, c->stopped_at, Max(at, c->stopped_at));
+	paused_for = bi_add(c->paused_for, stood);
+	due = sla_business_add_on(c->calendar_id, c->started_at, bi_add(c->target, paused_for));
+	v[0] = Int64GetDatum(c->id);
+	v[1] = TimestampTzGetDatum(at);
+	v[2] = CStringGetTextDatum(paused ? "paused" : "running");
+	v[3] = TimestampTzGetDatum(at);
+	if (!paused)
+		n[3] = 'n';
+	v[4] = BusinessIntervalPGetDatum(&paused_for);
+	v[5] = TimestampTzGetDatum(due);
+	v[6] = Int32GetDatum(c->attachment_id);
+	v[7] = CStringGetTextDatum(c->ticket_key);
+	v[8] = jsonb_datum(metric_detail(c->metric, NULL));
+	if (run(S_REOPEN, v, n) == 0)
+		return;
+	strlcpy(c->state, paused ? "paused" : "running", sizeof(c->state));
+	c->paused = paused;
+	c->paused_since = at;
+	c->paused_for = paused_for;
+	c->due_at = due;
+	c->stopped = false;
+}
+
+void
+sla_clock_retarget(SlaClock *c, int32 level_id, TimestampTz at)
+{
+	SlaLevel   *level = sla_level_get(level_id);
+	TimestampTz due;
+	StringInfoData members;
+	Datum		v[9];
+
+	if (!SLA_CLOCK_ACTIVE(c))
+		return;
+	if (level == NULL || !level->has_target[c->metric])
+	{
+		sla_clock_cancel(c, at, "the new level has no target for this metric");
+		return;
+	}
+	due = sla_business_add_on(level->calendar_id, c->started_at, bi_add(level->target[c->metric], c->paused_for));
+	initStringInfo(&members);
+	appendStringInfo(&members, "\"from_level\": %d, \"to_level\": %d, %s", c->level_id, level_id,
+					 json_member("target", bi_text(level->target[c->metric])));
+	v[0] = Int64GetDatum(c->id);
+	v[1] = TimestampTzGetDatum(at);
+	v[2] = Int32GetDatum(level_id);
+	v[3] = Int32GetDatum(level->calendar_id);
+	v[4] = BusinessIntervalPGetDatum(&level->target[c->metric]);
+	v[5] = TimestampTzGetDatum(due);
+	v[6] = Int32GetDatum(c->attachment_id);
+	v[7] = CStringGetTextDatum(c->ticket_key);
+	v[8] = jsonb_datum(metric_detail(c->metric, members.data));
+	if (run(S_RETARGET, v, "         ") == 0)
+		return;
+	c->level_id = level_id;
+	c->calendar_id = level->calendar_id;
+	c->target = level->target[c->metric];
+	c->due_at = due;
+}
+
+void
+sla_ticket_retarget(int32 attachment_id, const char *key, int32 level_id, TimestampTz at)
+{
+	int			n,
+				i;
+	SlaClock   *clocks = sla_ticket_clocks(attachment_id, key, &n);
+
+	for (i = 0; i < n; i++)
+		sla_clock_retarget(&clocks[i], level_id, at);
+}
+
+void
+sla_ticket_reassign(int32 attachment_id, const char *key, TimestampTz at, const char *department,
+					const char *agent, const char *from_department, const char *from_agent)
+{
+	StringInfoData detail;
+	Datum		v[6];
+	char		n[7] = "      ";
+
+	initStringInfo(&detail);
+	appendStringInfo(&detail, "{\"department\": %s, \"agent\": %s, \"from_department\": %s, \"from_agent\": %s}",
+					 department ? json_string(department) : "null", agent ? json_string(agent) : "null",
+					 from_department ? json_string(from_department) : "null", from_agent ? json_string(from_agent) : "null");
+	v[0] = Int32GetDatum(attachment_id);
+	v[1] = CStringGetTextDatum(key);
+	v[2] = TimestampTzGetDatum(at);
+	v[3] = text_or_null(department, &n[3]);
+	v[4] = text_or_null(agent, &n[4]);
+	v[5] = jsonb_datum(detail.data);
+	run(S_REASSIGN, v, n);
+}
+
+void
+sla_ticket_state_set_lifecycle(int32 attachment_id, const char *key, const char *lifecycle)
+{
+	Datum		v[3] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key), CStringGetTextDatum(lifecycle)};
+
+	run(S_TICKET_LIFECYCLE, v, "   ");
+}
+
+void
+sla_ticket_state_set_level(int32 attachment_id, const char *key, int32 level_id)
+{
+	Datum		v[3] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key), Int32GetDatum(level_id)};
+
+	run(S_TICKET_LEVEL, v, "   ");
+}
+
 /* ---------------------------------------------------------------- reading clocks */
 
 static char *
@@ -699,7 +887,8 @@ sla_ticket_state_waiting(int32 attachment_id, const char *key, TimestampTz since
 {
 	Datum		v[3] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key), TimestampTzGetDatum(since)};
 
-	run(S_TICKET_WAITING, v, "   ");
+	/* DT_NOBEGIN: no customer waiting any more */
+	run(S_TICKET_WAITING, v, since == DT_NOBEGIN ? "  n" : "   ");
 }
 
 /* ---------------------------------------------------------------- SQL wrappers */
@@ -815,6 +1004,20 @@ Datum
 sla_cancel_clock_sql(PG_FUNCTION_ARGS)
 {
 	return clock_action(fcinfo, ACT_CANCEL);
+}
+
+/* sla.retarget_clocks(att_id integer, key text, lvl integer, at timestamptz) */
+PG_FUNCTION_INFO_V1(sla_retarget_clocks_sql);
+Datum
+sla_retarget_clocks_sql(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_VOID();
+	connect_spi();
+	sla_ticket_retarget(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_INT32(2),
+						PG_GETARG_TIMESTAMPTZ(3));
+	SPI_finish();
+	PG_RETURN_VOID();
 }
 
 PG_FUNCTION_INFO_V1(sla_log_event_sql);

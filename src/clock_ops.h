@@ -85,6 +85,16 @@ extern void sla_clock_pause(SlaClock *clock, TimestampTz at);
 extern void sla_clock_resume(SlaClock *clock, TimestampTz at);
 extern void sla_clock_stop(SlaClock *clock, TimestampTz at);	/* resumes first if paused */
 extern void sla_clock_cancel(SlaClock *clock, TimestampTz at, const char *reason);
+/* A stopped resolution clock of a reopened ticket runs (or stands paused) again; the business
+ * time it stood stopped is added to its paused time. */
+extern void sla_clock_reopen(SlaClock *clock, TimestampTz at, bool paused);
+/* Move an active clock to another level's target, from its start, keeping its paused time;
+ * cancelled when that level has no target for its metric. */
+extern void sla_clock_retarget(SlaClock *clock, int32 level_id, TimestampTz at);
+extern void sla_ticket_retarget(int32 attachment_id, const char *key, int32 level_id, TimestampTz at);
+/* Running clocks follow the ticket's new department and agent; logs 'reassigned'. */
+extern void sla_ticket_reassign(int32 attachment_id, const char *key, TimestampTz at, const char *department,
+								const char *agent, const char *from_department, const char *from_agent);
 
 /* The clocks of a ticket, oldest first (count in *n). */
 extern SlaClock *sla_ticket_clocks(int32 attachment_id, const char *key, int *n);
@@ -107,7 +117,10 @@ extern void sla_ticket_state_insert(int32 attachment_id, const char *key, int32 
 /* Lock the ticket's row (one writer per ticket at a time) and read it; false when untracked. */
 extern bool sla_ticket_state_lock(int32 attachment_id, const char *key, SlaTicketState *out);
 extern void sla_ticket_state_replied(int32 attachment_id, const char *key);
+/* since DT_NOBEGIN: nobody waiting */
 extern void sla_ticket_state_waiting(int32 attachment_id, const char *key, TimestampTz since);
+extern void sla_ticket_state_set_lifecycle(int32 attachment_id, const char *key, const char *lifecycle);
+extern void sla_ticket_state_set_level(int32 attachment_id, const char *key, int32 level_id);
 
 /* The instant the level's warning share of the clock's allowed business time is used up. */
 extern TimestampTz sla_clock_warn_at(TimestampTz started_at, TimestampTz due_at,

@@ -31,6 +31,13 @@ extern void sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc d
 extern void sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc desc,
 							 const char *lifecycle, TimestampTz at);
 
+/* The key of a ticket row (ERROR 23502 when null) and its lifecycle (deleted flag included). */
+extern char *sla_ticket_key(SlaAttachment *att, HeapTuple tuple, TupleDesc desc);
+extern const char *sla_ticket_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc);
+
+/* Record the rules' choice of a level as a level_chosen event. */
+extern void sla_log_level_chosen(SlaAttachment *att, const char *key, TimestampTz at, SlaLevelChoice *choice);
+
 /* A row value passed to a SQL function, as a tuple and its descriptor (release the descriptor). */
 extern void sla_row_from_composite(HeapTupleHeader header, HeapTupleData *tuple, TupleDesc *desc);
 

@@ -415,8 +415,8 @@ sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, T
 
 /* ---------------------------------------------------------------- tracking a new ticket */
 
-static void
-log_level_chosen(SlaAttachment *att, const char *key, TimestampTz at, SlaLevelChoice *choice)
+void
+sla_log_level_chosen(SlaAttachment *att, const char *key, TimestampTz at, SlaLevelChoice *choice)
 {
 	StringInfoData detail;
 
@@ -451,7 +451,7 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 
 	sla_rules_choose(cr, values, at, &choice);
 	if (choice.level_id != 0)
-		log_level_chosen(att, key, at, &choice);
+		sla_log_level_chosen(att, key, at, &choice);
 	sla_ticket_state_insert(att->id, key, choice.level_id, lifecycle);
 	if (choice.level_id == 0 || strcmp(lifecycle, "deleted") == 0)
 		return;
@@ -478,8 +478,8 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 }
 
 /* Key, lifecycle and creation time of a ticket row, with the errors for missing ones. */
-static char *
-ticket_key(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+char *
+sla_ticket_key(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 {
 	char	   *key = sla_row_text(&att->ticket[TF_KEY], tuple, desc, att->ticket_table);
 
@@ -491,8 +491,8 @@ ticket_key(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	return key;
 }
 
-static const char *
-ticket_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+const char *
+sla_ticket_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 {
 	const char *lc = sla_attachment_lifecycle(att, sla_row_text(&att->ticket[TF_STATUS], tuple, desc,
 																  att->ticket_table));
@@ -529,8 +529,8 @@ sla_ticket_inserted(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	key = ticket_key(att, tuple, desc);
-	lc = ticket_lifecycle(att, tuple, desc);
+	key = sla_ticket_key(att, tuple, desc);
+	lc = sla_ticket_lifecycle(att, tuple, desc);
 	if (!sla_row_time(&att->ticket[TF_CREATED_AT], tuple, desc, att->ticket_table, att->time_zone, &at))
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
@@ -569,141 +569,14 @@ sla_track_ticket_sql(PG_FUNCTION_ARGS)
 	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	sla_track_ticket(att, ticket_key(att, &tuple, desc), &tuple, desc,
+	sla_track_ticket(att, sla_ticket_key(att, &tuple, desc), &tuple, desc,
 					 text_to_cstring(PG_GETARG_TEXT_PP(2)), PG_GETARG_TIMESTAMPTZ(3));
 	SPI_finish();
 	ReleaseTupleDesc(desc);
 	PG_RETURN_VOID();
 }
 
-/* ---------------------------------------------------------------- updates and the dry run */
-
-static bool
-same_value(const sla_value *a, const sla_value *b)
-{
-	size_t		i;
-
-	if (a->is_null || b->is_null)
-		return a->is_null == b->is_null;
-	switch (a->type)
-	{
-		case SLA_T_TEXT:
-			return a->v.text.len == b->v.text.len && memcmp(a->v.text.ptr, b->v.text.ptr, a->v.text.len) == 0;
-		case SLA_T_NUMBER:
-			return a->v.number == b->v.number;
-		case SLA_T_TIME:
-		case SLA_T_INTERVAL:
-			return a->v.time == b->v.time;
-		case SLA_T_BOOL:
-			return a->v.boolean == b->v.boolean;
-		case SLA_T_TEXT_ARRAY:
-			if (a->v.array.n != b->v.array.n)
-				return false;
-			for (i = 0; i < a->v.array.n; i++)
-				if (a->v.array.items[i].len != b->v.array.items[i].len ||
-					memcmp(a->v.array.items[i].ptr, b->v.array.items[i].ptr, a->v.array.items[i].len) != 0)
-					return false;
-			return true;
-	}
-	return false;
-}
-
-/* Whether any column of two rows of one table differs (binary comparison, NULLs equal). */
-static bool
-rows_differ(HeapTuple a, TupleDesc adesc, HeapTuple b, TupleDesc bdesc)
-{
-	int			i;
-
-	if (adesc->natts != bdesc->natts)
-		return true;
-	for (i = 0; i < adesc->natts; i++)
-	{
-		Form_pg_attribute attr = TupleDescAttr(adesc, i);
-		bool		anull,
-					bnull;
-		Datum		av,
-					bv;
-
-		if (attr->attisdropped)
-			continue;
-		av = heap_getattr(a, i + 1, adesc, &anull);
-		bv = heap_getattr(b, i + 1, bdesc, &bnull);
-		if (anull != bnull || (!anull && !datumIsEqual(av, bv, attr->attbyval, attr->attlen)))
-			return true;
-	}
-	return false;
-}
-
-/*
- * sla.rerun_rules(attachment integer, new_row anyelement, old_row anyelement, at timestamptz,
- * current_level integer) RETURNS integer: on a ticket update, the rules marked on_update run
- * when an attribute they read from the row changed; returns the level they choose (recording
- * the choice when it differs from current_level), or current_level when none sets one.
- */
-PG_FUNCTION_INFO_V1(sla_rerun_rules_sql);
-Datum
-sla_rerun_rules_sql(PG_FUNCTION_ARGS)
-{
-	SlaAttachment *att;
-	CompiledRules *cr;
-	HeapTupleData new_tuple,
-				old_tuple;
-	TupleDesc	new_desc,
-				old_desc;
-	sla_value  *new_values,
-			   *old_values;
-	bool		changed = false;
-	int32		current = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT32(4);
-	TimestampTz at;
-	char	   *key;
-	int			i;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("sla.rerun_rules needs an attachment, the new and old ticket rows and an instant")));
-	at = PG_GETARG_TIMESTAMPTZ(3);
-	cr = sla_current_rules(true);
-	if (cr->nrules == 0)
-		goto keep;
-	att = sla_attachment_get(PG_GETARG_INT32(0));
-	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &new_tuple, &new_desc);
-	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(2), &old_tuple, &old_desc);
-	key = ticket_key(att, &new_tuple, new_desc);
-	/* declared attributes are functions of the key: the same for both rows, computed once below */
-	new_values = sla_ticket_rule_values(att, cr, &new_tuple, new_desc, key, SLOTS_READ_FROM_ROW);
-	old_values = sla_ticket_rule_values(att, cr, &old_tuple, old_desc, key, SLOTS_READ_FROM_ROW);
-	for (i = 0; i < cr->attributes->n && !changed; i++)
-		changed = !same_value(&new_values[i], &old_values[i]);
-	/* a declared attribute may read any column (or none of the mapped ones): any change counts */
-	for (i = 0; i < cr->attributes->n && !changed; i++)
-		if (cr->reads[i] && OidIsValid(cr->attributes->functions[i]))
-			changed = rows_differ(&new_tuple, new_desc, &old_tuple, old_desc);
-	if (changed)
-	{
-		SlaLevelChoice choice;
-
-		new_values = sla_ticket_rule_values(att, cr, &new_tuple, new_desc, key, SLOTS_READ);
-		sla_rules_choose(cr, new_values, at, &choice);
-		if (choice.level_id != 0)
-		{
-			if (choice.level_id != current)
-			{
-				if (SPI_connect() != SPI_OK_CONNECT)
-					elog(ERROR, "SPI_connect failed");
-				log_level_chosen(att, key, at, &choice);
-				SPI_finish();
-			}
-			current = choice.level_id;
-		}
-	}
-	ReleaseTupleDesc(new_desc);
-	ReleaseTupleDesc(old_desc);
-keep:
-	if (current == 0)
-		PG_RETURN_NULL();
-	PG_RETURN_INT32(current);
-}
+/* ---------------------------------------------------------------- the dry run */
 
 /* One attribute value as JSON, the way sla.match_rules() reads it back. */
 static void
@@ -761,7 +634,7 @@ sla_ticket_attributes_sql(PG_FUNCTION_ARGS)
 	att = sla_attachment_get(PG_GETARG_INT32(0));
 	cr = sla_current_rules(false);
 	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
-	values = sla_ticket_rule_values(att, cr, &tuple, desc, ticket_key(att, &tuple, desc), SLOTS_ALL);
+	values = sla_ticket_rule_values(att, cr, &tuple, desc, sla_ticket_key(att, &tuple, desc), SLOTS_ALL);
 	initStringInfo(&json);
 	appendStringInfoChar(&json, '{');
 	for (i = 0; i < cr->attributes->n; i++)

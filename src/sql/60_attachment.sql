@@ -1,6 +1,7 @@
 -- 60_attachment.sql — attaching sla to a helpdesk's own ticket and message tables, and the SLA
--- clocks their triggers drive.  First version in PL/pgSQL: it fixes the semantics and their
--- tests; the row triggers are to move to C for the insert-cost budget (docs/engine-design.md).
+-- clocks their triggers drive.  The row triggers and the clock primitives are C (src/
+-- ticket_trigger.c, ticket_update.c, message_trigger.c, clock_ops.c); attaching, detaching and
+-- status mapping are PL/pgSQL (docs/engine-design.md).
 
 CREATE SEQUENCE @extschema@.attachment_id_seq AS integer;
 
@@ -273,7 +274,6 @@ BEGIN
     IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_update') THEN
         EXECUTE format('DROP TRIGGER sla_ticket_update ON %s', ticket_table);
     END IF;
-    -- new tickets take the C path; updates (rarer, and with many more cases) the PL/pgSQL one
     EXECUTE format('CREATE TRIGGER sla_ticket AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_inserted(%s)',
                    ticket_table, att_id);
     EXECUTE format('CREATE TRIGGER sla_ticket_update AFTER UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_changed(%s)',
@@ -336,7 +336,7 @@ COMMENT ON FUNCTION @extschema@.map_status(regclass, text, text) IS
 
 -- The primitives are C (src/clock_ops.c): each changes one clock and appends its event row in
 -- one prepared statement.  The triggers call the same code directly; these SQL entry points
--- serve the PL/pgSQL parts (ticket updates, backfill, escalations).
+-- serve the PL/pgSQL parts (backfill, escalations).
 CREATE FUNCTION @extschema@.log_event(att_id integer, key text, clock bigint, at timestamptz,
                                       kind text, detail jsonb DEFAULT NULL) RETURNS void
     AS 'MODULE_PATHNAME', 'sla_log_event_sql' LANGUAGE C;
@@ -361,35 +361,10 @@ CREATE FUNCTION @extschema@.stop_clock(clock_id bigint, at timestamptz) RETURNS 
 CREATE FUNCTION @extschema@.cancel_clock(clock_id bigint, at timestamptz, reason text) RETURNS void
     AS 'MODULE_PATHNAME', 'sla_cancel_clock_sql' LANGUAGE C;
 
--- Re-target active clocks of a ticket to a new level, from their start, keeping paused time.
+-- Re-target active clocks of a ticket to a new level, from their start, keeping paused time;
+-- a clock whose metric the new level does not measure is cancelled.
 CREATE FUNCTION @extschema@.retarget_clocks(att_id integer, key text, lvl integer, at timestamptz)
-    RETURNS void
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    c @extschema@.clock;
-    tgt @extschema@.business_interval;
-    cal integer;
-BEGIN
-    FOR c IN SELECT * FROM @extschema@.clock k
-              WHERE k.attachment_id = att_id AND k.ticket_key = key AND k.state IN ('running', 'paused')
-              ORDER BY k.id LOOP
-        SELECT t.target, l.calendar_id INTO tgt, cal
-          FROM @extschema@.level_target t JOIN @extschema@.level l ON l.id = t.level_id
-         WHERE t.level_id = lvl AND t.metric = c.metric;
-        IF NOT FOUND THEN
-            PERFORM @extschema@.cancel_clock(c.id, at, 'the new level has no target for this metric');
-            CONTINUE;
-        END IF;
-        UPDATE @extschema@.clock k
-           SET level_id = lvl, calendar_id = cal, target = tgt,
-               due_at = @extschema@.business_add(k.started_at, tgt OPERATOR(@extschema@.+) k.paused_for, cal)
-         WHERE k.id = c.id;
-        PERFORM @extschema@.log_event(att_id, key, c.id, at, 'retargeted',
-                                      jsonb_build_object('metric', c.metric, 'from_level', c.level_id,
-                                                         'to_level', lvl, 'target', tgt::text));
-    END LOOP;
-END
-$$;
+    RETURNS void AS 'MODULE_PATHNAME', 'sla_retarget_clocks_sql' LANGUAGE C;
 
 -- ------------------------------------------------------------------ reading the host rows
 
@@ -414,12 +389,6 @@ $$;
 CREATE FUNCTION @extschema@.ticket_attributes(att_id integer, ticket anyelement) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'sla_ticket_attributes_sql' LANGUAGE C STABLE;
 
--- On a ticket update: the rules marked on_update run when an attribute they read from the row
--- changed; returns the level they choose (recording the choice), or current_level.  C.
-CREATE FUNCTION @extschema@.rerun_rules(att_id integer, new_row anyelement, old_row anyelement, at timestamptz,
-                                        current_level integer) RETURNS integer
-    AS 'MODULE_PATHNAME', 'sla_rerun_rules_sql' LANGUAGE C;
-
 -- ------------------------------------------------------------------ the triggers
 
 -- Start tracking a ticket row (of the attached table's row type): choose its level, record the
@@ -434,137 +403,9 @@ CREATE FUNCTION @extschema@.ticket_inserted() RETURNS trigger
 COMMENT ON FUNCTION @extschema@.ticket_inserted() IS
     'row trigger sla.attach() puts on a ticket table for INSERT: chooses the level and starts the clocks (C)';
 
+-- An updated ticket (AFTER UPDATE row trigger; argument: the attachment id).
 CREATE FUNCTION @extschema@.ticket_changed() RETURNS trigger
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    att @extschema@.attachment;
-    m jsonb;
-    r jsonb := to_jsonb(NEW);
-    o jsonb;
-    key text;
-    at timestamptz;
-    lc text;
-    cur @extschema@.ticket;
-    c @extschema@.clock;
-    lvl integer;
-BEGIN
-    SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = TG_ARGV[0]::integer;
-    m := att.mapping;
-    key := r ->> (m ->> 'key');
-    IF key IS NULL THEN
-        RAISE EXCEPTION 'ticket key column "%" of % is null', m ->> 'key', att.ticket_table
-              USING ERRCODE = 'not_null_violation';
-    END IF;
-    lc := @extschema@.lifecycle_of(att, r ->> (m ->> 'status'));
-    -- a boolean, or an integer flag such as RT's ismerged: anything but false / 0 means deleted
-    IF m ? 'deleted' AND coalesce(r ->> (m ->> 'deleted'), 'false') NOT IN ('false', '0') THEN
-        lc := 'deleted';
-    END IF;
-
-    o := to_jsonb(OLD);
-    at := CASE WHEN m ? 'updated_at' THEN @extschema@.mapped_time(r, m, 'updated_at', att.time_zone) END;
-    at := coalesce(at, pg_catalog.now());
-    -- one writer per ticket at a time: clocks are decided from the ticket's current state.  A row
-    -- lock, not an advisory lock: bulk statements would exhaust the lock table.  New tickets need
-    -- none (the primary key of sla.ticket serializes two inserts of one key).
-    SELECT * INTO cur FROM @extschema@.ticket t WHERE t.attachment_id = att.id AND t.ticket_key = key FOR UPDATE;
-    IF NOT FOUND THEN
-        -- a ticket from before the attachment: tracked from its creation time on first change
-        PERFORM @extschema@.track_ticket(att.id, NEW, lc,
-                                         coalesce(@extschema@.mapped_time(r, m, 'created_at', att.time_zone), at));
-        RETURN NULL;
-    END IF;
-
-    IF lc <> cur.lifecycle THEN
-        FOR c IN SELECT * FROM @extschema@.clock k
-                  WHERE k.attachment_id = att.id AND k.ticket_key = key
-                    AND (k.state IN ('running', 'paused')
-                         OR (k.metric = 'resolution' AND cur.lifecycle IN ('solved', 'closed')
-                             AND k.state IN ('met', 'breached')
-                             AND k.cycle = (SELECT max(x.cycle) FROM @extschema@.clock x
-                                             WHERE x.attachment_id = att.id AND x.ticket_key = key
-                                               AND x.metric = 'resolution')))
-                  ORDER BY k.id LOOP
-            IF lc = 'deleted' THEN
-                PERFORM @extschema@.cancel_clock(c.id, at, 'ticket deleted');
-            ELSIF c.metric = 'periodic_update' THEN
-                -- agent updates are owed only while the ticket is open
-                IF lc IN ('solved', 'closed') THEN
-                    PERFORM @extschema@.cancel_clock(c.id, at, 'ticket ' || lc);
-                ELSIF lc = 'paused' THEN
-                    PERFORM @extschema@.pause_clock(c.id, at);
-                ELSE
-                    PERFORM @extschema@.resume_clock(c.id, at);
-                END IF;
-            ELSIF c.metric <> 'resolution' THEN
-                IF lc IN ('solved', 'closed') THEN
-                    PERFORM @extschema@.cancel_clock(c.id, at, 'ticket ' || lc || ' before a reply');
-                END IF;
-            ELSIF c.state IN ('met', 'breached') THEN
-                -- solved -> closed (or closed -> solved): the stopped clock stays as it was
-                CONTINUE WHEN lc NOT IN ('open', 'paused');
-                -- reopened: the resolution clock continues; the time it stood solved does not count
-                UPDATE @extschema@.clock k
-                   SET state = CASE WHEN lc = 'paused' THEN 'paused' ELSE 'running' END,
-                       paused_since = CASE WHEN lc = 'paused' THEN at END,
-                       paused_for = k.paused_for OPERATOR(@extschema@.+)
-                                    @extschema@.business_between(k.stopped_at, greatest(at, k.stopped_at), k.calendar_id),
-                       stopped_at = NULL, business_used = NULL
-                 WHERE k.id = c.id;
-                UPDATE @extschema@.clock k
-                   SET due_at = @extschema@.business_add(k.started_at, k.target OPERATOR(@extschema@.+) k.paused_for,
-                                                         k.calendar_id)
-                 WHERE k.id = c.id;
-                PERFORM @extschema@.log_event(att.id, key, c.id, at, 'reopened', jsonb_build_object('metric', c.metric));
-            ELSIF lc = 'paused' THEN
-                PERFORM @extschema@.pause_clock(c.id, at);
-            ELSIF lc = 'open' THEN
-                PERFORM @extschema@.resume_clock(c.id, at);
-            ELSIF lc IN ('solved', 'closed') THEN
-                PERFORM @extschema@.stop_clock(c.id, at);
-            END IF;
-        END LOOP;
-        UPDATE @extschema@.ticket t SET lifecycle = lc WHERE t.attachment_id = att.id AND t.ticket_key = key;
-        IF cur.lifecycle IN ('solved', 'closed') AND lc IN ('open', 'paused') AND cur.level_id IS NOT NULL THEN
-            PERFORM @extschema@.pause_clock(@extschema@.start_clock(att.id, key, cur.level_id, 'periodic_update', at,
-                        jsonb_build_object('department', r ->> (m ->> 'department'), 'agent', r ->> (m ->> 'agent'),
-                                           'requester', r ->> (m ->> 'requester'))),
-                        CASE WHEN lc = 'paused' THEN at END);
-        END IF;
-        IF cur.lifecycle IN ('solved', 'closed') AND lc IN ('open', 'paused') AND cur.customer_waiting_since IS NOT NULL
-           AND cur.level_id IS NOT NULL THEN
-            PERFORM @extschema@.start_clock(att.id, key, cur.level_id, 'next_response', cur.customer_waiting_since,
-                        jsonb_build_object('department', r ->> (m ->> 'department'), 'agent', r ->> (m ->> 'agent'),
-                                           'requester', r ->> (m ->> 'requester')));
-            UPDATE @extschema@.ticket t SET customer_waiting_since = NULL
-             WHERE t.attachment_id = att.id AND t.ticket_key = key;
-        END IF;
-    END IF;
-
-    -- escalation: the rules marked on_update run when an attribute they read changed
-    IF lc <> 'deleted' THEN
-        lvl := @extschema@.rerun_rules(att.id, NEW, OLD, at, cur.level_id);
-        IF lvl IS DISTINCT FROM cur.level_id AND lvl IS NOT NULL THEN
-            PERFORM @extschema@.retarget_clocks(att.id, key, lvl, at);
-            UPDATE @extschema@.ticket t SET level_id = lvl WHERE t.attachment_id = att.id AND t.ticket_key = key;
-        END IF;
-    END IF;
-
-    -- running clocks report who holds the ticket now
-    IF (m ? 'department' AND (r -> (m ->> 'department')) IS DISTINCT FROM (o -> (m ->> 'department')))
-       OR (m ? 'agent' AND (r -> (m ->> 'agent')) IS DISTINCT FROM (o -> (m ->> 'agent'))) THEN
-        UPDATE @extschema@.clock k
-           SET department = r ->> (m ->> 'department'), agent = r ->> (m ->> 'agent')
-         WHERE k.attachment_id = att.id AND k.ticket_key = key AND k.state IN ('running', 'paused');
-        PERFORM @extschema@.log_event(att.id, key, NULL, at, 'reassigned',
-                                      jsonb_build_object('department', r ->> (m ->> 'department'),
-                                                         'agent', r ->> (m ->> 'agent'),
-                                                         'from_department', o ->> (m ->> 'department'),
-                                                         'from_agent', o ->> (m ->> 'agent')));
-    END IF;
-    RETURN NULL;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'sla_ticket_updated' LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.ticket_changed() IS
     'row trigger sla.attach() puts on a ticket table for UPDATE: pauses, resumes, stops, cancels, reopens and re-targets clocks, and re-runs the on_update rules';
 
