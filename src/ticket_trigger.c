@@ -28,7 +28,9 @@
 #include "utils/float.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
@@ -37,6 +39,7 @@
 #include "clock_ops.h"
 #include "pg_compat.h"
 #include "rule_cache.h"
+#include "calendar_cache.h"
 #include "ticket_engine.h"
 
 /* ---------------------------------------------------------------- attribute values */
@@ -248,10 +251,62 @@ custom_fields(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 																		   att->ticket_table))));
 }
 
+/*
+ * Functions the engine calls (declared attributes, author and public functions), looked up once
+ * per backend and configuration generation: a kept FmgrInfo lets SQL and PL/pgSQL functions keep
+ * their parsed bodies and plans across the rows of a statement.
+ */
+typedef struct CachedFunction
+{
+	Oid			fn;
+	Oid			rettype;
+	FmgrInfo	flinfo;
+	struct CachedFunction *next;
+} CachedFunction;
+
+static MemoryContext FunctionContext = NULL;
+static CachedFunction *cached_functions = NULL;
+static uint64 functions_generation = 0;
+
+/* Any change to pg_proc (CREATE OR REPLACE, ALTER, DROP): look every function up again. */
+static void
+functions_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	functions_generation = 0;
+}
+
+static CachedFunction *
+cached_function(Oid fn)
+{
+	CachedFunction *cf;
+
+	if (FunctionContext == NULL)
+	{
+		FunctionContext = AllocSetContextCreate(CacheMemoryContext, "sla function cache", ALLOCSET_SMALL_SIZES);
+		CacheRegisterSyscacheCallback(PROCOID, functions_invalidate, (Datum) 0);
+	}
+	if (functions_generation != sla_calendar_generation)
+	{
+		MemoryContextReset(FunctionContext);
+		cached_functions = NULL;
+		functions_generation = sla_calendar_generation;
+	}
+	for (cf = cached_functions; cf; cf = cf->next)
+		if (cf->fn == fn)
+			return cf;
+	cf = MemoryContextAllocZero(FunctionContext, sizeof(CachedFunction));
+	cf->fn = fn;
+	cf->rettype = get_func_rettype(fn);
+	fmgr_info_cxt(fn, &cf->flinfo, FunctionContext);
+	cf->next = cached_functions;
+	cached_functions = cf;
+	return cf;
+}
+
 Datum
 sla_call_function(Oid fn, Datum arg, Oid argcollation, bool *isnull, Oid *rettype, const char *what)
 {
-	FmgrInfo	flinfo;
+	CachedFunction *cf;
 	LOCAL_FCINFO(fcinfo, 1);
 	AclResult	acl;
 	Datum		result;
@@ -263,9 +318,9 @@ sla_call_function(Oid fn, Datum arg, Oid argcollation, bool *isnull, Oid *rettyp
 	acl = sla_proc_aclcheck(fn, GetUserId());
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_FUNCTION, get_func_name(fn));
-	*rettype = get_func_rettype(fn);
-	fmgr_info(fn, &flinfo);
-	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, argcollation, NULL, NULL);
+	cf = cached_function(fn);
+	*rettype = cf->rettype;
+	InitFunctionCallInfoData(*fcinfo, &cf->flinfo, 1, argcollation, NULL, NULL);
 	fcinfo->args[0].value = arg;
 	fcinfo->args[0].isnull = false;
 
