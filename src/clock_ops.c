@@ -174,6 +174,27 @@ sla_level_get(int32 id)
 	return NULL;
 }
 
+SlaLevel *
+sla_level_use(int32 id)
+{
+	for (;;)
+	{
+		SlaLevel   *level;
+		uint64		generation;
+
+		sla_engine_use_level(id);
+		level = sla_level_get(id);	/* after the lock: a committed change has arrived */
+		if (level == NULL)
+			return NULL;
+		generation = sla_calendar_generation;
+		sla_engine_use_calendar(level->calendar_id);
+		sla_config_cache_prepare();
+		if (generation == sla_calendar_generation)
+			return level;
+		/* the configuration changed while we waited for the calendar: read the level again */
+	}
+}
+
 /* ---------------------------------------------------------------- prepared statements */
 
 typedef enum Statement
@@ -512,7 +533,7 @@ bool
 sla_clock_start(int32 attachment_id, const char *key, int32 level_id, SlaMetric metric, TimestampTz at,
 				const SlaSnapshot *snapshot, int32 cycle, SlaClock *out)
 {
-	SlaLevel   *level = sla_level_get(level_id);
+	SlaLevel   *level = sla_level_use(level_id);
 	Datum		v[14];
 	char		n[15] = "              ";
 	bool		isnull;
@@ -696,7 +717,7 @@ sla_clock_reopen(SlaClock *c, TimestampTz at, bool paused)
 void
 sla_clock_retarget(SlaClock *c, int32 level_id, TimestampTz at)
 {
-	SlaLevel   *level = sla_level_get(level_id);
+	SlaLevel   *level = sla_level_use(level_id);
 	TimestampTz due;
 	StringInfoData members;
 	Datum		v[9];
@@ -931,6 +952,7 @@ sla_start_clock_sql(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
 		PG_RETURN_NULL();
 	snapshot_from_json(PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5), &snapshot);
+	sla_engine_use_attachment(PG_GETARG_INT32(0));
 	connect_spi();
 	started = sla_clock_start(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_INT32(2),
 							  sla_metric_from_name(DatumGetCString(DirectFunctionCall1(enum_out, PG_GETARG_DATUM(3)))),
@@ -1013,6 +1035,7 @@ sla_retarget_clocks_sql(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_VOID();
+	sla_engine_use_attachment(PG_GETARG_INT32(0));
 	connect_spi();
 	sla_ticket_retarget(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_INT32(2),
 						PG_GETARG_TIMESTAMPTZ(3));
@@ -1028,6 +1051,7 @@ sla_log_event_sql(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(5))
 		detail = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(5)));
+	sla_engine_use_attachment(PG_GETARG_INT32(0));
 	connect_spi();
 	sla_log_event(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)),
 				  PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2), PG_GETARG_TIMESTAMPTZ(3),

@@ -17,6 +17,15 @@
 
 #include "business_interval.h"
 
+/*
+ * Before the engine writes a reference to an attachment, level or calendar: a shared lock on
+ * that configuration row until the transaction ends, taken before the row is read from the
+ * cache (config_guard.c explains how that keeps the references valid without foreign keys).
+ */
+extern void sla_engine_use_attachment(int32 id);
+extern void sla_engine_use_level(int32 id);
+extern void sla_engine_use_calendar(int32 id);
+
 /* The values of the sla.metric enum, in its order. */
 typedef enum SlaMetric
 {
@@ -38,8 +47,12 @@ typedef struct SlaLevel
 	sla_business_interval target[METRIC_COUNT];
 } SlaLevel;
 
-/* The level with this id, or NULL. */
+/* The level with this id, or NULL (for reading). */
 extern SlaLevel *sla_level_get(int32 id);
+
+/* The level with this id, locked with its calendar for the rest of the transaction (to write
+ * references to them), as it is now; NULL when it no longer exists. */
+extern SlaLevel *sla_level_use(int32 id);
 
 /* Who holds the ticket, copied onto its clocks for the reports. */
 typedef struct SlaSnapshot

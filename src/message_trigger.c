@@ -342,6 +342,7 @@ sla_message_added(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("sla.message_added() must be an AFTER INSERT row trigger with the attachment id as argument"),
 				 errhint("Let sla.attach() create it.")));
+	sla_engine_use_attachment(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
 	att = sla_attachment_get(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
 	if (!OidIsValid(att->message_table))
 		return PointerGetDatum(NULL);	/* attached again without this message table */
@@ -365,6 +366,7 @@ sla_process_message_sql(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sla.process_message needs an attachment and a message row")));
+	sla_engine_use_attachment(PG_GETARG_INT32(0));
 	att = sla_attachment_get(PG_GETARG_INT32(0));
 	if (!OidIsValid(att->message_table))
 		ereport(ERROR,

@@ -494,8 +494,9 @@ void
 sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc desc,
 				 const char *lifecycle, TimestampTz at)
 {
-	CompiledRules *cr = sla_current_rules(false);
-	sla_value  *values = sla_ticket_rule_values(att, cr, tuple, desc, key, SLOTS_READ);
+	CompiledRules *cr;
+	sla_value  *values;
+	int			attempt;
 	SlaLevelChoice choice;
 	SlaSnapshot snapshot;
 	SlaClock	first_response,
@@ -504,7 +505,20 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 	bool		has_update,
 				has_resolution;
 
-	sla_rules_choose(cr, values, at, &choice);
+	/* a level deleted while we waited for its lock: the rules that chose it are gone too */
+	for (attempt = 0;; attempt++)
+	{
+		cr = sla_current_rules(false);
+		values = sla_ticket_rule_values(att, cr, tuple, desc, key, SLOTS_READ);
+		sla_rules_choose(cr, values, at, &choice);
+		if (choice.level_id == 0 || sla_level_use(choice.level_id) != NULL)
+			break;
+		if (attempt >= 3)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("the SLA level chosen for ticket %s was deleted while the ticket was written", key),
+					 errhint("Retry the transaction.")));
+	}
 	if (choice.level_id != 0)
 		sla_log_level_chosen(att, key, at, &choice);
 	sla_ticket_state_insert(att->id, key, choice.level_id, lifecycle);
@@ -578,6 +592,7 @@ sla_ticket_inserted(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("sla.ticket_inserted() must be an AFTER INSERT row trigger with the attachment id as argument"),
 				 errhint("Let sla.attach() create it.")));
+	sla_engine_use_attachment(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
 	att = sla_attachment_get(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
 	tuple = trigdata->tg_trigtuple;
 	desc = trigdata->tg_relation->rd_att;
@@ -620,6 +635,7 @@ sla_track_ticket_sql(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sla.track_ticket needs an attachment, a ticket row, a lifecycle and an instant")));
+	sla_engine_use_attachment(PG_GETARG_INT32(0));
 	att = sla_attachment_get(PG_GETARG_INT32(0));
 	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
 	if (SPI_connect() != SPI_OK_CONNECT)

@@ -229,6 +229,7 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("sla.ticket_changed() must be an AFTER UPDATE row trigger with the attachment id as argument"),
 				 errhint("Let sla.attach() create it.")));
+	sla_engine_use_attachment(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
 	att = sla_attachment_get(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
 	new_tuple = trigdata->tg_newtuple;
 	old_tuple = trigdata->tg_trigtuple;
@@ -263,7 +264,7 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 	{
 		int32		level = rerun_rules(att, key, new_tuple, old_tuple, desc, at, cur.level_id);
 
-		if (level != cur.level_id && level != 0)
+		if (level != cur.level_id && level != 0 && sla_level_use(level) != NULL)
 		{
 			sla_ticket_retarget(att->id, key, level, at);
 			sla_ticket_state_set_level(att->id, key, level);

@@ -30,10 +30,12 @@ COMMENT ON TABLE @extschema@.status_map IS
     'ticket status values and their lifecycle state: open, paused (resolution clock stops counting), solved, closed, deleted';
 
 -- Per-ticket state: the level chosen for it and its lifecycle.
+-- The tracking tables (ticket, clock, event) refer to attachments, levels and calendars without
+-- foreign keys: the config_guard triggers below keep those references valid (src/config_guard.c).
 CREATE TABLE @extschema@.ticket (
-    attachment_id integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,
+    attachment_id integer NOT NULL,
     ticket_key    text NOT NULL,
-    level_id      integer REFERENCES @extschema@.level (id),
+    level_id      integer,
     lifecycle     text NOT NULL,
     agent_replied boolean NOT NULL DEFAULT false,
     customer_waiting_since timestamptz,
@@ -46,12 +48,12 @@ COMMENT ON COLUMN @extschema@.ticket.customer_waiting_since IS
 CREATE SEQUENCE @extschema@.clock_id_seq;
 CREATE TABLE @extschema@.clock (
     id            bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.clock_id_seq'),
-    attachment_id integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,
+    attachment_id integer NOT NULL,
     ticket_key    text NOT NULL,
     metric        @extschema@.metric NOT NULL,
     cycle         integer NOT NULL DEFAULT 1,
-    level_id      integer NOT NULL REFERENCES @extschema@.level (id),
-    calendar_id   integer NOT NULL REFERENCES @extschema@.calendar (id),
+    level_id      integer NOT NULL,
+    calendar_id   integer NOT NULL,
     target        @extschema@.business_interval NOT NULL,
     started_at    timestamptz NOT NULL,
     due_at        timestamptz NOT NULL,
@@ -86,7 +88,7 @@ COMMENT ON COLUMN @extschema@.clock.decided_at IS 'coalesce(stopped_at, due_at):
 CREATE SEQUENCE @extschema@.event_id_seq;
 CREATE TABLE @extschema@.event (
     id            bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.event_id_seq'),
-    attachment_id integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,
+    attachment_id integer NOT NULL,
     ticket_key    text NOT NULL,
     clock_id      bigint,
     at            timestamptz NOT NULL,
@@ -97,6 +99,27 @@ ALTER SEQUENCE @extschema@.event_id_seq OWNED BY @extschema@.event.id;
 CREATE INDEX event_ticket ON @extschema@.event (attachment_id, ticket_key, id);
 COMMENT ON TABLE @extschema@.event IS
     'every SLA transition: level_chosen, clock_started, paused, resumed, retargeted, stopped, cancelled';
+
+-- References from the tracking tables, kept without per-row foreign keys: deleting (or
+-- renumbering) a level or calendar that clocks use is refused with 23503, deleting an
+-- attachment deletes its tracking rows.  The engine's writers and these guards serialize on
+-- table locks of the tracking tables (src/config_guard.c).
+CREATE FUNCTION @extschema@.config_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_config_guard' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.config_guard() IS
+    'keeps the references of sla.ticket, sla.clock and sla.event to levels, calendars and attachments valid (a foreign key''s job, without a check per inserted row)';
+CREATE TRIGGER config_guard BEFORE DELETE OR UPDATE OF id ON @extschema@.level
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.config_guard('level');
+CREATE TRIGGER config_guard BEFORE DELETE OR UPDATE OF id ON @extschema@.calendar
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.config_guard('calendar');
+CREATE TRIGGER config_guard BEFORE DELETE OR UPDATE OF id ON @extschema@.attachment
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.config_guard('attachment');
+CREATE TRIGGER config_guard_truncate BEFORE TRUNCATE ON @extschema@.level
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.config_guard('level');
+CREATE TRIGGER config_guard_truncate BEFORE TRUNCATE ON @extschema@.calendar
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.config_guard('calendar');
+CREATE TRIGGER config_guard_truncate BEFORE TRUNCATE ON @extschema@.attachment
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.config_guard('attachment');
 
 -- The C triggers cache attachments and status maps per backend, dropped with the rest of the
 -- configuration whenever either table changes.

@@ -31,3 +31,26 @@ read -r crossings events distinct_clocks < <(psql -qXAt -F ' ' -d "$db" -c "
 rm -f pgbench.out
 echo "concurrency: 80 concurrent check_breaches() calls: $crossings breached clocks, $events breach events, $distinct_clocks distinct"
 [ "$crossings" -ge 600 ] && [ "$events" = "$crossings" ] && [ "$distinct_clocks" = "$crossings" ]
+
+# References without foreign keys (src/config_guard.c): deleting a level waits for the writers
+# that are using it, then refuses because of their clocks; writers using other levels are not held
+# up by it.  A writer keeps its transaction open for 3 s with a new ticket of level 'conc'.
+psql -qX -v ON_ERROR_STOP=1 -d "$db" -c "SELECT sla.define_level('conc_spare', 'conc', first_response => '2 hours') > 0" >/dev/null
+psql -qX -d "$db" -c "BEGIN" -c "INSERT INTO conc_ticket VALUES (1000, 'open', now())" -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null &
+writer=$!
+sleep 1
+waited=$(psql -qXAt -d "$db" -c "SET lock_timeout = '500ms'" -c "DELETE FROM sla.level WHERE name = 'conc'" 2>&1 || true)
+spare=$(psql -qXAt -d "$db" -c "BEGIN" -c "DELETE FROM sla.level WHERE name = 'conc_spare'" \
+        -c "SELECT count(*) FROM sla.level WHERE name = 'conc_spare'" -c "ROLLBACK" 2>&1 || true)
+wait "$writer"
+refused=$(psql -qXAt -d "$db" -c "DELETE FROM sla.level WHERE name = 'conc'" 2>&1 || true)
+orphans=$(psql -qXAt -d "$db" -c "SELECT count(*) FROM sla.clock c WHERE NOT EXISTS (SELECT FROM sla.level l WHERE l.id = c.level_id)
+                                    OR NOT EXISTS (SELECT FROM sla.calendar k WHERE k.id = c.calendar_id)
+                                    OR NOT EXISTS (SELECT FROM sla.attachment a WHERE a.id = c.attachment_id)")
+waited=${waited##*ERROR:  }; refused=${refused##*ERROR:  }
+echo "concurrency: deleting a level in use while a writer uses it: ${waited%%$'\n'*}"
+echo "concurrency: deleting another level meanwhile: not blocked (rows left in the transaction: $spare)"
+echo "concurrency: deleting it after the writer committed: ${refused%%$'\n'*}; clocks with a dangling reference: $orphans"
+case "$waited" in *"canceling statement due to lock timeout"*) ;; *) echo "not ok - the delete did not wait"; exit 1 ;; esac
+case "$refused" in *"is still referenced by SLA clocks"*) ;; *) echo "not ok - a level in use was deleted"; exit 1 ;; esac
+[ "$spare" = 0 ] && [ "$orphans" = 0 ] || exit 1

@@ -4,7 +4,7 @@
 -- the writer's privileges, and clear errors for triggers not made by sla.attach().
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(21);
+SELECT plan(27);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -111,6 +111,24 @@ SELECT is((SELECT sla.ticket_attributes((SELECT id FROM sla.attachment WHERE tic
     '{"status": "open", "priority": "high", "created_at": "2026-11-23 10:00:00+00"}'::jsonb,
     'the attributes of a row as the engine reads them (null ones left out)');
 SELECT is((SELECT chosen_level FROM sla.match_ticket('ct_ticket', '2') LIMIT 1), 'ct_gold', 'the dry run on a stored ticket');
+
+-- ---------------------------------------------------------------- references without foreign keys
+SELECT throws_like($$DELETE FROM sla.level WHERE name = 'ct_std'$$,
+    'level % is still referenced by SLA clocks', 'a level clocks were measured with cannot be deleted (23503)');
+SELECT throws_ok($$UPDATE sla.level SET id = 99999 WHERE name = 'ct_gold'$$, '23503', NULL, 'nor renumbered');
+SELECT throws_like($$DELETE FROM sla.calendar WHERE name = 'ct'$$,
+    'calendar % is still referenced by SLA clocks', 'nor the calendar they ran on');
+SELECT throws_ok($$TRUNCATE sla.level CASCADE$$, '23503', 'cannot truncate sla.level: SLA clocks refer to its rows',
+    'nor all levels at once');
+CREATE TABLE ct_gone (id int PRIMARY KEY, st text, created timestamptz);
+SELECT sla.map_status('ct_gone', 'open', 'open') FROM (SELECT sla.attach('ct_gone', '{"key": "id", "created_at": "created", "status": "st"}')) a;
+INSERT INTO ct_gone VALUES (1, 'open', '2026-11-23 10:00+00');
+DELETE FROM sla.attachment WHERE ticket_table = 'ct_gone'::regclass;
+SELECT is((SELECT count(*)::int FROM sla.clock c WHERE NOT EXISTS (SELECT FROM sla.attachment a WHERE a.id = c.attachment_id))
+        + (SELECT count(*)::int FROM sla.event e WHERE NOT EXISTS (SELECT FROM sla.attachment a WHERE a.id = e.attachment_id))
+        + (SELECT count(*)::int FROM sla.ticket t WHERE NOT EXISTS (SELECT FROM sla.attachment a WHERE a.id = t.attachment_id)),
+    0, 'deleting an attachment deletes its tickets, clocks and events');
+SELECT ok((SELECT count(*) FROM sla.clock) > 0, 'and only those');
 
 -- ---------------------------------------------------------------- misuse
 CREATE TABLE ct_other (id int);

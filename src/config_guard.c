@@ -1,0 +1,195 @@
+/*
+ * config_guard.c — the references from tracking rows (sla.ticket, sla.clock, sla.event) to the
+ * configuration (sla.attachment, sla.level, sla.calendar), kept without per-row foreign keys.
+ *
+ * Why: a foreign-key check is one SPI query per referenced row, and it locks the referenced row
+ * (FOR KEY SHARE).  Every new ticket referenced the same few level, calendar and attachment rows
+ * about fifteen times; the checks were half of an insert's cost, and concurrent writers turned
+ * those hot rows into multixacts.
+ *
+ * The protocol instead, with heavyweight locks on the configuration rows as objects (the lock
+ * manager's memory, not the rows: no tuple lock, no WAL, no multixact):
+ *  - the engine takes a shared lock on each attachment, level and calendar it is about to refer
+ *    to, once per transaction, and then reads it again from the configuration cache (a change
+ *    committed while it waited arrives with the lock), so what it writes refers to rows that
+ *    exist and cannot go away before it commits (sla_engine_use_*);
+ *  - deleting a level or a calendar, or changing its id, takes the exclusive lock on it (waiting
+ *    for the writers that use it, and only those) and then looks for references with the latest
+ *    snapshot, so also under REPEATABLE READ; a referenced row is an error, 23503, as with a
+ *    foreign key;
+ *  - deleting an attachment deletes its tracking rows the same way (ON DELETE CASCADE before);
+ *  - TRUNCATE of a configuration table locks the tracking tables themselves.
+ * Configuration deletes scan sla.clock (no index on level_id or calendar_id: they are rare,
+ * inserts are not).
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+
+#include "clock_ops.h"
+
+static const char *const tracking_tables[] = {"ticket", "clock", "event"};
+
+static void
+lock_tracking_tables(Oid nsp, LOCKMODE mode)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(tracking_tables); i++)
+	{
+		Oid			relid = get_relname_relid(tracking_tables[i], nsp);
+
+		if (OidIsValid(relid))
+			LockRelationOid(relid, mode);
+	}
+}
+
+/* The lock tag of a configuration row: the database, its table and its id. */
+static void
+lock_config_row(const char *table, int32 id, LOCKMODE mode)
+{
+	Oid			nsp = get_namespace_oid("sla", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid(table, nsp) : InvalidOid;
+
+	if (OidIsValid(relid))
+		LockDatabaseObject(relid, (Oid) id, 0, mode);
+}
+
+void
+sla_engine_use_attachment(int32 id)
+{
+	lock_config_row("attachment", id, AccessShareLock);
+}
+
+void
+sla_engine_use_level(int32 id)
+{
+	lock_config_row("level", id, AccessShareLock);
+}
+
+void
+sla_engine_use_calendar(int32 id)
+{
+	lock_config_row("calendar", id, AccessShareLock);
+}
+
+/* Run a statement on the id with the latest snapshot; returns the first column of the first row. */
+static char *
+latest(const char *sql, int32 id, bool *found)
+{
+	Oid			argtypes[1] = {INT4OID};
+	Datum		args[1] = {Int32GetDatum(id)};
+	SPIPlanPtr	plan = SPI_prepare(sql, 1, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare a configuration guard: %s", SPI_result_code_string(SPI_result));
+	if (SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(), InvalidSnapshot, false, false, 0) < 0)
+		elog(ERROR, "configuration guard failed");
+	*found = SPI_processed > 0 && SPI_tuptable != NULL;
+	return *found ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
+}
+
+/* BEFORE TRUNCATE: an attachment takes every tracking row with it; levels and calendars in use stay. */
+static Datum
+truncate_guard(TriggerData *trigdata, const char *what)
+{
+	bool		found;
+
+	lock_tracking_tables(RelationGetNamespace(trigdata->tg_relation), ShareLock);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (strcmp(what, "attachment") == 0)
+	{
+		(void) latest("DELETE FROM sla.event WHERE $1 IS NOT NULL", 0, &found);
+		(void) latest("DELETE FROM sla.clock WHERE $1 IS NOT NULL", 0, &found);
+		(void) latest("DELETE FROM sla.ticket WHERE $1 IS NOT NULL", 0, &found);
+	}
+	else
+	{
+		(void) latest("(SELECT 1 FROM sla.clock WHERE $1 IS NOT NULL LIMIT 1) UNION ALL "
+					  "(SELECT 1 FROM sla.ticket LIMIT 1) LIMIT 1", 0, &found);
+		if (found)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("cannot truncate sla.%s: SLA clocks refer to its rows", what),
+					 errhint("Delete the attachments first (their clocks go with them).")));
+	}
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * BEFORE DELETE OR UPDATE OF id, FOR EACH ROW, on sla.level ('level'), sla.calendar
+ * ('calendar') and sla.attachment ('attachment'; DELETE only).
+ */
+PG_FUNCTION_INFO_V1(sla_config_guard);
+Datum
+sla_config_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	const char *what;
+	HeapTuple	result;
+	int32		id;
+	bool		isnull;
+	bool		found;
+	int			idcol;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		trigdata->tg_trigger->tgnargs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sla.config_guard() must be a BEFORE trigger with the table's kind as argument")));
+	what = trigdata->tg_trigger->tgargs[0];
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		return truncate_guard(trigdata, what);
+	desc = trigdata->tg_relation->rd_att;
+	idcol = SPI_fnumber(desc, "id");
+	id = DatumGetInt32(heap_getattr(trigdata->tg_trigtuple, idcol, desc, &isnull));
+	result = trigdata->tg_trigtuple;
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		result = trigdata->tg_newtuple;
+		if (DatumGetInt32(heap_getattr(result, idcol, desc, &isnull)) == id && !isnull)
+			return PointerGetDatum(result);		/* the id stays: nothing refers to anything else */
+	}
+
+	/* wait for the writers that refer to this row; keep new ones off until this transaction ends */
+	LockDatabaseObject(RelationGetRelid(trigdata->tg_relation), (Oid) id, 0, AccessExclusiveLock);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (strcmp(what, "attachment") == 0)
+	{
+		/* the attachment's tracking rows go with it */
+		(void) latest("DELETE FROM sla.event WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);
+		(void) latest("DELETE FROM sla.clock WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);
+		(void) latest("DELETE FROM sla.ticket WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);
+	}
+	else
+	{
+		const char *sql = strcmp(what, "level") == 0
+			? "(SELECT 'clocks' FROM sla.clock WHERE level_id OPERATOR(pg_catalog.=) $1 LIMIT 1) UNION ALL "
+			"(SELECT 'tickets' FROM sla.ticket WHERE level_id OPERATOR(pg_catalog.=) $1 LIMIT 1) LIMIT 1"
+			: "SELECT 'clocks' FROM sla.clock WHERE calendar_id OPERATOR(pg_catalog.=) $1 LIMIT 1";
+		char	   *user = latest(sql, id, &found);
+
+		if (found)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("%s %d is still referenced by SLA %s", what, id, user),
+					 errdetail("Clocks keep the level and calendar they were measured with, for the reports."),
+					 errhint(strcmp(what, "level") == 0
+							 ? "Stop choosing it instead: deactivate or change the rules that set it."
+							 : "Keep it, or move its levels to another calendar and keep it for the clocks already measured.")));
+	}
+	SPI_finish();
+	return PointerGetDatum(result);
+}
