@@ -287,6 +287,7 @@ apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	bool		is_public = true;
 	SlaMetric	response;
 	SlaTicketState ticket;
+	bool		tracked;
 	Datum		row = (Datum) 0;
 
 	if (key == NULL || !sla_row_time(&att->message[MF_CREATED_AT], tuple, desc, att->message_table,
@@ -313,13 +314,15 @@ apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	 * author function reports as system) move nothing and need no ticket */
 	if (author == AUTHOR_SYSTEM)
 		return;
-	if (!host_ticket_exists(att, key))
+	tracked = sla_ticket_state_lock(att->id, key, &ticket);
+	/* a tracked ticket exists (a deleted row is marked deleted by the delete trigger): only an
+	 * untracked or deleted one needs the lookup in the helpdesk's table */
+	if ((!tracked || strcmp(ticket.lifecycle, "deleted") == 0) && !host_ticket_exists(att, key))
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("message refers to ticket %s which does not exist in %s", key,
 						sla_relation_text(att->ticket_table))));
-	if (!sla_ticket_state_lock(att->id, key, &ticket) || ticket.level_id == 0 ||
-		strcmp(ticket.lifecycle, "deleted") == 0 || !is_public)
+	if (!tracked || ticket.level_id == 0 || strcmp(ticket.lifecycle, "deleted") == 0 || !is_public)
 		return;					/* untracked ticket, no level, or an internal note: nothing moves */
 	if (author == AUTHOR_AGENT)
 		agent_replied(att, key, &ticket, at);

@@ -281,3 +281,38 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
+
+/*
+ * AFTER DELETE FOR EACH ROW on an attached ticket table: a ticket row deleted outright cancels
+ * its running clocks, as the deleted lifecycle does; its stopped clocks stay for the reports.
+ */
+PG_FUNCTION_INFO_V1(sla_ticket_deleted);
+Datum
+sla_ticket_deleted(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	SlaAttachment *att;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	char	   *key;
+	SlaTicketState cur;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ||
+		trigdata->tg_trigger->tgnargs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sla.ticket_deleted() must be an AFTER DELETE row trigger with the attachment id as argument"),
+				 errhint("Let sla.attach() create it.")));
+	sla_engine_use_attachment(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
+	att = sla_attachment_get(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
+	tuple = trigdata->tg_trigtuple;
+	desc = trigdata->tg_relation->rd_att;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	key = sla_ticket_key(att, tuple, desc);
+	if (sla_ticket_state_lock(att->id, key, &cur) && !LC_IS(cur.lifecycle, "deleted"))
+		change_lifecycle(att, key, &cur, "deleted", GetCurrentTransactionStartTimestamp(), tuple, desc);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}

@@ -297,9 +297,14 @@ BEGIN
     IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_update') THEN
         EXECUTE format('DROP TRIGGER sla_ticket_update ON %s', ticket_table);
     END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_delete') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_delete ON %s', ticket_table);
+    END IF;
     EXECUTE format('CREATE TRIGGER sla_ticket AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_inserted(%s)',
                    ticket_table, att_id);
     EXECUTE format('CREATE TRIGGER sla_ticket_update AFTER UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_changed(%s)',
+                   ticket_table, att_id);
+    EXECUTE format('CREATE TRIGGER sla_ticket_delete AFTER DELETE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_deleted(%s)',
                    ticket_table, att_id);
     IF message_table IS NOT NULL THEN
         IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message') THEN
@@ -328,6 +333,9 @@ BEGIN
     END IF;
     IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket_update') THEN
         EXECUTE format('DROP TRIGGER sla_ticket_update ON %s', att.ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket_delete') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_delete ON %s', att.ticket_table);
     END IF;
     IF att.message_table IS NOT NULL
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message') THEN
@@ -425,6 +433,12 @@ CREATE FUNCTION @extschema@.ticket_inserted() RETURNS trigger
     AS 'MODULE_PATHNAME', 'sla_ticket_inserted' LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.ticket_inserted() IS
     'row trigger sla.attach() puts on a ticket table for INSERT: chooses the level and starts the clocks (C)';
+
+-- A ticket row deleted outright (AFTER DELETE row trigger): its running clocks are cancelled.
+CREATE FUNCTION @extschema@.ticket_deleted() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_ticket_deleted' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.ticket_deleted() IS
+    'row trigger sla.attach() puts on a ticket table for DELETE: a deleted row cancels its running clocks (C)';
 
 -- An updated ticket (AFTER UPDATE row trigger; argument: the attachment id).
 CREATE FUNCTION @extschema@.ticket_changed() RETURNS trigger

@@ -2,7 +2,7 @@
 -- words, naive timestamps) and the clocks its triggers drive, with exact due dates.
 -- Calendar: mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(59);
+SELECT plan(61);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -39,6 +39,7 @@ SELECT lives_ok($$SELECT sla.attach('"Ticket"',
       "internal": "internal", "channel": "to"}')$$, 'attach with mixed-case and reserved-word columns');
 SELECT trigger_is('public', 'Ticket', 'sla_ticket', 'sla', 'ticket_inserted', 'ticket insert trigger added');
 SELECT trigger_is('public', 'Ticket', 'sla_ticket_update', 'sla', 'ticket_changed', 'ticket update trigger added');
+SELECT trigger_is('public', 'Ticket', 'sla_ticket_delete', 'sla', 'ticket_deleted', 'ticket delete trigger added');
 SELECT trigger_is('public', 'Article', 'sla_message', 'sla', 'message_added', 'message trigger added');
 SELECT is((SELECT count(*)::int FROM information_schema.columns WHERE table_name = 'Ticket'), 9, 'no column added');
 SELECT is((SELECT count(*)::int FROM (SELECT sla.map_status('"Ticket"', s, l)
@@ -188,6 +189,7 @@ SELECT throws_ok($$INSERT INTO sla.clock (attachment_id, ticket_key, metric, cyc
 SELECT lives_ok($$SELECT sla.detach('"Ticket"')$$, 'detach');
 SELECT hasnt_trigger('public', 'Ticket', 'sla_ticket', 'ticket trigger gone');
 SELECT hasnt_trigger('public', 'Ticket', 'sla_ticket_update', 'ticket update trigger gone');
+SELECT hasnt_trigger('public', 'Ticket', 'sla_ticket_delete', 'ticket delete trigger gone');
 SELECT hasnt_trigger('public', 'Article', 'sla_message', 'message trigger gone');
 SELECT ok((SELECT count(*) FROM sla.clock) > 100, 'clocks stay after detach');
 INSERT INTO "Ticket" VALUES (400, 'x', 'new', 'normal', 'billing', 'bob', '2026-11-23 10:00', '2026-11-23 10:00');

@@ -4,7 +4,7 @@
 -- the writer's privileges, and clear errors for triggers not made by sla.attach().
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(27);
+SELECT plan(29);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -111,6 +111,16 @@ SELECT is((SELECT sla.ticket_attributes((SELECT id FROM sla.attachment WHERE tic
     '{"status": "open", "priority": "high", "created_at": "2026-11-23 10:00:00+00"}'::jsonb,
     'the attributes of a row as the engine reads them (null ones left out)');
 SELECT is((SELECT chosen_level FROM sla.match_ticket('ct_ticket', '2') LIMIT 1), 'ct_gold', 'the dry run on a stored ticket');
+
+-- ---------------------------------------------------------------- a ticket row deleted outright
+DELETE FROM ct_ticket WHERE id = 3;
+SELECT is((SELECT string_agg(c.metric || ':' || c.state || ':' || (e.detail ->> 'reason'), ',' ORDER BY c.id)
+             FROM sla.clock c JOIN sla.event e ON e.clock_id = c.id AND e.kind = 'cancelled'
+            WHERE c.ticket_key = '3' AND c.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'ct_ticket'::regclass)),
+    'first_response:cancelled:ticket deleted,resolution:cancelled:ticket deleted', 'deleting a ticket row cancels its running clocks');
+SELECT is((SELECT lifecycle FROM sla.ticket WHERE ticket_key = '3'
+            AND attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'ct_ticket'::regclass)),
+    'deleted', 'and marks it deleted');
 
 -- ---------------------------------------------------------------- references without foreign keys
 SELECT throws_like($$DELETE FROM sla.level WHERE name = 'ct_std'$$,
