@@ -338,15 +338,7 @@ sla_message_added(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	SlaAttachment *att;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
-		trigdata->tg_trigger->tgnargs != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("sla.message_added() must be an AFTER INSERT row trigger with the attachment id as argument"),
-				 errhint("Let sla.attach() create it.")));
-	sla_engine_use_attachment(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
-	att = sla_attachment_get(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
+	att = sla_trigger_attachment(fcinfo, "message_added", TRIGGER_EVENT_INSERT, "INSERT");
 	if (!OidIsValid(att->message_table))
 		return PointerGetDatum(NULL);	/* attached again without this message table */
 	if (SPI_connect() != SPI_OK_CONNECT)

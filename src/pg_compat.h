@@ -7,9 +7,11 @@
 
 #include "postgres.h"
 
+#include "catalog/pg_proc.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/tuplestore.h"
 
 /* Set up a materialized set-returning function's tuplestore (InitMaterializedSRF in 15+). */
@@ -29,25 +31,10 @@ sla_init_materialized_srf(FunctionCallInfo fcinfo)
 	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
 	rsinfo->setDesc = CreateTupleDescCopy(desc);
 	MemoryContextSwitchTo(oldcxt);
-/* EXECUTE privilege on a function (object_aclcheck in 16+). */
-#include "catalog/pg_proc.h"
-#include "utils/acl.h"
-static inline AclResult
-sla_proc_aclcheck(Oid fn, Oid role)
-{
-#if PG_VERSION_NUM >= 160000
-	return object_aclcheck(ProcedureRelationId, fn, role, ACL_EXECUTE);
-#else
-	return pg_proc_aclcheck(fn, role, ACL_EXECUTE);
-#endif
-}
-
 #endif
 }
 
 /* EXECUTE privilege on a function (object_aclcheck in 16+). */
-#include "catalog/pg_proc.h"
-#include "utils/acl.h"
 static inline AclResult
 sla_proc_aclcheck(Oid fn, Oid role)
 {

@@ -9,6 +9,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
 
 #include "attachment_cache.h"
 #include "clock_ops.h"
@@ -34,6 +36,10 @@ extern void sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tupl
 /* The key of a ticket row (ERROR 23502 when null) and its lifecycle (deleted flag included). */
 extern char *sla_ticket_key(SlaAttachment *att, HeapTuple tuple, TupleDesc desc);
 extern const char *sla_ticket_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc);
+
+/* The attachment a row trigger made by sla.attach() serves (ERROR 39P01 when misused). */
+extern SlaAttachment *sla_trigger_attachment(FunctionCallInfo fcinfo, const char *function,
+											 TriggerEvent event, const char *event_name);
 
 /* Record the rules' choice of a level as a level_chosen event. */
 extern void sla_log_level_chosen(SlaAttachment *att, const char *key, TimestampTz at, SlaLevelChoice *choice);

@@ -572,6 +572,29 @@ sla_ticket_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	return lc;
 }
 
+/*
+ * The attachment a row trigger made by sla.attach() serves, after checking that it fires as
+ * made (AFTER, FOR EACH ROW, on the expected event, the attachment id as its argument); the
+ * attachment is locked for the transaction first (config_guard.c), then read from the cache.
+ */
+SlaAttachment *
+sla_trigger_attachment(FunctionCallInfo fcinfo, const char *function, TriggerEvent event, const char *event_name)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	int32		id;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		(trigdata->tg_event & TRIGGER_EVENT_OPMASK) != event || trigdata->tg_trigger->tgnargs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sla.%s() must be an AFTER %s row trigger with the attachment id as argument", function, event_name),
+				 errhint("Let sla.attach() create it.")));
+	id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
+	sla_engine_use_attachment(id);
+	return sla_attachment_get(id);
+}
+
 /* AFTER INSERT FOR EACH ROW on an attached ticket table; argument: the attachment id. */
 PG_FUNCTION_INFO_V1(sla_ticket_inserted);
 Datum
@@ -585,15 +608,7 @@ sla_ticket_inserted(PG_FUNCTION_ARGS)
 	const char *lc;
 	TimestampTz at;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
-		trigdata->tg_trigger->tgnargs != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("sla.ticket_inserted() must be an AFTER INSERT row trigger with the attachment id as argument"),
-				 errhint("Let sla.attach() create it.")));
-	sla_engine_use_attachment(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
-	att = sla_attachment_get(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
+	att = sla_trigger_attachment(fcinfo, "ticket_inserted", TRIGGER_EVENT_INSERT, "INSERT");
 	tuple = trigdata->tg_trigtuple;
 	desc = trigdata->tg_relation->rd_att;
 

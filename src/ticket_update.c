@@ -222,15 +222,7 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 			   *old_department,
 			   *old_agent;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
-		trigdata->tg_trigger->tgnargs != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("sla.ticket_changed() must be an AFTER UPDATE row trigger with the attachment id as argument"),
-				 errhint("Let sla.attach() create it.")));
-	sla_engine_use_attachment(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
-	att = sla_attachment_get(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
+	att = sla_trigger_attachment(fcinfo, "ticket_changed", TRIGGER_EVENT_UPDATE, "UPDATE");
 	new_tuple = trigdata->tg_newtuple;
 	old_tuple = trigdata->tg_trigtuple;
 	desc = trigdata->tg_relation->rd_att;
@@ -297,15 +289,7 @@ sla_ticket_deleted(PG_FUNCTION_ARGS)
 	char	   *key;
 	SlaTicketState cur;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ||
-		trigdata->tg_trigger->tgnargs != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("sla.ticket_deleted() must be an AFTER DELETE row trigger with the attachment id as argument"),
-				 errhint("Let sla.attach() create it.")));
-	sla_engine_use_attachment(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
-	att = sla_attachment_get(pg_strtoint32(trigdata->tg_trigger->tgargs[0]));
+	att = sla_trigger_attachment(fcinfo, "ticket_deleted", TRIGGER_EVENT_DELETE, "DELETE");
 	tuple = trigdata->tg_trigtuple;
 	desc = trigdata->tg_relation->rd_att;
 	if (SPI_connect() != SPI_OK_CONNECT)
