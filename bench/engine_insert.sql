@@ -16,27 +16,7 @@ SET timezone = 'UTC';
 \endif
 CREATE EXTENSION IF NOT EXISTS sla;
 
-SELECT sla.define_calendar('bench', 'Europe/Berlin', 'mon-fri 09:00-17:00') > 0 AS calendar;
-SELECT sla.define_level('bench_' || n, 'bench', first_response => (n || ' hours')::sla.business_interval,
-                        next_response => '4 hours', resolution => '3 days', is_default => n = 8) > 0 AS level
-  FROM generate_series(1, 8) n;
--- ten active rules of realistic shapes
-INSERT INTO sla.rule (name, position, set_level_id)
-     SELECT 'rule ' || n, n, (SELECT id FROM sla.level WHERE name = 'bench_' || (1 + n % 8)) FROM generate_series(1, 10) n;
-INSERT INTO sla.rule_condition (rule_id, group_no, position, attribute, operator, value)
-     SELECT r.id, 1, 1, 'priority', 'equals', to_jsonb('p' || r.position) FROM sla.rule r;
-INSERT INTO sla.rule_condition (rule_id, group_no, position, attribute, operator, value)
-     SELECT r.id, 1, 2, 'department', 'in', '["sales", "billing", "support"]' FROM sla.rule r;
-
--- a helpdesk ticket table of realistic width, with the indexes such a table has
-CREATE TABLE bench_ticket (id bigint PRIMARY KEY, subject text, status text, priority text,
-                           department text, agent text, requester text, created timestamptz,
-                           updated timestamptz, body text);
-CREATE INDEX ON bench_ticket (status, department);
-CREATE INDEX ON bench_ticket (agent);
-CREATE INDEX ON bench_ticket (requester);
-CREATE TABLE bench_message (id bigserial PRIMARY KEY, ticket bigint, author text, created timestamptz, body text);
-CREATE INDEX ON bench_message (ticket);
+\ir engine_helpdesk.sql
 
 CREATE TEMP TABLE result (what text, rows int, detached_ms numeric, attached_ms numeric);
 
