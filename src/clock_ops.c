@@ -16,6 +16,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -201,7 +202,7 @@ typedef enum Statement
 {
 	S_START, S_NEXT_CYCLE, S_PAUSE, S_RESUME, S_STOP, S_CANCEL, S_EVENT, S_TICKET_CLOCKS, S_CLOCK_BY_ID,
 	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_REPLIED, S_TICKET_WAITING,
-	S_REOPEN, S_RETARGET, S_TICKET_LIFECYCLE, S_TICKET_LEVEL, S_REASSIGN,
+	S_REOPEN, S_RETARGET, S_TICKET_LIFECYCLE, S_TICKET_LEVEL, S_REASSIGN, S_NEW_TICKET,
 	S_COUNT
 } Statement;
 
@@ -241,6 +242,20 @@ static const char *const statement_sql[S_COUNT] = {
 	"AND ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY id",
 	[S_CLOCK_BY_ID] = "SELECT " CLOCK_COLUMNS " FROM sla.clock WHERE id OPERATOR(pg_catalog.=) $1",
 	[S_TICKET_INSERT] = "INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle) VALUES ($1, $2, $3, $4)",
+	/* a new open ticket in one statement: its state row, its clocks, then its events in order
+	 * (level_chosen first, then clock_started by clock id, as the single steps would write them) */
+	[S_NEW_TICKET] = "WITH t AS (INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle) "
+	"VALUES ($1, $2, $3, 'open')), "
+	"c AS (INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
+	"started_at, due_at, state, warn_at, department, agent, requester) "
+	"SELECT $1, $2, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8 "
+	"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
+	"ORDER BY m.n RETURNING id, metric, target) "
+	"INSERT INTO sla.event (attachment_id, ticket_key, clock_id, at, kind, detail) "
+	"SELECT $1, $2, e.clock_id, $5, e.kind, e.detail FROM ("
+	"SELECT 0::bigint AS ord, NULL::bigint AS clock_id, 'level_chosen' AS kind, $13::jsonb AS detail "
+	"UNION ALL SELECT c.id, c.id, 'clock_started', pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', 1, "
+	"'target', c.target::text) FROM c) e ORDER BY e.ord",
 	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since FROM sla.ticket "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2 FOR UPDATE",
 	[S_TICKET_REPLIED] = "UPDATE sla.ticket SET agent_replied = true, customer_waiting_since = NULL "
@@ -368,6 +383,15 @@ argument_types(Statement s, Oid *types, int *n)
 		case S_TICKET_LEVEL:
 			{
 				Oid			t[] = {INT4OID, TEXTOID, INT4OID};
+
+				*n = lengthof(t);
+				memcpy(types, t, sizeof(t));
+				break;
+			}
+		case S_NEW_TICKET:
+			{
+				Oid			t[] = {INT4OID, TEXTOID, INT4OID, INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
+					TEXTARRAYOID, get_array_type(bi), TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, JSONBOID};
 
 				*n = lengthof(t);
 				memcpy(types, t, sizeof(t));
@@ -862,6 +886,54 @@ clock_by_id(int64 id, SlaClock *c)
 }
 
 /* ---------------------------------------------------------------- ticket state */
+
+void
+sla_ticket_start_open(int32 attachment_id, const char *key, SlaLevel *level, TimestampTz at,
+					  const SlaSnapshot *snapshot, const char *level_chosen)
+{
+	static const SlaMetric starting[] = {METRIC_FIRST_RESPONSE, METRIC_PERIODIC_UPDATE, METRIC_RESOLUTION};
+	Datum		metrics[lengthof(starting)],
+				targets[lengthof(starting)],
+				dues[lengthof(starting)],
+				warns[lengthof(starting)];
+	Datum		v[13];
+	char		n[14] = "             ";
+	int			count = 0;
+	int			i;
+
+	for (i = 0; i < (int) lengthof(starting); i++)
+	{
+		SlaMetric	m = starting[i];
+		TimestampTz due;
+
+		if (!level->has_target[m])
+			continue;
+		due = sla_business_add_on(level->calendar_id, at, level->target[m]);
+		metrics[count] = CStringGetTextDatum(sla_metric_names[m]);
+		targets[count] = BusinessIntervalPGetDatum(&level->target[m]);
+		dues[count] = TimestampTzGetDatum(due);
+		warns[count] = TimestampTzGetDatum(sla_clock_warn_at(at, due, (sla_business_interval) {0, 0, 0},
+															 level->calendar_id, level->warning_fraction));
+		count++;
+	}
+	v[0] = Int32GetDatum(attachment_id);
+	v[1] = CStringGetTextDatum(key);
+	v[2] = Int32GetDatum(level->id);
+	v[3] = Int32GetDatum(level->calendar_id);
+	v[4] = TimestampTzGetDatum(at);
+	v[5] = text_or_null(snapshot->department, &n[5]);
+	v[6] = text_or_null(snapshot->agent, &n[6]);
+	v[7] = text_or_null(snapshot->requester, &n[7]);
+	v[8] = PointerGetDatum(construct_array(metrics, count, TEXTOID, -1, false, TYPALIGN_INT));
+	v[9] = PointerGetDatum(construct_array(targets, count, business_interval_oid(), sizeof(sla_business_interval),
+										   false, TYPALIGN_DOUBLE));
+	v[10] = PointerGetDatum(construct_array(dues, count, TIMESTAMPTZOID, sizeof(TimestampTz), FLOAT8PASSBYVAL,
+											TYPALIGN_DOUBLE));
+	v[11] = PointerGetDatum(construct_array(warns, count, TIMESTAMPTZOID, sizeof(TimestampTz), FLOAT8PASSBYVAL,
+											TYPALIGN_DOUBLE));
+	v[12] = jsonb_datum(level_chosen);
+	run(S_NEW_TICKET, v, n);
+}
 
 void
 sla_ticket_state_insert(int32 attachment_id, const char *key, int32 level_id, const char *lifecycle)

@@ -126,6 +126,14 @@ typedef struct SlaTicketState
 	TimestampTz customer_waiting_since;
 } SlaTicketState;
 
+/*
+ * A new ticket arriving open, in one statement: its sla.ticket row, its first_response,
+ * periodic_update and resolution clocks (those the level measures) and its level_chosen and
+ * clock_started events.  level is locked (sla_level_use); level_chosen is the event's JSON.
+ */
+extern void sla_ticket_start_open(int32 attachment_id, const char *key, SlaLevel *level, TimestampTz at,
+								  const SlaSnapshot *snapshot, const char *level_chosen);
+
 extern void sla_ticket_state_insert(int32 attachment_id, const char *key, int32 level_id, const char *lifecycle);
 /* Lock the ticket's row (one writer per ticket at a time) and read it; false when untracked. */
 extern bool sla_ticket_state_lock(int32 attachment_id, const char *key, SlaTicketState *out);

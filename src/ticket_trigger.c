@@ -470,8 +470,8 @@ sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, T
 
 /* ---------------------------------------------------------------- tracking a new ticket */
 
-void
-sla_log_level_chosen(SlaAttachment *att, const char *key, TimestampTz at, SlaLevelChoice *choice)
+static char *
+level_chosen_detail(SlaLevelChoice *choice)
 {
 	StringInfoData detail;
 
@@ -479,7 +479,13 @@ sla_log_level_chosen(SlaAttachment *att, const char *key, TimestampTz at, SlaLev
 	appendStringInfoString(&detail, "{\"level\": ");
 	escape_json(&detail, choice->level_name);
 	appendStringInfo(&detail, ", \"matched_rules\": %s}", choice->matched_rules);
-	sla_log_event(att->id, key, 0, at, "level_chosen", detail.data);
+	return detail.data;
+}
+
+void
+sla_log_level_chosen(SlaAttachment *att, const char *key, TimestampTz at, SlaLevelChoice *choice)
+{
+	sla_log_event(att->id, key, 0, at, "level_chosen", level_chosen_detail(choice));
 }
 
 void
@@ -518,6 +524,14 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 					 errmsg("the SLA level chosen for ticket %s was deleted while the ticket was written", key),
 					 errhint("Retry the transaction.")));
+	}
+	if (choice.level_id != 0 && strcmp(lifecycle, "open") == 0)
+	{
+		/* the common case, in one statement */
+		sla_ticket_snapshot(att, tuple, desc, &snapshot);
+		sla_ticket_start_open(att->id, key, sla_level_use(choice.level_id), at, &snapshot,
+							  level_chosen_detail(&choice));
+		return;
 	}
 	if (choice.level_id != 0)
 		sla_log_level_chosen(att, key, at, &choice);
