@@ -742,6 +742,8 @@ void
 sla_clock_retarget(SlaClock *c, int32 level_id, TimestampTz at)
 {
 	SlaLevel   *level = sla_level_use(level_id);
+	int32		calendar_id;
+	sla_business_interval target;
 	TimestampTz due;
 	StringInfoData members;
 	Datum		v[9];
@@ -753,15 +755,18 @@ sla_clock_retarget(SlaClock *c, int32 level_id, TimestampTz at)
 		sla_clock_cancel(c, at, "the new level has no target for this metric");
 		return;
 	}
-	due = sla_business_add_on(level->calendar_id, c->started_at, bi_add(level->target[c->metric], c->paused_for));
+	/* copied: the statement below runs the warn_at trigger, which may reload the level cache */
+	calendar_id = level->calendar_id;
+	target = level->target[c->metric];
+	due = sla_business_add_on(calendar_id, c->started_at, bi_add(target, c->paused_for));
 	initStringInfo(&members);
 	appendStringInfo(&members, "\"from_level\": %d, \"to_level\": %d, %s", c->level_id, level_id,
-					 json_member("target", bi_text(level->target[c->metric])));
+					 json_member("target", bi_text(target)));
 	v[0] = Int64GetDatum(c->id);
 	v[1] = TimestampTzGetDatum(at);
 	v[2] = Int32GetDatum(level_id);
-	v[3] = Int32GetDatum(level->calendar_id);
-	v[4] = BusinessIntervalPGetDatum(&level->target[c->metric]);
+	v[3] = Int32GetDatum(calendar_id);
+	v[4] = BusinessIntervalPGetDatum(&target);
 	v[5] = TimestampTzGetDatum(due);
 	v[6] = Int32GetDatum(c->attachment_id);
 	v[7] = CStringGetTextDatum(c->ticket_key);
@@ -769,8 +774,8 @@ sla_clock_retarget(SlaClock *c, int32 level_id, TimestampTz at)
 	if (run(S_RETARGET, v, "         ") == 0)
 		return;
 	c->level_id = level_id;
-	c->calendar_id = level->calendar_id;
-	c->target = level->target[c->metric];
+	c->calendar_id = calendar_id;
+	c->target = target;
 	c->due_at = due;
 }
 
