@@ -752,3 +752,40 @@ sla_ticket_attributes_sql(PG_FUNCTION_ARGS)
 	ReleaseTupleDesc(desc);
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data)));
 }
+
+/*
+ * sla.ticket_facts(attachment integer, ticket anyelement, OUT key text, OUT lifecycle text,
+ * OUT created_at timestamptz, OUT updated_at timestamptz): what the engine reads from a ticket
+ * row, for sla.backfill().  A missing key or time is NULL here (backfill skips such rows); an
+ * unmapped status is the usual error.
+ */
+PG_FUNCTION_INFO_V1(sla_ticket_facts_sql);
+Datum
+sla_ticket_facts_sql(PG_FUNCTION_ARGS)
+{
+	SlaAttachment *att;
+	HeapTupleData tuple;
+	TupleDesc	desc;
+	TupleDesc	result_desc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	char	   *key;
+	TimestampTz t;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "sla.ticket_facts must return a row");
+	att = sla_attachment_get(PG_GETARG_INT32(0));
+	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
+	key = sla_row_text(&att->ticket[TF_KEY], &tuple, desc, att->ticket_table);
+	values[0] = key ? CStringGetTextDatum(key) : (Datum) 0;
+	nulls[0] = key == NULL;
+	values[1] = CStringGetTextDatum(sla_ticket_lifecycle(att, &tuple, desc));
+	nulls[2] = !sla_row_time(&att->ticket[TF_CREATED_AT], &tuple, desc, att->ticket_table, att->time_zone, &t);
+	values[2] = TimestampTzGetDatum(t);
+	nulls[3] = !sla_row_time(&att->ticket[TF_UPDATED_AT], &tuple, desc, att->ticket_table, att->time_zone, &t);
+	values[3] = TimestampTzGetDatum(t);
+	ReleaseTupleDesc(desc);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc), values, nulls)));
+}

@@ -137,18 +137,6 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.clock_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.event', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_id_seq', '');
 
--- A mapped column's value as an instant: timestamptz as is, timestamp read in the attachment's
--- zone, integers as Unix epoch seconds.
-CREATE FUNCTION @extschema@.mapped_time(row_data jsonb, mapping jsonb, field text, zone text)
-    RETURNS timestamptz
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE mapping->'kinds'->>field
-        WHEN 'timestamptz' THEN (row_data->>(mapping->>field))::timestamptz
-        WHEN 'timestamp' THEN ((row_data->>(mapping->>field))::timestamp) AT TIME ZONE zone
-        WHEN 'epoch' THEN to_timestamp((row_data->>(mapping->>field))::double precision)
-    END
-$$;
-
 -- Validate one mapped column: it exists and its type is of an allowed kind; returns the kind.
 CREATE FUNCTION @extschema@.mapped_column_kind(tbl regclass, field text, col text, allowed text[])
     RETURNS text
@@ -399,21 +387,11 @@ CREATE FUNCTION @extschema@.retarget_clocks(att_id integer, key text, lvl intege
 
 -- ------------------------------------------------------------------ reading the host rows
 
-CREATE FUNCTION @extschema@.lifecycle_of(att @extschema@.attachment, status text) RETURNS text
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    result text;
-BEGIN
-    SELECT s.lifecycle INTO result FROM @extschema@.status_map s
-     WHERE s.attachment_id = att.id AND s.status = lifecycle_of.status;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'status "%" of % has no lifecycle mapping', status, att.ticket_table
-              USING ERRCODE = 'invalid_parameter_value',
-                    HINT = format('Map it first: SELECT sla.map_status(%L, %L, ''open'');', att.ticket_table::text, status);
-    END IF;
-    RETURN result;
-END
-$$;
+-- What the engine reads from a ticket row (key, lifecycle with the deleted flag, creation and
+-- update instants), for sla.backfill(); C, the triggers' own code.
+CREATE FUNCTION @extschema@.ticket_facts(att_id integer, ticket anyelement, OUT key text, OUT lifecycle text,
+                                         OUT created_at timestamptz, OUT updated_at timestamptz)
+    AS 'MODULE_PATHNAME', 'sla_ticket_facts_sql' LANGUAGE C STABLE;
 
 -- The attributes rules see, as the engine reads them from a ticket row, as the JSON
 -- sla.match_rules() takes (the dry run).  C, sharing the triggers' code.

@@ -114,18 +114,17 @@ BEGIN
         RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
     END IF;
     m := att.mapping;
-    FOR t IN EXECUTE format('SELECT x AS row, to_jsonb(x) AS j FROM %s x WHERE NOT EXISTS (SELECT FROM @extschema@.ticket s
+    -- the facts through LATERAL: (f(x)).* would call the function once per column
+    FOR t IN EXECUTE format('SELECT x AS row, f.* FROM %s x CROSS JOIN LATERAL @extschema@.ticket_facts($1, x) f
+                              WHERE NOT EXISTS (SELECT FROM @extschema@.ticket s
                                WHERE s.attachment_id OPERATOR(pg_catalog.=) $1
                                  AND s.ticket_key OPERATOR(pg_catalog.=) x.%I::text) ORDER BY x.%I',
                             att.ticket_table, m ->> 'key', m ->> 'created_at')
              USING att.id LOOP
-        key := t.j ->> (m ->> 'key');
-        created := @extschema@.mapped_time(t.j, m, 'created_at', att.time_zone);
+        key := t.key;
+        created := t.created_at;
         CONTINUE WHEN key IS NULL OR created IS NULL;
-        lc := @extschema@.lifecycle_of(att, t.j ->> (m ->> 'status'));
-        IF m ? 'deleted' AND coalesce(t.j ->> (m ->> 'deleted'), 'false') NOT IN ('false', '0') THEN
-            lc := 'deleted';
-        END IF;
+        lc := t.lifecycle;
         -- track as open, replay the conversation, then apply the status it has now
         PERFORM @extschema@.track_ticket(att.id, t.row, CASE WHEN lc = 'deleted' THEN 'deleted' ELSE 'open' END, created);
         n := n + 1;
@@ -138,8 +137,7 @@ BEGIN
             END LOOP;
         END IF;
         IF lc IN ('paused', 'solved', 'closed') THEN
-            last_change := coalesce(CASE WHEN m ? 'updated_at' THEN @extschema@.mapped_time(t.j, m, 'updated_at', att.time_zone) END,
-                                    created);
+            last_change := coalesce(t.updated_at, created);
             FOR c IN SELECT * FROM @extschema@.clock k
                       WHERE k.attachment_id = att.id AND k.ticket_key = key AND k.state IN ('running', 'paused') LOOP
                 IF c.metric = 'resolution' AND lc = 'paused' THEN
