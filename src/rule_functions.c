@@ -485,9 +485,10 @@ compile_rules(bool on_update_only)
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
+		bool		value_isnull;	/* its own flag: the group number below is read after it */
 		int64		rule_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 		char	   *attribute = SPI_getvalue(tup, desc, 3);
-		Datum		value = SPI_getbinval(tup, desc, 5, &isnull);
+		Datum		value = SPI_getbinval(tup, desc, 5, &value_isnull);
 		int			slot;
 
 		while (r < cr->nrules && cr->rule_ids[r] != rule_id)
@@ -501,7 +502,7 @@ compile_rules(bool on_update_only)
 		conds[i].op = operator_or_error(SPI_getvalue(tup, desc, 4));
 		slot = slot_or_error(cr->attributes, attribute);
 		conds[i].slot = slot;
-		conds[i].operands = convert_operands(isnull ? NULL : DatumGetJsonbP(value), conds[i].op,
+		conds[i].operands = convert_operands(value_isnull ? NULL : DatumGetJsonbP(value), conds[i].op,
 											 cr->attributes->types[slot], attribute, &conds[i].noperands);
 	}
 

@@ -4,7 +4,7 @@
 -- the writer's privileges, and clear errors for triggers not made by sla.attach().
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(29);
+SELECT plan(30);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -111,6 +111,15 @@ SELECT is((SELECT sla.ticket_attributes((SELECT id FROM sla.attachment WHERE tic
     '{"status": "open", "priority": "high", "created_at": "2026-11-23 10:00:00+00"}'::jsonb,
     'the attributes of a row as the engine reads them (null ones left out)');
 SELECT is((SELECT chosen_level FROM sla.match_ticket('ct_ticket', '2') LIMIT 1), 'ct_gold', 'the dry run on a stored ticket');
+
+-- ---------------------------------------------------------------- emptiness conditions (no operand)
+-- a condition without a value is compiled with no operand (this once crashed the backend)
+INSERT INTO sla.rule (name, position, set_level_id) SELECT 'ct no priority', 5, id FROM sla.level WHERE name = 'ct_gold';
+INSERT INTO sla.rule_condition (rule_id, position, attribute, operator, value)
+     SELECT id, 1, 'priority', 'is_empty', NULL FROM sla.rule WHERE name = 'ct no priority';
+INSERT INTO ct_ticket (id, st, urgency, created) VALUES (8, 'open', NULL, '2026-11-23 10:00+00');
+SELECT is(pg_temp.clocks('8'), 'first_response ct_gold 11-23 11:00, resolution ct_gold 11-24 10:00',
+    'is_empty holds for a ticket without priority');
 
 -- ---------------------------------------------------------------- a ticket row deleted outright
 DELETE FROM ct_ticket WHERE id = 3;
