@@ -604,14 +604,15 @@ sla_rules_choose(CompiledRules *cr, const sla_value *values, TimestampTz at, Sla
 	out->level_name = chosen_level_name(cr, &result);
 	initStringInfo(&json);
 	appendStringInfoChar(&json, '[');
-	for (k = 0; k < result.nmatched; k++)
-		for (r = 0; r < cr->nrules; r++)
-			if (cr->rule_ids[r] == result.matched[k])
-			{
-				if (k > 0)
-					appendStringInfoString(&json, ", ");
-				escape_json(&json, cr->names[r]);
-			}
+	/* matched[] lists rule ids in processing order, as cr->rule_ids does: one merge pass */
+	for (k = 0, r = 0; k < result.nmatched && r < cr->nrules; r++)
+		if (cr->rule_ids[r] == result.matched[k])
+		{
+			if (k > 0)
+				appendStringInfoString(&json, ", ");
+			escape_json(&json, cr->names[r]);
+			k++;
+		}
 	appendStringInfoChar(&json, ']');
 	out->matched_rules = json.data;
 }
@@ -692,10 +693,12 @@ sla_match_rules(PG_FUNCTION_ARGS)
 	sla_value  *values = values_from_json(cr->attributes, json);
 	sla_rules_result result;
 	const char *chosen;
+	size_t		next_match;
 	int			r;
 
 	evaluate_or_error(cr, values, at, &result);
 	chosen = chosen_level_name(cr, &result);
+	next_match = 0;
 
 	sla_init_materialized_srf(fcinfo);
 	for (r = 0; r < cr->nrules || (r == 0 && cr->nrules == 0); r++)
@@ -703,7 +706,6 @@ sla_match_rules(PG_FUNCTION_ARGS)
 		Datum		v[6];
 		bool		nulls[6] = {false, false, false, false, false, false};
 		bool		matched = false;
-		size_t		k;
 
 		if (cr->nrules == 0)
 		{
@@ -711,8 +713,10 @@ sla_match_rules(PG_FUNCTION_ARGS)
 		}
 		else
 		{
-			for (k = 0; k < result.nmatched; k++)
-				matched |= result.matched[k] == cr->rule_ids[r];
+			/* matched[] is in processing order too */
+			matched = next_match < result.nmatched && result.matched[next_match] == cr->rule_ids[r];
+			if (matched)
+				next_match++;
 			v[0] = Int32GetDatum(cr->positions[r]);
 			v[1] = CStringGetTextDatum(cr->names[r]);
 			v[2] = BoolGetDatum(matched);
