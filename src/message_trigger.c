@@ -38,6 +38,7 @@ typedef struct HostLookup
 {
 	int32		attachment_id;
 	SPIPlanPtr	plan;
+	uint32		uses;			/* made again after 10,000, as the engine's own plans are */
 	struct HostLookup *next;
 } HostLookup;
 
@@ -56,7 +57,8 @@ host_ticket_exists(SlaAttachment *att, const char *key)
 		while (host_lookups)
 		{
 			h = host_lookups->next;
-			SPI_freeplan(host_lookups->plan);
+			if (host_lookups->plan)
+				SPI_freeplan(host_lookups->plan);
 			pfree(host_lookups);
 			host_lookups = h;
 		}
@@ -65,7 +67,12 @@ host_ticket_exists(SlaAttachment *att, const char *key)
 	for (h = host_lookups; h; h = h->next)
 		if (h->attachment_id == att->id)
 			break;
-	if (h == NULL)
+	if (h != NULL && ++h->uses >= 10000)
+	{
+		SPI_freeplan(h->plan);
+		h->plan = NULL;
+	}
+	if (h == NULL || h->plan == NULL)
 	{
 		Oid			argtypes[1] = {TEXTOID};
 		Oid			keytype = get_atttype(att->ticket_table, get_attnum(att->ticket_table, att->ticket[TF_KEY].name));
@@ -84,11 +91,15 @@ host_ticket_exists(SlaAttachment *att, const char *key)
 		plan = SPI_prepare(sql, 1, argtypes);
 		if (plan == NULL || SPI_keepplan(plan) != 0)
 			elog(ERROR, "could not prepare the ticket lookup of %s", sla_relation_text(att->ticket_table));
-		h = MemoryContextAlloc(TopMemoryContext, sizeof(HostLookup));
-		h->attachment_id = att->id;
+		if (h == NULL)
+		{
+			h = MemoryContextAlloc(TopMemoryContext, sizeof(HostLookup));
+			h->attachment_id = att->id;
+			h->next = host_lookups;
+			host_lookups = h;
+		}
 		h->plan = plan;
-		h->next = host_lookups;
-		host_lookups = h;
+		h->uses = 0;
 	}
 	if (SPI_execute_plan(h->plan, v, " ", true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up ticket %s", key);
