@@ -166,7 +166,7 @@ sla_config_guard(PG_FUNCTION_ARGS)
 	LockDatabaseObject(RelationGetRelid(trigdata->tg_relation), (Oid) id, 0, AccessExclusiveLock);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (strcmp(what, "attachment") == 0)
+	if (strcmp(what, "attachment") == 0 && TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 	{
 		/* the attachment's tracking rows go with it */
 		(void) latest("DELETE FROM sla.event WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);
@@ -175,20 +175,26 @@ sla_config_guard(PG_FUNCTION_ARGS)
 	}
 	else
 	{
+		/* a level or calendar deleted or renumbered, an attachment renumbered: refused while used */
 		const char *sql = strcmp(what, "level") == 0
 			? "(SELECT 'clocks' FROM sla.clock WHERE level_id OPERATOR(pg_catalog.=) $1 LIMIT 1) UNION ALL "
 			"(SELECT 'tickets' FROM sla.ticket WHERE level_id OPERATOR(pg_catalog.=) $1 LIMIT 1) LIMIT 1"
-			: "SELECT 'clocks' FROM sla.clock WHERE calendar_id OPERATOR(pg_catalog.=) $1 LIMIT 1";
+			: strcmp(what, "calendar") == 0
+			? "SELECT 'clocks' FROM sla.clock WHERE calendar_id OPERATOR(pg_catalog.=) $1 LIMIT 1"
+			: "(SELECT 'tickets' FROM sla.ticket WHERE attachment_id OPERATOR(pg_catalog.=) $1 LIMIT 1) UNION ALL "
+			"(SELECT 'events' FROM sla.event WHERE attachment_id OPERATOR(pg_catalog.=) $1 LIMIT 1) LIMIT 1";
 		char	   *user = latest(sql, id, &found);
 
 		if (found)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("%s %d is still referenced by SLA %s", what, id, user),
-					 errdetail("Clocks keep the level and calendar they were measured with, for the reports."),
+					 errdetail("Clocks keep the attachment, level and calendar they were measured with, for the reports."),
 					 errhint(strcmp(what, "level") == 0
 							 ? "Stop choosing it instead: deactivate or change the rules that set it."
-							 : "Keep it, or move its levels to another calendar and keep it for the clocks already measured.")));
+							 : strcmp(what, "calendar") == 0
+							 ? "Keep it, or move its levels to another calendar and keep it for the clocks already measured."
+							 : "Keep the attachment's id; delete the attachment to delete its SLA rows with it.")));
 	}
 	SPI_finish();
 	return PointerGetDatum(result);

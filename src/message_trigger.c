@@ -255,7 +255,8 @@ agent_replied(SlaAttachment *att, const char *key, SlaTicketState *ticket, Times
 			strcmp(ticket->lifecycle, "paused") == 0)
 			sla_clock_pause(&next, at);
 	}
-	sla_ticket_state_replied(att->id, key);
+	if (!ticket->agent_replied || ticket->customer_waiting)
+		sla_ticket_state_replied(att->id, key);		/* else it says so already: no write */
 }
 
 static void

@@ -4,7 +4,7 @@
 -- the writer's privileges, and clear errors for triggers not made by sla.attach().
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(30);
+SELECT plan(31);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -139,6 +139,8 @@ SELECT throws_like($$DELETE FROM sla.calendar WHERE name = 'ct'$$,
     'calendar % is still referenced by SLA clocks', 'nor the calendar they ran on');
 SELECT throws_ok($$TRUNCATE sla.level CASCADE$$, '23503', 'cannot truncate sla.level: SLA clocks refer to its rows',
     'nor all levels at once');
+SELECT throws_like($$UPDATE sla.attachment SET id = 99999 WHERE ticket_table = 'ct_ticket'::regclass$$,
+    'attachment % is still referenced by SLA tickets', 'nor an attachment renumbered (its rows stay, refused)');
 CREATE TABLE ct_gone (id int PRIMARY KEY, st text, created timestamptz);
 SELECT sla.map_status('ct_gone', 'open', 'open') FROM (SELECT sla.attach('ct_gone', '{"key": "id", "created_at": "created", "status": "st"}')) a;
 INSERT INTO ct_gone VALUES (1, 'open', '2026-11-23 10:00+00');
