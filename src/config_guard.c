@@ -34,6 +34,7 @@
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 
+#include "calendar_cache.h"
 #include "clock_ops.h"
 
 static const char *const tracking_tables[] = {"ticket", "clock", "event"};
@@ -52,33 +53,51 @@ lock_tracking_tables(Oid nsp, LOCKMODE mode)
 	}
 }
 
+typedef enum ConfigTable
+{
+	CONFIG_ATTACHMENT, CONFIG_LEVEL, CONFIG_CALENDAR,
+	CONFIG_COUNT
+} ConfigTable;
+
+static const char *const config_tables[CONFIG_COUNT] = {"attachment", "level", "calendar"};
+
+/* The tables' OIDs, looked up once per configuration generation: these locks are on every row's path. */
+static Oid	config_relids[CONFIG_COUNT];
+static uint64 config_relids_generation = 0;
+
 /* The lock tag of a configuration row: the database, its table and its id. */
 static void
-lock_config_row(const char *table, int32 id, LOCKMODE mode)
+lock_config_row(ConfigTable table, int32 id, LOCKMODE mode)
 {
-	Oid			nsp = get_namespace_oid("sla", true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid(table, nsp) : InvalidOid;
+	if (config_relids_generation != sla_calendar_generation || !OidIsValid(config_relids[table]))
+	{
+		Oid			nsp = get_namespace_oid("sla", true);
+		int			i;
 
-	if (OidIsValid(relid))
-		LockDatabaseObject(relid, (Oid) id, 0, mode);
+		for (i = 0; i < CONFIG_COUNT; i++)
+			config_relids[i] = OidIsValid(nsp) ? get_relname_relid(config_tables[i], nsp) : InvalidOid;
+		config_relids_generation = sla_calendar_generation;
+	}
+	if (OidIsValid(config_relids[table]))
+		LockDatabaseObject(config_relids[table], (Oid) id, 0, mode);
 }
 
 void
 sla_engine_use_attachment(int32 id)
 {
-	lock_config_row("attachment", id, AccessShareLock);
+	lock_config_row(CONFIG_ATTACHMENT, id, AccessShareLock);
 }
 
 void
 sla_engine_use_level(int32 id)
 {
-	lock_config_row("level", id, AccessShareLock);
+	lock_config_row(CONFIG_LEVEL, id, AccessShareLock);
 }
 
 void
 sla_engine_use_calendar(int32 id)
 {
-	lock_config_row("calendar", id, AccessShareLock);
+	lock_config_row(CONFIG_CALENDAR, id, AccessShareLock);
 }
 
 /* Run a statement on the id with the latest snapshot; returns the first column of the first row. */

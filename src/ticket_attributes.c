@@ -1,0 +1,540 @@
+/*
+ * ticket_attributes.c — the attributes the rules read, taken from a ticket row: built-in ones by
+ * attribute number from the mapped columns, custom.<key> from the custom-fields column, and
+ * declared ones through their functions (called by OID, under the engine's search path, with the
+ * writer's privileges, their FmgrInfo kept per backend).  Also the dry run's JSON of them.
+ */
+#include "postgres.h"
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+#include "attachment_cache.h"
+#include "clock_ops.h"
+#include "pg_compat.h"
+#include "rule_cache.h"
+#include "calendar_cache.h"
+#include "ticket_engine.h"
+
+/* ---------------------------------------------------------------- attribute values */
+
+static Oid
+get_func_signature_first_arg(Oid fn)
+{
+	HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	Oid			result = InvalidOid;
+
+	if (HeapTupleIsValid(proc))
+	{
+		Form_pg_proc form = (Form_pg_proc) GETSTRUCT(proc);
+
+		if (form->pronargs >= 1)
+			result = form->proargtypes.values[0];
+		ReleaseSysCache(proc);
+	}
+	return result;
+}
+
+static void
+set_text(sla_value *v, char *s)
+{
+	v->is_null = (s == NULL);
+	if (s)
+	{
+		v->v.text.ptr = s;
+		v->v.text.len = strlen(s);
+	}
+}
+
+static void
+set_text_array(sla_value *v, Datum array, const char *attribute)
+{
+	ArrayType  *a = DatumGetArrayTypeP(array);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	sla_text   *items;
+	size_t		count = 0;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Oid			output;
+	bool		varlena;
+
+	get_typlenbyvalalign(ARR_ELEMTYPE(a), &typlen, &typbyval, &typalign);
+	getTypeOutputInfo(ARR_ELEMTYPE(a), &output, &varlena);
+	deconstruct_array(a, ARR_ELEMTYPE(a), typlen, typbyval, typalign, &elems, &nulls, &n);
+	items = palloc0(sizeof(sla_text) * (n + 1));
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+		{
+			char	   *s = OidOutputFunctionCall(output, elems[i]);
+
+			items[count].ptr = s;
+			items[count++].len = strlen(s);
+		}
+	v->v.array.items = items;
+	v->v.array.n = count;
+	v->is_null = false;
+}
+
+static void
+value_type_error(const char *attribute, sla_value_type type, Oid got)
+{
+	static const char *const names[] = {"text", "number", "time", "boolean", "text_array", "interval"};
+
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("attribute \"%s\" is declared %s but its value has type %s", attribute,
+					names[type], format_type_be(got)),
+			 errhint("Make the attribute function return a value of the declared type.")));
+}
+
+/* A datum of any type as the slot's type: the conversions SQL casts would make. */
+static void
+set_from_datum(sla_value *v, Datum d, Oid type, const char *attribute)
+{
+	Oid			output;
+	bool		varlena;
+
+	v->is_null = false;
+	switch (v->type)
+	{
+		case SLA_T_TEXT:
+			if (type == BOOLOID)
+				set_text(v, pstrdup(DatumGetBool(d) ? "true" : "false"));
+			else
+			{
+				getTypeOutputInfo(type, &output, &varlena);
+				set_text(v, OidOutputFunctionCall(output, d));
+			}
+			return;
+		case SLA_T_NUMBER:
+			switch (type)
+			{
+				case INT2OID:
+					v->v.number = DatumGetInt16(d);
+					return;
+				case INT4OID:
+					v->v.number = DatumGetInt32(d);
+					return;
+				case INT8OID:
+					v->v.number = (double) DatumGetInt64(d);
+					return;
+				case FLOAT4OID:
+					v->v.number = DatumGetFloat4(d);
+					return;
+				case FLOAT8OID:
+					v->v.number = DatumGetFloat8(d);
+					return;
+				case NUMERICOID:
+					v->v.number = DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+					return;
+			}
+			break;
+		case SLA_T_TIME:
+			switch (type)
+			{
+				case TIMESTAMPTZOID:
+					v->v.time = DatumGetTimestampTz(d);
+					return;
+				case TIMESTAMPOID:
+					v->v.time = DatumGetTimestampTz(DirectFunctionCall1(timestamp_timestamptz, d));
+					return;
+				case DATEOID:
+					v->v.time = DatumGetTimestampTz(DirectFunctionCall1(date_timestamptz, d));
+					return;
+			}
+			break;
+		case SLA_T_BOOL:
+			switch (type)
+			{
+				case BOOLOID:
+					v->v.boolean = DatumGetBool(d);
+					return;
+				case INT2OID:
+					v->v.boolean = DatumGetInt16(d) != 0;
+					return;
+				case INT4OID:
+					v->v.boolean = DatumGetInt32(d) != 0;
+					return;
+				case INT8OID:
+					v->v.boolean = DatumGetInt64(d) != 0;
+					return;
+			}
+			break;
+		case SLA_T_TEXT_ARRAY:
+			if (type_is_array(type))
+			{
+				set_text_array(v, d, attribute);
+				return;
+			}
+			break;
+		case SLA_T_INTERVAL:
+			break;
+	}
+	value_type_error(attribute, v->type, type);
+}
+
+/* custom.<key>: a key of the custom-fields object; strings, numbers and booleans as text. */
+static void
+set_custom(sla_value *v, Jsonb *fields, const char *attribute)
+{
+	const char *key = attribute + strlen("custom.");
+	JsonbValue	jv;
+
+	v->is_null = true;
+	if (fields == NULL || !JB_ROOT_IS_OBJECT(fields) ||
+		!getKeyJsonValueFromContainer(&fields->root, key, strlen(key), &jv))
+		return;
+	switch (jv.type)
+	{
+		case jbvNull:
+			return;
+		case jbvString:
+			set_text(v, pnstrdup(jv.val.string.val, jv.val.string.len));
+			return;
+		case jbvNumeric:
+			set_text(v, DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(jv.val.numeric))));
+			return;
+		case jbvBool:
+			set_text(v, pstrdup(jv.val.boolean ? "true" : "false"));
+			return;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("attribute \"%s\" must be a single text value", attribute),
+					 errdetail("The custom field \"%s\" holds a JSON object or array.", key)));
+	}
+}
+
+/* The custom-fields column as jsonb (a json column is converted), or NULL. */
+static Jsonb *
+custom_fields(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+{
+	Datum		d;
+	Oid			type;
+
+	if (!sla_row_datum(&att->ticket[TF_CUSTOM_FIELDS], tuple, desc, att->ticket_table, &d, &type))
+		return NULL;
+	if (type == JSONBOID)
+		return DatumGetJsonbP(d);
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+											  CStringGetDatum(sla_row_text(&att->ticket[TF_CUSTOM_FIELDS], tuple, desc,
+																		   att->ticket_table))));
+}
+
+/*
+ * Functions the engine calls (declared attributes, author and public functions), looked up once
+ * per backend and configuration generation: a kept FmgrInfo lets SQL and PL/pgSQL functions keep
+ * their parsed bodies and plans across the rows of a statement.
+ */
+typedef struct CachedFunction
+{
+	Oid			fn;
+	Oid			rettype;
+	FmgrInfo	flinfo;
+	struct CachedFunction *next;
+} CachedFunction;
+
+static MemoryContext FunctionContext = NULL;
+static CachedFunction *cached_functions = NULL;
+static uint64 functions_generation = 0;
+
+/* Any change to pg_proc (CREATE OR REPLACE, ALTER, DROP): look every function up again. */
+static void
+functions_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	functions_generation = 0;
+}
+
+static CachedFunction *
+cached_function(Oid fn)
+{
+	CachedFunction *cf;
+
+	if (FunctionContext == NULL)
+	{
+		FunctionContext = AllocSetContextCreate(CacheMemoryContext, "sla function cache", ALLOCSET_SMALL_SIZES);
+		CacheRegisterSyscacheCallback(PROCOID, functions_invalidate, (Datum) 0);
+	}
+	if (functions_generation != sla_calendar_generation)
+	{
+		MemoryContextReset(FunctionContext);
+		cached_functions = NULL;
+		functions_generation = sla_calendar_generation;
+	}
+	for (cf = cached_functions; cf; cf = cf->next)
+		if (cf->fn == fn)
+			return cf;
+	cf = MemoryContextAllocZero(FunctionContext, sizeof(CachedFunction));
+	cf->fn = fn;
+	cf->rettype = get_func_rettype(fn);
+	fmgr_info_cxt(fn, &cf->flinfo, FunctionContext);
+	cf->next = cached_functions;
+	cached_functions = cf;
+	return cf;
+}
+
+Datum
+sla_call_function(Oid fn, Datum arg, Oid argcollation, bool *isnull, Oid *rettype, const char *what)
+{
+	CachedFunction *cf;
+	LOCAL_FCINFO(fcinfo, 1);
+	AclResult	acl;
+	Datum		result;
+
+	if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(fn)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("the function of %s does not exist", what)));
+	acl = sla_proc_aclcheck(fn, GetUserId());
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_FUNCTION, get_func_name(fn));
+	cf = cached_function(fn);
+	*rettype = cf->rettype;
+	InitFunctionCallInfoData(*fcinfo, &cf->flinfo, 1, argcollation, NULL, NULL);
+	fcinfo->args[0].value = arg;
+	fcinfo->args[0].isnull = false;
+
+	/*
+	 * As a query of its own, like SPI runs one: the function sees the row that fired the trigger
+	 * (the statement's snapshot predates it) and the engine's writes so far.
+	 */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	PG_TRY();
+	{
+		result = FunctionCallInvoke(fcinfo);
+	}
+	PG_FINALLY();
+	{
+		PopActiveSnapshot();
+	}
+	PG_END_TRY();
+	*isnull = fcinfo->isnull;
+	return result;
+}
+
+/* A declared attribute: its function of the ticket key, called by OID with the key's type. */
+static void
+set_declared(sla_value *v, Oid fn, const char *key, const char *attribute)
+{
+	Oid			argtype = get_func_signature_first_arg(fn);
+	Oid			input,
+				ioparam,
+				rettype;
+	bool		isnull;
+	Datum		result;
+
+	if (!OidIsValid(argtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("the function of attribute \"%s\" must take one argument, the ticket key", attribute)));
+	getTypeInputInfo(argtype, &input, &ioparam);
+	result = sla_call_function(fn, OidInputFunctionCall(input, (char *) key, ioparam, -1),
+							   type_is_collatable(argtype) ? DEFAULT_COLLATION_OID : InvalidOid,
+							   &isnull, &rettype, psprintf("attribute \"%s\"", attribute));
+	if (isnull)
+	{
+		v->is_null = true;
+		return;
+	}
+	set_from_datum(v, result, rettype, attribute);
+}
+
+sla_value *
+sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, TupleDesc desc,
+					   const char *key, SlotMode mode)
+{
+	AttributeSet *attrs = cr->attributes;
+	sla_value  *values = palloc0(sizeof(sla_value) * (attrs->n + 1));
+	Oid			relid = att->ticket_table;
+	Jsonb	   *fields = NULL;
+	bool		fields_read = false;
+	int			nest = -1;
+	int			i;
+
+	for (i = 0; i < attrs->n; i++)
+	{
+		sla_value  *v = &values[i];
+		Datum		d;
+		Oid			type;
+		TimestampTz t;
+
+		v->type = attrs->types[i];
+		v->is_null = true;
+		if (!cr->reads[i] && mode != SLOTS_ALL)
+			continue;			/* no rule reads it: not even a declared function is called */
+		switch (i)
+		{
+			case SLOT_STATUS:
+				set_text(v, sla_row_text(&att->ticket[TF_STATUS], tuple, desc, relid));
+				continue;
+			case SLOT_PRIORITY:
+				set_text(v, sla_row_text(&att->ticket[TF_PRIORITY], tuple, desc, relid));
+				continue;
+			case SLOT_CHANNEL:
+				set_text(v, sla_row_text(&att->ticket[TF_CHANNEL], tuple, desc, relid));
+				continue;
+			case SLOT_DEPARTMENT:
+				set_text(v, sla_row_text(&att->ticket[TF_DEPARTMENT], tuple, desc, relid));
+				continue;
+			case SLOT_AGENT:
+				set_text(v, sla_row_text(&att->ticket[TF_AGENT], tuple, desc, relid));
+				continue;
+			case SLOT_REQUESTER:
+				set_text(v, sla_row_text(&att->ticket[TF_REQUESTER], tuple, desc, relid));
+				continue;
+			case SLOT_REFERRER:
+				set_text(v, sla_row_text(&att->ticket[TF_REFERRER], tuple, desc, relid));
+				continue;
+			case SLOT_TAGS:
+				if (sla_row_datum(&att->ticket[TF_TAGS], tuple, desc, relid, &d, &type))
+					set_text_array(v, d, attrs->names[i]);
+				continue;
+			case SLOT_CREATED_AT:
+			case SLOT_UPDATED_AT:
+				if (sla_row_time(&att->ticket[i == SLOT_CREATED_AT ? TF_CREATED_AT : TF_UPDATED_AT],
+								 tuple, desc, relid, att->time_zone, &t))
+				{
+					v->is_null = false;
+					v->v.time = t;
+				}
+				continue;
+			case SLOT_DELETED:
+				if (att->ticket[TF_DELETED].name &&
+					sla_row_datum(&att->ticket[TF_DELETED], tuple, desc, relid, &d, &type))
+				{
+					v->is_null = false;
+					v->v.boolean = sla_row_deleted(att, tuple, desc);
+				}
+				continue;
+			case SLOT_CREATED_BY_INVITATION:
+				if (sla_row_datum(&att->ticket[TF_CREATED_BY_INVITATION], tuple, desc, relid, &d, &type))
+					set_from_datum(v, d, type, attrs->names[i]);
+				continue;
+			case SLOT_LAST_MESSAGE_AUTHOR:
+			case SLOT_LAST_MESSAGE_AT:
+				continue;		/* not known on the ticket row */
+		}
+		if (OidIsValid(attrs->functions[i]))
+		{
+			if (mode == SLOTS_READ_FROM_ROW)
+				continue;
+			if (nest < 0)
+				nest = sla_use_engine_search_path();
+			set_declared(v, attrs->functions[i], key, attrs->names[i]);
+		}
+		else
+		{
+			if (!fields_read)
+			{
+				fields = custom_fields(att, tuple, desc);
+				fields_read = true;
+			}
+			set_custom(v, fields, attrs->names[i]);
+		}
+	}
+	if (nest >= 0)
+		sla_restore_search_path(nest);
+	return values;
+}
+
+/* ---------------------------------------------------------------- the dry run */
+
+/* One attribute value as JSON, the way sla.match_rules() reads it back. */
+static void
+append_value_json(StringInfo buf, const sla_value *v)
+{
+	size_t		i;
+
+	switch (v->type)
+	{
+		case SLA_T_TEXT:
+			escape_json(buf, pnstrdup(v->v.text.ptr, v->v.text.len));
+			return;
+		case SLA_T_NUMBER:
+			appendStringInfoString(buf, float8out_internal(v->v.number));
+			return;
+		case SLA_T_TIME:
+		case SLA_T_INTERVAL:
+			escape_json(buf, DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(v->v.time))));
+			return;
+		case SLA_T_BOOL:
+			appendStringInfoString(buf, v->v.boolean ? "true" : "false");
+			return;
+		case SLA_T_TEXT_ARRAY:
+			appendStringInfoChar(buf, '[');
+			for (i = 0; i < v->v.array.n; i++)
+			{
+				if (i > 0)
+					appendStringInfoString(buf, ", ");
+				escape_json(buf, pnstrdup(v->v.array.items[i].ptr, v->v.array.items[i].len));
+			}
+			appendStringInfoChar(buf, ']');
+			return;
+	}
+}
+
+/*
+ * sla.ticket_attributes(attachment integer, ticket anyelement) RETURNS jsonb: every attribute
+ * the rules can read, as the engine reads it from this row (for the dry run sla.match_ticket).
+ */
+PG_FUNCTION_INFO_V1(sla_ticket_attributes_sql);
+Datum
+sla_ticket_attributes_sql(PG_FUNCTION_ARGS)
+{
+	SlaAttachment *att;
+	CompiledRules *cr;
+	HeapTupleData tuple;
+	TupleDesc	desc;
+	sla_value  *values;
+	StringInfoData json;
+	bool		first = true;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	att = sla_attachment_get(PG_GETARG_INT32(0));
+	cr = sla_current_rules(false);
+	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
+	values = sla_ticket_rule_values(att, cr, &tuple, desc, sla_ticket_key(att, &tuple, desc), SLOTS_ALL);
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '{');
+	for (i = 0; i < cr->attributes->n; i++)
+	{
+		if (values[i].is_null)
+			continue;
+		if (!first)
+			appendStringInfoString(&json, ", ");
+		first = false;
+		escape_json(&json, cr->attributes->names[i]);
+		appendStringInfoString(&json, ": ");
+		append_value_json(&json, &values[i]);
+	}
+	appendStringInfoChar(&json, '}');
+	ReleaseTupleDesc(desc);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data)));
+}
+
