@@ -130,10 +130,10 @@ load_attachment(int32 id)
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.attachment");
 	if (SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("sla attachment %d does not exist", id),
-				 errhint("The trigger was left behind by a removed attachment: attach the table again, or drop the trigger.")));
+	{
+		SPI_finish();
+		return NULL;
+	}
 	MemoryContextSwitchTo(AttachmentContext);
 	att = palloc0(sizeof(SlaAttachment));
 	att->id = id;
@@ -184,7 +184,7 @@ load_attachment(int32 id)
 }
 
 SlaAttachment *
-sla_attachment_get(int32 id)
+sla_attachment_find(int32 id)
 {
 	SlaAttachment *att;
 	uint64		generation;
@@ -205,11 +205,24 @@ sla_attachment_get(int32 id)
 	generation = sla_calendar_generation;
 	att = load_attachment(id);
 	/* an invalidation that arrived while loading: use the entry once, keep it only if current */
-	if (generation == sla_calendar_generation && attachments_generation == generation)
+	if (att != NULL && generation == sla_calendar_generation && attachments_generation == generation)
 	{
 		att->next = attachments;
 		attachments = att;
 	}
+	return att;
+}
+
+SlaAttachment *
+sla_attachment_get(int32 id)
+{
+	SlaAttachment *att = sla_attachment_find(id);
+
+	if (att == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("sla attachment %d does not exist", id),
+				 errhint("The trigger was left behind by a removed attachment: attach the table again, or drop the trigger.")));
 	return att;
 }
 

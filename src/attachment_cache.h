@@ -69,6 +69,8 @@ typedef struct SlaAttachment
 
 /* The attachment with this id (trigger argument); ERROR when it does not exist. */
 extern SlaAttachment *sla_attachment_get(int32 id);
+/* The same, NULL when it does not exist. */
+extern SlaAttachment *sla_attachment_find(int32 id);
 
 /* A mapped column's value in a row: NULL pointer / false result when unmapped or SQL NULL. */
 extern bool sla_row_datum(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid,

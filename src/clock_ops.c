@@ -1003,8 +1003,15 @@ sla_ticket_state_waiting(int32 attachment_id, const char *key, TimestampTz since
 {
 	Datum		v[3] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key), TimestampTzGetDatum(since)};
 
-	/* DT_NOBEGIN: no customer waiting any more */
-	run(S_TICKET_WAITING, v, since == DT_NOBEGIN ? "  n" : "   ");
+	run(S_TICKET_WAITING, v, "   ");
+}
+
+void
+sla_ticket_state_clear_waiting(int32 attachment_id, const char *key)
+{
+	Datum		v[3] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key), (Datum) 0};
+
+	run(S_TICKET_WAITING, v, "  n");
 }
 
 /* ---------------------------------------------------------------- SQL wrappers */
@@ -1157,6 +1164,17 @@ sla_log_event_sql(PG_FUNCTION_ARGS)
 
 /* ---------------------------------------------------------------- warn_at */
 
+/* Where sla.clock keeps the columns the warn_at trigger reads and writes. */
+typedef struct WarnAtColumns
+{
+	int			level_id;
+	int			started_at;
+	int			due_at;
+	int			calendar_id;
+	int			paused_for;
+	int			warn_at;
+} WarnAtColumns;
+
 static int
 column_number(TupleDesc desc, const char *name)
 {
@@ -1165,6 +1183,29 @@ column_number(TupleDesc desc, const char *name)
 	if (n <= 0)
 		elog(ERROR, "sla.clock has no column \"%s\"", name);
 	return n;
+}
+
+/*
+ * Looked up by name once per query (fn_extra lives as long as the trigger's FmgrInfo, and the
+ * table's columns cannot change while a query runs), not on every row.
+ */
+static const WarnAtColumns *
+warn_at_columns(FunctionCallInfo fcinfo, TupleDesc desc)
+{
+	WarnAtColumns *cols = (WarnAtColumns *) fcinfo->flinfo->fn_extra;
+
+	if (cols == NULL)
+	{
+		cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(WarnAtColumns));
+		cols->level_id = column_number(desc, "level_id");
+		cols->started_at = column_number(desc, "started_at");
+		cols->due_at = column_number(desc, "due_at");
+		cols->calendar_id = column_number(desc, "calendar_id");
+		cols->paused_for = column_number(desc, "paused_for");
+		cols->warn_at = column_number(desc, "warn_at");
+		fcinfo->flinfo->fn_extra = cols;
+	}
+	return cols;
 }
 
 /* BEFORE INSERT OR UPDATE OF due_at, paused_for, started_at, calendar_id, level_id ON sla.clock */
@@ -1182,6 +1223,7 @@ sla_clock_warn_at_trigger(PG_FUNCTION_ARGS)
 				warn;
 	int32		calendar_id;
 	sla_business_interval paused_for;
+	const WarnAtColumns *cols;
 	int			warn_col;
 	Datum		value;
 	bool		null = false;
@@ -1193,17 +1235,18 @@ sla_clock_warn_at_trigger(PG_FUNCTION_ARGS)
 				 errmsg("sla.clock_warn_at() must be a BEFORE ROW trigger")));
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
 	desc = trigdata->tg_relation->rd_att;
-	level = sla_level_get(DatumGetInt32(heap_getattr(tuple, column_number(desc, "level_id"), desc, &isnull)));
+	cols = warn_at_columns(fcinfo, desc);
+	level = sla_level_get(DatumGetInt32(heap_getattr(tuple, cols->level_id, desc, &isnull)));
 	if (level == NULL)
 		return PointerGetDatum(tuple);	/* the foreign key reports it */
-	started = DatumGetTimestampTz(heap_getattr(tuple, column_number(desc, "started_at"), desc, &isnull));
-	due = DatumGetTimestampTz(heap_getattr(tuple, column_number(desc, "due_at"), desc, &isnull));
-	calendar_id = DatumGetInt32(heap_getattr(tuple, column_number(desc, "calendar_id"), desc, &isnull));
-	paused_for = *DatumGetBusinessIntervalP(heap_getattr(tuple, column_number(desc, "paused_for"), desc, &isnull));
+	started = DatumGetTimestampTz(heap_getattr(tuple, cols->started_at, desc, &isnull));
+	due = DatumGetTimestampTz(heap_getattr(tuple, cols->due_at, desc, &isnull));
+	calendar_id = DatumGetInt32(heap_getattr(tuple, cols->calendar_id, desc, &isnull));
+	paused_for = *DatumGetBusinessIntervalP(heap_getattr(tuple, cols->paused_for, desc, &isnull));
 	if (TIMESTAMP_NOT_FINITE(started) || TIMESTAMP_NOT_FINITE(due))
 		return PointerGetDatum(tuple);
 	warn = sla_clock_warn_at(started, due, paused_for, calendar_id, level->warning_fraction);
-	warn_col = column_number(desc, "warn_at");
+	warn_col = cols->warn_at;
 	value = TimestampTzGetDatum(warn);
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, 1, &warn_col, &value, &null));
 }

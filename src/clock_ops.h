@@ -138,8 +138,10 @@ extern void sla_ticket_state_insert(int32 attachment_id, const char *key, int32 
 /* Lock the ticket's row (one writer per ticket at a time) and read it; false when untracked. */
 extern bool sla_ticket_state_lock(int32 attachment_id, const char *key, SlaTicketState *out);
 extern void sla_ticket_state_replied(int32 attachment_id, const char *key);
-/* since DT_NOBEGIN: nobody waiting */
+/* A customer has been waiting for an answer since `since` while the ticket was solved or closed. */
 extern void sla_ticket_state_waiting(int32 attachment_id, const char *key, TimestampTz since);
+/* Nobody is waiting any more. */
+extern void sla_ticket_state_clear_waiting(int32 attachment_id, const char *key);
 extern void sla_ticket_state_set_lifecycle(int32 attachment_id, const char *key, const char *lifecycle);
 extern void sla_ticket_state_set_level(int32 attachment_id, const char *key, int32 level_id);
 

@@ -24,87 +24,13 @@
 #include "attachment_cache.h"
 #include "calendar_cache.h"
 #include "clock_ops.h"
+#include "host_ticket.h"
 #include "ticket_engine.h"
 
 typedef enum Author
 {
 	AUTHOR_UNKNOWN, AUTHOR_CUSTOMER, AUTHOR_AGENT, AUTHOR_SYSTEM
 } Author;
-
-/* ---------------------------------------------------------------- does the ticket exist */
-
-/* One prepared lookup of the host ticket table per attachment, prepared again after edits. */
-typedef struct HostLookup
-{
-	int32		attachment_id;
-	SPIPlanPtr	plan;
-	uint32		uses;			/* made again after 10,000, as the engine's own plans are */
-	struct HostLookup *next;
-} HostLookup;
-
-static HostLookup *host_lookups = NULL;
-static uint64 host_lookups_generation = 0;
-
-static bool
-host_ticket_exists(SlaAttachment *att, const char *key)
-{
-	HostLookup *h;
-	Datum		v[1] = {CStringGetTextDatum(key)};
-	bool		isnull;
-
-	if (host_lookups_generation != sla_calendar_generation)
-	{
-		while (host_lookups)
-		{
-			h = host_lookups->next;
-			if (host_lookups->plan)
-				SPI_freeplan(host_lookups->plan);
-			pfree(host_lookups);
-			host_lookups = h;
-		}
-		host_lookups_generation = sla_calendar_generation;
-	}
-	for (h = host_lookups; h; h = h->next)
-		if (h->attachment_id == att->id)
-			break;
-	if (h != NULL && ++h->uses >= 10000)
-	{
-		SPI_freeplan(h->plan);
-		h->plan = NULL;
-	}
-	if (h == NULL || h->plan == NULL)
-	{
-		Oid			argtypes[1] = {TEXTOID};
-		Oid			keytype = get_atttype(att->ticket_table, get_attnum(att->ticket_table, att->ticket[TF_KEY].name));
-		char	   *sql;
-		SPIPlanPtr	plan;
-
-		if (!OidIsValid(keytype))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation %s does not exist (mapping of key)",
-							att->ticket[TF_KEY].name, sla_relation_text(att->ticket_table))));
-		/* the key compared in its own type, so the host's index on it serves the lookup */
-		sql = psprintf("SELECT EXISTS (SELECT FROM %s WHERE %s OPERATOR(pg_catalog.=) $1::%s)",
-					   sla_relation_text(att->ticket_table), quote_identifier(att->ticket[TF_KEY].name),
-					   format_type_be_qualified(keytype));
-		plan = SPI_prepare(sql, 1, argtypes);
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare the ticket lookup of %s", sla_relation_text(att->ticket_table));
-		if (h == NULL)
-		{
-			h = MemoryContextAlloc(TopMemoryContext, sizeof(HostLookup));
-			h->attachment_id = att->id;
-			h->next = host_lookups;
-			host_lookups = h;
-		}
-		h->plan = plan;
-		h->uses = 0;
-	}
-	if (SPI_execute_plan(h->plan, v, " ", true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up ticket %s", key);
-	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-}
 
 /* ---------------------------------------------------------------- reading the message */
 
@@ -329,7 +255,7 @@ apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	tracked = sla_ticket_state_lock(att->id, key, &ticket);
 	/* a tracked ticket exists (a deleted row is marked deleted by the delete trigger): only an
 	 * untracked or deleted one needs the lookup in the helpdesk's table */
-	if ((!tracked || strcmp(ticket.lifecycle, "deleted") == 0) && !host_ticket_exists(att, key))
+	if ((!tracked || strcmp(ticket.lifecycle, "deleted") == 0) && !sla_host_ticket_exists(att, key))
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("message refers to ticket %s which does not exist in %s", key,

@@ -190,7 +190,7 @@ change_lifecycle(SlaAttachment *att, const char *key, SlaTicketState *cur, const
 		{
 			(void) sla_clock_start(att->id, key, cur->level_id, METRIC_NEXT_RESPONSE, cur->customer_waiting_since,
 								   &snapshot, 0, &started);
-			sla_ticket_state_waiting(att->id, key, DT_NOBEGIN);
+			sla_ticket_state_clear_waiting(att->id, key);
 		}
 	}
 }

@@ -6,9 +6,11 @@
 -- due (or cancelled) is not counted.
 
 -- The business time a clock has used as of an instant (pauses excluded).
+-- No SET search_path (every name in it is qualified): without one, the planner inlines it into
+-- the reports' queries, where it costs what the expression written out would.
 CREATE FUNCTION @extschema@.clock_used(c @extschema@.clock, as_of timestamptz)
     RETURNS @extschema@.business_interval
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN c.business_used IS NOT NULL THEN c.business_used
         ELSE @extschema@.business_between(c.started_at,
@@ -119,7 +121,11 @@ CREATE FUNCTION @extschema@.compliance_report(from_time timestamptz, to_time tim
     -- decided_at through a bitmap (the heap in physical order) beats an index scan the
     -- planner picks from the column's correlation, by 1.3x to 2x on millions of clocks; and
     -- the query is planned anew on every call, where JIT compilation costs more than it saves.
-    SET search_path = pg_catalog, pg_temp SET enable_indexscan = off SET jit = off AS $$
+    -- The groups are aggregated in a hash table, then sorted: the planner estimates the number
+    -- of groups from decided_at's distinct values (nearly one per clock), not from the days, and
+    -- on large tables chooses to sort every selected clock instead; with sorting disabled, the
+    -- only sort left is that of the few result rows (1.4x faster at 10M clocks).
+    SET search_path = pg_catalog, pg_temp SET enable_indexscan = off SET jit = off SET enable_sort = off AS $$
 DECLARE
     g text;
     trunc text := NULL;
@@ -156,19 +162,19 @@ BEGIN
         ELSE format('date_trunc(%L, c.decided_at AT TIME ZONE $4)::date', trunc) END;
     -- Business time used: the stored figure once stopped; for a late running clock, up to the
     -- report's instant (or the start of its pause).
-    used := '(CASE WHEN c.business_used IS NOT NULL THEN c.business_used
-                   ELSE @extschema@.business_between(c.started_at, greatest(coalesce(c.paused_since, least($3, $2)), c.started_at),
-                                                     c.calendar_id) OPERATOR(@extschema@.-) c.paused_for END)';
+    used := '@extschema@.clock_used(c, least($3, $2))';
     cal_used := '(coalesce(c.stopped_at, least($3, $2)) - c.started_at)';
     -- group and sort by the chosen keys only (the others are constant NULL columns)
-    SELECT CASE WHEN count(*) = 0 THEN 'HAVING count(*) > 0'  -- one total row, none when nothing counts
+    SELECT CASE WHEN count(*) = 0 THEN 'HAVING count(*) > 0) SELECT * FROM g'  -- one total row, none when nothing counts
                 ELSE 'GROUP BY ' || string_agg(k.pos::text, ', ' ORDER BY k.pos)
-                     || ' ORDER BY ' || string_agg(k.pos::text, ', ' ORDER BY k.pos) END
+                     || ') SELECT * FROM g ORDER BY ' || string_agg(k.pos::text, ', ' ORDER BY k.pos) END
       INTO keys
       FROM (VALUES (1, trunc IS NOT NULL), (2, 'department' = ANY (group_by)), (3, 'agent' = ANY (group_by)),
                    (4, 'level' = ANY (group_by)), (5, 'metric' = ANY (group_by))) k(pos, chosen)
      WHERE k.chosen;
+    -- a materialized CTE: the grouping is done before, and apart from, the sort of its result
     query := format($q$
+        WITH g AS MATERIALIZED (
         SELECT %1$s, %2$s, %3$s, %4$s, %5$s,
                count(*) FILTER (WHERE c.state = 'met'),
                @extschema@.avg(%6$s) FILTER (WHERE c.state = 'met'), @extschema@.max(%6$s) FILTER (WHERE c.state = 'met'),

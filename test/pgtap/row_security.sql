@@ -2,7 +2,7 @@
 -- the host shows only billing tickets sees only their clocks, events and compliance figures;
 -- the engine's role and admins see everything; a host without RLS hides nothing.
 BEGIN;
-SELECT plan(19);
+SELECT plan(24);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -80,6 +80,26 @@ SELECT is((SELECT state FROM sla.clock c JOIN sla.attachment a ON a.id = c.attac
             WHERE a.ticket_table = 'rs_ticket'::regclass AND c.ticket_key = '3' AND c.metric = 'first_response'),
     'met', 'the reply written as the application stopped the clock');
 SELECT is((SELECT count(*)::int FROM pg_policies WHERE schemaname = 'sla'), 15, 'five policies on each of clock, event, ticket');
+
+-- sla.ticket_visible() (the policies' test) asks the host as the current user, whoever asked before
+-- in the session: its prepared lookup is planned again for another role's policies.
+CREATE ROLE rs_sales NOLOGIN IN ROLE sla_reader;
+GRANT SELECT ON rs_ticket TO rs_sales;
+CREATE POLICY sales_desk ON rs_ticket TO rs_sales USING (dept = 'sales');
+SELECT is(pg_temp.as_role('rs_billing', $$SELECT sla.ticket_visible(a.id, '1')::text || sla.ticket_visible(a.id, '2')::text
+                                             FROM sla.attachment a WHERE a.ticket_table = 'rs_ticket'::regclass$$),
+          'truefalse', 'ticket_visible: rs_billing sees billing ticket 1, not sales ticket 2');
+SELECT is(pg_temp.as_role('rs_sales', $$SELECT sla.ticket_visible(a.id, '1')::text || sla.ticket_visible(a.id, '2')::text
+                                           FROM sla.attachment a WHERE a.ticket_table = 'rs_ticket'::regclass$$),
+          'falsetrue', 'ticket_visible: the same session as rs_sales sees sales ticket 2 through its own policy');
+SELECT is(pg_temp.as_role('rs_billing', $$SELECT sla.ticket_visible(a.id, '2')::text
+                                             FROM sla.attachment a WHERE a.ticket_table = 'rs_ticket'::regclass$$),
+          'false', 'ticket_visible: back as rs_billing, ticket 2 is hidden again');
+SELECT is(pg_temp.as_role('rs_billing', $$SELECT sla.ticket_visible(-1, '1')::text$$), 'false',
+          'ticket_visible: an attachment that does not exist has no visible tickets');
+SELECT is(pg_temp.as_role('rs_billing', $$SELECT sla.ticket_visible(a.id, '99')::text
+                                             FROM sla.attachment a WHERE a.ticket_table = 'rs_ticket'::regclass$$),
+          'false', 'ticket_visible: a key the host table does not have');
 
 SELECT * FROM finish();
 ROLLBACK;

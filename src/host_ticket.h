@@ -1,0 +1,14 @@
+/*
+ * host_ticket.h — does a ticket row exist in the helpdesk's own ticket table, as the current
+ * user sees it?  One lookup serves the message trigger (a message for a ticket that does not
+ * exist is refused) and the row-level security policies of the SLA tables (sla.ticket_visible).
+ */
+#ifndef SLA_HOST_TICKET_H
+#define SLA_HOST_TICKET_H
+
+#include "attachment_cache.h"
+
+/* Whether the host ticket table has a row with this key that the current user can see (SPI connected). */
+extern bool sla_host_ticket_exists(SlaAttachment *att, const char *key);
+
+#endif
