@@ -97,25 +97,6 @@ BEGIN
 END
 $$;
 
--- Median of runs alternating the two queries (a as a reader when a_as_reader; b with the
--- report's planner settings when b_tuned).
-CREATE FUNCTION pg_temp.compare(a text, b text, runs int, a_as_reader boolean DEFAULT false, b_tuned boolean DEFAULT false,
-                                OUT a_ms numeric, OUT b_ms numeric) LANGUAGE plpgsql AS $$
-DECLARE
-    ta numeric[] := '{}';
-    tb numeric[] := '{}';
-BEGIN
-    PERFORM pg_temp.exec_ms(a);		-- warm the cache
-    PERFORM pg_temp.exec_ms(b);
-    FOR i IN 1 .. runs LOOP
-        ta := ta || CASE WHEN a_as_reader THEN pg_temp.exec_ms_as_reader(a) ELSE pg_temp.exec_ms(a) END;
-        tb := tb || CASE WHEN b_tuned THEN pg_temp.exec_ms_tuned(b) ELSE pg_temp.exec_ms(b) END;
-    END LOOP;
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) INTO a_ms FROM unnest(ta) x;
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) INTO b_ms FROM unnest(tb) x;
-END
-$$;
-
 -- Medians of runs interleaving several queries, each run by pg_temp.exec_ms<mode> ('' or
 -- '_tuned'): every query is timed in the same stretch of time, so a change in the machine's
 -- speed (other guests on this VM) shifts all of them alike.
@@ -124,12 +105,15 @@ DECLARE
     t numeric[] := array_fill(NULL::numeric, ARRAY[runs, array_length(q, 1)]);
     med numeric[] := '{}';
     ms numeric;
+    j int;
 BEGIN
     FOR j IN 1 .. array_length(q, 1) LOOP
         EXECUTE format('SELECT pg_temp.exec_ms%s($1)', modes[j]) USING q[j];		-- warm the cache
     END LOOP;
     FOR i IN 1 .. runs LOOP
-        FOR j IN 1 .. array_length(q, 1) LOOP
+        -- each run starts with another query: no query always comes first (or after the same one)
+        FOR k IN 0 .. array_length(q, 1) - 1 LOOP
+            j := 1 + (i + k) % array_length(q, 1);
             EXECUTE format('SELECT pg_temp.exec_ms%s($1)', modes[j]) INTO ms USING q[j];
             t[i][j] := ms;
         END LOOP;
@@ -207,7 +191,6 @@ DECLARE
     total bigint;
     in_june bigint;
     in_q2 bigint;
-    m record;
     med numeric[];
     best numeric;
     q2 numeric;
@@ -241,18 +224,18 @@ BEGIN
                                round(med[1] / best, 3), '<= ' || goal, CASE WHEN med[1] / best <= goal THEN 'ok' ELSE 'FAIL' END);
     -- a reader runs the same report under the row-level security policies (no host table has
     -- RLS here, so the policies cost an InitPlan and an empty-array test per row)
-    m := pg_temp.compare(pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
-                         pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
-                         current_setting('bench.runs')::int, true);
-    INSERT INTO result VALUES (size, total, 'June as an sla_reader member vs as the owner', in_june, round(m.a_ms, 1), round(m.b_ms, 1),
-                               round(m.a_ms / m.b_ms, 3), '<= 1.1', CASE WHEN m.a_ms / m.b_ms <= 1.1 THEN 'ok' ELSE 'FAIL' END);
-    m := pg_temp.compare(pg_temp.report('2026-04-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
-                         pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
-                         current_setting('bench.runs')::int);
+    med := pg_temp.compare_many(ARRAY[pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
+                                      pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin')],
+                                ARRAY['_as_reader', ''], current_setting('bench.runs')::int);
+    INSERT INTO result VALUES (size, total, 'June as an sla_reader member vs as the owner', in_june, round(med[1], 1), round(med[2], 1),
+                               round(med[1] / med[2], 3), '<= 1.1', CASE WHEN med[1] / med[2] <= 1.1 THEN 'ok' ELSE 'FAIL' END);
+    med := pg_temp.compare_many(ARRAY[pg_temp.report('2026-04-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'),
+                                      pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin')],
+                                ARRAY['', ''], current_setting('bench.runs')::int);
     -- at most linear in the range: three months cost no more than the clocks of three months
     -- (less is fine: fixed costs, and parallel workers join on larger ranges)
-    q2 := (m.a_ms / m.b_ms) / (in_q2::numeric / in_june);
-    INSERT INTO result VALUES (size, total, 'April-June vs June (time ratio / clock ratio)', in_q2, round(m.a_ms, 1), round(m.b_ms, 1),
+    q2 := (med[1] / med[2]) / (in_q2::numeric / in_june);
+    INSERT INTO result VALUES (size, total, 'April-June vs June (time ratio / clock ratio)', in_q2, round(med[1], 1), round(med[2], 1),
                                round(q2, 3), '<= 1.3', CASE WHEN q2 <= 1.3 THEN 'ok' ELSE 'FAIL' END);
 END
 $$;
@@ -267,16 +250,18 @@ EXPLAIN (COSTS OFF)
 SELECT count(*) FROM sla.clock c
  WHERE c.decided_at >= '2026-04-01 00:00 Europe/Berlin' AND c.decided_at < '2026-07-01 00:00 Europe/Berlin'
    AND (c.state IN ('met', 'breached') OR (c.state IN ('running', 'paused') AND c.due_at < '2026-12-01'));
-SELECT round(m.a_ms, 1) AS june_ms_at_size_1, round(m.b_ms, 1) AS reference_ms_at_size_1
-  FROM pg_temp.compare(pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'), pg_temp.reference(), :runs) m \gset
+SELECT round(m[1], 1) AS june_ms_at_size_1, round(m[2], 1) AS reference_ms_at_size_1
+  FROM pg_temp.compare_many(ARRAY[pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'), pg_temp.reference()],
+                            ARRAY['', ''], :runs) m \gset
 
 \echo '== size 2: generating earlier tickets up to' :clocks 'clocks'
 SELECT pg_temp.generate(100000000, ((:clocks - (SELECT count(*) FROM sla.clock)) / 2.5)::bigint,
                         '2022-01-01 00:00+00', interval '1460 days') AS clocks_generated;
 VACUUM ANALYZE sla.clock;
 SELECT pg_temp.measure('size 2: ' || (SELECT count(*) FROM sla.clock) || ' clocks', 1.5);
-SELECT round(m.a_ms, 1) AS june_ms_at_size_2, round(m.b_ms, 1) AS reference_ms_at_size_2
-  FROM pg_temp.compare(pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'), pg_temp.reference(), :runs) m \gset
+SELECT round(m[1], 1) AS june_ms_at_size_2, round(m[2], 1) AS reference_ms_at_size_2
+  FROM pg_temp.compare_many(ARRAY[pg_temp.report('2026-06-01 00:00 Europe/Berlin', '2026-07-01 00:00 Europe/Berlin'), pg_temp.reference()],
+                            ARRAY['', ''], :runs) m \gset
 INSERT INTO result
 SELECT 'size 2 vs size 1', (SELECT count(*) FROM sla.clock), 'June at size 2 vs June at size 1, raw (info: minutes apart on a shared VM)', NULL::bigint,
        :june_ms_at_size_2, :june_ms_at_size_1, round(:june_ms_at_size_2 / :june_ms_at_size_1, 3), '', 'info'
