@@ -9,7 +9,7 @@
 -- `timestamp without time zone`, so the attachment's time_zone is 'UTC'; the session runs in
 -- another zone on purpose, to show the stored values are not read in the session's zone.
 BEGIN;
-SELECT plan(49);
+SELECT plan(50);
 SET LOCAL timezone = 'America/New_York';
 SET LOCAL client_min_messages = warning;
 
@@ -190,6 +190,8 @@ SELECT is((SELECT state || ' ' || paused_for::text || ' ' || (due_at AT TIME ZON
 -- next_response cycle 2 from 09:00 EST, 4h: 13:00 EST = 18:00 UTC
 SELECT is((SELECT state || ' ' || (due_at AT TIME ZONE 'UTC')::text FROM sla.clock WHERE ticket_key = '1' AND metric = 'next_response' AND cycle = 2),
     'running 2026-11-04 18:00:00', 'the Correspond that reopens a resolved ticket starts next_response');
+SELECT is((SELECT customer_waiting_since FROM sla.ticket WHERE ticket_key = '1'), NULL,
+    'the reopening used up the waiting customer: a later reopening starts no second next_response from it');
 
 -- 15:00 UTC = 10:00 EST: bob answers; 16:00 UTC = 11:00 EST resolved again
 INSERT INTO transactions (objecttype, objectid, type, creator, created) VALUES ('RT::Ticket', 1, 'Correspond', 20, '2026-11-04 15:00:00');

@@ -1,7 +1,7 @@
 -- reports.sql — the SLA log and the compliance report on three tickets with hand-computed
 -- figures.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23; reports as of Wed 10:00.
 BEGIN;
-SELECT plan(23);
+SELECT plan(24);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -48,6 +48,14 @@ SELECT results_eq(
     $$VALUES ('2026-11-23'::date, 'first_response', 1::bigint, 0::bigint), ('2026-11-24', 'first_response', 0, 2),
              ('2026-11-24', 'resolution', 1, 0)$$,
     'by day: a clock counts on the day it was decided (stopped, or due for late running ones)');
+-- the groups are hashed, then sorted: rows come out in the order of the grouping keys
+SELECT is((SELECT array_agg(period::text || ' ' || metric::text ORDER BY n)
+             FROM sla.compliance_report('2026-11-20', '2026-11-27', ARRAY['day', 'metric'], as_of => '2026-11-25 10:00+00')
+                  WITH ORDINALITY r(period, department, agent, level, metric, met, met_avg, met_max, met_min, met_avg_calendar,
+                                    failed, failed_avg, failed_max, failed_min, failed_avg_calendar, compliance, n)),
+          (SELECT array_agg(period::text || ' ' || metric::text ORDER BY period, metric)
+             FROM sla.compliance_report('2026-11-20', '2026-11-27', ARRAY['day', 'metric'], as_of => '2026-11-25 10:00+00')),
+          'compliance rows are sorted by their grouping keys (day, then metric)');
 SELECT is((SELECT met_avg_calendar FROM sla.compliance_report('2026-11-23', '2026-11-26', ARRAY['metric'], only_metric => 'resolution',
                                                               as_of => '2026-11-25 10:00+00')),
     '26:00:00'::interval, 'calendar-time twin: Mon 10:00 to Tue 12:00');
