@@ -385,6 +385,20 @@ sla_row_deleted(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	}
 }
 
+/*
+ * A mapped column whose type no longer fits its field (changed by ALTER TABLE after attaching):
+ * refused with 42804 naming it, before its value is read as the wrong type.
+ */
+void
+sla_column_type_mismatch(MappedColumn *col, Oid relid, Oid type, const char *expected)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" of relation %s has type %s, which cannot be mapped as %s",
+					col->name, sla_relation_text(relid), format_type_be(type), col->field),
+			 errhint("Map %s to %s: attach the table again, or change the column back.", col->field, expected)));
+}
+
 bool
 sla_value_listed(const ValueList *list, const char *value)
 {

@@ -140,7 +140,7 @@ cache_free(void *ctx, void *ptr)
 /* ---------------------------------------------------------------- loading */
 
 /* Schema of the sla extension, or InvalidOid (get_extension_schema is not exported before 16). */
-static Oid
+Oid
 sla_extension_schema(void)
 {
 	Oid			ext = get_extension_oid("sla", true);

@@ -45,4 +45,7 @@ extern void sla_calendar_cache_refresh(void);
 /* Report a failed calendar computation (overflow as 22008, naming the calendar). */
 extern void sla_report_calendar_status(sla_status st, const char *what, SlaCalendar *cal);
 
+/* The schema the sla extension is installed in, or InvalidOid (a catalog scan: cache it). */
+extern Oid	sla_extension_schema(void);
+
 #endif

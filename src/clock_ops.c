@@ -22,8 +22,10 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "attachment_cache.h"
 #include "business_interval_glue.h"
 #include "calendar_cache.h"
 #include "clock_ops.h"
@@ -1043,6 +1045,16 @@ snapshot_from_json(Jsonb *json, SlaSnapshot *s)
 	}
 }
 
+/* A level named by a SQL caller: 42704 when there is none (never a silent cancel). */
+static void
+require_level(int32 level_id)
+{
+	if (sla_level_get(level_id) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("SLA level %d does not exist", level_id)));
+}
+
 PG_FUNCTION_INFO_V1(sla_start_clock_sql);
 Datum
 sla_start_clock_sql(PG_FUNCTION_ARGS)
@@ -1055,6 +1067,8 @@ sla_start_clock_sql(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	snapshot_from_json(PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5), &snapshot);
 	sla_engine_use_attachment(PG_GETARG_INT32(0));
+	(void) sla_attachment_get(PG_GETARG_INT32(0));
+	require_level(PG_GETARG_INT32(2));
 	connect_spi();
 	started = sla_clock_start(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_INT32(2),
 							  sla_metric_from_name(DatumGetCString(DirectFunctionCall1(enum_out, PG_GETARG_DATUM(3)))),
@@ -1138,6 +1152,8 @@ sla_retarget_clocks_sql(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_VOID();
 	sla_engine_use_attachment(PG_GETARG_INT32(0));
+	(void) sla_attachment_get(PG_GETARG_INT32(0));
+	require_level(PG_GETARG_INT32(2));
 	connect_spi();
 	sla_ticket_retarget(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_INT32(2),
 						PG_GETARG_TIMESTAMPTZ(3));
@@ -1151,6 +1167,17 @@ sla_log_event_sql(PG_FUNCTION_ARGS)
 {
 	char	   *detail = NULL;
 
+	/* the clock (2) and the detail (5) may be NULL; an event without the rest means nothing */
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sla.log_event needs an attachment, a ticket key, an instant and a kind")));
+	if (TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(3)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an event needs a finite instant, not %s",
+						DatumGetCString(DirectFunctionCall1(timestamptz_out, PG_GETARG_DATUM(3))))));
+	(void) sla_attachment_get(PG_GETARG_INT32(0));
 	if (!PG_ARGISNULL(5))
 		detail = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(5)));
 	sla_engine_use_attachment(PG_GETARG_INT32(0));
@@ -1196,6 +1223,15 @@ warn_at_columns(FunctionCallInfo fcinfo, TupleDesc desc)
 
 	if (cols == NULL)
 	{
+		TriggerData *trigdata = (TriggerData *) fcinfo->context;
+		Oid			clock_table = get_relname_relid("clock", sla_extension_schema());
+
+		/* the columns are trusted by name and type below: only sla.clock has the right ones */
+		if (!OidIsValid(clock_table) || RelationGetRelid(trigdata->tg_relation) != clock_table)
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("sla.clock_warn_at() fires on sla.clock only, not on %s",
+							sla_relation_text(RelationGetRelid(trigdata->tg_relation)))));
 		cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(WarnAtColumns));
 		cols->level_id = column_number(desc, "level_id");
 		cols->started_at = column_number(desc, "started_at");
@@ -1236,13 +1272,29 @@ sla_clock_warn_at_trigger(PG_FUNCTION_ARGS)
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
 	desc = trigdata->tg_relation->rd_att;
 	cols = warn_at_columns(fcinfo, desc);
-	level = sla_level_get(DatumGetInt32(heap_getattr(tuple, cols->level_id, desc, &isnull)));
+	value = heap_getattr(tuple, cols->level_id, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);	/* the NOT NULL constraint reports it */
+	level = sla_level_get(DatumGetInt32(value));
 	if (level == NULL)
-		return PointerGetDatum(tuple);	/* the foreign key reports it */
-	started = DatumGetTimestampTz(heap_getattr(tuple, cols->started_at, desc, &isnull));
-	due = DatumGetTimestampTz(heap_getattr(tuple, cols->due_at, desc, &isnull));
-	calendar_id = DatumGetInt32(heap_getattr(tuple, cols->calendar_id, desc, &isnull));
-	paused_for = *DatumGetBusinessIntervalP(heap_getattr(tuple, cols->paused_for, desc, &isnull));
+		return PointerGetDatum(tuple);	/* the config guard reports it */
+	/* any NULL here is reported by the table's NOT NULL constraints after this trigger */
+	value = heap_getattr(tuple, cols->started_at, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);
+	started = DatumGetTimestampTz(value);
+	value = heap_getattr(tuple, cols->due_at, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);
+	due = DatumGetTimestampTz(value);
+	value = heap_getattr(tuple, cols->calendar_id, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);
+	calendar_id = DatumGetInt32(value);
+	value = heap_getattr(tuple, cols->paused_for, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);
+	paused_for = *DatumGetBusinessIntervalP(value);
 	if (TIMESTAMP_NOT_FINITE(started) || TIMESTAMP_NOT_FINITE(due))
 		return PointerGetDatum(tuple);
 	warn = sla_clock_warn_at(started, due, paused_for, calendar_id, level->warning_fraction);

@@ -32,8 +32,10 @@
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "attachment_cache.h"
 #include "calendar_cache.h"
 #include "clock_ops.h"
 
@@ -168,6 +170,15 @@ sla_config_guard(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("sla.config_guard() must be a BEFORE trigger with the table's kind as argument")));
 	what = trigdata->tg_trigger->tgargs[0];
+	/* it guards sla's own level, calendar and attachment tables, each under its own name only */
+	if ((strcmp(what, "level") != 0 && strcmp(what, "calendar") != 0 && strcmp(what, "attachment") != 0) ||
+		strcmp(RelationGetRelationName(trigdata->tg_relation), what) != 0 ||
+		RelationGetNamespace(trigdata->tg_relation) != sla_extension_schema())
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sla.config_guard('%s') does not guard %s", what,
+						sla_relation_text(RelationGetRelid(trigdata->tg_relation))),
+				 errhint("It guards sla.level, sla.calendar and sla.attachment, each with its own name as argument.")));
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 		return truncate_guard(trigdata, what);
 	desc = trigdata->tg_relation->rd_att;

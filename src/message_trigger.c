@@ -18,6 +18,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/regproc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -84,12 +85,24 @@ message_author(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row, c
 	return AUTHOR_UNKNOWN;		/* keep compiler quiet */
 }
 
+/* A boolean message column (public, internal): false when NULL; 42804 when no longer boolean. */
+static bool
+message_flag(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid, Datum *value)
+{
+	Oid			type;
+
+	if (!sla_row_datum(col, tuple, desc, relid, value, &type))
+		return false;
+	if (type != BOOLOID)
+		sla_column_type_mismatch(col, relid, type, "a boolean column");
+	return true;
+}
+
 /* Public unless the mapping says otherwise; an unknown (NULL) answer counts as public. */
 static bool
 message_public(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row)
 {
 	Datum		d;
-	Oid			type;
 
 	if (OidIsValid(att->public_function))
 	{
@@ -98,12 +111,17 @@ message_public(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row)
 
 		d = sla_call_function(att->public_function, row, InvalidOid, &isnull, &rettype,
 							  "the message mapping's public_function");
+		if (rettype != BOOLOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("the message mapping's public_function %s returns %s, not boolean",
+							format_procedure(att->public_function), format_type_be(rettype))));
 		return isnull || DatumGetBool(d);
 	}
 	if (att->message[MF_PUBLIC].name)
-		return !sla_row_datum(&att->message[MF_PUBLIC], tuple, desc, att->message_table, &d, &type) || DatumGetBool(d);
+		return !message_flag(&att->message[MF_PUBLIC], tuple, desc, att->message_table, &d) || DatumGetBool(d);
 	if (att->message[MF_INTERNAL].name)
-		return !sla_row_datum(&att->message[MF_INTERNAL], tuple, desc, att->message_table, &d, &type) || !DatumGetBool(d);
+		return !message_flag(&att->message[MF_INTERNAL], tuple, desc, att->message_table, &d) || !DatumGetBool(d);
 	return true;
 }
 
@@ -276,7 +294,7 @@ sla_message_added(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	SlaAttachment *att;
 
-	att = sla_trigger_attachment(fcinfo, "message_added", TRIGGER_EVENT_INSERT, "INSERT");
+	att = sla_trigger_attachment(fcinfo, "message_added", "sla_message", TRIGGER_EVENT_INSERT, "INSERT", true);
 	if (!OidIsValid(att->message_table))
 		return PointerGetDatum(NULL);	/* attached again without this message table */
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -305,7 +323,7 @@ sla_process_message_sql(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("attachment %d has no message table", att->id)));
-	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
+	sla_row_argument(fcinfo, 1, att->message_table, "process_message", &tuple, &desc);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	apply_message(att, &tuple, desc);

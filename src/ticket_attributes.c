@@ -239,6 +239,8 @@ custom_fields(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 		return NULL;
 	if (type == JSONBOID)
 		return DatumGetJsonbP(d);
+	if (type != JSONOID)
+		sla_column_type_mismatch(&att->ticket[TF_CUSTOM_FIELDS], att->ticket_table, type, "a jsonb or json column");
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 											  CStringGetDatum(sla_row_text(&att->ticket[TF_CUSTOM_FIELDS], tuple, desc,
 																		   att->ticket_table))));
@@ -411,7 +413,11 @@ sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, T
 				continue;
 			case SLOT_TAGS:
 				if (sla_row_datum(&att->ticket[TF_TAGS], tuple, desc, relid, &d, &type))
+				{
+					if (!type_is_array(type))
+						sla_column_type_mismatch(&att->ticket[TF_TAGS], relid, type, "an array column such as text[]");
 					set_text_array(v, d, attrs->names[i]);
+				}
 				continue;
 			case SLOT_CREATED_AT:
 			case SLOT_UPDATED_AT:
@@ -518,7 +524,7 @@ sla_ticket_attributes_sql(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	att = sla_attachment_get(PG_GETARG_INT32(0));
 	cr = sla_current_rules(false);
-	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
+	sla_row_argument(fcinfo, 1, att->ticket_table, "ticket_attributes", &tuple, &desc);
 	values = sla_ticket_rule_values(att, cr, &tuple, desc, sla_ticket_key(att, &tuple, desc), SLOTS_ALL);
 	initStringInfo(&json);
 	appendStringInfoChar(&json, '{');

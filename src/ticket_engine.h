@@ -39,13 +39,16 @@ extern const char *sla_ticket_lifecycle(SlaAttachment *att, HeapTuple tuple, Tup
 
 /* The attachment a row trigger made by sla.attach() serves (ERROR 39P01 when misused). */
 extern SlaAttachment *sla_trigger_attachment(FunctionCallInfo fcinfo, const char *function,
-											 TriggerEvent event, const char *event_name);
+											 const char *trigger_name, TriggerEvent event,
+											 const char *event_name, bool on_message_table);
+extern int32 sla_parse_attachment_id(const char *arg, const char *function);
 
 /* Record the rules' choice of a level as a level_chosen event. */
 extern void sla_log_level_chosen(SlaAttachment *att, const char *key, TimestampTz at, SlaLevelChoice *choice);
 
-/* A row value passed to a SQL function, as a tuple and its descriptor (release the descriptor). */
-extern void sla_row_from_composite(HeapTupleHeader header, HeapTupleData *tuple, TupleDesc *desc);
+/* A row of table relid passed to a SQL function (ERROR 42804 for any other value). */
+extern void sla_row_argument(FunctionCallInfo fcinfo, int argno, Oid relid, const char *function,
+							 HeapTupleData *tuple, TupleDesc *desc);
 
 /* Call a one-argument function by OID after checking EXECUTE; *isnull reports a NULL result. */
 extern Datum sla_call_function(Oid fn, Datum arg, Oid argcollation, bool *isnull, Oid *rettype,

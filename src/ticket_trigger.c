@@ -162,25 +162,58 @@ sla_ticket_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 
 /*
  * The attachment a row trigger made by sla.attach() serves, after checking that it fires as
- * made (AFTER, FOR EACH ROW, on the expected event, the attachment id as its argument); the
+ * made: AFTER, FOR EACH ROW, on the expected event, under the name attach gave it, with the
+ * attachment id as its argument, and on the attachment's own table (a trigger copied onto a
+ * look-alike table would make the engine read that table's columns as the mapping's).  The
  * attachment is locked for the transaction first (config_guard.c), then read from the cache.
  */
 SlaAttachment *
-sla_trigger_attachment(FunctionCallInfo fcinfo, const char *function, TriggerEvent event, const char *event_name)
+sla_trigger_attachment(FunctionCallInfo fcinfo, const char *function, const char *trigger_name,
+					   TriggerEvent event, const char *event_name, bool on_message_table)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	SlaAttachment *att;
+	Oid			expected;
 	int32		id;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		(trigdata->tg_event & TRIGGER_EVENT_OPMASK) != event || trigdata->tg_trigger->tgnargs != 1)
+		(trigdata->tg_event & TRIGGER_EVENT_OPMASK) != event || trigdata->tg_trigger->tgnargs != 1 ||
+		strcmp(trigdata->tg_trigger->tgname, trigger_name) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("sla.%s() must be an AFTER %s row trigger with the attachment id as argument", function, event_name),
+				 errmsg("sla.%s() must be the AFTER %s row trigger \"%s\" with the attachment id as argument",
+						function, event_name, trigger_name),
 				 errhint("Let sla.attach() create it.")));
-	id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
+	id = sla_parse_attachment_id(trigdata->tg_trigger->tgargs[0], function);
 	sla_engine_use_attachment(id);
-	return sla_attachment_get(id);
+	att = sla_attachment_get(id);
+	expected = on_message_table ? att->message_table : att->ticket_table;
+	if (RelationGetRelid(trigdata->tg_relation) != expected)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger \"%s\" on %s names attachment %d, which is attached to %s",
+						trigger_name, sla_relation_text(RelationGetRelid(trigdata->tg_relation)), id,
+						OidIsValid(expected) ? sla_relation_text(expected) : "no message table"),
+				 errhint("Let sla.attach() create it.")));
+	return att;
+}
+
+/* A trigger argument that must be an attachment id (39P01 when it is not a number). */
+int32
+sla_parse_attachment_id(const char *arg, const char *function)
+{
+	char	   *end;
+	long		id;
+
+	errno = 0;
+	id = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || id <= 0 || id > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sla.%s() got \"%s\" as its argument, not an attachment id", function, arg),
+				 errhint("Let sla.attach() create it.")));
+	return (int32) id;
 }
 
 /* AFTER INSERT FOR EACH ROW on an attached ticket table; argument: the attachment id. */
@@ -196,7 +229,7 @@ sla_ticket_inserted(PG_FUNCTION_ARGS)
 	const char *lc;
 	TimestampTz at;
 
-	att = sla_trigger_attachment(fcinfo, "ticket_inserted", TRIGGER_EVENT_INSERT, "INSERT");
+	att = sla_trigger_attachment(fcinfo, "ticket_inserted", "sla_ticket", TRIGGER_EVENT_INSERT, "INSERT", false);
 	tuple = trigdata->tg_trigtuple;
 	desc = trigdata->tg_relation->rd_att;
 
@@ -214,11 +247,33 @@ sla_ticket_inserted(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-/* A row value handed over from SQL as a heap tuple with its descriptor. */
+/*
+ * Argument argno of a SQL-callable function, which must be a row of the table relid (the
+ * attachment's ticket or message table): its tuple and descriptor (release the descriptor).
+ * The argument is declared anyelement, so anything can be passed; the engine reads columns by
+ * the table's layout, so a value of any other type is refused (42804) before it is touched.
+ */
 void
-sla_row_from_composite(HeapTupleHeader header, HeapTupleData *tuple, TupleDesc *desc)
+sla_row_argument(FunctionCallInfo fcinfo, int argno, Oid relid, const char *function,
+				 HeapTupleData *tuple, TupleDesc *desc)
 {
-	*desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(header), HeapTupleHeaderGetTypMod(header));
+	Oid			given = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid			wanted = get_rel_type_id(relid);
+	HeapTupleHeader header;
+
+	if (!OidIsValid(wanted) || given != wanted)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("sla.%s expects a row of %s, not a value of type %s", function,
+						sla_relation_text(relid), OidIsValid(given) ? format_type_be(given) : "unknown"),
+				 errhint("Pass the table's own row, for example: SELECT sla.%s(attachment_id, t) FROM %s t.",
+						 function, sla_relation_text(relid))));
+	header = PG_GETARG_HEAPTUPLEHEADER(argno);
+	if (HeapTupleHeaderGetTypeId(header) != wanted)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("sla.%s expects a row of %s", function, sla_relation_text(relid))));
+	*desc = lookup_rowtype_tupdesc(wanted, -1);
 	tuple->t_len = HeapTupleHeaderGetDatumLength(header);
 	ItemPointerSetInvalid(&tuple->t_self);
 	tuple->t_tableOid = InvalidOid;
@@ -240,7 +295,7 @@ sla_track_ticket_sql(PG_FUNCTION_ARGS)
 				 errmsg("sla.track_ticket needs an attachment, a ticket row, a lifecycle and an instant")));
 	sla_engine_use_attachment(PG_GETARG_INT32(0));
 	att = sla_attachment_get(PG_GETARG_INT32(0));
-	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
+	sla_row_argument(fcinfo, 1, att->ticket_table, "track_ticket", &tuple, &desc);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	sla_track_ticket(att, sla_ticket_key(att, &tuple, desc), &tuple, desc,
@@ -274,7 +329,7 @@ sla_ticket_facts_sql(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "sla.ticket_facts must return a row");
 	att = sla_attachment_get(PG_GETARG_INT32(0));
-	sla_row_from_composite(PG_GETARG_HEAPTUPLEHEADER(1), &tuple, &desc);
+	sla_row_argument(fcinfo, 1, att->ticket_table, "ticket_facts", &tuple, &desc);
 	key = sla_row_text(&att->ticket[TF_KEY], &tuple, desc, att->ticket_table);
 	values[0] = key ? CStringGetTextDatum(key) : (Datum) 0;
 	nulls[0] = key == NULL;

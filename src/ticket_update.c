@@ -222,7 +222,7 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 			   *old_department,
 			   *old_agent;
 
-	att = sla_trigger_attachment(fcinfo, "ticket_changed", TRIGGER_EVENT_UPDATE, "UPDATE");
+	att = sla_trigger_attachment(fcinfo, "ticket_changed", "sla_ticket_update", TRIGGER_EVENT_UPDATE, "UPDATE", false);
 	new_tuple = trigdata->tg_newtuple;
 	old_tuple = trigdata->tg_trigtuple;
 	desc = trigdata->tg_relation->rd_att;
@@ -289,7 +289,7 @@ sla_ticket_deleted(PG_FUNCTION_ARGS)
 	char	   *key;
 	SlaTicketState cur;
 
-	att = sla_trigger_attachment(fcinfo, "ticket_deleted", TRIGGER_EVENT_DELETE, "DELETE");
+	att = sla_trigger_attachment(fcinfo, "ticket_deleted", "sla_ticket_delete", TRIGGER_EVENT_DELETE, "DELETE", false);
 	tuple = trigdata->tg_trigtuple;
 	desc = trigdata->tg_relation->rd_att;
 	if (SPI_connect() != SPI_OK_CONNECT)

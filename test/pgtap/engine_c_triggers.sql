@@ -155,10 +155,10 @@ SELECT ok((SELECT count(*) FROM sla.clock) > 0, 'and only those');
 CREATE TABLE ct_other (id int);
 CREATE TRIGGER by_hand AFTER INSERT ON ct_other FOR EACH ROW EXECUTE FUNCTION sla.ticket_inserted();
 SELECT throws_ok($$INSERT INTO ct_other VALUES (1)$$,
-    '39P01', 'sla.ticket_inserted() must be an AFTER INSERT row trigger with the attachment id as argument',
+    '39P01', 'sla.ticket_inserted() must be the AFTER INSERT row trigger "sla_ticket" with the attachment id as argument',
     'a trigger made by hand without the attachment id');
 DROP TRIGGER by_hand ON ct_other;
-CREATE TRIGGER by_hand AFTER INSERT ON ct_other FOR EACH ROW EXECUTE FUNCTION sla.message_added(99999);
+CREATE TRIGGER sla_message AFTER INSERT ON ct_other FOR EACH ROW EXECUTE FUNCTION sla.message_added(99999);
 SELECT throws_ok($$INSERT INTO ct_other VALUES (1)$$,
     '42704', 'sla attachment 99999 does not exist', 'a trigger left behind by a removed attachment');
 

@@ -1,0 +1,63 @@
+-- 99_privileges.sql — who may execute which function: the last word of the install script.
+--
+-- PostgreSQL grants EXECUTE on every new function to PUBLIC.  sla takes that back for all of
+-- its functions and grants each one to the roles meant to call it (docs/security.md):
+--
+--   PUBLIC       the business_interval type (I/O, operators, aggregates, casts) and the pure
+--                business-time functions: they read calendars as the caller and change nothing
+--   sla_reader   the reports, the dry runs and explain (granted in 95_report_access.sql and here)
+--   sla_admin    what sla_reader may, and the configuration helpers
+--   sla_writer   the breach check and what it calls (the triggers themselves need no EXECUTE:
+--                PostgreSQL checks it when a trigger is created, not when it fires)
+--   the owner    everything else: attach, detach, backfill, the clock primitives, the
+--                trigger functions
+--
+-- Internal functions granted to a role are those a documented function of that role calls as
+-- the caller (nothing is SECURITY DEFINER); each validates its arguments and does nothing the
+-- role could not do with its own table privileges.  test/pgtap/security_functions.sql lists
+-- every function of the schema with the roles that may execute it.
+
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
+
+-- The type and the business-time math: anyone who can use the schema.
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+           AND (p.proname OPERATOR(pg_catalog.~) '^business_interval_'
+                OR p.proname OPERATOR(pg_catalog.=) ANY (ARRAY[
+                    'business_days', 'business_seconds', 'interval_to_business_interval', 'isfinite',
+                    'sum', 'avg', 'min', 'max',
+                    'business_add', 'business_between', 'is_open', 'next_open', 'next_close', 'open_periods',
+                    'calendar_id', 'valid_time_zone', 'parse_day_hours', 'parse_weekly_hours', 'week_range']))
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', f);
+    END LOOP;
+END
+$$;
+
+-- Readers and admins: the dry runs and the timeline (match_ticket reads the row's attributes
+-- through ticket_attributes, as the caller).
+GRANT EXECUTE ON FUNCTION
+    @extschema@.explain(regclass, text),
+    @extschema@.match_ticket(regclass, text, timestamptz),
+    @extschema@.match_rules(jsonb, timestamptz, boolean),
+    @extschema@.ticket_attributes(integer, anyelement),
+    @extschema@.check_condition(text, text, jsonb)
+    TO sla_reader, sla_admin;
+
+-- Admins: recording interaction mappings validates their columns the way attach does.
+GRANT EXECUTE ON FUNCTION @extschema@.mapped_column_kind(regclass, text, text, text[]) TO sla_admin;
+
+-- The breach check (pg_cron runs it as the job's owner, the worker as its role) and the
+-- functions it calls as its caller.
+GRANT EXECUTE ON FUNCTION
+    @extschema@.check_breaches(timestamptz),
+    @extschema@.run_escalations(bigint, text, timestamptz),
+    @extschema@.escalation_column(@extschema@.attachment, @extschema@.escalation),
+    @extschema@.log_event(integer, text, bigint, timestamptz, text, jsonb),
+    @extschema@.retarget_clocks(integer, text, integer, timestamptz)
+    TO sla_writer;
