@@ -16,7 +16,7 @@ CORE_OBJS  = src/core/business_interval.o src/core/civil.o src/core/calendar.o \
              src/core/hours_spec.o src/core/rules.o
 GLUE_OBJS  = src/sla.o src/sla_error.o src/business_interval.o src/calendar_cache.o \
              src/attachment_cache.o src/clock_ops.o src/config_guard.o src/ticket_attributes.o src/ticket_trigger.o src/ticket_update.o \
-             src/message_trigger.o src/host_ticket.o \
+             src/message_trigger.o src/host_ticket.o src/escalation_action.o \
              src/calendar_functions.o src/rule_functions.o src/breach_worker.o
 OBJS       = $(GLUE_OBJS) $(CORE_OBJS)
 
@@ -26,7 +26,7 @@ DATA_built = sla--$(EXTVERSION).sql
 
 # pg_regress: inputs in sql/, expected outputs in expected/ (contrib layout).
 REGRESS      = business_interval_io business_interval_ops calendar_config calendar_math \
-               calendar_cache level rule security
+               calendar_cache level rule security function_privileges
 REGRESS_OPTS = --inputdir=. --load-extension=sla
 
 WARNINGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers

@@ -255,6 +255,7 @@ typedef struct CachedFunction
 {
 	Oid			fn;
 	Oid			rettype;
+	Oid			owner;			/* the role it runs as */
 	FmgrInfo	flinfo;
 	struct CachedFunction *next;
 } CachedFunction;
@@ -268,6 +269,19 @@ static void
 functions_invalidate(Datum arg, int cacheid, uint32 hashvalue)
 {
 	functions_generation = 0;
+}
+
+static Oid
+function_owner(Oid fn)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", fn);
+	owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
+	ReleaseSysCache(tup);
+	return owner;
 }
 
 static CachedFunction *
@@ -292,6 +306,7 @@ cached_function(Oid fn)
 	cf = MemoryContextAllocZero(FunctionContext, sizeof(CachedFunction));
 	cf->fn = fn;
 	cf->rettype = get_func_rettype(fn);
+	cf->owner = function_owner(fn);
 	fmgr_info_cxt(fn, &cf->flinfo, FunctionContext);
 	cf->next = cached_functions;
 	cached_functions = cf;
@@ -305,15 +320,24 @@ sla_call_function(Oid fn, Datum arg, Oid argcollation, bool *isnull, Oid *rettyp
 	LOCAL_FCINFO(fcinfo, 1);
 	AclResult	acl;
 	Datum		result;
+	Oid			save_userid;
+	int			save_sec_context;
 
 	if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(fn)))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
 				 errmsg("the function of %s does not exist", what)));
-	acl = sla_proc_aclcheck(fn, GetUserId());
+	cf = cached_function(fn);
+
+	/*
+	 * It runs as its owner, as a SECURITY DEFINER function would, whoever writes the ticket: a
+	 * superuser's INSERT never runs a function that a less privileged role wrote or can replace.
+	 * Registering it required the privileges of that owner (docs/security.md), so it never runs
+	 * with more rights than the role that named it in the configuration either.
+	 */
+	acl = sla_proc_aclcheck(fn, cf->owner);
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_FUNCTION, get_func_name(fn));
-	cf = cached_function(fn);
 	*rettype = cf->rettype;
 	InitFunctionCallInfoData(*fcinfo, &cf->flinfo, 1, argcollation, NULL, NULL);
 	fcinfo->args[0].value = arg;
@@ -325,12 +349,16 @@ sla_call_function(Oid fn, Datum arg, Oid argcollation, bool *isnull, Oid *rettyp
 	 */
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(cf->owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
 	{
 		result = FunctionCallInvoke(fcinfo);
 	}
 	PG_FINALLY();
 	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 		PopActiveSnapshot();
 	}
 	PG_END_TRY();

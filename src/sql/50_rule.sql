@@ -48,6 +48,43 @@ COMMENT ON TABLE @extschema@.rule_condition IS
 COMMENT ON COLUMN @extschema@.rule_condition.value IS
     'the operand as JSON: a string, number or boolean; an array for in / not_in; null for is_empty / is_not_empty; times as ISO 8601 strings, intervals (older_than, newer_than) as interval literals';
 
+-- Functions named in the configuration (declared attributes here, a message mapping's
+-- author_function and public_function in 60_attachment.sql) run as their owner, whoever writes
+-- the ticket (src/ticket_attributes.c).  So naming one needs the privileges of its owner: a
+-- role can make the engine run only code that runs with rights it holds itself
+-- (docs/security.md).  Raises 42501 otherwise.
+CREATE FUNCTION @extschema@.check_function_registration(fn regprocedure, what text) RETURNS void
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    owner oid;
+BEGIN
+    SELECT p.proowner INTO owner FROM pg_proc p WHERE p.oid = fn;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'function % of % does not exist', fn::oid, what USING ERRCODE = 'undefined_function';
+    END IF;
+    IF NOT pg_has_role(current_user, owner, 'USAGE') THEN
+        RAISE EXCEPTION 'role "%" cannot name function % as %: it runs as its owner "%", whose privileges "%" does not have',
+              current_user, fn, what, pg_get_userbyid(owner), current_user
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Name a function you own, or one owned by a role whose privileges you have.';
+    END IF;
+    IF NOT has_function_privilege(owner, fn, 'EXECUTE') THEN
+        RAISE EXCEPTION 'the owner "%" of function % may not execute it', pg_get_userbyid(owner), fn
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION @extschema@.attribute_check() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM @extschema@.check_function_registration(NEW.function, format('attribute "%s"', NEW.name));
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER attribute_check BEFORE INSERT OR UPDATE OF function ON @extschema@.attribute
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.attribute_check();
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.attribute', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rule', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rule_id_seq', '');

@@ -258,10 +258,12 @@ BEGIN
                   USING ERRCODE = 'invalid_parameter_value';
         END IF;
         IF mm ? 'author_function' THEN
-            PERFORM (mm ->> 'author_function')::regprocedure;
+            PERFORM @extschema@.check_function_registration((mm ->> 'author_function')::regprocedure,
+                                                            'the author_function of ' || message_table::text);
         END IF;
         IF mm ? 'public_function' THEN
-            PERFORM (mm ->> 'public_function')::regprocedure;
+            PERFORM @extschema@.check_function_registration((mm ->> 'public_function')::regprocedure,
+                                                            'the public_function of ' || message_table::text);
         END IF;
         mm := mm || jsonb_build_object('kinds', kinds);
     END IF;

@@ -18,6 +18,8 @@ CREATE TABLE @extschema@.escalation (
     column_value text,
     position     integer NOT NULL DEFAULT 0,
     active       boolean NOT NULL DEFAULT true,
+    -- the role whose privileges a set_column action is checked against (escalation_check)
+    registered_by text NOT NULL DEFAULT CURRENT_USER,
     -- raise_level needs a level to raise to, and only raise_level has one
     CONSTRAINT escalation_to_level CHECK ((action OPERATOR(pg_catalog.=) 'raise_level')
                                          OPERATOR(pg_catalog.=) (to_level_id IS NOT NULL)),
@@ -37,6 +39,33 @@ COMMENT ON COLUMN @extschema@.escalation.to_level_id IS 'raise_level: the level 
 COMMENT ON COLUMN @extschema@.escalation.column_name IS
     'set_column: a ticket mapping key (priority, status, agent, department, ...: the column it maps to in each attached table), else a column of the attached ticket table itself; checked when the action runs (42703)';
 COMMENT ON COLUMN @extschema@.escalation.column_value IS 'set_column: the value, as a literal of the column''s type';
+
+COMMENT ON COLUMN @extschema@.escalation.registered_by IS
+    'the role that wrote the action: a set_column action writes only a column this role may update (docs/security.md)';
+
+-- Who registered an action: the current role by default, or a role whose privileges it has (a
+-- restore keeps the original).  Changing what an action does makes the editor its registrant.
+CREATE FUNCTION @extschema@.escalation_check() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.registered_by = OLD.registered_by
+       AND (NEW.action, NEW.column_name, NEW.column_value, NEW.level_id, NEW.metric, NEW.on_event)
+           IS DISTINCT FROM (OLD.action, OLD.column_name, OLD.column_value, OLD.level_id, OLD.metric, OLD.on_event) THEN
+        NEW.registered_by := current_user;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = NEW.registered_by) THEN
+        RAISE EXCEPTION 'role "%" does not exist (registered_by of escalation %)', NEW.registered_by, NEW.id
+              USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT pg_has_role(current_user, NEW.registered_by, 'USAGE') THEN
+        RAISE EXCEPTION 'role "%" cannot register escalation % in the name of "%"', current_user, NEW.id, NEW.registered_by
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER escalation_check BEFORE INSERT OR UPDATE ON @extschema@.escalation
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.escalation_check();
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.escalation', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.escalation_id_seq', '');
@@ -74,6 +103,13 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.escalation_column(@extschema@.attachment, @extschema@.escalation) IS
     'the ticket-table column a set_column escalation writes (mapping key first, else a column of the table); 42703 when missing';
+
+-- A set_column action's write (src/escalation_action.c): the registrant of the escalation must
+-- hold UPDATE on the column (and SELECT on the key); the UPDATE itself runs as the table's
+-- owner, never as the role that happens to run the breach check (a superuser's worker would
+-- otherwise fire the owner's own triggers as superuser).  Returns the rows updated.
+CREATE FUNCTION @extschema@.escalation_set_column(escalation_id integer, att_id integer, ticket_key text)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'sla_escalation_set_column' LANGUAGE C STRICT;
 
 -- Run the active escalations of a crossing; returns how many actions ran.
 CREATE FUNCTION @extschema@.run_escalations(clock_id bigint, kind text, at timestamptz)
@@ -129,11 +165,9 @@ BEGIN
                                            'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id));
         ELSE
             col := @extschema@.escalation_column(att, esc);
-            -- the host's sla trigger fires on this update (on_update rules, lifecycle changes)
-            EXECUTE format('UPDATE %s SET %I = %L WHERE %I OPERATOR(pg_catalog.=) %L::%s',
-                           att.ticket_table, col, esc.column_value, att.mapping ->> 'key', c.ticket_key,
-                           att.mapping ->> 'key_type');
-            GET DIAGNOSTICS n_rows = ROW_COUNT;
+            -- the host's sla trigger fires on this update (on_update rules, lifecycle changes);
+            -- C: it runs as the table's owner, after checking the registrant may update the column
+            n_rows := @extschema@.escalation_set_column(esc.id, att.id, c.ticket_key);
             PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
                         jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
                                            'metric', c.metric, 'column', col, 'value', esc.column_value,

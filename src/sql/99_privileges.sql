@@ -49,8 +49,12 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.check_condition(text, text, jsonb)
     TO sla_reader, sla_admin;
 
--- Admins: recording interaction mappings validates their columns the way attach does.
-GRANT EXECUTE ON FUNCTION @extschema@.mapped_column_kind(regclass, text, text, text[]) TO sla_admin;
+-- Admins: recording interaction mappings validates their columns the way attach does; declaring
+-- an attribute checks its function.
+GRANT EXECUTE ON FUNCTION
+    @extschema@.mapped_column_kind(regclass, text, text, text[]),
+    @extschema@.check_function_registration(regprocedure, text)
+    TO sla_admin;
 
 -- The breach check (pg_cron runs it as the job's owner, the worker as its role) and the
 -- functions it calls as its caller.
@@ -58,6 +62,7 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.check_breaches(timestamptz),
     @extschema@.run_escalations(bigint, text, timestamptz),
     @extschema@.escalation_column(@extschema@.attachment, @extschema@.escalation),
+    @extschema@.escalation_set_column(integer, integer, text),
     @extschema@.log_event(integer, text, bigint, timestamptz, text, jsonb),
     @extschema@.retarget_clocks(integer, text, integer, timestamptz)
     TO sla_writer;

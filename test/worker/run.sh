@@ -55,10 +55,10 @@ up=$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')
 listener=$!
 sleep 0.5
 q -c "INSERT INTO w_ticket VALUES (1, 'open', now())"
-due=$(q -c "SELECT extract(epoch FROM due_at) FROM sla.clock WHERE ticket_key = '1' AND metric = 'first_response'")
+read -r due clock < <(q -F ' ' -c "SELECT extract(epoch FROM due_at), id FROM sla.clock WHERE ticket_key = '1' AND metric = 'first_response'")
 wait "$listener" || fail "sla_listen.sh failed"
-breach_line=$(grep -E '"event" ?: ?"breach"' "$work/listen.out" | grep -E '"ticket" ?: ?"1"' || true)
-warning_line=$(grep -E '"event" ?: ?"warning"' "$work/listen.out" | grep -E '"ticket" ?: ?"1"' || true)
+breach_line=$(grep -E '"event" ?: ?"breach"' "$work/listen.out" | grep -E "\"clock\" ?: ?$clock\\b" || true)
+warning_line=$(grep -E '"event" ?: ?"warning"' "$work/listen.out" | grep -E "\"clock\" ?: ?$clock\\b" || true)
 [ -n "$breach_line" ] || { cat "$work/listen.out"; fail "no breach notification for ticket 1 within 7 s"; }
 [ -n "$warning_line" ] || { cat "$work/listen.out"; fail "no warning notification for ticket 1 within 7 s"; }
 [ "$(echo "$breach_line" | wc -l)" = 1 ] || fail "more than one breach notification for ticket 1"

@@ -1,0 +1,157 @@
+-- security_attacks.sql — the attacks of docs/security.md, each written as it was tried, each
+-- held: hostile arguments to internal functions, triggers copied onto look-alike tables, a
+-- column retyped under the mapping, configuration that would run code as a superuser.
+-- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
+BEGIN;
+SELECT plan(30);
+SET LOCAL timezone = 'UTC';
+SET LOCAL client_min_messages = warning;
+
+SELECT ok(sla.define_calendar('sa', 'UTC', 'mon-fri 09:00-17:00') > 0, 'calendar');
+SELECT ok(sla.define_level('sa_std', 'sa', first_response => '1 hour', resolution => '2 days', is_default => true) > 0, 'level');
+SELECT ok(sla.define_level('sa_gold', 'sa', first_response => '30 minutes', resolution => '1 day') > 0, 'gold level');
+
+-- the helpdesk's table belongs to a role of its own, not to a superuser
+-- (it writes tickets through its own application role, so it holds sla_writer)
+CREATE ROLE sa_owner IN ROLE sla_writer;
+CREATE ROLE sa_admin IN ROLE sla_admin;
+CREATE ROLE sa_reader IN ROLE sla_reader;
+CREATE TABLE public.sa_ticket (id int PRIMARY KEY, st text, prio text, note text, tags text[], created timestamptz);
+ALTER TABLE public.sa_ticket OWNER TO sa_owner;
+SELECT ok(sla.attach('public.sa_ticket', '{"key": "id", "created_at": "created", "status": "st", "priority": "prio", "tags": "tags"}') > 0,
+    'attached');
+SELECT sla.map_status('public.sa_ticket', 'open', 'open');
+CREATE FUNCTION pg_temp.att() RETURNS int LANGUAGE sql AS $$
+    SELECT id FROM sla.attachment WHERE ticket_table = 'public.sa_ticket'::regclass
+$$;
+INSERT INTO public.sa_ticket VALUES (1, 'open', 'low', NULL, '{}', '2026-11-23 10:00+00');
+
+-- ---------------------------------------------------------------- internal functions
+SET LOCAL ROLE sa_reader;
+SELECT throws_ok($$SELECT sla.ticket_facts(1, 42)$$, '42501', 'permission denied for function ticket_facts',
+    'a reader cannot call the engine''s row functions');
+SELECT throws_ok($$SELECT sla.log_event(NULL, NULL, NULL, NULL, NULL)$$, '42501', 'permission denied for function log_event',
+    'nor forge events');
+SELECT throws_ok($$SELECT sla.retarget_clocks(1, '1', 1, now())$$, '42501', 'permission denied for function retarget_clocks',
+    'nor move clocks');
+RESET ROLE;
+SELECT throws_ok($$SELECT sla.ticket_facts(pg_temp.att(), 42)$$, '42804',
+    'sla.ticket_facts expects a row of public.sa_ticket, not a value of type integer',
+    'a non-row value is refused before it is read as a row (it crashed the server)');
+SELECT throws_ok($$SELECT sla.ticket_attributes(pg_temp.att(), ROW(1, 'open'))$$, '42804',
+    'sla.ticket_attributes expects a row of public.sa_ticket, not a value of type record',
+    'an anonymous row is refused');
+SELECT throws_ok($$SELECT sla.track_ticket(pg_temp.att(), a, 'open', now()) FROM sla.attachment a$$, '42804',
+    'sla.track_ticket expects a row of public.sa_ticket, not a value of type sla.attachment',
+    'a row of another table is refused');
+SELECT throws_ok($$SELECT sla.process_message(pg_temp.att(), 1)$$, '22023', 'attachment ' || pg_temp.att() || ' has no message table',
+    'a message for an attachment without messages');
+SELECT throws_ok($$SELECT sla.log_event(NULL, NULL, NULL, NULL, NULL)$$, '22004',
+    'sla.log_event needs an attachment, a ticket key, an instant and a kind', 'NULLs are refused, not dereferenced');
+SELECT throws_ok($$SELECT sla.log_event(pg_temp.att(), '1', NULL, 'infinity', 'x')$$, '22023',
+    'an event needs a finite instant, not infinity', 'an infinite instant is refused');
+SELECT throws_ok($$SELECT sla.retarget_clocks(pg_temp.att(), '1', 999999, now())$$, '42704',
+    'SLA level 999999 does not exist', 'an unknown level is an error, not a silent cancel of the ticket''s clocks');
+SELECT is((SELECT string_agg(state, ',' ORDER BY id) FROM sla.clock WHERE attachment_id = pg_temp.att() AND ticket_key = '1'),
+    'running,running', 'and the clocks still run');
+
+-- ---------------------------------------------------------------- triggers where they do not belong
+CREATE TABLE public.sa_lookalike (id int, st text, prio text, note text, tags int, created timestamptz);
+SELECT lives_ok(format('CREATE TRIGGER sla_ticket AFTER INSERT ON public.sa_lookalike FOR EACH ROW EXECUTE FUNCTION sla.ticket_inserted(%s)', pg_temp.att()),
+    'a superuser can copy the engine''s trigger onto a look-alike table');
+SELECT throws_ok($$INSERT INTO public.sa_lookalike VALUES (1, 'open', 'low', NULL, 7, now())$$, '39P01',
+    format('trigger "sla_ticket" on public.sa_lookalike names attachment %s, which is attached to public.sa_ticket', pg_temp.att()),
+    'but it refuses to read another table''s row by the attachment''s mapping (it crashed on tags int)');
+CREATE TABLE public.sa_fake_clock (level_id int, started_at timestamptz, due_at timestamptz, calendar_id int,
+                                   paused_for bigint, warn_at timestamptz);
+CREATE TRIGGER warn BEFORE INSERT ON public.sa_fake_clock FOR EACH ROW EXECUTE FUNCTION sla.clock_warn_at();
+SELECT throws_ok($$INSERT INTO public.sa_fake_clock VALUES (1, now(), now(), 1, 5, NULL)$$, '39P01',
+    'sla.clock_warn_at() fires on sla.clock only, not on public.sa_fake_clock',
+    'clock_warn_at reads columns by name only on sla.clock (a bigint paused_for crashed it)');
+CREATE TABLE public.sa_level (id int);
+CREATE TRIGGER guard BEFORE DELETE ON public.sa_level FOR EACH ROW EXECUTE FUNCTION sla.config_guard('bogus');
+INSERT INTO public.sa_level VALUES (1);
+SELECT throws_ok($$DELETE FROM public.sa_level$$, '39P01', 'sla.config_guard(''bogus'') does not guard public.sa_level',
+    'config_guard guards sla''s own tables only');
+GRANT CREATE ON SCHEMA public TO sa_reader;
+SET LOCAL ROLE sa_reader;
+CREATE TABLE public.sa_mine (id int);
+SELECT throws_ok($$CREATE TRIGGER t AFTER INSERT ON public.sa_mine FOR EACH ROW EXECUTE FUNCTION sla.ticket_inserted(1)$$,
+    '42501', 'permission denied for function sla.ticket_inserted', 'a reader cannot put the engine''s triggers on a table of its own');
+RESET ROLE;
+
+-- ---------------------------------------------------------------- a column retyped under the mapping
+ALTER TABLE public.sa_ticket ALTER COLUMN tags TYPE text USING array_to_string(tags, ',');
+INSERT INTO sla.rule (name, position, set_level_id) SELECT 'sa vip', 1, id FROM sla.level WHERE name = 'sa_gold';
+INSERT INTO sla.rule_condition (rule_id, position, attribute, operator, value)
+     SELECT id, 1, 'tags', 'contains', '"vip"' FROM sla.rule WHERE name = 'sa vip';
+SELECT throws_ok($$INSERT INTO public.sa_ticket VALUES (2, 'open', 'low', NULL, 'vip', '2026-11-23 10:00+00')$$, '42804',
+    'column "tags" of relation public.sa_ticket has type text, which cannot be mapped as tags',
+    'a mapped column whose type changed is an error naming it (it was XX000 "cache lookup failed for type 0")');
+ALTER TABLE public.sa_ticket ALTER COLUMN tags TYPE text[] USING string_to_array(tags, ',');
+DELETE FROM sla.rule WHERE name = 'sa vip';
+
+-- ---------------------------------------------------------------- attribute functions run as their owner
+CREATE SCHEMA sa_evil AUTHORIZATION sa_admin;
+SET LOCAL ROLE sa_admin;
+CREATE FUNCTION sa_evil.power(ticket int) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN r.rolsuper THEN 'superuser' ELSE 'plain ' || current_user END FROM pg_catalog.pg_roles r
+     WHERE r.rolname = current_user
+$$;
+SELECT lives_ok($$INSERT INTO sla.attribute (name, type, function) VALUES ('power', 'text', 'sa_evil.power(int)')$$,
+    'an admin declares an attribute with a function of its own');
+SELECT throws_ok($$INSERT INTO sla.attribute (name, type, function) VALUES ('sneaky', 'text', 'pg_catalog.upper(text)')$$,
+    '42501', 'role "sa_admin" cannot name function upper(text) as attribute "sneaky": it runs as its owner "'
+             || (SELECT rolname FROM pg_roles WHERE oid = 10) || '", whose privileges "sa_admin" does not have',
+    'but not a function that would run as a superuser');
+INSERT INTO sla.rule (name, position, set_level_id) SELECT 'sa power', 1, id FROM sla.level WHERE name = 'sa_gold';
+INSERT INTO sla.rule_condition (rule_id, position, attribute, operator, value)
+     SELECT id, 1, 'power', 'equals', '"superuser"' FROM sla.rule WHERE name = 'sa power';
+RESET ROLE;
+-- a superuser writes a ticket: the admin's function runs as the admin
+INSERT INTO public.sa_ticket VALUES (3, 'open', 'low', NULL, '{}', '2026-11-23 10:00+00');
+SELECT is((SELECT l.name FROM sla.ticket t JOIN sla.level l ON l.id = t.level_id
+            WHERE t.attachment_id = pg_temp.att() AND t.ticket_key = '3'), 'sa_std',
+    'a superuser''s insert does not run an admin''s attribute function as superuser');
+SELECT is((SELECT sla.ticket_attributes(pg_temp.att(), t) ->> 'power' FROM public.sa_ticket t WHERE id = 3),
+    'plain sa_admin', 'it runs as its owner');
+DELETE FROM sla.rule WHERE name = 'sa power';
+
+-- ---------------------------------------------------------------- set_column escalations
+-- the table owner's own trigger sees who writes its table
+CREATE TABLE public.sa_writes (who text, super boolean);
+ALTER TABLE public.sa_writes OWNER TO sa_owner;
+GRANT CREATE ON SCHEMA public TO sa_owner;
+SET LOCAL ROLE sa_owner;
+CREATE FUNCTION public.sa_spy() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.sa_writes SELECT current_user, r.rolsuper FROM pg_roles r WHERE r.rolname = current_user;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER spy BEFORE UPDATE ON public.sa_ticket FOR EACH ROW EXECUTE FUNCTION public.sa_spy();
+RESET ROLE;
+INSERT INTO sla.escalation (level_id, on_event, action, column_name, column_value)
+     SELECT id, 'breach', 'set_column', 'priority', 'urgent' FROM sla.level WHERE name = 'sa_std';
+SELECT is(sla.check_breaches('2026-11-23 12:00+00') >= 1, true, 'a superuser runs the breach check');
+SELECT is((SELECT prio FROM public.sa_ticket WHERE id = 1), 'urgent', 'the escalation set the column');
+SELECT is((SELECT string_agg(DISTINCT who || ' ' || super, ',') FROM public.sa_writes), 'sa_owner false',
+    'as the table''s owner: the owner''s trigger never runs as the superuser running the check');
+-- an admin's escalation writes only what the admin may write
+DELETE FROM sla.escalation;
+SET LOCAL ROLE sa_admin;
+INSERT INTO sla.escalation (level_id, on_event, action, column_name, column_value)
+     SELECT id, 'warning', 'set_column', 'note', 'escalated by sa_admin' FROM sla.level WHERE name = 'sa_std';
+RESET ROLE;
+INSERT INTO public.sa_ticket VALUES (4, 'open', 'low', NULL, '{}', '2026-11-24 10:00+00');
+SELECT throws_like($$SELECT sla.check_breaches('2026-11-24 10:50+00')$$,
+    'escalation % was registered by "sa_admin", who may not update column "note" of public.sa_ticket',
+    'an admin cannot write a host column it may not update itself, through the worker or anyone');
+SET LOCAL ROLE sa_admin;
+SELECT throws_like($$INSERT INTO sla.escalation (level_id, on_event, action, registered_by)
+                     SELECT id, 'breach', 'notify_only', (SELECT rolname FROM pg_roles WHERE oid = 10) FROM sla.level WHERE name = 'sa_std'$$,
+    'role "sa_admin" cannot register escalation % in the name of %', 'nor register an action in a superuser''s name');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
