@@ -625,6 +625,25 @@ sla_clock_start(int32 attachment_id, const char *key, int32 level_id, SlaMetric 
 	return true;
 }
 
+/*
+ * A transition never predates the state it changes.  Instants come from the host's rows (its
+ * updated_at, or the writer's transaction start), and transactions commit in another order than
+ * they start: a status change dated before the ticket's creation was committed must not pause
+ * or stop a clock before it started (negative business time).  Such an instant is clamped to
+ * the clock's latest instant: its start, its pause, its stop (for a reopen).
+ */
+static TimestampTz
+not_before_clock(const SlaClock *c, TimestampTz at)
+{
+	if (at < c->started_at)
+		at = c->started_at;
+	if (c->paused && at < c->paused_since)
+		at = c->paused_since;
+	if (c->stopped && at < c->stopped_at)
+		at = c->stopped_at;
+	return at;
+}
+
 void
 sla_clock_pause(SlaClock *c, TimestampTz at)
 {
@@ -632,6 +651,7 @@ sla_clock_pause(SlaClock *c, TimestampTz at)
 
 	if (strcmp(c->state, "running") != 0)
 		return;
+	at = not_before_clock(c, at);
 	v[0] = Int64GetDatum(c->id);
 	v[1] = TimestampTzGetDatum(at);
 	v[2] = Int32GetDatum(c->attachment_id);
@@ -654,7 +674,8 @@ sla_clock_resume(SlaClock *c, TimestampTz at)
 
 	if (strcmp(c->state, "paused") != 0)
 		return;
-	pause = sla_business_between_on(c->calendar_id, c->paused_since, Max(at, c->paused_since));
+	at = not_before_clock(c, at);
+	pause = sla_business_between_on(c->calendar_id, c->paused_since, at);
 	paused_for = bi_add(c->paused_for, pause);
 	due = sla_business_add_on(c->calendar_id, c->started_at, bi_add(c->target, paused_for));
 	v[0] = Int64GetDatum(c->id);
@@ -683,6 +704,7 @@ sla_clock_stop(SlaClock *c, TimestampTz at)
 	sla_clock_resume(c, at);
 	if (strcmp(c->state, "running") != 0)
 		return;
+	at = not_before_clock(c, at);
 	state = at > c->due_at ? "breached" : "met";
 	sla_report_status(sla_bi_sub(sla_business_between_on(c->calendar_id, c->started_at, Max(at, c->started_at)),
 								 c->paused_for, &used), "business_interval", NULL);
@@ -709,6 +731,7 @@ sla_clock_cancel(SlaClock *c, TimestampTz at, const char *reason)
 
 	if (!SLA_CLOCK_ACTIVE(c))
 		return;
+	at = not_before_clock(c, at);
 	v[0] = Int64GetDatum(c->id);
 	v[1] = TimestampTzGetDatum(at);
 	v[2] = Int32GetDatum(c->attachment_id);
@@ -733,8 +756,9 @@ sla_clock_reopen(SlaClock *c, TimestampTz at, bool paused)
 
 	if (strcmp(c->state, "met") != 0 && strcmp(c->state, "breached") != 0)
 		return;
+	at = not_before_clock(c, at);
 	/* the time it stood solved does not count */
-	stood = sla_business_between_on(c->calendar_id, c->stopped_at, Max(at, c->stopped_at));
+	stood = sla_business_between_on(c->calendar_id, c->stopped_at, at);
 	paused_for = bi_add(c->paused_for, stood);
 	due = sla_business_add_on(c->calendar_id, c->started_at, bi_add(c->target, paused_for));
 	v[0] = Int64GetDatum(c->id);

@@ -3,7 +3,7 @@
 -- column retyped under the mapping, configuration that would run code as a superuser.
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(30);
+SELECT plan(32);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -152,6 +152,25 @@ SELECT throws_like($$INSERT INTO sla.escalation (level_id, on_event, action, reg
                      SELECT id, 'breach', 'notify_only', (SELECT rolname FROM pg_roles WHERE oid = 10) FROM sla.level WHERE name = 'sa_std'$$,
     'role "sa_admin" cannot register escalation % in the name of %', 'nor register an action in a superuser''s name');
 RESET ROLE;
+
+-- ---------------------------------------------------------------- instants out of order
+-- a status change dated before the ticket's creation (a transaction that started earlier and
+-- committed later) never pauses or stops a clock before it started
+CREATE TABLE public.sa_late (id int PRIMARY KEY, st text, created timestamptz, updated timestamptz);
+SELECT sla.map_status('public.sa_late', x.st, x.lc)
+  FROM (SELECT sla.attach('public.sa_late', '{"key": "id", "created_at": "created", "updated_at": "updated", "status": "st"}')) a,
+       (VALUES ('open', 'open'), ('hold', 'paused'), ('done', 'solved')) x (st, lc);
+INSERT INTO public.sa_late VALUES (1, 'open', '2026-11-23 10:00+00', '2026-11-23 10:00+00');
+UPDATE public.sa_late SET st = 'hold', updated = '2026-11-23 09:30+00' WHERE id = 1;
+UPDATE public.sa_late SET st = 'done', updated = '2026-11-23 09:45+00' WHERE id = 1;
+SELECT is((SELECT string_agg(metric || ' ' || state || ' ' || to_char(stopped_at, 'HH24:MI') || ' '
+                             || coalesce(sla.business_seconds(business_used)::text, '-'), ', ' ORDER BY id)
+             FROM sla.clock WHERE attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.sa_late'::regclass)),
+    'first_response cancelled 10:00 -, resolution met 10:00 0',
+    'stops dated before the start are clamped to it: no negative business time');
+SELECT is((SELECT count(*)::int FROM sla.event WHERE at < '2026-11-23 10:00+00'
+              AND attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.sa_late'::regclass)),
+    0, 'no event precedes the ticket''s creation');
 
 SELECT * FROM finish();
 ROLLBACK;
