@@ -290,6 +290,11 @@ BEGIN
     IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_delete') THEN
         EXECUTE format('DROP TRIGGER sla_ticket_delete ON %s', ticket_table);
     END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_truncate') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_truncate ON %s', ticket_table);
+    END IF;
+    EXECUTE format('CREATE TRIGGER sla_ticket_truncate AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.ticket_table_truncated(%s)',
+                   ticket_table, att_id);
     EXECUTE format('CREATE TRIGGER sla_ticket AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_inserted(%s)',
                    ticket_table, att_id);
     EXECUTE format('CREATE TRIGGER sla_ticket_update AFTER UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_changed(%s)',
@@ -326,6 +331,9 @@ BEGIN
     END IF;
     IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket_delete') THEN
         EXECUTE format('DROP TRIGGER sla_ticket_delete ON %s', att.ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket_truncate') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_truncate ON %s', att.ticket_table);
     END IF;
     IF att.message_table IS NOT NULL
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message') THEN
@@ -437,3 +445,71 @@ CREATE FUNCTION @extschema@.message_added() RETURNS trigger
     AS 'MODULE_PATHNAME', 'sla_message_added' LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.message_added() IS
     'row trigger sla.attach() puts on a message table: a public agent reply stops response clocks, a customer message after a reply starts next_response (chat_response / call_response on those channels)';
+
+-- ------------------------------------------------------------------ truncated or dropped host tables
+
+-- TRUNCATE of an attached ticket table (AFTER TRUNCATE statement trigger made by attach): every
+-- ticket is gone at once, so its running and paused clocks are cancelled and its tickets marked
+-- deleted, as a DELETE of each row would.  It runs as the truncating role, which needs
+-- sla_writer like any writer of the table; without it the TRUNCATE is refused (42501).
+CREATE FUNCTION @extschema@.ticket_table_truncated() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att_id integer;
+    c record;
+BEGIN
+    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP <> 'TRUNCATE' OR TG_NARGS <> 1
+       OR TG_NAME <> 'sla_ticket_truncate' OR TG_ARGV[0] !~ '^[0-9]{1,9}$' THEN
+        RAISE EXCEPTION 'sla.ticket_table_truncated() must be the AFTER TRUNCATE statement trigger "sla_ticket_truncate" with the attachment id as argument'
+              USING ERRCODE = 'E0001', HINT = 'Let sla.attach() create it.';
+    END IF;
+    att_id := TG_ARGV[0]::integer;
+    IF NOT EXISTS (SELECT FROM @extschema@.attachment a WHERE a.id = att_id AND a.ticket_table = TG_RELID) THEN
+        RAISE EXCEPTION 'trigger "sla_ticket_truncate" on %.% names attachment %, which is not attached to it',
+              TG_TABLE_SCHEMA, TG_TABLE_NAME, att_id USING ERRCODE = 'E0001';
+    END IF;
+    FOR c IN SELECT k.id FROM @extschema@.clock k
+              WHERE k.attachment_id = att_id AND k.state IN ('running', 'paused') ORDER BY k.id LOOP
+        PERFORM @extschema@.cancel_clock(c.id, now(), 'ticket table truncated');
+    END LOOP;
+    UPDATE @extschema@.ticket t SET lifecycle = 'deleted' WHERE t.attachment_id = att_id AND t.lifecycle <> 'deleted';
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.ticket_table_truncated() IS
+    'statement trigger sla.attach() puts on a ticket table for TRUNCATE: cancels the attachment''s running and paused clocks and marks its tickets deleted';
+
+-- DROP TABLE of an attached table (sql_drop event trigger): the attachment is marked detached,
+-- its running and paused clocks are cancelled (a dropped helpdesk answers nobody), and a
+-- dropped message table is forgotten.  Clocks, events and the mapping stay for the reports.
+-- SECURITY DEFINER because the dropping role (the table's owner) need not hold any sla
+-- privilege and its DROP must not fail because of sla; it acts only on the attachments of the
+-- tables this very command dropped, which pg_event_trigger_dropped_objects() alone reports.
+CREATE FUNCTION @extschema@.host_table_dropped() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    a record;
+    c record;
+BEGIN
+    FOR a IN SELECT DISTINCT att.id, att.ticket_table::oid AS ticket_oid, att.message_table::oid AS message_oid, d.objid
+               FROM pg_event_trigger_dropped_objects() d
+               JOIN @extschema@.attachment att
+                 ON d.objid IN (att.ticket_table::oid, att.message_table::oid)
+              WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0 LOOP
+        IF a.objid = a.ticket_oid THEN
+            FOR c IN SELECT k.id FROM @extschema@.clock k
+                      WHERE k.attachment_id = a.id AND k.state IN ('running', 'paused') ORDER BY k.id LOOP
+                PERFORM @extschema@.cancel_clock(c.id, now(), 'ticket table dropped');
+            END LOOP;
+            UPDATE @extschema@.attachment att SET attached = false WHERE att.id = a.id;
+        ELSE
+            UPDATE @extschema@.attachment att SET message_table = NULL WHERE att.id = a.id;
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.host_table_dropped() IS
+    'sql_drop event trigger: an attached ticket table dropped cancels its running clocks and marks the attachment detached; a dropped message table is forgotten';
+CREATE EVENT TRIGGER sla_host_table_dropped ON sql_drop
+    WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+    EXECUTE FUNCTION @extschema@.host_table_dropped();

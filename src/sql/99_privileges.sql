@@ -66,3 +66,6 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.log_event(integer, text, bigint, timestamptz, text, jsonb),
     @extschema@.retarget_clocks(integer, text, integer, timestamptz)
     TO sla_writer;
+
+-- TRUNCATE of an attached table cancels its clocks as the truncating role (60_attachment.sql).
+GRANT EXECUTE ON FUNCTION @extschema@.cancel_clock(bigint, timestamptz, text) TO sla_writer;

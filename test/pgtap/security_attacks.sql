@@ -3,7 +3,7 @@
 -- column retyped under the mapping, configuration that would run code as a superuser.
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(32);
+SELECT plan(37);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -171,6 +171,30 @@ SELECT is((SELECT string_agg(metric || ' ' || state || ' ' || to_char(stopped_at
 SELECT is((SELECT count(*)::int FROM sla.event WHERE at < '2026-11-23 10:00+00'
               AND attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.sa_late'::regclass)),
     0, 'no event precedes the ticket''s creation');
+
+-- ---------------------------------------------------------------- truncated and dropped host tables
+DELETE FROM sla.escalation;
+CREATE TABLE public.sa_gone (id int PRIMARY KEY, st text, prio text, created timestamptz);
+CREATE TEMP TABLE sa_ids AS
+    SELECT sla.attach('public.sa_gone', '{"key": "id", "created_at": "created", "status": "st", "priority": "prio"}') AS gone;
+SELECT sla.map_status('public.sa_gone', 'open', 'open');
+INSERT INTO public.sa_gone VALUES (1, 'open', 'low', '2026-11-25 10:00+00'), (2, 'open', 'low', '2026-11-25 10:00+00');
+TRUNCATE public.sa_gone;
+SELECT is((SELECT string_agg(DISTINCT state || ' ' || (SELECT e.detail ->> 'reason' FROM sla.event e WHERE e.clock_id = k.id AND e.kind = 'cancelled'), ',')
+             FROM sla.clock k WHERE k.attachment_id = (SELECT gone FROM sa_ids)),
+    'cancelled ticket table truncated', 'TRUNCATE of an attached table cancels its running clocks');
+SELECT is((SELECT string_agg(DISTINCT lifecycle, ',') FROM sla.ticket WHERE attachment_id = (SELECT gone FROM sa_ids)),
+    'deleted', 'and marks its tickets deleted');
+INSERT INTO public.sa_gone VALUES (3, 'open', 'low', '2026-11-25 10:00+00');
+INSERT INTO sla.escalation (level_id, on_event, action, column_name, column_value)
+     SELECT id, 'breach', 'set_column', 'priority', 'urgent' FROM sla.level WHERE name = 'sa_std';
+DROP TABLE public.sa_gone;
+SELECT is((SELECT attached FROM sla.attachment WHERE id = (SELECT gone FROM sa_ids)), false,
+    'DROP TABLE of an attached table marks its attachment detached');
+SELECT is((SELECT count(*)::int FROM sla.clock WHERE attachment_id = (SELECT gone FROM sa_ids) AND state IN ('running', 'paused')),
+    0, 'and cancels its running clocks');
+SELECT lives_ok($$SELECT sla.check_breaches('2026-12-31')$$,
+    'so a set_column escalation on its level no longer stops the breach check of every other helpdesk');
 
 SELECT * FROM finish();
 ROLLBACK;
