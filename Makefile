@@ -26,7 +26,7 @@ DATA_built = sla--$(EXTVERSION).sql
 
 # pg_regress: inputs in sql/, expected outputs in expected/ (contrib layout).
 REGRESS      = business_interval_io business_interval_ops calendar_config calendar_math \
-               calendar_cache level rule security function_privileges
+               calendar_cache level rule security function_privileges hostile_inputs
 REGRESS_OPTS = --inputdir=. --load-extension=sla
 
 WARNINGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers

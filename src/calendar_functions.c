@@ -413,15 +413,29 @@ ranges_srf(FunctionCallInfo fcinfo, bool weekly)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	text	   *arg = PG_GETARG_TEXT_PP(0);
-	sla_day_range ranges[SLA_MAX_RANGES];
-	size_t		n,
+	const char *chars = VARDATA_ANY(arg);
+	size_t		len = VARSIZE_ANY_EXHDR(arg);
+	sla_day_range *ranges;
+	size_t		cap = 7,
+				n,
 				pos,
 				i;
 	sla_status	st;
 
+	/* every range has its '-' and gives at most one range a weekday: room for all of them */
+	for (i = 0; i < len; i++)
+		if (chars[i] == '-')
+			cap += 7;
+	cap = Min(cap, SLA_MAX_RANGES);
+	ranges = palloc(sizeof(sla_day_range) * cap);
 	st = weekly
-		? sla_parse_weekly_hours(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg), ranges, SLA_MAX_RANGES, &n, &pos)
-		: sla_parse_day_hours(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg), ranges, SLA_MAX_RANGES, &n, &pos);
+		? sla_parse_weekly_hours(chars, len, ranges, cap, &n, &pos)
+		: sla_parse_day_hours(chars, len, ranges, cap, &n, &pos);
+	if (st == SLA_ERANGE && n == SLA_MAX_RANGES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("opening hours \"%s\" have more than %d ranges", text_to_cstring(arg), SLA_MAX_RANGES),
+				 errhint("A week has %d minutes: merge ranges that touch.", SLA_MAX_RANGES)));
 	if (st != SLA_OK)
 		hours_error(st, text_to_cstring(arg), pos, weekly);
 

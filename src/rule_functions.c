@@ -624,6 +624,7 @@ static sla_value *
 values_from_json(AttributeSet *attrs, Jsonb *json)
 {
 	sla_value  *values = palloc0(sizeof(sla_value) * attrs->n);
+	MemoryContext caller_context = CurrentMemoryContext;
 	int			i;
 
 	if (!JB_ROOT_IS_OBJECT(json))
@@ -674,7 +675,27 @@ values_from_json(AttributeSet *attrs, Jsonb *json)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("attribute \"%s\" must be a single %s value", attrs->names[i],
 								type_name(attrs->types[i]))));
-			convert_scalar(&jv, attrs->types[i], attrs->names[i], json, &values[i]);
+			/*
+			 * The same conversion as a condition's operand, whose bad literals are 22P02; here
+			 * the value is an input of the call, so a value of the wrong JSON type or form is
+			 * an invalid parameter (22023), as documented.  Re-thrown at once: nothing to undo.
+			 */
+			PG_TRY();
+			{
+				convert_scalar(&jv, attrs->types[i], attrs->names[i], json, &values[i]);
+			}
+			PG_CATCH();
+			{
+				MemoryContext context = MemoryContextSwitchTo(caller_context);
+				ErrorData  *edata = CopyErrorData();
+
+				FlushErrorState();
+				if (edata->sqlerrcode == ERRCODE_INVALID_TEXT_REPRESENTATION)
+					edata->sqlerrcode = ERRCODE_INVALID_PARAMETER_VALUE;
+				MemoryContextSwitchTo(context);
+				ReThrowError(edata);
+			}
+			PG_END_TRY();
 			values[i].type = attrs->types[i];
 		}
 		values[i].is_null = false;

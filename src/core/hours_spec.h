@@ -26,7 +26,12 @@ typedef struct sla_day_range
 	int64_t		end;
 } sla_day_range;
 
-#define SLA_MAX_RANGES 256
+/*
+ * The most ranges a spec may have: one a minute all week long.  Non-overlapping ranges of whole
+ * minutes cannot be more, and the overlap check, which compares every pair, stays well under a
+ * second at this size.
+ */
+#define SLA_MAX_RANGES (7 * 24 * 60)
 
 /*
  * Parse a weekly spec into out[0..*n).  On error *err_pos is the offset of the offending text.

@@ -84,59 +84,112 @@ $$;
 COMMENT ON FUNCTION @extschema@.week_range(smallint, time, time) IS
     'a weekly opening range as microseconds since Monday 00:00 (internal, for the overlap check)';
 
--- Overlap check of weekly ranges, including across midnight and from Sunday night into Monday.
+-- Overlap check of weekly ranges, including across midnight and from Sunday night into Monday:
+-- once per statement, for the calendars it touched.  Their ranges are sorted by start (a range
+-- running past Sunday midnight also counts from Monday 00:00) and each is compared with the
+-- furthest end before it, so a statement of n ranges costs O(n log n), not a scan per row.
 CREATE FUNCTION @extschema@.calendar_hours_check() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     clash record;
+    other record;
 BEGIN
-    SELECT o.weekday, o.opens, o.closes INTO clash
+    WITH ranges AS (
+        SELECT h.calendar_id, h.weekday, h.opens, h.closes,
+               @extschema@.week_range(h.weekday, h.opens, h.closes) AS r
+          FROM @extschema@.calendar_hours h
+         WHERE h.calendar_id IN (SELECT n.calendar_id FROM new_rows n)
+    ), pieces AS (
+        SELECT x.*, lower(x.r) AS lo, least(upper(x.r), 604800000000) AS hi FROM ranges x
+        UNION ALL
+        SELECT x.*, 0, upper(x.r) - 604800000000 FROM ranges x WHERE upper(x.r) > 604800000000
+    ), ordered AS (
+        SELECT p.*, max(p.hi) OVER (PARTITION BY p.calendar_id ORDER BY p.lo, p.hi
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+          FROM pieces p
+    )
+    SELECT o.calendar_id, o.weekday, o.opens, o.closes, o.lo, o.hi INTO clash
+      FROM ordered o WHERE o.lo < o.reach ORDER BY o.calendar_id, o.lo, o.hi LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    -- the range it runs into, found once; the message names the statement's own range first
+    SELECT o.weekday, o.opens, o.closes,
+           (o.calendar_id, o.weekday, o.opens) IN (SELECT n.calendar_id, n.weekday, n.opens FROM new_rows n) AS is_new
+      INTO other
       FROM @extschema@.calendar_hours o
-     WHERE o.calendar_id = NEW.calendar_id
-       AND (o.weekday, o.opens) IS DISTINCT FROM (NEW.weekday, NEW.opens)
+     WHERE o.calendar_id = clash.calendar_id AND (o.weekday, o.opens) <> (clash.weekday, clash.opens)
        AND EXISTS (SELECT FROM (VALUES (-604800000000::bigint), (0), (604800000000)) AS w(shift)
                     WHERE @extschema@.week_range(o.weekday, o.opens, o.closes)
-                          && int8range(lower(@extschema@.week_range(NEW.weekday, NEW.opens, NEW.closes)) + w.shift,
-                                       upper(@extschema@.week_range(NEW.weekday, NEW.opens, NEW.closes)) + w.shift))
+                          && int8range(clash.lo + w.shift, clash.hi + w.shift))
+     ORDER BY 4, o.weekday, o.opens
      LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'opening range % %-% overlaps % %-% of calendar %',
-              NEW.weekday, NEW.opens, NEW.closes, clash.weekday, clash.opens, clash.closes,
-              (SELECT c.name FROM @extschema@.calendar c WHERE c.id = NEW.calendar_id)
-              USING ERRCODE = 'exclusion_violation',
-                    HINT = 'A range ending before it starts runs past midnight into the next day.';
+    -- the statement's own range first; of two new ones, the one that starts first
+    IF other.is_new OR (clash.calendar_id, clash.weekday, clash.opens)
+                       NOT IN (SELECT n.calendar_id, n.weekday, n.opens FROM new_rows n) THEN
+        SELECT other.weekday AS w1, other.opens AS o1, other.closes AS c1, clash.weekday AS w2, clash.opens AS o2,
+               clash.closes AS c2 INTO other;
+    ELSE
+        SELECT clash.weekday AS w1, clash.opens AS o1, clash.closes AS c1, other.weekday AS w2, other.opens AS o2,
+               other.closes AS c2 INTO other;
     END IF;
-    RETURN NULL;
+    RAISE EXCEPTION 'opening range % %-% overlaps % %-% of calendar %',
+          other.w1, other.o1, other.c1, other.w2, other.o2, other.c2,
+          (SELECT c.name FROM @extschema@.calendar c WHERE c.id = clash.calendar_id)
+          USING ERRCODE = 'exclusion_violation',
+                HINT = 'A range ending before it starts runs past midnight into the next day.';
 END
 $$;
 
-CREATE CONSTRAINT TRIGGER calendar_hours_no_overlap
-    AFTER INSERT OR UPDATE ON @extschema@.calendar_hours
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.calendar_hours_check();
+CREATE TRIGGER calendar_hours_no_overlap AFTER INSERT ON @extschema@.calendar_hours
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_hours_check();
+CREATE TRIGGER calendar_hours_no_overlap_update AFTER UPDATE ON @extschema@.calendar_hours
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_hours_check();
 
+-- The same for the ranges of special days, per day (a range may run past midnight).
 CREATE FUNCTION @extschema@.calendar_special_hours_check() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     clash record;
+    other record;
 BEGIN
-    SELECT o.opens, o.closes INTO clash
-      FROM @extschema@.calendar_special_hours o
-     WHERE o.calendar_id = NEW.calendar_id AND o.day = NEW.day AND o.opens <> NEW.opens
-       AND @extschema@.week_range(1::smallint, o.opens, o.closes)
-           && @extschema@.week_range(1::smallint, NEW.opens, NEW.closes)
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'opening range %-% overlaps %-% on special day %', NEW.opens, NEW.closes,
-              clash.opens, clash.closes, NEW.day
-              USING ERRCODE = 'exclusion_violation';
+    WITH pieces AS (
+        SELECT h.calendar_id, h.day, h.opens, h.closes, lower(r) AS lo, upper(r) AS hi
+          FROM @extschema@.calendar_special_hours h
+          CROSS JOIN LATERAL (SELECT @extschema@.week_range(1::smallint, h.opens, h.closes)) w (r)
+         WHERE (h.calendar_id, h.day) IN (SELECT n.calendar_id, n.day FROM new_rows n)
+    ), ordered AS (
+        SELECT p.*, max(p.hi) OVER (PARTITION BY p.calendar_id, p.day ORDER BY p.lo, p.hi
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+          FROM pieces p
+    )
+    SELECT o.calendar_id, o.day, o.opens, o.closes INTO clash
+      FROM ordered o WHERE o.lo < o.reach ORDER BY o.calendar_id, o.day, o.lo, o.hi LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN NULL;
     END IF;
-    RETURN NULL;
+    SELECT o.opens, o.closes, (o.calendar_id, o.day, o.opens) IN (SELECT n.calendar_id, n.day, n.opens FROM new_rows n) AS is_new
+      INTO other
+      FROM @extschema@.calendar_special_hours o
+     WHERE o.calendar_id = clash.calendar_id AND o.day = clash.day AND o.opens <> clash.opens
+       AND @extschema@.week_range(1::smallint, o.opens, o.closes)
+           && @extschema@.week_range(1::smallint, clash.opens, clash.closes)
+     ORDER BY 3, o.opens
+     LIMIT 1;
+    -- the statement's own range first; of two new ones, the one that starts first
+    IF other.is_new OR (clash.calendar_id, clash.day, clash.opens) NOT IN (SELECT n.calendar_id, n.day, n.opens FROM new_rows n) THEN
+        RAISE EXCEPTION 'opening range %-% overlaps %-% on special day %', other.opens, other.closes,
+              clash.opens, clash.closes, clash.day USING ERRCODE = 'exclusion_violation';
+    END IF;
+    RAISE EXCEPTION 'opening range %-% overlaps %-% on special day %', clash.opens, clash.closes,
+          other.opens, other.closes, clash.day USING ERRCODE = 'exclusion_violation';
 END
 $$;
 
-CREATE CONSTRAINT TRIGGER calendar_special_hours_no_overlap
-    AFTER INSERT OR UPDATE ON @extschema@.calendar_special_hours
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.calendar_special_hours_check();
+CREATE TRIGGER calendar_special_hours_no_overlap AFTER INSERT ON @extschema@.calendar_special_hours
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_special_hours_check();
+CREATE TRIGGER calendar_special_hours_no_overlap_update AFTER UPDATE ON @extschema@.calendar_special_hours
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_special_hours_check();
 
 -- Any change to a calendar table, committed by any session, makes every backend recompile
 -- the calendars it uses at its next statement.

@@ -204,6 +204,7 @@ DECLARE
     k text;
     v jsonb;
     att_id integer;
+    fn regprocedure;
 BEGIN
     IF ticket_table IS NULL OR mapping IS NULL OR jsonb_typeof(mapping) <> 'object' THEN
         RAISE EXCEPTION 'attach needs a ticket table and a JSON object mapping its columns'
@@ -213,6 +214,20 @@ BEGIN
         IF NOT ticket_spec ? k THEN
             RAISE EXCEPTION 'unknown ticket mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Keys: ' || (SELECT string_agg(x, ', ') FROM jsonb_object_keys(ticket_spec) x) || '.';
+        END IF;
+    END LOOP;
+    -- only a helpdesk's own tables: sla's tracking tables would feed the engine its own writes
+    -- (every insert recursed until the stack ran out), views and sequences have no rows to track
+    FOR k, v IN SELECT 'ticket table', to_jsonb(attach.ticket_table::oid)
+                UNION ALL SELECT 'message table', to_jsonb(attach.message_table::oid) WHERE attach.message_table IS NOT NULL LOOP
+        IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = (v #>> '{}')::oid AND c.relkind IN ('r', 'p')) THEN
+            RAISE EXCEPTION 'cannot attach %: the % must be a table', (v #>> '{}')::oid::regclass, k
+                  USING ERRCODE = 'wrong_object_type';
+        END IF;
+        IF (SELECT c.relnamespace FROM pg_class c WHERE c.oid = (v #>> '{}')::oid)
+           = (SELECT e.extnamespace FROM pg_extension e WHERE e.extname = 'sla') THEN
+            RAISE EXCEPTION 'cannot attach %: it belongs to sla itself', (v #>> '{}')::oid::regclass
+                  USING ERRCODE = 'wrong_object_type', HINT = 'Attach the helpdesk''s own ticket and message tables.';
         END IF;
     END LOOP;
     FOREACH k IN ARRAY ARRAY['key', 'created_at', 'status'] LOOP
@@ -237,7 +252,20 @@ BEGIN
         mm := '{}';
         kinds := '{}';
         FOR k, v IN SELECT * FROM jsonb_each(message_mapping) LOOP
-            IF k = ANY (message_options) THEN
+            IF k LIKE '%\_values' AND k = ANY (message_options) THEN
+                -- a value list: strings (or numbers, read as their text), never a lone value
+                IF jsonb_typeof(v) <> 'array'
+                   OR EXISTS (SELECT FROM jsonb_array_elements(v) x WHERE jsonb_typeof(x) NOT IN ('string', 'number')) THEN
+                    RAISE EXCEPTION 'message mapping key "%" must be a JSON array of values, not %', k, v
+                          USING ERRCODE = 'invalid_parameter_value',
+                                HINT = format('For example "%s": ["customer", "requester"].', k);
+                END IF;
+                mm := mm || jsonb_build_object(k, (SELECT jsonb_agg(x #>> '{}') FROM jsonb_array_elements(v) x));
+            ELSIF k = ANY (message_options) THEN
+                IF jsonb_typeof(v) <> 'string' THEN
+                    RAISE EXCEPTION 'message mapping key "%" must name a function as a JSON string, not %', k, v
+                          USING ERRCODE = 'invalid_parameter_value';
+                END IF;
                 mm := mm || jsonb_build_object(k, v);
             ELSIF message_spec ? k THEN
                 kinds := kinds || jsonb_build_object(k, @extschema@.mapped_column_kind(message_table, k, v #>> '{}',
@@ -257,14 +285,19 @@ BEGIN
             RAISE EXCEPTION 'the message mapping needs author_kind (a column with value lists) or author_function'
                   USING ERRCODE = 'invalid_parameter_value';
         END IF;
-        IF mm ? 'author_function' THEN
-            PERFORM @extschema@.check_function_registration((mm ->> 'author_function')::regprocedure,
-                                                            'the author_function of ' || message_table::text);
-        END IF;
-        IF mm ? 'public_function' THEN
-            PERFORM @extschema@.check_function_registration((mm ->> 'public_function')::regprocedure,
-                                                            'the public_function of ' || message_table::text);
-        END IF;
+        -- a function signature is read with the message table's schema on the search path, so
+        -- its argument may be written unqualified (my_author(desk_message)); it is stored
+        -- qualified, as the engine reads it under its own fixed search path
+        FOREACH k IN ARRAY ARRAY['author_function', 'public_function'] LOOP
+            CONTINUE WHEN NOT mm ? k;
+            PERFORM set_config('search_path', format('%I, pg_catalog, pg_temp',
+                               (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                 WHERE c.oid = attach.message_table)), true);
+            fn := (mm ->> k)::regprocedure;
+            PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+            PERFORM @extschema@.check_function_registration(fn, format('the %s of %s', k, message_table));
+            mm := mm || jsonb_build_object(k, fn::text);
+        END LOOP;
         mm := mm || jsonb_build_object('kinds', kinds);
     END IF;
 
