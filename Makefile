@@ -26,7 +26,7 @@ DATA_built = sla--$(EXTVERSION).sql
 
 # pg_regress: inputs in sql/, expected outputs in expected/ (contrib layout).
 REGRESS      = business_interval_io business_interval_ops calendar_config calendar_math \
-               calendar_cache level rule security function_privileges hostile_inputs
+               calendar_cache level rule security function_privileges hostile_inputs breach_batches
 REGRESS_OPTS = --inputdir=. --load-extension=sla
 
 WARNINGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
@@ -94,4 +94,7 @@ bench-engine:
 bench-report:
 	./bench/compliance_report.sh
 
-.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report
+bench-breach:
+	TICKETS=$(TICKETS) ./bench/breach_backlog.sh
+
+.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach

@@ -50,6 +50,9 @@
 /* After a failed run, wait at least this long before the next one (no tight error loop). */
 #define SLA_WORKER_ERROR_PAUSE_MS 5000
 
+/* Crossings recorded per transaction: after an outage the backlog is committed in such steps. */
+#define SLA_WORKER_BATCH 1000
+
 static char *breach_worker_database = NULL;
 static int	breach_worker_interval = 1000;
 static char *breach_worker_role = NULL;
@@ -116,9 +119,11 @@ sla_breach_worker_init(void)
  * has been logged, so that it is logged once per absence, not once per interval.
  */
 static bool
-breach_worker_run(bool *missing_logged)
+breach_worker_run(bool *missing_logged, int32 *recorded_out)
 {
 	volatile bool ok = true;
+
+	*recorded_out = 0;
 
 	SetCurrentStatementStartTimestamp();	/* now() in check_breaches() is this run's start */
 	StartTransactionCommand();
@@ -148,7 +153,9 @@ breach_worker_run(bool *missing_logged)
 		else
 		{
 			char	   *schema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-			char	   *query = psprintf("SELECT %s.check_breaches()", quote_identifier(schema));
+			/* at most a batch per transaction: a backlog is worked off in committed steps */
+			char	   *query = psprintf("SELECT %s.check_breaches(pg_catalog.now(), %d)",
+										 quote_identifier(schema), SLA_WORKER_BATCH);
 			bool		isnull;
 			int32		recorded;
 
@@ -166,6 +173,8 @@ breach_worker_run(bool *missing_logged)
 												   SPI_tuptable->tupdesc, 1, &isnull));
 			if (!isnull && recorded > 0)
 				elog(DEBUG1, "sla breach worker: %d warnings and breaches recorded", recorded);
+			if (!isnull)
+				*recorded_out = recorded;
 		}
 
 		SPI_finish();
@@ -210,6 +219,7 @@ sla_breach_worker_main(Datum main_arg)
 	for (;;)
 	{
 		long		wait_ms;
+		int32		recorded;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -219,8 +229,10 @@ sla_breach_worker_main(Datum main_arg)
 		}
 
 		wait_ms = breach_worker_interval;
-		if (!breach_worker_run(&missing_logged) && wait_ms < SLA_WORKER_ERROR_PAUSE_MS)
+		if (!breach_worker_run(&missing_logged, &recorded) && wait_ms < SLA_WORKER_ERROR_PAUSE_MS)
 			wait_ms = SLA_WORKER_ERROR_PAUSE_MS;
+		else if (recorded >= SLA_WORKER_BATCH)
+			wait_ms = 0;		/* a full batch: more are pending, go on at once */
 
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 wait_ms, PG_WAIT_EXTENSION);

@@ -19,34 +19,49 @@ CREATE INDEX clock_warning_pending ON @extschema@.clock (warn_at)
 CREATE INDEX clock_breach_pending ON @extschema@.clock (due_at)
     WHERE state OPERATOR(pg_catalog.=) 'running' AND breach_seen_at IS NULL;
 
-CREATE FUNCTION @extschema@.check_breaches(as_of timestamptz DEFAULT pg_catalog.now()) RETURNS integer
+CREATE FUNCTION @extschema@.check_breaches(as_of timestamptz DEFAULT pg_catalog.now(),
+                                           max_crossings integer DEFAULT NULL) RETURNS integer
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     c record;
     n integer := 0;
     kind text;
+    pending boolean;
 BEGIN
-    -- SKIP LOCKED: concurrent callers share the work, and the IS NULL re-check in the UPDATE
-    -- makes every crossing recorded exactly once
+    IF max_crossings IS NOT NULL AND max_crossings < 1 THEN
+        RAISE EXCEPTION 'max_crossings must be positive, not %', max_crossings USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- the pending crossings, earliest first, read through the two partial indexes; at most
+    -- max_crossings of them (a caller that commits between calls works in bounded batches)
     FOR c IN
-        SELECT k.id, 'warning' AS kind FROM @extschema@.clock k
-         WHERE k.state = 'running' AND k.warned_at IS NULL AND k.warn_at < as_of
-        UNION ALL
-        SELECT k.id, 'breach' FROM @extschema@.clock k
-         WHERE k.state = 'running' AND k.breach_seen_at IS NULL AND k.due_at < as_of
-        ORDER BY 1, 2 DESC		-- a clock past both crossings gets its warning, then its breach
+        SELECT x.id, x.kind FROM (
+            (SELECT k.id, 'warning' AS kind, k.warn_at AS at FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.warned_at IS NULL AND k.warn_at < as_of
+              ORDER BY k.warn_at LIMIT max_crossings)
+            UNION ALL
+            (SELECT k.id, 'breach', k.due_at FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.breach_seen_at IS NULL AND k.due_at < as_of
+              ORDER BY k.due_at LIMIT max_crossings)) x
+         -- a clock past both crossings gets its warning, then its breach
+         ORDER BY x.at, x.id, x.kind DESC
+         LIMIT max_crossings
     LOOP
         kind := c.kind;
+        -- one clock by its key, locked or skipped (SKIP LOCKED: concurrent callers share the
+        -- work), its flag re-checked after the lock: every crossing is recorded exactly once.
+        -- The statements name the clock by id and nothing else: a condition such as
+        -- "warned_at IS NULL" would match a pending-crossings partial index, and without table
+        -- statistics (after a bulk load or a crash) the planner scanned that whole index for
+        -- each clock, quadratic in the backlog
+        SELECT CASE WHEN kind = 'warning' THEN k.warned_at IS NULL ELSE k.breach_seen_at IS NULL END
+               AND k.state = 'running'
+          INTO pending FROM @extschema@.clock k WHERE k.id = c.id FOR UPDATE SKIP LOCKED;
+        CONTINUE WHEN NOT coalesce(pending, false);
         IF kind = 'warning' THEN
-            UPDATE @extschema@.clock k SET warned_at = as_of
-             WHERE k.id = c.id AND k.warned_at IS NULL AND k.state = 'running'
-               AND k.id IN (SELECT x.id FROM @extschema@.clock x WHERE x.id = c.id FOR UPDATE SKIP LOCKED);
+            UPDATE @extschema@.clock k SET warned_at = as_of WHERE k.id = c.id;
         ELSE
-            UPDATE @extschema@.clock k SET breach_seen_at = as_of
-             WHERE k.id = c.id AND k.breach_seen_at IS NULL AND k.state = 'running'
-               AND k.id IN (SELECT x.id FROM @extschema@.clock x WHERE x.id = c.id FOR UPDATE SKIP LOCKED);
+            UPDATE @extschema@.clock k SET breach_seen_at = as_of WHERE k.id = c.id;
         END IF;
-        CONTINUE WHEN NOT FOUND;
         n := n + 1;
         PERFORM @extschema@.log_event(k.attachment_id, k.ticket_key, k.id, as_of, kind,
                                       jsonb_build_object('metric', k.metric, 'due_at', k.due_at))
@@ -59,5 +74,27 @@ BEGIN
     RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz) IS
-    'records every running clock that crossed its warning threshold or its due time since the last call (one warning and one breach event per clock, exactly once even with concurrent callers) and sends NOTIFY sla_events with a JSON payload; returns how many it recorded';
+COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
+    'records every running clock that crossed its warning threshold or its due time since the last call (one warning and one breach event per clock, exactly once even with concurrent callers), earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many it recorded';
+
+-- The breach check in bounded batches, each committed: after a long outage (or a crash, with
+-- thousands of pending crossings) the work is never one long transaction.  For pg_cron:
+-- CALL sla.check_breaches_in_batches().  Returns nothing; each batch is as check_breaches.
+CREATE PROCEDURE @extschema@.check_breaches_in_batches(batch_size integer DEFAULT 1000)
+    LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    -- no SET search_path (a procedure with one cannot commit): every name and operator is qualified
+    IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'batch_size must be positive, not %', batch_size USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    LOOP
+        n := @extschema@.check_breaches(pg_catalog.now(), batch_size);
+        COMMIT;
+        EXIT WHEN n OPERATOR(pg_catalog.<) batch_size;
+    END LOOP;
+END
+$$;
+COMMENT ON PROCEDURE @extschema@.check_breaches_in_batches(integer) IS
+    'runs sla.check_breaches() in batches of batch_size crossings, committing after each, until fewer than a batch are pending';

@@ -17,7 +17,7 @@
 -- role could not do with its own table privileges.  test/pgtap/security_functions.sql lists
 -- every function of the schema with the roles that may execute it.
 
-REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
+REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA @extschema@ FROM PUBLIC;
 
 -- The type and the business-time math: anyone who can use the schema.
 DO $$
@@ -59,13 +59,15 @@ GRANT EXECUTE ON FUNCTION
 -- The breach check (pg_cron runs it as the job's owner, the worker as its role) and the
 -- functions it calls as its caller.
 GRANT EXECUTE ON FUNCTION
-    @extschema@.check_breaches(timestamptz),
+    @extschema@.check_breaches(timestamptz, integer),
     @extschema@.run_escalations(bigint, text, timestamptz),
     @extschema@.escalation_column(@extschema@.attachment, @extschema@.escalation),
     @extschema@.escalation_set_column(integer, integer, text),
     @extschema@.log_event(integer, text, bigint, timestamptz, text, jsonb),
     @extschema@.retarget_clocks(integer, text, integer, timestamptz)
     TO sla_writer;
+
+GRANT EXECUTE ON PROCEDURE @extschema@.check_breaches_in_batches(integer) TO sla_writer;
 
 -- TRUNCATE of an attached table cancels its clocks as the truncating role (60_attachment.sql).
 GRANT EXECUTE ON FUNCTION @extschema@.cancel_clock(bigint, timestamptz, text) TO sla_writer;
