@@ -3,6 +3,7 @@
 -- max_crossings) records at most that many crossings, earliest first, and the procedure
 -- check_breaches_in_batches() commits after each batch until the backlog is gone.
 --
+\set SHOW_CONTEXT never
 SET timezone = 'UTC';
 SET client_min_messages = warning;
 SELECT sla.define_calendar('bb', 'UTC', '24/7') > 0 AS calendar;

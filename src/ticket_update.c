@@ -166,7 +166,12 @@ change_lifecycle(SlaAttachment *att, const char *key, SlaTicketState *cur, const
 		{
 			/* solved -> closed (or back): the stopped clock stays as it was; reopened: it runs on */
 			if (LC_ACTIVE(lc))
+			{
 				sla_clock_reopen(c, at, LC_IS(lc, "paused"));
+				/* under the ticket's level, which an on_update rule may have changed meanwhile */
+				if (cur->level_id != 0 && c->level_id != cur->level_id && SLA_CLOCK_ACTIVE(c))
+					sla_clock_retarget(c, cur->level_id, at);
+			}
 		}
 		else if (LC_IS(lc, "paused"))
 			sla_clock_pause(c, at);

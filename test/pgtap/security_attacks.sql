@@ -3,7 +3,7 @@
 -- column retyped under the mapping, configuration that would run code as a superuser.
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(37);
+SELECT plan(38);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -195,6 +195,23 @@ SELECT is((SELECT count(*)::int FROM sla.clock WHERE attachment_id = (SELECT gon
     0, 'and cancels its running clocks');
 SELECT lives_ok($$SELECT sla.check_breaches('2026-12-31')$$,
     'so a set_column escalation on its level no longer stops the breach check of every other helpdesk');
+
+-- ---------------------------------------------------------------- a level changed while solved
+CREATE TABLE public.sa_lvl (id int PRIMARY KEY, st text, prio text, created timestamptz, updated timestamptz);
+CREATE TEMP TABLE sa_lvl_att AS
+    SELECT sla.attach('public.sa_lvl', '{"key": "id", "created_at": "created", "updated_at": "updated", "status": "st", "priority": "prio"}') AS id;
+SELECT sla.map_status('public.sa_lvl', x.st, x.lc) FROM (VALUES ('open', 'open'), ('done', 'solved')) x (st, lc);
+INSERT INTO sla.rule (name, position, on_update, set_level_id) SELECT 'sa urgent', 1, true, id FROM sla.level WHERE name = 'sa_gold';
+INSERT INTO sla.rule_condition (rule_id, position, attribute, operator, value)
+     SELECT id, 1, 'priority', 'equals', '"urgent"' FROM sla.rule WHERE name = 'sa urgent';
+INSERT INTO public.sa_lvl VALUES (1, 'open', 'low', '2026-11-23 10:00+00', '2026-11-23 10:00+00');
+UPDATE public.sa_lvl SET st = 'done', updated = '2026-11-23 11:00+00' WHERE id = 1;
+UPDATE public.sa_lvl SET prio = 'urgent', updated = '2026-11-23 11:30+00' WHERE id = 1;
+UPDATE public.sa_lvl SET st = 'open', updated = '2026-11-23 12:00+00' WHERE id = 1;
+SELECT is((SELECT string_agg(l.name || ' ' || k.state, ', ' ORDER BY k.id) FROM sla.clock k JOIN sla.level l ON l.id = k.level_id
+            WHERE k.attachment_id = (SELECT id FROM sa_lvl_att) AND k.metric = 'resolution'),
+    'sa_gold running',
+    'reopened after an on_update rule changed its level while it stood solved, the resolution clock runs under the new level');
 
 SELECT * FROM finish();
 ROLLBACK;
