@@ -125,7 +125,7 @@ load_attachment(int32 id)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping "
+	if (SPI_execute_with_args("SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role "
 							  "FROM sla.attachment WHERE id OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.attachment");
@@ -146,6 +146,7 @@ load_attachment(int32 id)
 	mapping = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 4, &isnull));
 	d = SPI_getbinval(tup, desc, 5, &isnull);
 	message_mapping = isnull ? NULL : DatumGetJsonbPCopy(d);
+	att->writer_role = SPI_getvalue(tup, desc, 6);	/* NULL when SQL NULL */
 
 	for (f = 0; f < TF_COUNT; f++)
 	{

@@ -52,6 +52,7 @@ typedef struct SlaAttachment
 	Oid			ticket_table;
 	Oid			message_table;
 	char	   *time_zone;		/* of timestamp-without-time-zone columns */
+	char	   *writer_role;	/* NULL: any sla_writer; else the role whose members may write */
 	MappedColumn ticket[TF_COUNT];
 	MappedColumn message[MF_COUNT];
 	ValueList	customer_values,

@@ -12,12 +12,17 @@ CREATE TABLE @extschema@.attachment (
     message_table   regclass UNIQUE,
     message_mapping jsonb,
     time_zone       text NOT NULL DEFAULT 'UTC' CHECK (@extschema@.valid_time_zone(time_zone)),
-    attached        boolean NOT NULL DEFAULT true
+    attached        boolean NOT NULL DEFAULT true,
+    -- NULL: every sla_writer may write this attachment's tracking rows; else only members of
+    -- this role (and of sla_admin): one helpdesk's application cannot touch another's clocks
+    writer_role     text
 );
 ALTER SEQUENCE @extschema@.attachment_id_seq OWNED BY @extschema@.attachment.id;
 COMMENT ON TABLE @extschema@.attachment IS
     'helpdesk tables sla is attached to, with the validated column mappings (written by sla.attach)';
 COMMENT ON COLUMN @extschema@.attachment.time_zone IS 'zone of timestamp-without-time-zone columns';
+COMMENT ON COLUMN @extschema@.attachment.writer_role IS
+    'NULL: any member of sla_writer may write this attachment''s tickets, clocks and events; else only members of this role or of sla_admin (docs/security.md)';
 
 CREATE TABLE @extschema@.status_map (
     attachment_id integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,

@@ -34,6 +34,13 @@ CREATE FUNCTION @extschema@.ticket_visible(attachment_id integer, ticket_key tex
 COMMENT ON FUNCTION @extschema@.ticket_visible(integer, text) IS
     'whether the current user can see the ticket row in its host table (the host''s row-level security applies)';
 
+-- Whether the current user may see and write the tracking rows of an attachment: always when
+-- it has no writer_role, else for members of that role and of sla_admin (src/attachment_access.c).
+CREATE FUNCTION @extschema@.may_write_attachment(attachment_id integer) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'sla_may_write_attachment' LANGUAGE C STRICT STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.may_write_attachment(integer) IS
+    'whether the current user may see and write the tickets, clocks and events of an attachment (its writer_role, docs/security.md)';
+
 DO $$
 DECLARE
     t text;
@@ -48,9 +55,14 @@ BEGIN
         EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR INSERT WITH CHECK (true)', t || '_insert', t);
         EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR UPDATE USING (true)', t || '_update', t);
         EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR DELETE USING (true)', t || '_delete', t);
+        -- one helpdesk's application role cannot read, move or forge another's rows
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I AS RESTRICTIVE FOR ALL TO sla_writer
+                        USING (@extschema@.may_write_attachment(attachment_id))
+                        WITH CHECK (@extschema@.may_write_attachment(attachment_id))', t || '_attachment_writer', t);
     END LOOP;
 END
 $$;
 
-GRANT EXECUTE ON FUNCTION @extschema@.rls_hidden_attachments(), @extschema@.ticket_visible(integer, text)
+GRANT EXECUTE ON FUNCTION @extschema@.rls_hidden_attachments(), @extschema@.ticket_visible(integer, text),
+    @extschema@.may_write_attachment(integer)
     TO sla_reader, sla_admin, sla_writer;

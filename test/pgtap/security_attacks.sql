@@ -3,7 +3,7 @@
 -- column retyped under the mapping, configuration that would run code as a superuser.
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(38);
+SELECT plan(44);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -212,6 +212,42 @@ SELECT is((SELECT string_agg(l.name || ' ' || k.state, ', ' ORDER BY k.id) FROM 
             WHERE k.attachment_id = (SELECT id FROM sa_lvl_att) AND k.metric = 'resolution'),
     'sa_gold running',
     'reopened after an on_update rule changed its level while it stood solved, the resolution clock runs under the new level');
+
+-- ---------------------------------------------------------------- helpdesks apart from each other's writers
+CREATE ROLE sa_app_a IN ROLE sla_writer;
+CREATE ROLE sa_app_b IN ROLE sla_writer;
+CREATE TABLE public.sa_desk_a (id int PRIMARY KEY, st text, created timestamptz);
+CREATE TABLE public.sa_desk_b (id int PRIMARY KEY, st text, created timestamptz);
+GRANT SELECT, INSERT, UPDATE ON public.sa_desk_a, public.sa_desk_b TO sa_app_a, sa_app_b;
+CREATE TEMP TABLE sa_desks AS
+    SELECT sla.attach('public.sa_desk_a', '{"key": "id", "created_at": "created", "status": "st"}') AS a,
+           sla.attach('public.sa_desk_b', '{"key": "id", "created_at": "created", "status": "st"}') AS b;
+GRANT SELECT ON sa_desks TO PUBLIC;
+SELECT sla.map_status(t, 'open', 'open') FROM (VALUES ('public.sa_desk_a'::regclass), ('public.sa_desk_b')) v (t);
+UPDATE sla.attachment SET writer_role = 'sa_app_a' WHERE id = (SELECT a FROM sa_desks);
+UPDATE sla.attachment SET writer_role = 'sa_app_b' WHERE id = (SELECT b FROM sa_desks);
+SET LOCAL ROLE sa_app_a;
+SELECT lives_ok($$INSERT INTO public.sa_desk_a VALUES (1, 'open', '2026-11-23 10:00+00')$$, 'helpdesk A''s application writes its tickets');
+RESET ROLE;
+SET LOCAL ROLE sa_app_b;
+INSERT INTO public.sa_desk_b VALUES (1, 'open', '2026-11-23 10:00+00');
+RESET ROLE;
+SET LOCAL ROLE sa_app_a;
+SELECT is((SELECT string_agg(DISTINCT (attachment_id = (SELECT a FROM sa_desks))::text, ',') FROM sla.clock
+            WHERE attachment_id IN ((SELECT a FROM sa_desks), (SELECT b FROM sa_desks))), 'true',
+    'it sees only its own helpdesk''s clocks');
+UPDATE sla.clock SET state = 'cancelled' WHERE attachment_id = (SELECT b FROM sa_desks);
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM sla.clock WHERE attachment_id = (SELECT b FROM sa_desks) AND state = 'cancelled'), 0,
+    'it cannot cancel the other helpdesk''s clocks');
+SET LOCAL ROLE sa_app_a;
+SELECT throws_like($$INSERT INTO sla.event (attachment_id, ticket_key, at, kind) SELECT b, '1', now(), 'breach' FROM sa_desks$$,
+    '%row-level security policy%', 'nor forge its events');
+SELECT throws_like($$INSERT INTO public.sa_desk_b VALUES (2, 'open', '2026-11-23 10:00+00')$$,
+    '%row-level security policy%', 'and even where the host lets it write the other helpdesk''s table, sla does not track for it');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM sla.clock WHERE attachment_id = (SELECT b FROM sa_desks) AND state = 'running'), 2,
+    'the other helpdesk''s clocks run on');
 
 SELECT * FROM finish();
 ROLLBACK;
