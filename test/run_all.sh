@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 
 echo "== build and install"
-make -s PG_CONFIG="$PG_CONFIG"
+make -s PG_CONFIG="$PG_CONFIG" SLA_WERROR=1
 make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 
 echo "== C unit tests"
