@@ -25,6 +25,9 @@ void		_PG_init(void);
 static char *unpreloaded_worker_database = NULL;
 static char *unpreloaded_worker_role = NULL;
 
+/* sla.run_escalations (src/sql/85_escalation.sql) sets this while an escalation's actions run. */
+static bool escalating = false;
+
 void
 _PG_init(void)
 {
@@ -44,6 +47,12 @@ _PG_init(void)
 								   &unpreloaded_worker_role, NULL, PGC_SIGHUP, 0,
 								   NULL, NULL, NULL);
 	}
+
+	DefineCustomBoolVariable("sla.escalating",
+							 "Whether an escalation's actions are running (set by sla.run_escalations).",
+							 "A check_breaches() called from inside an escalation escalates nothing.",
+							 &escalating, false, PGC_USERSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							 NULL, NULL, NULL);
 
 	/* every sla.* parameter is defined now: any other name with the prefix is a typo */
 #if PG_VERSION_NUM >= 150000
