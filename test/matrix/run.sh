@@ -15,8 +15,9 @@
 #   2. builds pgTAP into that installation (cached too, keyed by its archive's sha256);
 #   3. copies the work tree to a scratch directory and builds sla there with -Werror
 #      (make PG_CONFIG=<cache>/bin/pg_config), installs it into the cached installation;
-#   4. starts a throwaway cluster (initdb in a temp dir, a free port from 55416, as user
-#      postgres) and runs test/run_sql_suites.sh against it: pg_regress (make installcheck),
+#   4. starts a throwaway cluster (initdb in a temp dir; port 55416 and up, on a Unix socket in
+#      its own directory only, so it never meets another cluster; as the OS user postgres) and
+#      runs test/run_sql_suites.sh against it: pg_regress (make installcheck),
 #      pgTAP (pg_prove), the docs' SQL examples and the pgbench concurrency check;
 #   5. prints one result line per major, and a closing line; exits non-zero if any failed.
 # Installs what it needs from Debian's registry (bison, flex, build tools, pg_prove) when run as
@@ -51,7 +52,7 @@ archive_of() {   # the source archive of a major: postgresql-<major>.<minor>.tar
 # ---- Debian packages the builds need -------------------------------------------------------
 need_packages() {
 	local packages=(make gcc libc6-dev perl bison flex xz-utils bzip2 pkg-config
-	                libtap-parser-sourcehandler-pgtap-perl postgresql-client-common)
+	                libtap-parser-sourcehandler-pgtap-perl git)
 	local missing=() p
 	for p in "${packages[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -144,6 +145,12 @@ copy_debian_15() {
 
 need_packages
 mkdir -p "$CACHE"
+# the servers run as postgres (Debian's packages create it), or as a system user of our own
+os_user=postgres
+if ! id -u "$os_user" >/dev/null 2>&1; then
+	os_user=sla-matrix
+	id -u "$os_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$os_user"
+fi
 
 declare -A prefix_of
 for m in "${majors[@]}"; do
@@ -179,16 +186,16 @@ run_major() {
 	fi
 	warnings=$(grep -c 'warning:' "$work/build.log" || true)
 
-	# a throwaway cluster: Unix socket only, in its own directory, run as user postgres
+	# a throwaway cluster: Unix socket only, in its own directory, run as $os_user
 	local pg=$work/pg
-	mkdir "$pg/sock" && chown -R postgres: "$pg"
-	runuser -u postgres -- "$prefix/bin/initdb" -D "$pg/data" -U postgres -A trust -E UTF8 \
+	mkdir "$pg/sock" && chown -R "$os_user": "$pg"
+	runuser -u "$os_user" -- "$prefix/bin/initdb" -D "$pg/data" -U postgres -A trust -E UTF8 \
 		--locale=C.UTF-8 --no-sync >"$pg/initdb.log" 2>&1 || { cat "$pg/initdb.log"; exit 1; }
-	runuser -u postgres -- "$prefix/bin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w \
+	runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w \
 		-o "-p $port -k $pg/sock -c listen_addresses= -c fsync=off" start >/dev/null ||
 		{ cat "$pg/server.log"; exit 1; }
 	# shellcheck disable=SC2064
-	trap "runuser -u postgres -- '$prefix/bin/pg_ctl' -D '$pg/data' -m immediate stop >/dev/null 2>&1; rm -rf '$work'" EXIT
+	trap "runuser -u '$os_user' -- '$prefix/bin/pg_ctl' -D '$pg/data' -m immediate stop >/dev/null 2>&1; rm -rf '$work'" EXIT
 
 	log "PostgreSQL $version: suites against the cluster on port $port"
 	if (cd "$work/sla" && PATH="$prefix/bin:$PATH" PG_CONFIG="$prefix/bin/pg_config" \
@@ -209,7 +216,7 @@ run_major() {
 	detail="build ok, $warnings warnings; pg_regress: ${regress:-not run}; pgTAP: $pgtap; docs examples: $docs; concurrency checks: $conc"
 	results+=("PostgreSQL $version: $status ($detail; $((SECONDS - t0)) s)")
 
-	runuser -u postgres -- "$prefix/bin/pg_ctl" -D "$pg/data" -m fast stop >/dev/null
+	runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$pg/data" -m fast stop >/dev/null
 	trap - EXIT
 	rm -rf "$work"
 	port=$((port + 1))
