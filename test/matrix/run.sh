@@ -18,7 +18,9 @@
 #   4. starts a throwaway cluster (initdb in a temp dir; port 55416 and up, on a Unix socket in
 #      its own directory only, so it never meets another cluster; as the OS user postgres) and
 #      runs test/run_sql_suites.sh against it: pg_regress (make installcheck),
-#      pgTAP (pg_prove), the docs' SQL examples and the pgbench concurrency check;
+#      pgTAP (pg_prove), the docs' SQL examples and the pgbench concurrency check; then
+#      restarts it with sla preloaded: the breach worker must start and a misspelt sla.*
+#      setting must be refused;
 #   5. prints one result line per major, and a closing line; exits non-zero if any failed.
 # Installs what it needs from Debian's registry (bison, flex, build tools, pg_prove) when run as
 # root.  Never touches Debian's PostgreSQL installation.
@@ -207,13 +209,37 @@ run_major() {
 		failed=1
 		tail -n 80 "$work/suites.log"
 	fi
+
+	# sla preloaded: the breach worker starts and the sla. prefix is reserved in every session
+	local preload=failed
+	if runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -m fast \
+	       -o "-p $port -k $pg/sock -c listen_addresses= -c fsync=off -c shared_preload_libraries=sla -c sla.breach_worker_database=postgres -c sla.breach_worker_interval=200" \
+	       restart >/dev/null 2>&1; then
+		local q=("$prefix/bin/psql" -qXAt -h "$pg/sock" -p "$port" -U postgres -d postgres) i workers=0 typo
+		for i in $(seq 1 50); do
+			workers=$("${q[@]}" -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'sla breach worker'" 2>/dev/null || echo 0)
+			[ "$workers" = 1 ] && break
+			sleep 0.2
+		done
+		typo=$("${q[@]}" -c "SET sla.breach_worker_intreval = '5s'" 2>&1 || true)
+		if [ "$workers" = 1 ] && [[ $typo == *'invalid configuration parameter name'* ]]; then
+			preload=ok
+		else
+			status=FAIL
+			failed=1
+			echo "preloaded: $workers breach workers; a misspelt setting gave: ${typo:-no error}"
+			tail -n 20 "$pg/server.log"
+		fi
+	fi
+	[ "$preload" = ok ] || { status=FAIL; failed=1; }
+
 	local regress pgtap docs conc
 	regress=$(grep -Eo '(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests failed)' "$work/suites.log" | tail -n 1 || true)
 	pgtap=$(grep -Eo 'Files=[0-9]+, Tests=[0-9]+' "$work/suites.log" | tail -n 1 || true)
 	if grep -q '^Result: PASS' "$work/suites.log"; then pgtap="$pgtap, all pass"; else pgtap="${pgtap:-not run}, failures"; fi
 	docs=$(awk '/^doc examples: / { c += $3; f += $5; n++ } END { if (n) printf "%d files, %d checked, %d failed", n, c, f; else print "not run" }' "$work/suites.log")
 	conc=$(grep -c '^concurrency:' "$work/suites.log" || true)
-	detail="build ok, $warnings warnings; pg_regress: ${regress:-not run}; pgTAP: $pgtap; docs examples: $docs; concurrency checks: $conc"
+	detail="build ok, $warnings warnings; pg_regress: ${regress:-not run}; pgTAP: $pgtap; docs examples: $docs; concurrency checks: $conc; preloaded worker and reserved prefix: $preload"
 	results+=("PostgreSQL $version: $status ($detail; $((SECONDS - t0)) s)")
 
 	runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$pg/data" -m fast stop >/dev/null
