@@ -154,6 +154,7 @@ if ! id -u "$os_user" >/dev/null 2>&1; then
 	id -u "$os_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$os_user"
 fi
 
+t_start=$SECONDS
 declare -A prefix_of
 for m in "${majors[@]}"; do
 	if [ "$m" = 15 ]; then prefix_of[$m]=$(copy_debian_15); continue; fi
@@ -249,6 +250,7 @@ run_major() {
 }
 
 t_all=$SECONDS
+t_builds=$((t_all - t_start))
 for m in "${majors[@]}"; do
 	run_major "$m" "${prefix_of[$m]}"
 	echo "${results[-1]}"
@@ -256,8 +258,8 @@ done
 echo
 for r in "${results[@]}"; do echo "$r"; done
 if [ $failed -eq 0 ]; then
-	echo "matrix: all ${#majors[@]} majors passed (${majors[*]}) in $((SECONDS - t_all)) s"
+	echo "matrix: all ${#majors[@]} majors passed (${majors[*]}) in $((SECONDS - t_start)) s ($t_builds s building or finding PostgreSQL and pgTAP, $((SECONDS - t_all)) s for sla)"
 else
-	echo "matrix: FAILED on at least one major (${majors[*]}) in $((SECONDS - t_all)) s"
+	echo "matrix: FAILED on at least one major (${majors[*]}) in $((SECONDS - t_start)) s ($t_builds s building or finding PostgreSQL and pgTAP, $((SECONDS - t_all)) s for sla)"
 	exit 1
 fi
