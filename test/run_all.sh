@@ -13,6 +13,9 @@ echo "== build and install"
 make -s PG_CONFIG="$PG_CONFIG" SLA_WERROR=1
 make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 
+echo "== release metadata (META.json, CHANGELOG.md, LICENSE) against sla.control's version"
+perl test/release/check_meta.pl "$(sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" sla.control)"
+
 echo "== C unit tests"
 make -s unitcheck
 
