@@ -6,9 +6,14 @@
 #   make demo       the README's quick start: a throwaway cluster showing the extension working
 #   make bench      the benchmarks of bench/ (slow; figures go to docs/benchmarks.md)
 #   make bench-report  the compliance report at 1M tickets and 10M clocks vs a hand-written aggregate
+#   make matrix     build PostgreSQL 16, 17, 18, 19beta2 from ../shared/sources (cached) and run the
+#                   SQL suites on each (test/matrix/run.sh)
+#   make dist       the release tarball sla-<version>.tar.gz (git archive of HEAD)
 
 EXTENSION  = sla
-EXTVERSION = 0.1.0
+# The version is sla.control's default_version, and only there (META.json and CHANGELOG.md are
+# checked against it by `make dist`).
+EXTVERSION := $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" $(dir $(lastword $(MAKEFILE_LIST)))sla.control)
 PG_CONFIG ?= pg_config
 
 MODULE_big = sla
@@ -23,18 +28,24 @@ OBJS       = $(GLUE_OBJS) $(CORE_OBJS)
 # The install script is assembled from src/sql/*.sql in name order (one concept per file).
 SQL_PARTS  = $(sort $(wildcard src/sql/[0-9][0-9]_*.sql))
 DATA_built = sla--$(EXTVERSION).sql
+# Upgrade scripts (ALTER EXTENSION sla UPDATE), installed as they are.
+DATA       = $(wildcard src/sql/sla--*--*.sql)
 
 # pg_regress: inputs in sql/, expected outputs in expected/ (contrib layout).
 REGRESS      = business_interval_io business_interval_ops calendar_config calendar_math \
                calendar_cache level rule security function_privileges hostile_inputs breach_batches
 REGRESS_OPTS = --inputdir=. --load-extension=sla
 
-WARNINGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+# -Werror only in the project's own test builds (test scripts pass SLA_WERROR=1): a distribution
+# build with another compiler or PostgreSQL must not fail on a new warning.
+WARNINGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+             $(if $(SLA_WERROR),-Werror)
 PG_CPPFLAGS = -I$(srcdir)/src/core
 PG_CFLAGS   = $(WARNINGS)
 
 EXTRA_CLEAN = $(DATA_built) test/unit/unit_tests test/fuzz/fuzz_business_interval \
-              test/fuzz/fuzz_calendar test/fuzz/fuzz_rules results regression.diffs regression.out
+              test/fuzz/fuzz_calendar test/fuzz/fuzz_rules results regression.diffs regression.out \
+              sla-$(EXTVERSION).tar.gz
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifeq ($(PGXS),)
@@ -97,4 +108,18 @@ bench-report:
 bench-breach:
 	TICKETS=$(TICKETS) ./bench/breach_backlog.sh
 
-.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach
+matrix:
+	./test/matrix/run.sh
+
+# The release tarball: the committed tree at HEAD (uncommitted changes are not in it), with its
+# metadata checked against the version first.
+dist: sla-$(EXTVERSION).tar.gz
+
+sla-$(EXTVERSION).tar.gz: FORCE
+	perl test/release/check_meta.pl $(EXTVERSION)
+	git archive --format=tar.gz --prefix=sla-$(EXTVERSION)/ -o $@ HEAD
+	@echo "$@: $$(tar -tzf $@ | wc -l) files"
+
+FORCE:
+
+.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach matrix dist FORCE

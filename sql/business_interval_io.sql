@@ -181,8 +181,11 @@ SELECT castcontext, castsource::regtype, casttarget::regtype
 FROM pg_cast
 WHERE castsource = 'sla.business_interval'::regtype OR casttarget = 'sla.business_interval'::regtype
 ORDER BY 2, 3;
--- No implicit or assignment cast: these fail.
+-- No implicit or assignment cast: these fail.  (Terse: PostgreSQL 19 words the hint of a
+-- missing operator as a detail and a hint.)
+\set VERBOSITY terse
 SELECT '1 hour'::sla.business_interval + interval '1 hour';
+\set VERBOSITY default
 INSERT INTO bi_one VALUES (interval '1 hour');
 
 -- Type shape.

@@ -21,6 +21,7 @@
 #include "utils/timestamp.h"
 
 #include "business_interval_glue.h"
+#include "pg_compat.h"
 #include "sla_error.h"
 
 #ifndef HAVE_INT128

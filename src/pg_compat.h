@@ -1,6 +1,6 @@
 /*
  * pg_compat.h — small shims over differences between the PostgreSQL versions the glue
- * targets (13 to 17).
+ * targets (13 to 19; tested on 15 to 19).
  */
 #ifndef SLA_PG_COMPAT_H
 #define SLA_PG_COMPAT_H
@@ -13,6 +13,11 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/tuplestore.h"
+
+/* VARDATA_ANY, VARSIZE_ANY_EXHDR and the other varlena macros moved to varatt.h in 16. */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
 
 /* Set up a materialized set-returning function's tuplestore (InitMaterializedSRF in 15+). */
 static inline void

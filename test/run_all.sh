@@ -10,8 +10,11 @@ cd "$(dirname "$0")/.."
 export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 
 echo "== build and install"
-make -s PG_CONFIG="$PG_CONFIG"
+make -s PG_CONFIG="$PG_CONFIG" SLA_WERROR=1
 make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+
+echo "== release metadata (META.json, CHANGELOG.md, LICENSE) against sla.control's version"
+perl test/release/check_meta.pl "$(sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" sla.control)"
 
 echo "== C unit tests"
 make -s unitcheck

@@ -11,7 +11,9 @@ CREATE SEQUENCE @extschema@.level_id_seq AS integer;
 CREATE TABLE @extschema@.level (
     id              integer PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.level_id_seq'),
     name            text NOT NULL UNIQUE CONSTRAINT level_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
-    calendar_id     integer NOT NULL REFERENCES @extschema@.calendar (id) ON DELETE RESTRICT,
+    -- NO ACTION rather than RESTRICT, here and for levels named by rules and escalations: a
+    -- RESTRICT violation is 23001 from PostgreSQL 18 on, NO ACTION is 23503 on every major
+    calendar_id     integer NOT NULL REFERENCES @extschema@.calendar (id) ON DELETE NO ACTION,
     warning_percent numeric NOT NULL DEFAULT 75
         CONSTRAINT level_warning_percent_range CHECK (warning_percent OPERATOR(pg_catalog.>) 0
                                                       AND warning_percent OPERATOR(pg_catalog.<) 100),

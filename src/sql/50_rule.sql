@@ -25,7 +25,7 @@ CREATE TABLE @extschema@.rule (
     position        integer NOT NULL CONSTRAINT rule_position_unique UNIQUE DEFERRABLE INITIALLY IMMEDIATE,
     active          boolean NOT NULL DEFAULT true,
     on_update       boolean NOT NULL DEFAULT false,
-    set_level_id    integer REFERENCES @extschema@.level (id) ON DELETE RESTRICT,
+    set_level_id    integer REFERENCES @extschema@.level (id) ON DELETE NO ACTION,
     stop_processing boolean NOT NULL DEFAULT false,
     CONSTRAINT rule_has_action CHECK (set_level_id IS NOT NULL OR stop_processing)
 );

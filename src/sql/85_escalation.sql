@@ -13,7 +13,7 @@ CREATE TABLE @extschema@.escalation (
         CHECK (on_event OPERATOR(pg_catalog.=) ANY (ARRAY['warning', 'breach'])),
     action       text NOT NULL CONSTRAINT escalation_action_known
         CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['raise_level', 'set_column', 'notify_only'])),
-    to_level_id  integer REFERENCES @extschema@.level (id) ON DELETE RESTRICT,
+    to_level_id  integer REFERENCES @extschema@.level (id) ON DELETE NO ACTION,
     column_name  text,
     column_value text,
     position     integer NOT NULL DEFAULT 0,

@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 db=sla_concurrency
 psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 psql -qX -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION sla' -f setup.sql >/dev/null
-/usr/lib/postgresql/15/bin/pgbench -n -c 8 -j 2 -t 100 -f messages.pgbench "$db" > pgbench.out 2>&1 || {
+"${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}" -n -c 8 -j 2 -t 100 -f messages.pgbench "$db" > pgbench.out 2>&1 || {
 	cat pgbench.out; echo "not ok - pgbench failed"; exit 1; }
 read -r two gaps msgs < <(psql -qXAt -F ' ' -d "$db" -c "
 	SELECT (SELECT count(*) FROM (SELECT 1 FROM sla.clock WHERE state IN ('running', 'paused')
@@ -22,7 +22,7 @@ echo "concurrency: 800 messages from 8 clients on 5 tickets: $msgs stored, $two 
 # Many callers of check_breaches() at once record every crossing exactly once.
 psql -qX -v ON_ERROR_STOP=1 -d "$db" \
 	-c "INSERT INTO conc_ticket SELECT g, 'open', now() - interval '3 days' FROM generate_series(100, 399) g" >/dev/null
-/usr/lib/postgresql/15/bin/pgbench -n -c 8 -j 2 -t 10 -f breaches.pgbench "$db" > pgbench.out 2>&1 || {
+"${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}" -n -c 8 -j 2 -t 10 -f breaches.pgbench "$db" > pgbench.out 2>&1 || {
 	cat pgbench.out; echo "not ok - pgbench failed"; exit 1; }
 read -r crossings events distinct_clocks < <(psql -qXAt -F ' ' -d "$db" -c "
 	SELECT (SELECT count(*) FROM sla.clock WHERE breach_seen_at IS NOT NULL),
