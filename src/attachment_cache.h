@@ -94,8 +94,7 @@ extern bool sla_row_deleted(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 extern char *sla_relation_text(Oid relid);
 
 /* ERROR 42804: the column's current type does not fit its field (expected: what would). */
-extern void sla_column_type_mismatch(MappedColumn *col, Oid relid, Oid type, const char *expected)
-			pg_attribute_noreturn();
+extern void sla_column_type_mismatch(MappedColumn *col, Oid relid, Oid type, const char *expected);
 
 extern bool sla_value_listed(const ValueList *list, const char *value);
 

@@ -25,6 +25,11 @@ BEGIN
         RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
     END IF;
     PERFORM @extschema@.valid_time_zone(time_zone);
+    -- an infinite as_of would make open stretches infinite: refused the same on every major
+    -- (PostgreSQL 17 has infinite intervals, 15 and 16 report an overflow)
+    IF NOT isfinite(as_of) THEN
+        RAISE EXCEPTION 'time_split needs a finite as_of, not %', as_of USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     RETURN QUERY
     WITH moves AS (
         SELECT e.id, e.at, e.detail ->> 'department' AS dep, e.detail ->> 'agent' AS agt,

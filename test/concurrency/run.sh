@@ -32,6 +32,26 @@ rm -f pgbench.out
 echo "concurrency: 80 concurrent check_breaches() calls: $crossings breached clocks, $events breach events, $distinct_clocks distinct"
 [ "$crossings" -ge 600 ] && [ "$events" = "$crossings" ] && [ "$distinct_clocks" = "$crossings" ]
 
+# Instants out of order: status changes are dated by their transaction's start (now()) but
+# applied in commit order, so a change dated before the ticket's creation committed reaches the
+# engine after it.  8 clients create, pause, solve and reopen 40 tickets in transactions that
+# nap before they write: no clock may pause or stop before it started, none may have negative
+# business time, no event may precede its clock's start.
+"${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}" -n -c 8 -j 2 -t 150 -f order.pgbench "$db" > pgbench.out 2>&1 || {
+	cat pgbench.out; echo "not ok - pgbench failed"; exit 1; }
+read -r early negative early_events clocks < <(psql -qXAt -F ' ' -d "$db" -c "
+	SELECT (SELECT count(*) FROM sla.clock WHERE attachment_id = a.id
+	           AND (stopped_at < started_at OR paused_since < started_at)),
+	       (SELECT count(*) FROM sla.clock WHERE attachment_id = a.id
+	           AND (paused_for OPERATOR(sla.<) '0'::sla.business_interval OR business_used OPERATOR(sla.<) '0'::sla.business_interval)),
+	       (SELECT count(*) FROM sla.event e JOIN sla.clock k ON k.id = e.clock_id
+	         WHERE e.attachment_id = a.id AND e.at < k.started_at),
+	       (SELECT count(*) FROM sla.clock WHERE attachment_id = a.id)
+	  FROM sla.attachment a WHERE a.ticket_table = 'conc_order'::regclass")
+rm -f pgbench.out
+echo "concurrency: 1,200 status changes from 8 clients on 40 tickets, out of order: $clocks clocks, $early paused or stopped before they started, $negative with negative time, $early_events events before their clock's start"
+[ "$early" = 0 ] && [ "$negative" = 0 ] && [ "$early_events" = 0 ] && [ "$clocks" -gt 40 ] || exit 1
+
 # References without foreign keys (src/config_guard.c): deleting a level waits for the writers
 # that are using it, then refuses because of their clocks; writers using other levels are not held
 # up by it.  A writer keeps its transaction open for 3 s with a new ticket of level 'conc'.

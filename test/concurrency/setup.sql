@@ -10,3 +10,9 @@ SELECT sla.attach('conc_ticket', '{"key": "id", "created_at": "created", "status
                                     "customer_values": ["customer"], "agent_values": ["agent"]}') > 0;
 SELECT sla.map_status('conc_ticket', 'open', 'open');
 INSERT INTO conc_ticket SELECT g, 'open', now() - interval '1 hour' FROM generate_series(1, 5) g;
+
+-- Tickets whose status changes arrive out of order (order.pgbench): dated by their
+-- transaction's start, applied in commit order.
+CREATE TABLE conc_order (id int PRIMARY KEY, status text NOT NULL, created timestamptz NOT NULL);
+SELECT sla.attach('conc_order', '{"key": "id", "created_at": "created", "status": "status"}') > 0;
+SELECT sla.map_status('conc_order', s, l) FROM (VALUES ('open', 'open'), ('hold', 'paused'), ('done', 'solved')) v (s, l);
