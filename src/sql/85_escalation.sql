@@ -1,7 +1,7 @@
 -- 85_escalation.sql — escalation actions: what happens to a ticket when one of its clocks
 -- crosses its warning instant or its due time.  sla.check_breaches() calls
 -- sla.run_escalations() for every crossing it records, in its own transaction: an action that
--- fails rolls the crossing's event back with it (docs/escalation.md).
+-- fails is undone alone and recorded as an escalation_failed event (docs/escalation.md).
 
 CREATE SEQUENCE @extschema@.escalation_id_seq AS integer;
 
@@ -123,6 +123,8 @@ DECLARE
     col text;
     n_rows bigint;
     n integer := 0;
+    err_state text;
+    err_message text;
 BEGIN
     IF run_escalations.kind IS NULL OR run_escalations.kind NOT IN ('warning', 'breach') THEN
         RAISE EXCEPTION 'escalations run on a warning or a breach, not on "%"', run_escalations.kind
@@ -151,33 +153,43 @@ BEGIN
                 WHERE e.active AND e.level_id = c.level_id AND e.on_event = run_escalations.kind
                   AND (e.metric IS NULL OR e.metric = c.metric)
                 ORDER BY e.position, e.id LOOP
-        IF esc.action = 'notify_only' THEN
-            CONTINUE;		-- check_breaches sends the NOTIFY itself
-        ELSIF esc.action = 'raise_level' THEN
-            SELECT t.level_id INTO cur_level FROM @extschema@.ticket t
-             WHERE t.attachment_id = c.attachment_id AND t.ticket_key = c.ticket_key FOR UPDATE;
-            CONTINUE WHEN NOT FOUND OR cur_level IS NOT DISTINCT FROM esc.to_level_id;
-            UPDATE @extschema@.ticket t SET level_id = esc.to_level_id
-             WHERE t.attachment_id = c.attachment_id AND t.ticket_key = c.ticket_key;
-            PERFORM @extschema@.retarget_clocks(c.attachment_id, c.ticket_key, esc.to_level_id, run_escalations.at);
-            PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+        CONTINUE WHEN esc.action = 'notify_only';		-- check_breaches sends the NOTIFY itself
+        -- each action on its own: one that fails (a column gone, a value its type refuses, a
+        -- host trigger that raises) is undone alone and recorded, and the crossing, the other
+        -- actions and every other clock's crossings go on
+        BEGIN
+            IF esc.action = 'raise_level' THEN
+                SELECT t.level_id INTO cur_level FROM @extschema@.ticket t
+                 WHERE t.attachment_id = c.attachment_id AND t.ticket_key = c.ticket_key FOR UPDATE;
+                CONTINUE WHEN NOT FOUND OR cur_level IS NOT DISTINCT FROM esc.to_level_id;
+                UPDATE @extschema@.ticket t SET level_id = esc.to_level_id
+                 WHERE t.attachment_id = c.attachment_id AND t.ticket_key = c.ticket_key;
+                PERFORM @extschema@.retarget_clocks(c.attachment_id, c.ticket_key, esc.to_level_id, run_escalations.at);
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id));
+            ELSE
+                col := @extschema@.escalation_column(att, esc);
+                -- the host's sla trigger fires on this update (on_update rules, lifecycle changes);
+                -- C: it runs as the table's owner, after checking the registrant may update the column
+                n_rows := @extschema@.escalation_set_column(esc.id, att.id, c.ticket_key);
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'metric', c.metric, 'column', col, 'value', esc.column_value,
+                                               'rows', n_rows));
+            END IF;
+            n := n + 1;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
+            PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalation_failed',
                         jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
-                                           'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id));
-        ELSE
-            col := @extschema@.escalation_column(att, esc);
-            -- the host's sla trigger fires on this update (on_update rules, lifecycle changes);
-            -- C: it runs as the table's owner, after checking the registrant may update the column
-            n_rows := @extschema@.escalation_set_column(esc.id, att.id, c.ticket_key);
-            PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
-                        jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
-                                           'metric', c.metric, 'column', col, 'value', esc.column_value,
-                                           'rows', n_rows));
-        END IF;
-        n := n + 1;
+                                           'metric', c.metric, 'sqlstate', err_state, 'error', err_message));
+            PERFORM pg_notify('sla_events', json_build_object('event', 'escalation_failed', 'clock', c.id)::text);
+        END;
     END LOOP;
     PERFORM set_config('sla.escalating', 'off', true);
     RETURN n;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz) IS
-    'runs the active escalations of the clock''s level for a warning or breach crossing (called by sla.check_breaches in its transaction: a failing action rolls the crossing back); logs an escalated event per raise_level and set_column action; returns how many actions ran';
+    'runs the active escalations of the clock''s level for a warning or breach crossing (called by sla.check_breaches in its transaction); logs an escalated event per raise_level and set_column action, and an escalation_failed event (with its SQLSTATE and message, and a NOTIFY) for an action that fails, which is undone alone; returns how many actions ran';
