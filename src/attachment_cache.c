@@ -5,8 +5,10 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
@@ -91,20 +93,44 @@ json_list(Jsonb *json, const char *key, const char *default_value)
 	return list;
 }
 
+/*
+ * A function named in the configuration by its signature (configuration stores names, never
+ * OIDs: they change across dump and restore, and pg_upgrade refuses regprocedure columns),
+ * resolved as it was validated: under the engine's search path.  42883 when it is gone.
+ *
+ * The name is looked up as the bootstrap superuser: the writer of a ticket need not see the
+ * schema of a function that runs as its owner (ticket_attributes.c).  A lookup runs nothing.
+ */
+Oid
+sla_function_oid(const char *signature)
+{
+	volatile Oid result = InvalidOid;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			nest;
+
+	nest = sla_use_engine_search_path();
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		result = DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(signature)));
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+	sla_restore_search_path(nest);
+	return result;
+}
+
 static Oid
 function_oid(Jsonb *json, const char *key)
 {
 	char	   *signature = json_text(json, key);
-	Oid			result;
-	int			nest;
 
-	if (signature == NULL)
-		return InvalidOid;
-	/* resolved as sla.attach() validated it: under the engine's search path */
-	nest = sla_use_engine_search_path();
-	result = DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(signature)));
-	sla_restore_search_path(nest);
-	return result;
+	return signature == NULL ? InvalidOid : sla_function_oid(signature);
 }
 
 static SlaAttachment *

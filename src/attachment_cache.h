@@ -90,6 +90,9 @@ extern const char *sla_attachment_lifecycle(SlaAttachment *att, const char *stat
 /* Whether a row counts as deleted: the deleted column is true, or a non-zero integer flag. */
 extern bool sla_row_deleted(SlaAttachment *att, HeapTuple tuple, TupleDesc desc);
 
+/* A function named in the configuration by its signature, resolved under the engine's search path. */
+extern Oid	sla_function_oid(const char *signature);
+
 /* A table as regclass prints it, for messages. */
 extern char *sla_relation_text(Oid relid);
 

@@ -26,6 +26,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "attachment_cache.h"
 #include "calendar_cache.h"
 #include "pg_compat.h"
 #include "rule_cache.h"
@@ -125,17 +126,16 @@ attributes_add_declared(AttributeSet *set)
 {
 	uint64		i;
 
-	if (spi_select("SELECT name, type, function::oid FROM sla.attribute WHERE $1 IS NOT NULL ORDER BY name", false) != SPI_OK_SELECT)
+	if (spi_select("SELECT name, type, function FROM sla.attribute WHERE $1 IS NOT NULL ORDER BY name", false) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.attribute");
 	for (i = 0; i < SPI_processed && set->n < MAX_SLOTS; i++)
 	{
 		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 		char	   *type = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-
-		bool		isnull;
+		char	   *signature = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
 
 		set->names[set->n] = name;
-		set->functions[set->n] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull));
+		set->functions[set->n] = sla_function_oid(signature);
 		if (!type_from_name(type, &set->types[set->n]))
 			elog(ERROR, "attribute \"%s\" has unknown type \"%s\"", name, type);
 		set->n++;

@@ -7,7 +7,9 @@ CREATE TABLE @extschema@.attribute (
         CONSTRAINT attribute_name_syntax CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*$'),
     type        text NOT NULL
         CONSTRAINT attribute_type_known CHECK (type OPERATOR(pg_catalog.=) ANY (ARRAY['text', 'number', 'time', 'boolean', 'text_array'])),
-    function    regprocedure NOT NULL,
+    -- the function's signature, stored qualified (attribute_check): configuration names
+    -- functions, never by OID or regprocedure (pg_upgrade refuses those, restores renumber them)
+    function    text NOT NULL,
     description text,
     CONSTRAINT attribute_not_builtin CHECK (name OPERATOR(pg_catalog.<>) ALL (ARRAY['status', 'priority',
         'channel', 'department', 'agent', 'requester', 'tags', 'created_at', 'updated_at', 'deleted',
@@ -52,8 +54,8 @@ COMMENT ON COLUMN @extschema@.rule_condition.value IS
 -- author_function and public_function in 60_attachment.sql) run as their owner, whoever writes
 -- the ticket (src/ticket_attributes.c).  So naming one needs the privileges of its owner: a
 -- role can make the engine run only code that runs with rights it holds itself
--- (docs/security.md).  Raises 42501 otherwise.
-CREATE FUNCTION @extschema@.check_function_registration(fn regprocedure, what text) RETURNS void
+-- (docs/security.md).  Raises 42501 otherwise; returns the signature, qualified.
+CREATE FUNCTION @extschema@.check_function_registration(fn regprocedure, what text) RETURNS text
     LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     owner oid;
@@ -72,13 +74,18 @@ BEGIN
         RAISE EXCEPTION 'the owner "%" of function % may not execute it', pg_get_userbyid(owner), fn
               USING ERRCODE = 'insufficient_privilege';
     END IF;
+    RETURN fn::text;		-- schema-qualified: this function's search path is pg_catalog alone
 END
 $$;
 
+-- No SET search_path: the signature is read with the writer's search path, as a regprocedure
+-- literal in its own statement would be ('my_tier(bigint)'); every name below is qualified.
+-- It is stored qualified, as the engine resolves it under its own fixed path.
 CREATE FUNCTION @extschema@.attribute_check() RETURNS trigger
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM @extschema@.check_function_registration(NEW.function, format('attribute "%s"', NEW.name));
+    NEW.function := @extschema@.check_function_registration(NEW.function::pg_catalog.regprocedure,
+                                                            pg_catalog.format('attribute "%s"', NEW.name));
     RETURN NEW;
 END
 $$;

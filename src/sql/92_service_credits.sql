@@ -141,8 +141,8 @@ BEGIN
               WHERE c.valid_from < (m.m + interval '1 month')::date
                 AND (c.valid_until IS NULL OR c.valid_until > m.m::date)
               ORDER BY m.m, c.name LOOP
-        SELECT d.function::regproc, p.proargtypes[0]::regtype INTO fn, argtype
-          FROM @extschema@.attribute d JOIN pg_proc p ON p.oid = d.function
+        SELECT p.oid::regproc, p.proargtypes[0]::regtype INTO fn, argtype
+          FROM @extschema@.attribute d JOIN pg_proc p ON p.oid = d.function::regprocedure
          WHERE d.name = k.customer_group_attribute;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'contract "%" reads customer groups from attribute "%", which is not declared', k.name,

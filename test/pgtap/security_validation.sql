@@ -1,7 +1,7 @@
 -- security_validation.sql — configuration that used to be accepted and then broke every write,
 -- or was refused with the wrong SQLSTATE or a limit nobody documented (docs/security.md).
 BEGIN;
-SELECT plan(16);
+SELECT plan(18);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -64,6 +64,19 @@ SELECT throws_ok($$SELECT * FROM sla.match_rules('{"priority": 5}')$$, '22023', 
     'an attribute of the wrong JSON type is an invalid parameter, as documented (it was 22P02)');
 SELECT throws_ok($$SELECT * FROM sla.match_rules('{"created_at": "soon"}')$$, '22007',
     'invalid input syntax for type timestamp with time zone: "soon"', 'a time string that is not a time keeps the date/time syntax SQLSTATE');
+
+-- ---------------------------------------------------------------- configuration names, never OIDs
+SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            WHERE c.relnamespace = 'sla'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+              AND a.atttypid IN ('regproc'::regtype, 'regprocedure'::regtype, 'regoper'::regtype, 'regoperator'::regtype,
+                                 'regconfig'::regtype, 'regdictionary'::regtype, 'regnamespace'::regtype, 'regcollation'::regtype)),
+    0, 'no column of sla''s tables has a reg* type that pg_upgrade refuses (sla.attribute.function was regprocedure)');
+CREATE FUNCTION public.sv_tier(ticket int) RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'gold' $$;
+SET LOCAL search_path = public;
+INSERT INTO sla.attribute (name, type, function) VALUES ('sv_tier', 'text', 'sv_tier(int)');
+RESET search_path;
+SELECT is((SELECT function FROM sla.attribute WHERE name = 'sv_tier'), 'public.sv_tier(integer)',
+    'an attribute function named as the writer''s search path finds it is stored qualified, by name');
 
 SELECT * FROM finish();
 ROLLBACK;
