@@ -105,7 +105,8 @@ t_check=$SECONDS
 if ! upgrade --check > "$pg/check.out" 2>&1; then
 	cat "$pg/check.out"
 	show_reports
-	fail "pg_upgrade --check refuses the cluster (report above)"
+	reg=$(find "$pg" -name 'tables_using_reg*.txt' -exec sed -n 's/^ \{2,\}\([^ ].*\)$/\1/p' {} + | sort -u | paste -sd, - | sed 's/,/, /g')
+	fail "pg_upgrade --check refuses the cluster${reg:+: reg* columns in user tables: $reg} (report above)"
 fi
 t_check=$((SECONDS - t_check))
 log "pg_upgrade${MODE:+ $MODE}"
