@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # pg_installs.sh — sourced by test/matrix/run.sh and test/upgrade/*.sh: where the PostgreSQL
 # installations the project tests against live, and how sla gets into one of them.
 #
