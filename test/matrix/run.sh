@@ -43,13 +43,8 @@ SOURCES=$(cd "$SOURCES" && pwd)
 
 log() { printf '%s [matrix] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
-archive_of() {   # the source archive of a major: postgresql-<major>.<minor>.tar.*, or 19beta2
-	local m=$1 f
-	for f in "$SOURCES"/postgresql-"$m".*tar.* "$SOURCES"/postgresql-"$m".tar.*; do
-		[ -f "$f" ] && { echo "$f"; return; }
-	done
-	return 1
-}
+# archive_of, copy_debian_15 (shared with test/upgrade/)
+. "$repo/test/lib/pg_installs.sh"
 
 # ---- Debian packages the builds need -------------------------------------------------------
 need_packages() {
@@ -122,27 +117,6 @@ build_pgtap() {
 	rm -rf "$src"
 	touch "$prefix/.pgtap-${sum:0:16}"
 	exec 7>&-
-}
-
-# Debian's PostgreSQL 15 with its pgTAP and contrib, copied (it is relocatable) so that sla can be
-# installed into the copy: the shared installation stays as the packages left it.
-copy_debian_15() {
-	local v root
-	v=$(dpkg-query -W -f='${Version}' postgresql-15 2>/dev/null) || {
-		echo "PostgreSQL 15 is Debian's: run test/install_deps.sh first" >&2; return 1; }
-	root=$CACHE/debian-15-${v//[^0-9A-Za-z.]/_}
-	exec 8>"$root.lock"
-	flock 8
-	if [ ! -f "$root/.complete" ]; then
-		rm -rf "$root"
-		mkdir -p "$root/usr/lib/postgresql" "$root/usr/share/postgresql" "$root/usr/include"
-		cp -a /usr/lib/postgresql/15 "$root/usr/lib/postgresql/"
-		cp -a /usr/share/postgresql/15 "$root/usr/share/postgresql/"
-		cp -a /usr/include/postgresql "$root/usr/include/"
-		echo "postgresql-15 $v" > "$root/.complete"
-	fi
-	# the prefix the rest of the script uses: bin/ under it
-	echo "$root/usr/lib/postgresql/15"
 }
 
 need_packages
