@@ -78,3 +78,14 @@ install_sla_into() {
 		return 1
 	fi
 }
+
+# The OS user throwaway clusters run as: postgres (Debian's packages create it), or a system
+# user of our own, created when missing.
+cluster_os_user() {
+	local u=postgres
+	if ! id -u "$u" >/dev/null 2>&1; then
+		u=sla-matrix
+		id -u "$u" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$u"
+	fi
+	echo "$u"
+}

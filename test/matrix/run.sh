@@ -121,12 +121,7 @@ build_pgtap() {
 
 need_packages
 mkdir -p "$CACHE"
-# the servers run as postgres (Debian's packages create it), or as a system user of our own
-os_user=postgres
-if ! id -u "$os_user" >/dev/null 2>&1; then
-	os_user=sla-matrix
-	id -u "$os_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$os_user"
-fi
+os_user=$(cluster_os_user)
 
 t_start=$SECONDS
 declare -A prefix_of

@@ -31,9 +31,7 @@ name="pg_dump -Fd / pg_restore -j $JOBS on PostgreSQL $MAJOR with sla in use"
 log() { printf '%s [restore] %s\n' "$(date +%H:%M:%S)" "$*"; }
 fail() { echo "$name: FAIL: $*"; exit 1; }
 
-os_user=postgres
-id -u "$os_user" >/dev/null 2>&1 || os_user=sla-matrix
-id -u "$os_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$os_user"
+os_user=$(cluster_os_user)
 
 prefix=$(pg_prefix "$MAJOR") || fail "no PostgreSQL $MAJOR"
 work=$(mktemp -d /tmp/sla-restore.XXXXXX)

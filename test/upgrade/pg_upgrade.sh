@@ -33,9 +33,7 @@ name="pg_upgrade $FROM -> $TO with sla in use"
 log() { printf '%s [upgrade] %s\n' "$(date +%H:%M:%S)" "$*"; }
 fail() { echo "$name: FAIL: $*"; exit 1; }
 
-os_user=postgres
-id -u "$os_user" >/dev/null 2>&1 || os_user=sla-matrix
-id -u "$os_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$os_user"
+os_user=$(cluster_os_user)
 
 old=$(pg_prefix "$FROM") || fail "no PostgreSQL $FROM"
 new=$(pg_prefix "$TO") || fail "no PostgreSQL $TO"
