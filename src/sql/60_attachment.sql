@@ -82,8 +82,10 @@ ALTER SEQUENCE @extschema@.clock_id_seq OWNED BY @extschema@.clock.id;
 -- Never two running (or paused) clocks of one metric for a ticket, whatever the concurrency.
 CREATE UNIQUE INDEX clock_one_active ON @extschema@.clock (attachment_id, ticket_key, metric)
     WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']);
-CREATE INDEX clock_running_due ON @extschema@.clock (due_at)
-    WHERE state OPERATOR(pg_catalog.=) 'running';
+-- The active clocks by due time: at_risk, breached_now and the queue read it in order (a pause
+-- or resume keeps a clock in it), whatever the number of stopped clocks.
+CREATE INDEX clock_active_due ON @extschema@.clock (due_at)
+    WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']);
 COMMENT ON TABLE @extschema@.clock IS
     'SLA clocks: one row per ticket, metric and cycle; due_at = business_add(started_at, target + paused_for, calendar)';
 COMMENT ON COLUMN @extschema@.clock.paused_for IS 'business time spent paused so far (it moves the due date out)';

@@ -21,6 +21,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.clock_used(@extschema@.clock, timestamptz) IS
     'business time a clock has used as of an instant, pauses excluded (its final figure once stopped)';
 
+-- No SET search_path (every name and operator in it is qualified): the planner inlines it into
+-- the views below, so their conditions reach sla.clock and its indexes (at_risk and
+-- breached_now read clock_active_due instead of computing the whole log).
 CREATE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_catalog.now(),
         only_department text DEFAULT NULL, from_time timestamptz DEFAULT '-infinity',
         to_time timestamptz DEFAULT 'infinity')
@@ -29,21 +32,24 @@ CREATE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_catalog.now(
                    due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
                    used @extschema@.business_interval, remaining @extschema@.business_interval,
                    overdue @extschema@.business_interval)
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT c.requester, a.ticket_table, c.ticket_key, c.department, c.agent, l.name, c.metric, c.cycle,
            c.started_at, c.due_at, c.warn_at, c.stopped_at, c.state,
            @extschema@.clock_used(c, as_of),
-           CASE WHEN c.state IN ('running', 'paused') AND c.due_at >= as_of
-                THEN @extschema@.business_between(greatest(as_of, c.started_at), c.due_at, c.calendar_id) END,
-           CASE WHEN c.state IN ('running', 'paused') AND c.due_at < as_of
-                THEN @extschema@.business_between(c.due_at, coalesce(c.paused_since, as_of), c.calendar_id)
-                WHEN c.state = 'breached'
+           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
+                     AND c.due_at OPERATOR(pg_catalog.>=) as_of
+                THEN @extschema@.business_between(GREATEST(as_of, c.started_at), c.due_at, c.calendar_id) END,
+           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
+                     AND c.due_at OPERATOR(pg_catalog.<) as_of
+                THEN @extschema@.business_between(c.due_at, COALESCE(c.paused_since, as_of), c.calendar_id)
+                WHEN c.state OPERATOR(pg_catalog.=) 'breached'
                 THEN @extschema@.business_between(c.due_at, c.stopped_at, c.calendar_id) END
       FROM @extschema@.clock c
-      JOIN @extschema@.attachment a ON a.id = c.attachment_id
-      JOIN @extschema@.level l ON l.id = c.level_id
-     WHERE (only_department IS NULL OR c.department = only_department)
-       AND c.started_at < to_time AND coalesce(c.stopped_at, 'infinity') >= from_time
+      JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) c.attachment_id
+      JOIN @extschema@.level l ON l.id OPERATOR(pg_catalog.=) c.level_id
+     WHERE (only_department IS NULL OR c.department OPERATOR(pg_catalog.=) only_department)
+       AND c.started_at OPERATOR(pg_catalog.<) to_time
+       AND COALESCE(c.stopped_at, 'infinity'::timestamptz) OPERATOR(pg_catalog.>=) from_time
 $$;
 COMMENT ON FUNCTION @extschema@.sla_log_at(timestamptz, text, timestamptz, timestamptz) IS
     'the SLA log as of an instant, optionally for one department and the clocks active in [from_time, to_time): remaining business time for clocks not yet due, overdue business time for late ones';
@@ -79,13 +85,19 @@ CREATE VIEW @extschema@.breached_now AS
      ORDER BY l.due_at;
 COMMENT ON VIEW @extschema@.breached_now IS 'running or paused clocks already past their due time, longest overdue first';
 
--- at_risk and breached_now have the SLA log's columns: the same comments, for BI tools.
+CREATE VIEW @extschema@.queue AS
+    SELECT * FROM @extschema@.sla_log_at() l
+     WHERE l.state IN ('running', 'paused')
+     ORDER BY l.due_at;
+COMMENT ON VIEW @extschema@.queue IS 'every running or paused clock, the next due first: the work queue (SELECT ... LIMIT n reads n index entries)';
+
+-- at_risk, breached_now and queue have the SLA log's columns: the same comments, for BI tools.
 DO $$
 DECLARE
     v text;
     col record;
 BEGIN
-    FOREACH v IN ARRAY ARRAY['at_risk', 'breached_now'] LOOP
+    FOREACH v IN ARRAY ARRAY['at_risk', 'breached_now', 'queue'] LOOP
         FOR col IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS txt
                      FROM pg_catalog.pg_attribute a
                     WHERE a.attrelid OPERATOR(pg_catalog.=) '@extschema@.sla_log'::pg_catalog.regclass
