@@ -108,6 +108,9 @@ bench-report:
 bench-breach:
 	TICKETS=$(TICKETS) ./bench/breach_backlog.sh
 
+bench-views:
+	./bench/active_views.sh
+
 matrix:
 	./test/matrix/run.sh
 
@@ -122,4 +125,4 @@ sla-$(EXTVERSION).tar.gz: FORCE
 
 FORCE:
 
-.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach matrix dist FORCE
+.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-views matrix dist FORCE
