@@ -57,5 +57,5 @@ rm -f "$out"/postgresql-*-sla_"$version"_*.deb "$out"/sla_"$version"_*.buildinfo
 cp "$work"/*.deb "$work"/sla_"$version"_*.buildinfo "$work"/sla_"$version"_*.changes "$out/"
 deb=$out/postgresql-15-sla_${version}_$arch.deb
 [ -f "$deb" ] || { log "no $deb after the build"; ls "$work" >&2; exit 1; }
-log "built in $((SECONDS - t0)) s: $(cd "$out" && ls -- *.deb | tr '\n' ' ')"
+log "built in $((SECONDS - t0)) s: $(cd "$out" && printf '%s ' ./*.deb)"
 echo "$deb"
