@@ -9,6 +9,7 @@
 #   make matrix     build PostgreSQL 16, 17, 18, 19beta2 from ../shared/sources (cached) and run the
 #                   SQL suites on each (test/matrix/run.sh)
 #   make dist       the release tarball sla-<version>.tar.gz (git archive of HEAD)
+#   make deb        the Debian package postgresql-15-sla (debian/, pg_buildext) into build/deb/
 
 EXTENSION  = sla
 # The version is sla.control's default_version, and only there (META.json and CHANGELOG.md are
@@ -125,4 +126,11 @@ sla-$(EXTVERSION).tar.gz: FORCE
 
 FORCE:
 
-.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-views matrix dist FORCE
+# The Debian package postgresql-15-sla (debian/, built the way Debian builds extensions:
+# pg_buildext, dpkg-buildpackage -us -uc -b) from a scratch copy of the work tree; the .deb lands in
+# $(DEB_OUT).  test/deb/run.sh checks it (CI).
+DEB_OUT ?= build/deb
+deb:
+	./test/deb/build.sh $(DEB_OUT)
+
+.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-views matrix dist deb FORCE
