@@ -107,10 +107,13 @@ bench-report:
 	./bench/compliance_report.sh
 
 bench-breach:
-	TICKETS=$(TICKETS) ./bench/breach_backlog.sh
+	./bench/sql_in_cluster.sh bench/breach_backlog.sql -v tickets=$(or $(TICKETS),8000)
 
 bench-views:
-	./bench/active_views.sh
+	./bench/sql_in_cluster.sh bench/active_views.sql
+
+bench-writer:
+	./bench/sql_in_cluster.sh bench/writer_policy.sql
 
 matrix:
 	./test/matrix/run.sh
@@ -133,4 +136,4 @@ DEB_OUT ?= build/deb
 deb:
 	./test/deb/build.sh $(DEB_OUT)
 
-.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-views matrix dist deb FORCE
+.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-views bench-writer matrix dist deb FORCE

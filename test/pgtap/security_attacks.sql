@@ -3,7 +3,7 @@
 -- column retyped under the mapping, configuration that would run code as a superuser.
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(44);
+SELECT plan(48);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -250,6 +250,40 @@ SELECT throws_like($$INSERT INTO public.sa_desk_b VALUES (2, 'open', '2026-11-23
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM sla.clock WHERE attachment_id = (SELECT b FROM sa_desks) AND state = 'running'), 2,
     'the other helpdesk''s clocks run on');
+
+UPDATE sla.attachment SET writer_role = 'sa_no_such_role' WHERE id = (SELECT a FROM sa_desks);
+SET LOCAL ROLE sa_app_a;
+SELECT throws_ok($$INSERT INTO public.sa_desk_a VALUES (3, 'open', '2026-11-23 10:00+00')$$, '42704',
+    format('role "sa_no_such_role", the writer_role of attachment %s, does not exist', (SELECT a FROM sa_desks)),
+    'a writer_role naming no role closes the attachment, with an error naming it');
+RESET ROLE;
+
+-- ---------------------------------------------------------------- who registered an escalation
+INSERT INTO sla.escalation (level_id, on_event, action) SELECT id, 'breach', 'notify_only' FROM sla.level WHERE name = 'sa_gold';
+SET LOCAL ROLE sa_admin;
+UPDATE sla.escalation SET on_event = 'warning'
+ WHERE level_id = (SELECT id FROM sla.level WHERE name = 'sa_gold') AND action = 'notify_only';
+RESET ROLE;
+SELECT is((SELECT registered_by FROM sla.escalation
+            WHERE level_id = (SELECT id FROM sla.level WHERE name = 'sa_gold') AND action = 'notify_only'),
+    'sa_admin', 'changing what an action does makes the editor its registrant');
+
+-- ---------------------------------------------------------------- a message table retyped, then dropped
+CREATE TABLE public.sa_mt (id int PRIMARY KEY, st text, created timestamptz);
+CREATE TABLE public.sa_mm (id int PRIMARY KEY, ticket int, kind text, pub boolean, created timestamptz);
+CREATE TEMP TABLE sa_mt_att AS
+    SELECT sla.attach('public.sa_mt', '{"key": "id", "created_at": "created", "status": "st"}', 'public.sa_mm',
+                      '{"ticket": "ticket", "created_at": "created", "author_kind": "kind", "public": "pub",
+                        "customer_values": ["customer"], "agent_values": ["agent"]}') AS id;
+SELECT sla.map_status('public.sa_mt', 'open', 'open');
+INSERT INTO public.sa_mt VALUES (1, 'open', '2026-11-23 10:00+00');
+ALTER TABLE public.sa_mm ALTER COLUMN pub TYPE text;
+SELECT throws_ok($$INSERT INTO public.sa_mm VALUES (1, 1, 'agent', 'yes', '2026-11-23 10:30+00')$$, '42804',
+    'column "pub" of relation public.sa_mm has type text, which cannot be mapped as public',
+    'a public flag retyped under the mapping is an error naming it, not a value read as the old type');
+DROP TABLE public.sa_mm;
+SELECT is((SELECT message_table IS NULL AND attached FROM sla.attachment WHERE id = (SELECT id FROM sa_mt_att)), true,
+    'a dropped message table is forgotten; its ticket table stays attached');
 
 SELECT * FROM finish();
 ROLLBACK;
