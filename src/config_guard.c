@@ -37,7 +37,7 @@
 
 #include "attachment_cache.h"
 #include "calendar_cache.h"
-#include "clock_ops.h"
+#include "clock_store.h"
 
 static const char *const tracking_tables[] = {"ticket", "clock", "event"};
 

@@ -24,7 +24,7 @@
 
 #include "attachment_cache.h"
 #include "calendar_cache.h"
-#include "clock_ops.h"
+#include "clock_store.h"
 
 /* Whether role may do mode on the column: a grant on the table or on the column itself. */
 static bool

@@ -24,9 +24,10 @@
 
 #include "attachment_cache.h"
 #include "calendar_cache.h"
-#include "clock_ops.h"
+#include "clock_store.h"
 #include "host_ticket.h"
 #include "ticket_engine.h"
+#include "ticket_flow.h"
 
 typedef enum Author
 {
@@ -126,112 +127,22 @@ message_public(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row)
 }
 
 /* The response metric of the message's channel: chat_response, call_response, or next_response. */
-static SlaMetric
+static sla_metric
 message_response_metric(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 {
 	char	   *channel;
 
 	if (att->message[MF_CHANNEL].name == NULL)
-		return METRIC_NEXT_RESPONSE;
+		return SLA_M_NEXT_RESPONSE;
 	channel = sla_row_text(&att->message[MF_CHANNEL], tuple, desc, att->message_table);
 	if (sla_value_listed(&att->chat_values, channel))
-		return METRIC_CHAT_RESPONSE;
+		return SLA_M_CHAT_RESPONSE;
 	if (sla_value_listed(&att->call_values, channel))
-		return METRIC_CALL_RESPONSE;
-	return METRIC_NEXT_RESPONSE;
+		return SLA_M_CALL_RESPONSE;
+	return SLA_M_NEXT_RESPONSE;
 }
 
 /* ---------------------------------------------------------------- what a message does */
-
-static int32
-next_cycle_of(SlaClock *clocks, int n, SlaMetric metric)
-{
-	int32		max = 0;
-	int			i;
-
-	for (i = 0; i < n; i++)
-		if (clocks[i].metric == metric && clocks[i].cycle > max)
-			max = clocks[i].cycle;
-	return max + 1;
-}
-
-static bool
-has_active(SlaClock *clocks, int n, SlaMetric a, SlaMetric b)
-{
-	int			i;
-
-	for (i = 0; i < n; i++)
-		if ((clocks[i].metric == a || clocks[i].metric == b) && SLA_CLOCK_ACTIVE(&clocks[i]))
-			return true;
-	return false;
-}
-
-static void
-agent_replied(SlaAttachment *att, const char *key, SlaTicketState *ticket, TimestampTz at)
-{
-	int			n,
-				i;
-	SlaClock   *clocks = sla_ticket_clocks(att->id, key, &n);
-	SlaClock   *update = NULL;
-
-	for (i = 0; i < n; i++)
-	{
-		SlaClock   *c = &clocks[i];
-
-		if (!SLA_CLOCK_ACTIVE(c))
-			continue;
-		if (c->metric == METRIC_PERIODIC_UPDATE)
-		{
-			if (update == NULL)
-				update = c;
-		}
-		else if (c->metric != METRIC_RESOLUTION)
-			sla_clock_stop(c, at);
-	}
-	/* an agent update: the periodic-update cycle ends and the next one starts now */
-	if (update)
-	{
-		SlaClock	next;
-
-		sla_clock_stop(update, at);
-		if (sla_clock_start(att->id, key, update->level_id, METRIC_PERIODIC_UPDATE, at, &update->snapshot,
-							next_cycle_of(clocks, n, METRIC_PERIODIC_UPDATE), &next) &&
-			strcmp(ticket->lifecycle, "paused") == 0)
-			sla_clock_pause(&next, at);
-	}
-	if (!ticket->agent_replied || ticket->customer_waiting)
-		sla_ticket_state_replied(att->id, key);		/* else it says so already: no write */
-}
-
-static void
-customer_wrote(SlaAttachment *att, const char *key, SlaTicketState *ticket, TimestampTz at, SlaMetric response)
-{
-	int			n;
-	SlaClock   *clocks;
-	SlaClock	started;
-	SlaSnapshot *snapshot;
-	SlaSnapshot none = {NULL, NULL, NULL};
-
-	/* on a solved or closed ticket it is remembered: helpdesks (RT) record the message first
-	 * and reopen the ticket afterwards */
-	if (strcmp(ticket->lifecycle, "open") != 0 && strcmp(ticket->lifecycle, "paused") != 0)
-	{
-		if (ticket->agent_replied && !ticket->customer_waiting)
-			sla_ticket_state_waiting(att->id, key, at);
-		return;
-	}
-	clocks = sla_ticket_clocks(att->id, key, &n);
-	snapshot = n > 0 ? &clocks[n - 1].snapshot : &none;	/* who holds the ticket: its latest clock */
-	if (response != METRIC_NEXT_RESPONSE)
-	{
-		if (!has_active(clocks, n, response, response))
-			(void) sla_clock_start(att->id, key, ticket->level_id, response, at, snapshot,
-								   next_cycle_of(clocks, n, response), &started);
-	}
-	else if (ticket->agent_replied && !has_active(clocks, n, METRIC_FIRST_RESPONSE, METRIC_NEXT_RESPONSE))
-		(void) sla_clock_start(att->id, key, ticket->level_id, METRIC_NEXT_RESPONSE, at, snapshot,
-							   next_cycle_of(clocks, n, METRIC_NEXT_RESPONSE), &started);
-}
 
 /* The clock logic of one message row (caller connected to SPI). */
 static void
@@ -241,8 +152,9 @@ apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	TimestampTz at;
 	Author		author;
 	bool		is_public = true;
-	SlaMetric	response;
-	SlaTicketState ticket;
+	sla_metric	response;
+	SlaStoredTicket st;
+	sla_fact	fact;
 	bool		tracked;
 	Datum		row = (Datum) 0;
 
@@ -270,20 +182,21 @@ apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	 * author function reports as system) move nothing and need no ticket */
 	if (author == AUTHOR_SYSTEM)
 		return;
-	tracked = sla_ticket_state_lock(att->id, key, &ticket);
+	tracked = sla_stored_ticket_load(att->id, key, &st);
 	/* a tracked ticket exists (a deleted row is marked deleted by the delete trigger): only an
 	 * untracked or deleted one needs the lookup in the helpdesk's table */
-	if ((!tracked || strcmp(ticket.lifecycle, "deleted") == 0) && !sla_host_ticket_exists(att, key))
+	if ((!tracked || st.t.lifecycle == SLA_LC_DELETED) && !sla_host_ticket_exists(att, key))
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("message refers to ticket %s which does not exist in %s", key,
 						sla_relation_text(att->ticket_table))));
-	if (!tracked || ticket.level_id == 0 || strcmp(ticket.lifecycle, "deleted") == 0 || !is_public)
-		return;					/* untracked ticket, no level, or an internal note: nothing moves */
-	if (author == AUTHOR_AGENT)
-		agent_replied(att, key, &ticket, at);
-	else
-		customer_wrote(att, key, &ticket, at, response);
+	if (!tracked)
+		return;
+	fact = sla_fact_of(SLA_FACT_MESSAGE, at);
+	fact.author = author == AUTHOR_AGENT ? SLA_AUTHOR_AGENT : SLA_AUTHOR_CUSTOMER;
+	fact.is_public = is_public;
+	fact.response = response;
+	sla_ticket_apply(&st, &fact, NULL);
 }
 
 /* AFTER INSERT FOR EACH ROW on an attached message table; argument: the attachment id. */

@@ -29,7 +29,7 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 #include "attachment_cache.h"
-#include "clock_ops.h"
+#include "clock_store.h"
 #include "pg_compat.h"
 #include "rule_cache.h"
 #include "calendar_cache.h"

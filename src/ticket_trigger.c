@@ -36,11 +36,12 @@
 #include "utils/typcache.h"
 
 #include "attachment_cache.h"
-#include "clock_ops.h"
+#include "clock_store.h"
 #include "pg_compat.h"
 #include "rule_cache.h"
 #include "calendar_cache.h"
 #include "ticket_engine.h"
+#include "ticket_flow.h"
 
 /* ---------------------------------------------------------------- tracking a new ticket */
 
@@ -70,21 +71,30 @@ sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnap
 	s->requester = sla_row_text(&att->ticket[TF_REQUESTER], tuple, desc, att->ticket_table);
 }
 
+/* The lifecycle text of the mapping as the clock model's enum. */
+sla_lifecycle
+sla_lifecycle_of(const char *lifecycle)
+{
+	int			lc = sla_lifecycle_from_text(lifecycle);
+
+	if (lc < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" is not a lifecycle", lifecycle),
+				 errhint("A lifecycle is one of open, paused, solved, closed, deleted.")));
+	return (sla_lifecycle) lc;
+}
+
 void
 sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc desc,
 				 const char *lifecycle, TimestampTz at)
 {
 	CompiledRules *cr;
 	sla_value  *values;
-	SlaLevel   *level = NULL;
 	int			attempt;
 	SlaLevelChoice choice;
-	SlaSnapshot snapshot;
-	SlaClock	first_response,
-				periodic_update,
-				resolution;
-	bool		has_update,
-				has_resolution;
+	SlaStoredTicket st;
+	sla_fact	fact;
 
 	/* a level deleted while we waited for its lock: the rules that chose it are gone too */
 	for (attempt = 0;; attempt++)
@@ -92,7 +102,7 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 		cr = sla_current_rules(false);
 		values = sla_ticket_rule_values(att, cr, tuple, desc, key, SLOTS_READ);
 		sla_rules_choose(cr, values, at, &choice);
-		if (choice.level_id == 0 || (level = sla_level_use(choice.level_id)) != NULL)
+		if (choice.level_id == 0 || sla_level_use(choice.level_id) != NULL)
 			break;
 		if (attempt >= 3)
 			ereport(ERROR,
@@ -100,38 +110,12 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 					 errmsg("the SLA level chosen for ticket %s was deleted while the ticket was written", key),
 					 errhint("Retry the transaction.")));
 	}
-	if (choice.level_id != 0 && strcmp(lifecycle, "open") == 0)
-	{
-		/* the common case, in one statement */
-		sla_ticket_snapshot(att, tuple, desc, &snapshot);
-		sla_ticket_start_open(att->id, key, level, at, &snapshot, level_chosen_detail(&choice));
-		return;
-	}
-	if (choice.level_id != 0)
-		sla_log_level_chosen(att, key, at, &choice);
-	sla_ticket_state_insert(att->id, key, choice.level_id, lifecycle);
-	if (choice.level_id == 0 || strcmp(lifecycle, "deleted") == 0)
-		return;
-
-	sla_ticket_snapshot(att, tuple, desc, &snapshot);
-	/* a new ticket has no clocks yet: every one starts at cycle 1 */
-	(void) sla_clock_start(att->id, key, choice.level_id, METRIC_FIRST_RESPONSE, at, &snapshot, 1, &first_response);
-	has_update = sla_clock_start(att->id, key, choice.level_id, METRIC_PERIODIC_UPDATE, at, &snapshot, 1, &periodic_update);
-	has_resolution = sla_clock_start(att->id, key, choice.level_id, METRIC_RESOLUTION, at, &snapshot, 1, &resolution);
-	if (strcmp(lifecycle, "paused") == 0)
-	{
-		if (has_resolution)
-			sla_clock_pause(&resolution, at);
-		if (has_update)
-			sla_clock_pause(&periodic_update, at);
-	}
-	else if (strcmp(lifecycle, "solved") == 0 || strcmp(lifecycle, "closed") == 0)
-	{
-		if (has_resolution)
-			sla_clock_stop(&resolution, at);
-		if (has_update)
-			sla_clock_cancel(&periodic_update, at, psprintf("ticket %s", lifecycle));
-	}
+	sla_stored_ticket_new(att->id, key, &st);
+	sla_ticket_snapshot(att, tuple, desc, &st.holder);
+	fact = sla_fact_of(SLA_FACT_CREATED, at);
+	fact.lifecycle = sla_lifecycle_of(lifecycle);
+	fact.level_id = choice.level_id;
+	sla_ticket_apply(&st, &fact, choice.level_id != 0 ? level_chosen_detail(&choice) : NULL);
 }
 
 /* Key, lifecycle and creation time of a ticket row, with the errors for missing ones. */

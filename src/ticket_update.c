@@ -2,11 +2,11 @@
  * ticket_update.c — a ticket row updated in the helpdesk's table: the C trigger sla.attach()
  * puts on it for UPDATE.
  *
- * A lifecycle change pauses, resumes, stops or cancels the ticket's clocks (and a reopened
- * ticket's resolution clock runs on, the time it stood solved not counted); the rules marked
- * on_update run again when an attribute they read changed, and a new level re-targets the
- * running clocks; a new department or agent is copied onto the running clocks.  A ticket from
- * before the attachment is tracked from its creation time on its first update.
+ * The update becomes facts for the clock model (src/core/clockflow.c), in its canonical order: a
+ * new holder (department, agent, requester) is copied onto the ticket and its running clocks;
+ * the rules marked on_update run again when an attribute they read changed, and a new level is
+ * a level fact; then a lifecycle change is a lifecycle fact.  A ticket from before the
+ * attachment is tracked from its creation time on its first update.
  */
 #include "postgres.h"
 
@@ -20,13 +20,10 @@
 #include "utils/timestamp.h"
 
 #include "attachment_cache.h"
-#include "clock_ops.h"
+#include "clock_store.h"
 #include "rule_cache.h"
 #include "ticket_engine.h"
-
-#define LC_IS(lc, name) (strcmp((lc), (name)) == 0)
-#define LC_STOPPED(lc) (LC_IS(lc, "solved") || LC_IS(lc, "closed"))
-#define LC_ACTIVE(lc) (LC_IS(lc, "open") || LC_IS(lc, "paused"))
+#include "ticket_flow.h"
 
 /* ---------------------------------------------------------------- did a read attribute change */
 
@@ -123,90 +120,7 @@ rerun_rules(SlaAttachment *att, const char *key, HeapTuple new_tuple, HeapTuple 
 	return choice.level_id;
 }
 
-/* ---------------------------------------------------------------- lifecycle changes */
-
-static void
-change_lifecycle(SlaAttachment *att, const char *key, SlaTicketState *cur, const char *lc, TimestampTz at,
-				 HeapTuple tuple, TupleDesc desc)
-{
-	int			n,
-				i;
-	SlaClock   *clocks = sla_ticket_clocks(att->id, key, &n);
-	int32		last_resolution = 0;
-
-	for (i = 0; i < n; i++)
-		if (clocks[i].metric == METRIC_RESOLUTION && clocks[i].cycle > last_resolution)
-			last_resolution = clocks[i].cycle;
-	for (i = 0; i < n; i++)
-	{
-		SlaClock   *c = &clocks[i];
-		bool		stopped_resolution = c->metric == METRIC_RESOLUTION && LC_STOPPED(cur->lifecycle) &&
-			(LC_IS(c->state, "met") || LC_IS(c->state, "breached")) && c->cycle == last_resolution;
-
-		if (!SLA_CLOCK_ACTIVE(c) && !stopped_resolution)
-			continue;
-		if (LC_IS(lc, "deleted"))
-			sla_clock_cancel(c, at, "ticket deleted");
-		else if (c->metric == METRIC_PERIODIC_UPDATE)
-		{
-			/* agent updates are owed only while the ticket is open */
-			if (LC_STOPPED(lc))
-				sla_clock_cancel(c, at, psprintf("ticket %s", lc));
-			else if (LC_IS(lc, "paused"))
-				sla_clock_pause(c, at);
-			else
-				sla_clock_resume(c, at);
-		}
-		else if (c->metric != METRIC_RESOLUTION)
-		{
-			if (LC_STOPPED(lc))
-				sla_clock_cancel(c, at, psprintf("ticket %s before a reply", lc));
-		}
-		else if (stopped_resolution)
-		{
-			/* solved -> closed (or back): the stopped clock stays as it was; reopened: it runs on */
-			if (LC_ACTIVE(lc))
-			{
-				sla_clock_reopen(c, at, LC_IS(lc, "paused"));
-				/* under the ticket's level, which an on_update rule may have changed meanwhile */
-				if (cur->level_id != 0 && c->level_id != cur->level_id && SLA_CLOCK_ACTIVE(c))
-					sla_clock_retarget(c, cur->level_id, at);
-			}
-		}
-		else if (LC_IS(lc, "paused"))
-			sla_clock_pause(c, at);
-		else if (LC_IS(lc, "open"))
-			sla_clock_resume(c, at);
-		else if (LC_STOPPED(lc))
-			sla_clock_stop(c, at);
-	}
-	sla_ticket_state_set_lifecycle(att->id, key, lc);
-	if (LC_STOPPED(cur->lifecycle) && LC_ACTIVE(lc) && cur->level_id != 0)
-	{
-		SlaSnapshot snapshot;
-		SlaClock	started;
-
-		sla_ticket_snapshot(att, tuple, desc, &snapshot);
-		if (sla_clock_start(att->id, key, cur->level_id, METRIC_PERIODIC_UPDATE, at, &snapshot, 0, &started) &&
-			LC_IS(lc, "paused"))
-			sla_clock_pause(&started, at);
-		/* a customer message that came while it was solved: next_response runs from it */
-		if (cur->customer_waiting)
-		{
-			(void) sla_clock_start(att->id, key, cur->level_id, METRIC_NEXT_RESPONSE, cur->customer_waiting_since,
-								   &snapshot, 0, &started);
-			sla_ticket_state_clear_waiting(att->id, key);
-		}
-	}
-}
-
 /* ---------------------------------------------------------------- the trigger */
-
-static bool
-same_text(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
 
 /* AFTER UPDATE FOR EACH ROW on an attached ticket table; argument: the attachment id. */
 PG_FUNCTION_INFO_V1(sla_ticket_updated);
@@ -221,11 +135,9 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 	char	   *key;
 	const char *lc;
 	TimestampTz at;
-	SlaTicketState cur;
-	char	   *department,
-			   *agent,
-			   *old_department,
-			   *old_agent;
+	SlaStoredTicket st;
+	SlaSnapshot holder;
+	sla_fact	fact;
 
 	att = sla_trigger_attachment(fcinfo, "ticket_changed", "sla_ticket_update", TRIGGER_EVENT_UPDATE, "UPDATE", false);
 	new_tuple = trigdata->tg_newtuple;
@@ -241,7 +153,7 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 
 	/* one writer per ticket at a time: clocks are decided from the ticket's current state.  A
 	 * row lock, not an advisory lock: bulk statements would exhaust the lock table. */
-	if (!sla_ticket_state_lock(att->id, key, &cur))
+	if (!sla_stored_ticket_load(att->id, key, &st))
 	{
 		TimestampTz created;
 
@@ -253,28 +165,27 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	}
 
-	if (!LC_IS(lc, cur.lifecycle))
-		change_lifecycle(att, key, &cur, lc, at, new_tuple, desc);
-
-	/* escalation: the rules marked on_update run when an attribute they read changed */
-	if (!LC_IS(lc, "deleted"))
+	/* One update may change attributes and the lifecycle at once: attribute changes apply first
+	 * (clockflow.h's canonical order), so a ticket taken and solved in one update is solved by
+	 * its new holder, under the level its new attributes give it. */
+	sla_ticket_snapshot(att, new_tuple, desc, &holder);
+	sla_stored_ticket_reassign(&st, at, &holder);
+	if (strcmp(lc, "deleted") != 0)
 	{
-		int32		level = rerun_rules(att, key, new_tuple, old_tuple, desc, at, cur.level_id);
+		/* escalation: the rules marked on_update run when an attribute they read changed */
+		int32		level = rerun_rules(att, key, new_tuple, old_tuple, desc, at, st.t.level_id);
 
-		if (level != cur.level_id && level != 0 && sla_level_use(level) != NULL)
+		if (level != st.t.level_id && level != 0 && sla_level_use(level) != NULL)
 		{
-			sla_ticket_retarget(att->id, key, level, at);
-			sla_ticket_state_set_level(att->id, key, level);
+			fact = sla_fact_of(SLA_FACT_LEVEL, at);
+			fact.level_id = level;
+			sla_ticket_apply(&st, &fact, NULL);
 		}
 	}
-
-	/* running clocks report who holds the ticket now */
-	department = sla_row_text(&att->ticket[TF_DEPARTMENT], new_tuple, desc, att->ticket_table);
-	agent = sla_row_text(&att->ticket[TF_AGENT], new_tuple, desc, att->ticket_table);
-	old_department = sla_row_text(&att->ticket[TF_DEPARTMENT], old_tuple, desc, att->ticket_table);
-	old_agent = sla_row_text(&att->ticket[TF_AGENT], old_tuple, desc, att->ticket_table);
-	if (!same_text(department, old_department) || !same_text(agent, old_agent))
-		sla_ticket_reassign(att->id, key, at, department, agent, old_department, old_agent);
+	fact = sla_fact_of(SLA_FACT_LIFECYCLE, at);
+	fact.lifecycle = sla_lifecycle_of(lc);
+	if (fact.lifecycle != st.t.lifecycle)
+		sla_ticket_apply(&st, &fact, NULL);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -292,7 +203,7 @@ sla_ticket_deleted(PG_FUNCTION_ARGS)
 	HeapTuple	tuple;
 	TupleDesc	desc;
 	char	   *key;
-	SlaTicketState cur;
+	SlaStoredTicket st;
 
 	att = sla_trigger_attachment(fcinfo, "ticket_deleted", "sla_ticket_delete", TRIGGER_EVENT_DELETE, "DELETE", false);
 	tuple = trigdata->tg_trigtuple;
@@ -300,8 +211,13 @@ sla_ticket_deleted(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	key = sla_ticket_key(att, tuple, desc);
-	if (sla_ticket_state_lock(att->id, key, &cur) && !LC_IS(cur.lifecycle, "deleted"))
-		change_lifecycle(att, key, &cur, "deleted", GetCurrentTransactionStartTimestamp(), tuple, desc);
+	if (sla_stored_ticket_load(att->id, key, &st) && st.t.lifecycle != SLA_LC_DELETED)
+	{
+		sla_fact	fact = sla_fact_of(SLA_FACT_LIFECYCLE, GetCurrentTransactionStartTimestamp());
+
+		fact.lifecycle = SLA_LC_DELETED;
+		sla_ticket_apply(&st, &fact, NULL);
+	}
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

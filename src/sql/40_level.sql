@@ -42,7 +42,7 @@ CREATE TABLE @extschema@.level_target (
 COMMENT ON TABLE @extschema@.level_target IS 'one target per level and metric; a metric without a row is not measured for that level';
 COMMENT ON COLUMN @extschema@.level_target.target IS 'business time allowed: positive, finite, days and time part both >= 0';
 
--- Clocks read targets from a per-backend level cache (src/clock_ops.c), dropped on any edit.
+-- Clocks read targets from a per-backend level cache (src/clock_store.c), dropped on any edit.
 CREATE TRIGGER calendar_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON @extschema@.level_target FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.calendar_invalidate();
 
@@ -85,14 +85,22 @@ BEGIN
          SET calendar_id = EXCLUDED.calendar_id, warning_percent = EXCLUDED.warning_percent,
              is_default = EXCLUDED.is_default
     RETURNING l.id INTO lvl_id;
-    DELETE FROM @extschema@.level_target t WHERE t.level_id = lvl_id;
-    INSERT INTO @extschema@.level_target (level_id, metric, target)
+    -- targets kept, changed or added first, then the ones no longer given removed: running clocks
+    -- are re-targeted after each statement, and a removed target cancels the clocks it measured
+    INSERT INTO @extschema@.level_target AS t (level_id, metric, target)
          SELECT lvl_id, m.metric, m.target
            FROM (VALUES ('first_response'::@extschema@.metric, first_response),
                         ('next_response', next_response), ('periodic_update', periodic_update),
                         ('chat_response', chat_response), ('call_response', call_response),
                         ('resolution', resolution)) AS m(metric, target)
-          WHERE m.target IS NOT NULL;
+          WHERE m.target IS NOT NULL
+    ON CONFLICT (level_id, metric) DO UPDATE SET target = EXCLUDED.target
+          WHERE t.target::text IS DISTINCT FROM EXCLUDED.target::text;
+    DELETE FROM @extschema@.level_target t
+     WHERE t.level_id = lvl_id
+       AND CASE t.metric WHEN 'first_response' THEN first_response WHEN 'next_response' THEN next_response
+                         WHEN 'periodic_update' THEN periodic_update WHEN 'chat_response' THEN chat_response
+                         WHEN 'call_response' THEN call_response ELSE resolution END IS NULL;
     RETURN lvl_id;
 END
 $$;

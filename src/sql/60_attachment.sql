@@ -1,6 +1,6 @@
 -- 60_attachment.sql — attaching sla to a helpdesk's own ticket and message tables, and the SLA
 -- clocks their triggers drive.  The row triggers and the clock primitives are C (src/
--- ticket_trigger.c, ticket_update.c, message_trigger.c, clock_ops.c); attaching, detaching and
+-- ticket_trigger.c, ticket_update.c, message_trigger.c, clock_store.c); attaching, detaching and
 -- status mapping are PL/pgSQL (docs/engine-design.md).
 
 CREATE SEQUENCE @extschema@.attachment_id_seq AS integer;
@@ -44,11 +44,19 @@ CREATE TABLE @extschema@.ticket (
     lifecycle     text NOT NULL,
     agent_replied boolean NOT NULL DEFAULT false,
     customer_waiting_since timestamptz,
+    last_fact_at  timestamptz,
+    department    text,
+    agent         text,
+    requester     text,
     PRIMARY KEY (attachment_id, ticket_key)
 );
 COMMENT ON TABLE @extschema@.ticket IS 'the SLA level and lifecycle state of each attached ticket';
 COMMENT ON COLUMN @extschema@.ticket.customer_waiting_since IS
     'a customer message that arrived while the ticket was solved or closed: next_response starts from it on reopen';
+COMMENT ON COLUMN @extschema@.ticket.last_fact_at IS
+    'the instant of the latest fact applied: a later fact dated earlier takes effect at this instant';
+COMMENT ON COLUMN @extschema@.ticket.department IS
+    'who holds the ticket (department, agent, requester), copied onto the clocks it starts';
 
 CREATE SEQUENCE @extschema@.clock_id_seq;
 CREATE TABLE @extschema@.clock (
@@ -403,35 +411,25 @@ COMMENT ON FUNCTION @extschema@.map_status(regclass, text, text) IS
 
 -- ------------------------------------------------------------------ clock primitives
 
--- The primitives are C (src/clock_ops.c): each changes one clock and appends its event row in
--- one prepared statement.  The triggers call the same code directly; these SQL entry points
--- serve the PL/pgSQL parts (backfill, escalations).
+-- The clock model is C (src/core/clockflow.c, applied by src/ticket_flow.c): the triggers call
+-- it directly; these SQL entry points serve the PL/pgSQL parts (backfill, escalations, the
+-- TRUNCATE and DROP triggers).
 CREATE FUNCTION @extschema@.log_event(att_id integer, key text, clock bigint, at timestamptz,
                                       kind text, detail jsonb DEFAULT NULL) RETURNS void
     AS 'MODULE_PATHNAME', 'sla_log_event_sql' LANGUAGE C;
 
--- Start a clock of a metric if the level has a target for it (next cycle); returns its id or NULL.
-CREATE FUNCTION @extschema@.start_clock(att_id integer, key text, lvl integer, m @extschema@.metric,
-                                        at timestamptz, snapshot jsonb) RETURNS bigint
-    AS 'MODULE_PATHNAME', 'sla_start_clock_sql' LANGUAGE C;
+-- The ticket's lifecycle changed at `at` (a lifecycle fact); false when it is not tracked.
+CREATE FUNCTION @extschema@.apply_lifecycle(att_id integer, key text, lifecycle text, at timestamptz)
+    RETURNS boolean AS 'MODULE_PATHNAME', 'sla_apply_lifecycle_sql' LANGUAGE C;
 
--- Pause a running clock; NULL clock or instant: nothing to do.
-CREATE FUNCTION @extschema@.pause_clock(clock_id bigint, at timestamptz) RETURNS void
-    AS 'MODULE_PATHNAME', 'sla_pause_clock_sql' LANGUAGE C;
-
--- Resume a paused clock: the business time it stood paused moves its due date out.
-CREATE FUNCTION @extschema@.resume_clock(clock_id bigint, at timestamptz) RETURNS void
-    AS 'MODULE_PATHNAME', 'sla_resume_clock_sql' LANGUAGE C;
-
--- Stop a running or paused clock: met when it stops by its due time, else breached.
-CREATE FUNCTION @extschema@.stop_clock(clock_id bigint, at timestamptz) RETURNS void
-    AS 'MODULE_PATHNAME', 'sla_stop_clock_sql' LANGUAGE C;
-
+-- Cancel one running or paused clock outside its ticket's history: its ticket table was
+-- truncated or dropped (the reason says which).
 CREATE FUNCTION @extschema@.cancel_clock(clock_id bigint, at timestamptz, reason text) RETURNS void
     AS 'MODULE_PATHNAME', 'sla_cancel_clock_sql' LANGUAGE C;
 
--- Re-target active clocks of a ticket to a new level, from their start, keeping paused time;
--- a clock whose metric the new level does not measure is cancelled.
+-- The ticket gets another level (a level fact): active clocks are re-targeted from their start,
+-- keeping paused time, a clock whose metric the new level does not measure is cancelled, and
+-- what the new level measures and the old one did not starts.
 CREATE FUNCTION @extschema@.retarget_clocks(att_id integer, key text, lvl integer, at timestamptz)
     RETURNS void AS 'MODULE_PATHNAME', 'sla_retarget_clocks_sql' LANGUAGE C;
 

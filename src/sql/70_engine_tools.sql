@@ -49,32 +49,12 @@ COMMENT ON FUNCTION @extschema@.match_ticket(regclass, text, timestamptz) IS
     'dry run of the rules on a stored ticket row: the level it would get and why, without writing anything';
 
 -- Editing a level's targets or a calendar re-targets the running clocks that use it, in the
--- same transaction.  Stopped clocks keep the due date they were judged by.
+-- same transaction (a policy fact for each ticket with a running clock, src/ticket_flow.c).
+-- Stopped clocks keep the due date they were judged by; a removed target cancels its clocks.
 CREATE FUNCTION @extschema@.retarget_after_config_change() RETURNS trigger
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    -- each running clock's new due date is computed once, then written only where it changed
-    UPDATE @extschema@.clock k
-       SET target = x.target, due_at = x.new_due, calendar_id = x.calendar_id
-      FROM (SELECT c.id, t.target, l.calendar_id,
-                   @extschema@.business_add(c.started_at, t.target OPERATOR(@extschema@.+) c.paused_for,
-                                            l.calendar_id) AS new_due
-              FROM @extschema@.clock c
-              JOIN @extschema@.level_target t ON t.level_id = c.level_id AND t.metric = c.metric
-              JOIN @extschema@.level l ON l.id = t.level_id
-             WHERE c.state IN ('running', 'paused')
-               -- mid-edit (define_calendar deletes, then inserts hours) a calendar may have no hours yet
-               AND (EXISTS (SELECT FROM @extschema@.calendar_hours h WHERE h.calendar_id = l.calendar_id)
-                    OR EXISTS (SELECT FROM @extschema@.calendar_special_hours s WHERE s.calendar_id = l.calendar_id))
-            OFFSET 0) x		-- OFFSET 0: not pulled up, so new_due is computed once per clock
-     WHERE k.id = x.id
-       AND (k.target OPERATOR(@extschema@.<>) x.target OR k.calendar_id <> x.calendar_id
-            OR k.due_at IS DISTINCT FROM x.new_due);
-    RETURN NULL;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'sla_retarget_after_config_change' LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.retarget_after_config_change() IS
-    'statement trigger on levels, targets and calendar tables: recomputes due dates of running and paused clocks';
+    'statement trigger on levels, targets and calendar tables: running and paused clocks measured by the policy as it is now';
 
 CREATE TRIGGER retarget_clocks AFTER INSERT OR UPDATE OR DELETE ON @extschema@.level_target
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
@@ -105,8 +85,6 @@ DECLARE
     key text;
     lc text;
     created timestamptz;
-    last_change timestamptz;
-    c @extschema@.clock;
     n integer := 0;
 BEGIN
     SELECT * INTO att FROM @extschema@.attachment a WHERE a.ticket_table = backfill.ticket_table AND a.attached;
@@ -126,29 +104,20 @@ BEGIN
         CONTINUE WHEN key IS NULL OR created IS NULL;
         lc := t.lifecycle;
         -- track as open, replay the conversation, then apply the status it has now
-        PERFORM @extschema@.track_ticket(att.id, t.row, CASE WHEN lc = 'deleted' THEN 'deleted' ELSE 'open' END, created);
+        -- EXECUTE: a PERFORM's plan would keep the row type of the first table backfilled in the session
+        EXECUTE 'SELECT @extschema@.track_ticket($1, $2, $3, $4)'
+          USING att.id, t.row, CASE WHEN lc = 'deleted' THEN 'deleted' ELSE 'open' END, created;
         n := n + 1;
         IF att.message_table IS NOT NULL THEN
             FOR msg IN EXECUTE format('SELECT x AS row FROM %s x WHERE x.%I OPERATOR(pg_catalog.=) $1::%s ORDER BY x.%I',
                                       att.message_table, att.message_mapping ->> 'ticket', m ->> 'key_type',
                                       att.message_mapping ->> 'created_at')
                        USING key LOOP
-                PERFORM @extschema@.process_message(att.id, msg.row);
+                EXECUTE 'SELECT @extschema@.process_message($1, $2)' USING att.id, msg.row;
             END LOOP;
         END IF;
         IF lc IN ('paused', 'solved', 'closed') THEN
-            last_change := coalesce(t.updated_at, created);
-            FOR c IN SELECT * FROM @extschema@.clock k
-                      WHERE k.attachment_id = att.id AND k.ticket_key = key AND k.state IN ('running', 'paused') LOOP
-                IF c.metric = 'resolution' AND lc = 'paused' THEN
-                    PERFORM @extschema@.pause_clock(c.id, last_change);
-                ELSIF c.metric = 'resolution' THEN
-                    PERFORM @extschema@.stop_clock(c.id, last_change);
-                ELSIF lc IN ('solved', 'closed') THEN
-                    PERFORM @extschema@.cancel_clock(c.id, last_change, 'ticket ' || lc || ' before a reply');
-                END IF;
-            END LOOP;
-            UPDATE @extschema@.ticket s SET lifecycle = lc WHERE s.attachment_id = att.id AND s.ticket_key = key;
+            PERFORM @extschema@.apply_lifecycle(att.id, key, lc, coalesce(t.updated_at, created));
         END IF;
         PERFORM @extschema@.log_event(att.id, key, NULL, created, 'backfilled', jsonb_build_object('lifecycle', lc));
     END LOOP;

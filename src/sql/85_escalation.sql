@@ -162,8 +162,7 @@ BEGIN
                 SELECT t.level_id INTO cur_level FROM @extschema@.ticket t
                  WHERE t.attachment_id = c.attachment_id AND t.ticket_key = c.ticket_key FOR UPDATE;
                 CONTINUE WHEN NOT FOUND OR cur_level IS NOT DISTINCT FROM esc.to_level_id;
-                UPDATE @extschema@.ticket t SET level_id = esc.to_level_id
-                 WHERE t.attachment_id = c.attachment_id AND t.ticket_key = c.ticket_key;
+                -- a level fact: the ticket's level, its running clocks and the clocks the new level adds
                 PERFORM @extschema@.retarget_clocks(c.attachment_id, c.ticket_key, esc.to_level_id, run_escalations.at);
                 PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
                             jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,

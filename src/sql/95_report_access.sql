@@ -168,14 +168,17 @@ GRANT EXECUTE ON FUNCTION
 
 -- sla_admin: reads everything and edits the configuration: calendars, levels and targets,
 -- rules, escalations, status mappings.  Editing a level or calendar re-targets running clocks
--- (a trigger, run as the editor), hence UPDATE on sla.clock.
+-- (a trigger, run as the editor: it locks each ticket's row, moves its clocks and records a
+-- retargeted event), hence UPDATE on sla.ticket and sla.clock and INSERT on sla.event.
 GRANT INSERT, UPDATE, DELETE ON
     @extschema@.calendar, @extschema@.calendar_hours, @extschema@.calendar_holiday,
     @extschema@.calendar_special_day, @extschema@.calendar_special_hours,
     @extschema@.level, @extschema@.level_target, @extschema@.attribute, @extschema@.rule,
     @extschema@.rule_condition, @extschema@.escalation, @extschema@.status_map
     TO sla_admin;
-GRANT UPDATE ON @extschema@.clock TO sla_admin;
+GRANT UPDATE ON @extschema@.ticket, @extschema@.clock TO sla_admin;
+GRANT INSERT ON @extschema@.event TO sla_admin;
+GRANT USAGE ON SEQUENCE @extschema@.event_id_seq TO sla_admin;
 GRANT USAGE ON SEQUENCE @extschema@.calendar_id_seq, @extschema@.level_id_seq, @extschema@.rule_id_seq,
     @extschema@.escalation_id_seq TO sla_admin;
 GRANT EXECUTE ON FUNCTION

@@ -248,7 +248,8 @@ UPDATE tickets SET queue = 2, lastupdatedby = 21, lastupdated = '2026-11-03 14:3
 SELECT is((SELECT string_agg(metric || ':' || (due_at AT TIME ZONE 'UTC')::text || ':' || department, ', ' ORDER BY id) FROM sla.clock WHERE ticket_key = '4'),
     'first_response:2026-11-03 15:00:00:2, resolution:2026-11-04 14:00:00:2', 'moving to the VIP queue re-targets the running clocks');
 SELECT is((SELECT string_agg(kind, ',' ORDER BY id) FROM sla.event WHERE ticket_key = '4'),
-    'level_chosen,clock_started,clock_started,level_chosen,retargeted,retargeted,reassigned', 'queue move: level, re-target, reassignment');
+    'level_chosen,clock_started,clock_started,reassigned,level_chosen,retargeted,retargeted',
+    'queue move: the new holder, then the level and the re-targets (attribute changes in canonical order)');
 
 -- ---------------------------------------------------------------- reminders and other objects' transactions
 -- Mon 2026-11-02 15:20 UTC: bob sets a reminder on ticket 1: a row of type 'reminder' in

@@ -35,8 +35,11 @@ SELECT is((SELECT due_at FROM sla.clock WHERE ticket_key = '7001' AND metric = '
     '2026-11-23 11:30+00'::timestamptz, 'a stopped clock is not re-targeted');
 
 -- explain: the timeline as rows
-SELECT is((SELECT string_agg(event || coalesce(':' || metric::text, ''), ',' ORDER BY at, event) FROM sla.explain('tools_ticket', '7001')),
-    'clock_started:first_response,clock_started:resolution,level_chosen', 'explain lists every event');
+-- (each configuration edit that moved a running clock is a retargeted event, at the edit)
+SELECT is((SELECT string_agg(event || coalesce(':' || metric::text, ''), ',' ORDER BY at, event, metric) FROM sla.explain('tools_ticket', '7001')),
+    'clock_started:first_response,clock_started:resolution,level_chosen,'
+    'retargeted:first_response,retargeted:first_response,retargeted:resolution,retargeted:resolution',
+    'explain lists every event');
 SELECT is((SELECT detail ->> 'level' FROM sla.explain('tools_ticket', '7001') WHERE event = 'level_chosen'),
     'tools_std', 'explain names the chosen level');
 

@@ -12,6 +12,7 @@ main(void)
 	test_hours_spec();
 	test_calendar();
 	test_rules();
+	test_clockflow();
 	printf("%d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed == 0 ? 0 : 1;
 }

@@ -41,5 +41,6 @@ void		test_civil(void);
 void		test_hours_spec(void);
 void		test_calendar(void);
 void		test_rules(void);
+void		test_clockflow(void);
 
 #endif

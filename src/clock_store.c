@@ -1,0 +1,975 @@
+/*
+ * clock_store.c — SLA clock primitives in C (see clock_store.h), their SQL wrappers, the level
+ * cache they read targets from, and the trigger that keeps sla.clock.warn_at in step.
+ *
+ * Each primitive is one prepared statement that changes the clock row and appends its event
+ * row (a data-modifying WITH), so a transition costs one executor run.  Plans are kept per
+ * backend and prepared again whenever the configuration generation moves on (an edit, or the
+ * extension dropped and created again, which gives its types new OIDs).
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "attachment_cache.h"
+#include "business_interval_glue.h"
+#include "calendar_cache.h"
+#include "clock_store.h"
+#include "sla_error.h"
+
+/* The core's enum of a name read from sla's own tables (which only hold valid names). */
+static int
+enum_value(int value, const char *what, const char *name)
+{
+	if (value < 0)
+		elog(ERROR, "sla: unknown %s \"%s\"", what, name ? name : "(null)");
+	return value;
+}
+
+#define METRIC_OF(name) ((sla_metric) enum_value(sla_metric_from_text(name), "metric", (name)))
+#define LIFECYCLE_OF(name) ((sla_lifecycle) enum_value(sla_lifecycle_from_text(name), "lifecycle", (name)))
+#define CLOCK_STATE_OF(name) ((sla_clock_state) enum_value(sla_clock_state_from_text(name), "clock state", (name)))
+
+/* ---------------------------------------------------------------- calendar arithmetic */
+
+TimestampTz
+sla_business_add_on(int32 calendar_id, TimestampTz t, sla_business_interval d)
+{
+	SlaCalendar *cal = sla_calendar_by_id(calendar_id);
+	int64_t		out;
+	sla_status	st = sla_calendar_add(cal->compiled, t, d.days, d.usec, &out);
+
+	if (st != SLA_OK)
+		sla_report_calendar_status(st, "business_add", cal);
+	return out;
+}
+
+sla_business_interval
+sla_business_between_on(int32 calendar_id, TimestampTz a, TimestampTz b)
+{
+	SlaCalendar *cal = sla_calendar_by_id(calendar_id);
+	sla_business_interval result = {0, 0, 0};
+	int64_t		out;
+	sla_status	st = sla_calendar_between(cal->compiled, a, b, &out);
+
+	if (st != SLA_OK)
+		sla_report_calendar_status(st, "business_between", cal);
+	result.usec = out;
+	return result;
+}
+
+static sla_business_interval
+bi_add(sla_business_interval a, sla_business_interval b)
+{
+	sla_business_interval out;
+
+	sla_report_status(sla_bi_add(a, b, &out), "business_interval", NULL);
+	return out;
+}
+
+TimestampTz
+sla_clock_warn_at(TimestampTz started_at, TimestampTz due_at, sla_business_interval paused_for,
+				  int32 calendar_id, double warning_fraction)
+{
+	sla_business_interval allowed;
+	sla_business_interval share;
+
+	sla_report_status(sla_bi_sub(sla_business_between_on(calendar_id, started_at, due_at), paused_for, &allowed),
+					  "business_interval", NULL);
+	sla_report_status(sla_bi_mul(allowed, warning_fraction, &share), "business_interval", NULL);
+	return sla_business_add_on(calendar_id, started_at, bi_add(paused_for, share));
+}
+
+static char *
+bi_text(sla_business_interval v)
+{
+	char		buf[SLA_BI_FORMAT_MAX];
+
+	sla_bi_format(v, buf);
+	return pstrdup(buf);
+}
+
+/* ---------------------------------------------------------------- the level cache */
+
+static MemoryContext LevelContext = NULL;
+static SlaLevel *levels = NULL;
+static int	nlevels = 0;
+static uint64 levels_generation = 0;
+
+static void
+load_levels(void)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	uint64		i;
+	uint64		generation = sla_calendar_generation;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT l.id, l.calendar_id, (l.warning_percent OPERATOR(pg_catalog./) 100)::pg_catalog.float8, "
+					"t.metric::text, t.target FROM sla.level l LEFT JOIN sla.level_target t "
+					"ON t.level_id OPERATOR(pg_catalog.=) l.id ORDER BY l.id", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sla.level");
+	MemoryContextReset(LevelContext);
+	levels = MemoryContextAllocZero(LevelContext, sizeof(SlaLevel) * (SPI_processed + 1));
+	nlevels = 0;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int32		id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		Datum		target;
+		SlaLevel   *l;
+
+		if (nlevels == 0 || levels[nlevels - 1].id != id)
+		{
+			l = &levels[nlevels++];
+			l->id = id;
+			l->calendar_id = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+			l->warning_fraction = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &isnull));
+		}
+		l = &levels[nlevels - 1];
+		target = SPI_getbinval(tup, desc, 5, &isnull);
+		if (!isnull)
+		{
+			sla_metric	m = METRIC_OF(SPI_getvalue(tup, desc, 4));
+
+			l->has_target[m] = true;
+			l->target[m] = *DatumGetBusinessIntervalP(target);
+		}
+	}
+	MemoryContextSwitchTo(caller);
+	SPI_finish();
+	/* an invalidation while loading: the next lookup loads again */
+	levels_generation = generation;
+}
+
+SlaLevel *
+sla_level_get(int32 id)
+{
+	int			i;
+
+	sla_config_cache_prepare();
+	if (LevelContext == NULL)
+		LevelContext = AllocSetContextCreate(CacheMemoryContext, "sla level cache", ALLOCSET_SMALL_SIZES);
+	if (levels == NULL || levels_generation != sla_calendar_generation)
+		load_levels();
+	for (i = 0; i < nlevels; i++)
+		if (levels[i].id == id)
+			return &levels[i];
+	return NULL;
+}
+
+SlaLevel *
+sla_level_use(int32 id)
+{
+	for (;;)
+	{
+		SlaLevel   *level;
+		uint64		generation;
+
+		sla_engine_use_level(id);
+		level = sla_level_get(id);	/* after the lock: a committed change has arrived */
+		if (level == NULL)
+			return NULL;
+		generation = sla_calendar_generation;
+		sla_engine_use_calendar(level->calendar_id);
+		sla_config_cache_prepare();
+		if (generation == sla_calendar_generation)
+			return level;
+		/* the configuration changed while we waited for the calendar: read the level again */
+	}
+}
+
+/* ---------------------------------------------------------------- prepared statements */
+
+typedef enum Statement
+{
+	S_START, S_PAUSE, S_RESUME, S_STOP, S_CANCEL, S_EVENT, S_TICKET_CLOCKS, S_CLOCK_BY_ID,
+	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_UPDATE,
+	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET,
+	S_COUNT
+} Statement;
+
+#define CLOCK_COLUMNS "id, attachment_id, ticket_key, metric::text, cycle, level_id, calendar_id, target, " \
+	"started_at, due_at, paused_since, paused_for, stopped_at, state, department, agent, requester, business_used"
+
+#define EVENT_INSERT "INSERT INTO sla.event (attachment_id, ticket_key, clock_id, at, kind, detail) "
+
+/*
+ * Every SQL text is schema-qualified down to its operators: the writer's search_path is theirs.
+ * Statements on one clock name it by id alone: the caller has read it under the ticket's row
+ * lock, and a state condition would let a generic plan made while sla.clock was small prefer a
+ * partial index on running clocks, then scan all of them for every row.
+ */
+static const char *const statement_sql[S_COUNT] = {
+	[S_START] = "WITH c AS (INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, "
+	"target, started_at, due_at, state, department, agent, requester, warn_at) "
+	"VALUES ($1, $2, $3::sla.metric, $4, $5, $6, $7, $8, $9, 'running', $10, $11, $12, $14) RETURNING id) "
+	EVENT_INSERT "SELECT $1, $2, c.id, $8, 'clock_started', $13 FROM c RETURNING clock_id",
+	[S_PAUSE] = "WITH c AS (UPDATE sla.clock k SET state = 'paused', paused_since = $2 "
+	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $3, $4, c.id, $2, 'paused', $5 FROM c RETURNING clock_id",
+	[S_RESUME] = "WITH c AS (UPDATE sla.clock k SET state = 'running', paused_since = NULL, paused_for = $3, due_at = $4 "
+	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $5, $6, c.id, $2, 'resumed', $7 FROM c RETURNING clock_id",
+	[S_STOP] = "WITH c AS (UPDATE sla.clock k SET stopped_at = $2, state = $3, business_used = $4 "
+	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $5, $6, c.id, $2, 'stopped', $7 FROM c RETURNING clock_id",
+	[S_CANCEL] = "WITH c AS (UPDATE sla.clock k SET state = 'cancelled', stopped_at = $2, paused_since = NULL "
+	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $3, $4, c.id, $2, 'cancelled', $5 FROM c RETURNING clock_id",
+	[S_EVENT] = EVENT_INSERT "VALUES ($1, $2, $3, $4, $5, $6)",
+	[S_TICKET_CLOCKS] = "SELECT " CLOCK_COLUMNS " FROM sla.clock WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY id",
+	[S_CLOCK_BY_ID] = "SELECT " CLOCK_COLUMNS " FROM sla.clock WHERE id OPERATOR(pg_catalog.=) $1",
+	[S_TICKET_INSERT] = "INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, agent_replied, "
+	"customer_waiting_since, last_fact_at, department, agent, requester) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+	/* a new open ticket in one statement: its state row, its clocks, then its events in order
+	 * (level_chosen first, then clock_started by clock id, as the single steps would write them) */
+	[S_NEW_TICKET] = "WITH t AS (INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, "
+	"last_fact_at, department, agent, requester) VALUES ($1, $2, $3, 'open', $5, $6, $7, $8)), "
+	"c AS (INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
+	"started_at, due_at, state, warn_at, department, agent, requester) "
+	"SELECT $1, $2, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8 "
+	"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
+	"ORDER BY m.n RETURNING id, metric, target) "
+	EVENT_INSERT "SELECT $1, $2, e.clock_id, $5, e.kind, e.detail FROM ("
+	"SELECT 0::bigint AS ord, NULL::bigint AS clock_id, 'level_chosen' AS kind, $13::jsonb AS detail "
+	"UNION ALL SELECT c.id, c.id, 'clock_started', pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', 1, "
+	"'target', c.target::text) FROM c) e ORDER BY e.ord",
+	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, last_fact_at, "
+	"department, agent, requester FROM sla.ticket "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+	[S_TICKET_UPDATE] = "UPDATE sla.ticket SET level_id = $3, lifecycle = $4, agent_replied = $5, "
+	"customer_waiting_since = $6, last_fact_at = $7 "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
+	[S_REOPEN] = "WITH c AS (UPDATE sla.clock k SET state = $3, paused_since = $4, paused_for = $5, due_at = $6, "
+	"stopped_at = NULL, business_used = NULL "
+	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $7, $8, c.id, $2, 'reopened', $9 FROM c RETURNING clock_id",
+	[S_RETARGET] = "WITH c AS (UPDATE sla.clock k SET level_id = $3, calendar_id = $4, target = $5, due_at = $6 "
+	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $7, $8, c.id, $2, 'retargeted', $9 FROM c RETURNING clock_id",
+	[S_REASSIGN] = "WITH t AS (UPDATE sla.ticket SET department = $4, agent = $5, requester = $7 "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2), "
+	"c AS (UPDATE sla.clock k SET department = $4, agent = $5, requester = $7 "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2 "
+	"AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) RETURNING k.id) "
+	EVENT_INSERT "VALUES ($1, $2, NULL, $3, 'reassigned', $6)",
+};
+
+static SPIPlanPtr plans[S_COUNT];
+static uint32 plan_uses[S_COUNT];
+static uint64 plans_generation = 0;
+
+/*
+ * A kept plan is made again after this many executions: a generic plan chosen while the tables
+ * were small (or never analyzed, inside one long transaction that fills them) must not outlive
+ * their growth.  Planning anew costs a few custom plans per 10,000 rows.
+ */
+#define PLAN_REUSES 10000
+
+static Oid
+business_interval_oid(void)
+{
+	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("business_interval"),
+						   ObjectIdGetDatum(get_namespace_oid("sla", false)));
+}
+
+#define TYPES(...) \
+	do { \
+		Oid t_[] = {__VA_ARGS__}; \
+		*n = lengthof(t_); \
+		memcpy(types, t_, sizeof(t_)); \
+	} while (0)
+
+static void
+argument_types(Statement s, Oid *types, int *n)
+{
+	Oid			bi = business_interval_oid();
+
+	switch (s)
+	{
+		case S_START:
+			TYPES(INT4OID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, TIMESTAMPTZOID,
+				  TEXTOID, TEXTOID, TEXTOID, JSONBOID, TIMESTAMPTZOID);
+			break;
+		case S_PAUSE:
+		case S_CANCEL:
+			TYPES(INT8OID, TIMESTAMPTZOID, INT4OID, TEXTOID, JSONBOID);
+			break;
+		case S_RESUME:
+			TYPES(INT8OID, TIMESTAMPTZOID, bi, TIMESTAMPTZOID, INT4OID, TEXTOID, JSONBOID);
+			break;
+		case S_STOP:
+			TYPES(INT8OID, TIMESTAMPTZOID, TEXTOID, bi, INT4OID, TEXTOID, JSONBOID);
+			break;
+		case S_EVENT:
+			TYPES(INT4OID, TEXTOID, INT8OID, TIMESTAMPTZOID, TEXTOID, JSONBOID);
+			break;
+		case S_TICKET_INSERT:
+			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
+				  TEXTOID);
+			break;
+		case S_TICKET_UPDATE:
+			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID);
+			break;
+		case S_REOPEN:
+			TYPES(INT8OID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, bi, TIMESTAMPTZOID, INT4OID, TEXTOID, JSONBOID);
+			break;
+		case S_RETARGET:
+			TYPES(INT8OID, TIMESTAMPTZOID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, INT4OID, TEXTOID, JSONBOID);
+			break;
+		case S_NEW_TICKET:
+			TYPES(INT4OID, TEXTOID, INT4OID, INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
+				  TEXTARRAYOID, get_array_type(bi), TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, JSONBOID);
+			break;
+		case S_REASSIGN:
+			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID);
+			break;
+		case S_TICKET_LOCK:
+		case S_TICKET_CLOCKS:
+			TYPES(INT4OID, TEXTOID);
+			break;
+		case S_CLOCK_BY_ID:
+			TYPES(INT8OID);
+			break;
+		case S_COUNT:
+			elog(ERROR, "no such statement");
+	}
+}
+
+/* Execute a statement (the caller is connected to SPI); returns SPI_processed. */
+static uint64
+run(Statement s, Datum *values, const char *nulls)
+{
+	int			rc;
+
+	sla_config_cache_prepare();
+	if (plans_generation != sla_calendar_generation)
+	{
+		int			i;
+
+		for (i = 0; i < S_COUNT; i++)
+			if (plans[i])
+			{
+				SPI_freeplan(plans[i]);
+				plans[i] = NULL;
+			}
+		plans_generation = sla_calendar_generation;
+	}
+	if (plans[s] != NULL && ++plan_uses[s] >= PLAN_REUSES)
+	{
+		SPI_freeplan(plans[s]);
+		plans[s] = NULL;
+	}
+	if (plans[s] == NULL)
+	{
+		Oid			types[16];
+		int			n;
+		SPIPlanPtr	plan;
+
+		argument_types(s, types, &n);
+		plan = SPI_prepare(statement_sql[s], n, types);
+		if (plan == NULL)
+			elog(ERROR, "could not prepare an sla statement: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep an sla statement");
+		plans[s] = plan;
+		plan_uses[s] = 0;
+	}
+	rc = SPI_execute_plan(plans[s], values, nulls, false, 0);
+	if (rc < 0)
+		elog(ERROR, "sla statement failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+static Datum
+jsonb_datum(const char *json)
+{
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
+}
+
+static Datum
+text_or_null(const char *s, char *null)
+{
+	*null = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+static Datum
+time_or_null(bool set, int64 t, char *null)
+{
+	*null = set ? ' ' : 'n';
+	return set ? TimestampTzGetDatum(t) : (Datum) 0;
+}
+
+/* {"metric": "...", <extra>} as JSON text; extra pairs are already-escaped JSON members. */
+static char *
+metric_detail(sla_metric metric, const char *extra)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"metric\": ");
+	escape_json(&buf, sla_metric_name(metric));
+	if (extra)
+		appendStringInfo(&buf, ", %s", extra);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+static char *
+json_string(const char *value)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	escape_json(&buf, value);
+	return buf.data;
+}
+
+static char *
+json_member(const char *key, const char *value)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	escape_json(&buf, key);
+	appendStringInfoString(&buf, ": ");
+	escape_json(&buf, value);
+	return buf.data;
+}
+
+static char *
+json_string_or_null(const char *value)
+{
+	return value ? json_string(value) : "null";
+}
+
+/* ---------------------------------------------------------------- events */
+
+void
+sla_log_event(int32 attachment_id, const char *key, int64 clock_id, TimestampTz at, const char *kind,
+			  const char *detail)
+{
+	Datum		v[6];
+	char		n[7] = "      ";
+
+	v[0] = Int32GetDatum(attachment_id);
+	v[1] = CStringGetTextDatum(key);
+	v[2] = Int64GetDatum(clock_id);
+	if (clock_id == 0)
+		n[2] = 'n';
+	v[3] = TimestampTzGetDatum(at);
+	v[4] = CStringGetTextDatum(kind);
+	v[5] = detail ? jsonb_datum(detail) : (Datum) 0;
+	if (detail == NULL)
+		n[5] = 'n';
+	run(S_EVENT, v, n);
+}
+
+/* ---------------------------------------------------------------- reading a ticket */
+
+static void
+clock_from_tuple(HeapTuple tup, TupleDesc desc, sla_cf_clock *c)
+{
+	bool		isnull;
+	Datum		d;
+
+	memset(c, 0, sizeof(*c));
+	c->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+	c->metric = METRIC_OF(SPI_getvalue(tup, desc, 4));
+	c->cycle = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+	c->level_id = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
+	c->calendar_id = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
+	c->target = *DatumGetBusinessIntervalP(SPI_getbinval(tup, desc, 8, &isnull));
+	c->started_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 9, &isnull));
+	c->due_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 10, &isnull));
+	d = SPI_getbinval(tup, desc, 11, &isnull);
+	c->paused = !isnull;
+	c->paused_since = isnull ? 0 : DatumGetTimestampTz(d);
+	c->paused_for = *DatumGetBusinessIntervalP(SPI_getbinval(tup, desc, 12, &isnull));
+	d = SPI_getbinval(tup, desc, 13, &isnull);
+	c->stopped = !isnull;
+	c->stopped_at = isnull ? 0 : DatumGetTimestampTz(d);
+	c->state = CLOCK_STATE_OF(SPI_getvalue(tup, desc, 14));
+	d = SPI_getbinval(tup, desc, 18, &isnull);
+	if (!isnull)
+		c->used = *DatumGetBusinessIntervalP(d);
+}
+
+static char *
+text_column(HeapTuple tup, TupleDesc desc, int col)
+{
+	return SPI_getvalue(tup, desc, col);	/* NULL for SQL NULL */
+}
+
+void
+sla_stored_ticket_new(int32 attachment_id, const char *key, SlaStoredTicket *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->attachment_id = attachment_id;
+	out->key = pstrdup(key);
+	out->t.lifecycle = SLA_LC_OPEN;
+	out->t.capacity = SLA_CF_MAX_NEW_CLOCKS;
+	out->t.clocks = palloc0(sizeof(sla_cf_clock) * out->t.capacity);
+}
+
+bool
+sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *out)
+{
+	Datum		v[2] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key)};
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	Datum		d;
+	uint64		rows,
+				i;
+
+	sla_stored_ticket_new(attachment_id, key, out);
+	if (run(S_TICKET_LOCK, v, "  ") == 0)
+		return false;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	out->t.tracked = true;
+	d = SPI_getbinval(tup, desc, 1, &isnull);
+	out->t.level_id = isnull ? 0 : DatumGetInt32(d);
+	out->t.lifecycle = LIFECYCLE_OF(SPI_getvalue(tup, desc, 2));
+	out->t.agent_replied = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+	d = SPI_getbinval(tup, desc, 4, &isnull);
+	out->t.customer_waiting = !isnull;
+	out->t.customer_waiting_since = isnull ? 0 : DatumGetTimestampTz(d);
+	d = SPI_getbinval(tup, desc, 5, &isnull);
+	out->t.has_last_at = !isnull;
+	out->t.last_at = isnull ? 0 : DatumGetTimestampTz(d);
+	out->holder.department = text_column(tup, desc, 6);
+	out->holder.agent = text_column(tup, desc, 7);
+	out->holder.requester = text_column(tup, desc, 8);
+
+	rows = run(S_TICKET_CLOCKS, v, "  ");
+	out->t.capacity = (int) rows + SLA_CF_MAX_NEW_CLOCKS;
+	out->t.clocks = repalloc(out->t.clocks, sizeof(sla_cf_clock) * out->t.capacity);
+	for (i = 0; i < rows; i++)
+		clock_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &out->t.clocks[i]);
+	out->t.nclocks = (int) rows;
+	return true;
+}
+
+/* ---------------------------------------------------------------- writing transitions */
+
+static char *
+bi_json_member(const char *key, sla_business_interval v)
+{
+	return json_member(key, bi_text(v));
+}
+
+static int64
+write_start(SlaStoredTicket *st, const sla_cf_clock *c)
+{
+	SlaLevel   *level = sla_level_get(c->level_id);
+	Datum		v[14];
+	char		n[15] = "              ";
+	bool		isnull;
+	char		members[SLA_BI_FORMAT_MAX + 64];
+
+	if (level == NULL)			/* cannot happen: clockflow read it under its lock */
+		elog(ERROR, "SLA level %d vanished", c->level_id);
+	v[0] = Int32GetDatum(st->attachment_id);
+	v[1] = CStringGetTextDatum(st->key);
+	v[2] = CStringGetTextDatum(sla_metric_name(c->metric));
+	v[3] = Int32GetDatum(c->cycle);
+	v[4] = Int32GetDatum(c->level_id);
+	v[5] = Int32GetDatum(c->calendar_id);
+	v[6] = BusinessIntervalPGetDatum(&c->target);
+	v[7] = TimestampTzGetDatum(c->started_at);
+	v[8] = TimestampTzGetDatum(c->due_at);
+	v[9] = text_or_null(st->holder.department, &n[9]);
+	v[10] = text_or_null(st->holder.agent, &n[10]);
+	v[11] = text_or_null(st->holder.requester, &n[11]);
+	snprintf(members, sizeof(members), "\"cycle\": %d, %s", c->cycle, bi_json_member("target", c->target));
+	v[12] = jsonb_datum(metric_detail(c->metric, members));
+	/* computed here, so the insert skips the warn_at trigger (it fires only when warn_at is null) */
+	v[13] = TimestampTzGetDatum(sla_clock_warn_at(c->started_at, c->due_at, c->paused_for, c->calendar_id,
+												  level->warning_fraction));
+	run(S_START, v, n);
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+static void
+write_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
+{
+	sla_cf_clock *clock = &st->t.clocks[tr->clock];
+	const sla_cf_clock *c = &tr->after;
+	const char *reason = sla_reason_text(tr->reason);
+	Datum		v[9];
+	char		n[10] = "         ";
+	StringInfoData members;
+
+	if (tr->kind == SLA_TR_START)
+	{
+		clock->id = write_start(st, c);
+		return;
+	}
+	v[0] = Int64GetDatum(clock->id);
+	v[1] = TimestampTzGetDatum(tr->at);
+	initStringInfo(&members);
+	switch (tr->kind)
+	{
+		case SLA_TR_START:
+			break;
+		case SLA_TR_PAUSE:
+			v[2] = Int32GetDatum(st->attachment_id);
+			v[3] = CStringGetTextDatum(st->key);
+			v[4] = jsonb_datum(metric_detail(c->metric, NULL));
+			run(S_PAUSE, v, n);
+			break;
+		case SLA_TR_RESUME:
+			v[2] = BusinessIntervalPGetDatum(&c->paused_for);
+			v[3] = TimestampTzGetDatum(c->due_at);
+			v[4] = Int32GetDatum(st->attachment_id);
+			v[5] = CStringGetTextDatum(st->key);
+			v[6] = jsonb_datum(metric_detail(c->metric, bi_json_member("paused", tr->amount)));
+			run(S_RESUME, v, n);
+			break;
+		case SLA_TR_STOP:
+			appendStringInfo(&members, "%s, %s", json_member("state", sla_clock_state_name(c->state)),
+							 bi_json_member("business_used", c->used));
+			v[2] = CStringGetTextDatum(sla_clock_state_name(c->state));
+			v[3] = BusinessIntervalPGetDatum(&c->used);
+			v[4] = Int32GetDatum(st->attachment_id);
+			v[5] = CStringGetTextDatum(st->key);
+			v[6] = jsonb_datum(metric_detail(c->metric, members.data));
+			run(S_STOP, v, n);
+			break;
+		case SLA_TR_CANCEL:
+			v[2] = Int32GetDatum(st->attachment_id);
+			v[3] = CStringGetTextDatum(st->key);
+			v[4] = jsonb_datum(metric_detail(c->metric, reason ? json_member("reason", reason) : "\"reason\": null"));
+			run(S_CANCEL, v, n);
+			break;
+		case SLA_TR_REOPEN:
+			v[2] = CStringGetTextDatum(sla_clock_state_name(c->state));
+			v[3] = time_or_null(c->paused, c->paused_since, &n[3]);
+			v[4] = BusinessIntervalPGetDatum(&c->paused_for);
+			v[5] = TimestampTzGetDatum(c->due_at);
+			v[6] = Int32GetDatum(st->attachment_id);
+			v[7] = CStringGetTextDatum(st->key);
+			v[8] = jsonb_datum(metric_detail(c->metric, NULL));
+			run(S_REOPEN, v, n);
+			break;
+		case SLA_TR_RETARGET:
+			appendStringInfo(&members, "\"from_level\": %d, \"to_level\": %d, %s", tr->from_level, c->level_id,
+							 bi_json_member("target", c->target));
+			/* a policy edit says so; a level change is told by from_level and to_level */
+			if (tr->reason == SLA_R_POLICY_CHANGED)
+				appendStringInfo(&members, ", %s", json_member("reason", reason));
+			v[2] = Int32GetDatum(c->level_id);
+			v[3] = Int32GetDatum(c->calendar_id);
+			v[4] = BusinessIntervalPGetDatum(&c->target);
+			v[5] = TimestampTzGetDatum(c->due_at);
+			v[6] = Int32GetDatum(st->attachment_id);
+			v[7] = CStringGetTextDatum(st->key);
+			v[8] = jsonb_datum(metric_detail(c->metric, members.data));
+			run(S_RETARGET, v, n);
+			break;
+	}
+}
+
+/* A new open ticket whose clocks all just started: one statement. */
+static bool
+write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
+					  const char *level_chosen)
+{
+	SlaLevel   *level;
+	Datum		metrics[SLA_METRIC_COUNT],
+				targets[SLA_METRIC_COUNT],
+				dues[SLA_METRIC_COUNT],
+				warns[SLA_METRIC_COUNT];
+	Datum		v[13];
+	char		n[14] = "             ";
+	int			i;
+
+	if (st->t.lifecycle != SLA_LC_OPEN || st->t.level_id == 0 || level_chosen == NULL ||
+		result->n > SLA_METRIC_COUNT)
+		return false;
+	for (i = 0; i < result->n; i++)
+		if (result->t[i].kind != SLA_TR_START || result->t[i].after.cycle != 1 ||
+			result->t[i].after.started_at != fact->at || result->t[i].after.level_id != st->t.level_id)
+			return false;
+	level = sla_level_get(st->t.level_id);
+	if (level == NULL)
+		return false;
+	for (i = 0; i < result->n; i++)
+	{
+		const sla_cf_clock *c = &result->t[i].after;
+
+		metrics[i] = CStringGetTextDatum(sla_metric_name(c->metric));
+		targets[i] = BusinessIntervalPGetDatum(&st->t.clocks[result->t[i].clock].target);
+		dues[i] = TimestampTzGetDatum(c->due_at);
+		warns[i] = TimestampTzGetDatum(sla_clock_warn_at(c->started_at, c->due_at, c->paused_for,
+														 c->calendar_id, level->warning_fraction));
+	}
+	v[0] = Int32GetDatum(st->attachment_id);
+	v[1] = CStringGetTextDatum(st->key);
+	v[2] = Int32GetDatum(st->t.level_id);
+	v[3] = Int32GetDatum(level->calendar_id);
+	v[4] = TimestampTzGetDatum(fact->at);
+	v[5] = text_or_null(st->holder.department, &n[5]);
+	v[6] = text_or_null(st->holder.agent, &n[6]);
+	v[7] = text_or_null(st->holder.requester, &n[7]);
+	v[8] = PointerGetDatum(construct_array(metrics, result->n, TEXTOID, -1, false, TYPALIGN_INT));
+	v[9] = PointerGetDatum(construct_array(targets, result->n, business_interval_oid(),
+										   sizeof(sla_business_interval), false, TYPALIGN_DOUBLE));
+	v[10] = PointerGetDatum(construct_array(dues, result->n, TIMESTAMPTZOID, sizeof(TimestampTz),
+											FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	v[11] = PointerGetDatum(construct_array(warns, result->n, TIMESTAMPTZOID, sizeof(TimestampTz),
+											FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	v[12] = jsonb_datum(level_chosen);
+	run(S_NEW_TICKET, v, n);
+	return true;
+}
+
+static void
+write_ticket_row(SlaStoredTicket *st, bool insert)
+{
+	Datum		v[10];
+	char		n[11] = "          ";
+
+	v[0] = Int32GetDatum(st->attachment_id);
+	v[1] = CStringGetTextDatum(st->key);
+	v[2] = Int32GetDatum(st->t.level_id);
+	if (st->t.level_id == 0)
+		n[2] = 'n';
+	v[3] = CStringGetTextDatum(sla_lifecycle_name(st->t.lifecycle));
+	v[4] = BoolGetDatum(st->t.agent_replied);
+	v[5] = time_or_null(st->t.customer_waiting, st->t.customer_waiting_since, &n[5]);
+	v[6] = time_or_null(st->t.has_last_at, st->t.last_at, &n[6]);
+	if (!insert)
+	{
+		run(S_TICKET_UPDATE, v, n);
+		return;
+	}
+	v[7] = text_or_null(st->holder.department, &n[7]);
+	v[8] = text_or_null(st->holder.agent, &n[8]);
+	v[9] = text_or_null(st->holder.requester, &n[9]);
+	run(S_TICKET_INSERT, v, n);
+}
+
+void
+sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
+						const char *level_chosen)
+{
+	int			i;
+
+	if (fact->kind == SLA_FACT_CREATED && result->lifecycle_changed)
+	{
+		if (write_new_open_ticket(st, fact, result, level_chosen))
+		{
+			/* the statement returned no ids: clocks started now are not touched again by this fact */
+			return;
+		}
+		if (level_chosen != NULL && st->t.level_id != 0)
+			sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen", level_chosen);
+		write_ticket_row(st, true);
+	}
+	else if (level_chosen != NULL)
+		sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen", level_chosen);
+	for (i = 0; i < result->n; i++)
+		write_transition(st, &result->t[i]);
+	if (fact->kind != SLA_FACT_CREATED &&
+		(result->lifecycle_changed || result->level_changed || result->conversation_changed ||
+		 result->last_at_changed))
+		write_ticket_row(st, false);
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+void
+sla_stored_ticket_reassign(SlaStoredTicket *st, TimestampTz at, const SlaSnapshot *now)
+{
+	StringInfoData detail;
+	Datum		v[7];
+	char		n[8] = "       ";
+
+	if (same_text(now->department, st->holder.department) && same_text(now->agent, st->holder.agent) &&
+		same_text(now->requester, st->holder.requester))
+		return;
+	initStringInfo(&detail);
+	appendStringInfo(&detail, "{\"department\": %s, \"agent\": %s, \"from_department\": %s, \"from_agent\": %s",
+					 json_string_or_null(now->department), json_string_or_null(now->agent),
+					 json_string_or_null(st->holder.department), json_string_or_null(st->holder.agent));
+	if (!same_text(now->requester, st->holder.requester))
+		appendStringInfo(&detail, ", \"requester\": %s, \"from_requester\": %s",
+						 json_string_or_null(now->requester), json_string_or_null(st->holder.requester));
+	appendStringInfoChar(&detail, '}');
+	v[0] = Int32GetDatum(st->attachment_id);
+	v[1] = CStringGetTextDatum(st->key);
+	v[2] = TimestampTzGetDatum(at);
+	v[3] = text_or_null(now->department, &n[3]);
+	v[4] = text_or_null(now->agent, &n[4]);
+	v[5] = jsonb_datum(detail.data);
+	v[6] = text_or_null(now->requester, &n[6]);
+	run(S_REASSIGN, v, n);
+	st->holder = *now;
+}
+
+void
+sla_clock_cancel_by_id(int64 clock_id, TimestampTz at, sla_reason reason)
+{
+	Datum		v[1] = {Int64GetDatum(clock_id)};
+	SlaStoredTicket st;
+	sla_cf_transition tr;
+	sla_cf_clock clock;
+	HeapTuple	tup;
+	TupleDesc	desc;
+
+	if (run(S_CLOCK_BY_ID, v, " ") != 1)
+		return;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	clock_from_tuple(tup, desc, &clock);
+	memset(&st, 0, sizeof(st));
+	st.attachment_id = DatumGetInt32(SPI_getbinval(tup, desc, 2, &(bool) {false}));
+	st.key = text_column(tup, desc, 3);
+	st.t.clocks = &clock;
+	st.t.nclocks = st.t.capacity = 1;
+	if (!sla_clockflow_cancel(&clock, at, reason, &tr))
+		return;
+	tr.clock = 0;
+	write_transition(&st, &tr);
+}
+
+/* ---------------------------------------------------------------- warn_at */
+
+/* Where sla.clock keeps the columns the warn_at trigger reads and writes. */
+typedef struct WarnAtColumns
+{
+	int			level_id;
+	int			started_at;
+	int			due_at;
+	int			calendar_id;
+	int			paused_for;
+	int			warn_at;
+} WarnAtColumns;
+
+static int
+column_number(TupleDesc desc, const char *name)
+{
+	int			n = SPI_fnumber(desc, name);
+
+	if (n <= 0)
+		elog(ERROR, "sla.clock has no column \"%s\"", name);
+	return n;
+}
+
+/*
+ * Looked up by name once per query (fn_extra lives as long as the trigger's FmgrInfo, and the
+ * table's columns cannot change while a query runs), not on every row.
+ */
+static const WarnAtColumns *
+warn_at_columns(FunctionCallInfo fcinfo, TupleDesc desc)
+{
+	WarnAtColumns *cols = (WarnAtColumns *) fcinfo->flinfo->fn_extra;
+
+	if (cols == NULL)
+	{
+		TriggerData *trigdata = (TriggerData *) fcinfo->context;
+		Oid			clock_table = get_relname_relid("clock", sla_extension_schema());
+
+		/* the columns are trusted by name and type below: only sla.clock has the right ones */
+		if (!OidIsValid(clock_table) || RelationGetRelid(trigdata->tg_relation) != clock_table)
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("sla.clock_warn_at() fires on sla.clock only, not on %s",
+							sla_relation_text(RelationGetRelid(trigdata->tg_relation)))));
+		cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(WarnAtColumns));
+		cols->level_id = column_number(desc, "level_id");
+		cols->started_at = column_number(desc, "started_at");
+		cols->due_at = column_number(desc, "due_at");
+		cols->calendar_id = column_number(desc, "calendar_id");
+		cols->paused_for = column_number(desc, "paused_for");
+		cols->warn_at = column_number(desc, "warn_at");
+		fcinfo->flinfo->fn_extra = cols;
+	}
+	return cols;
+}
+
+/* BEFORE INSERT OR UPDATE OF due_at, paused_for, started_at, calendar_id, level_id ON sla.clock */
+PG_FUNCTION_INFO_V1(sla_clock_warn_at_trigger);
+Datum
+sla_clock_warn_at_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	bool		isnull;
+	SlaLevel   *level;
+	TimestampTz started,
+				due,
+				warn;
+	int32		calendar_id;
+	sla_business_interval paused_for;
+	const WarnAtColumns *cols;
+	int			warn_col;
+	Datum		value;
+	bool		null = false;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sla.clock_warn_at() must be a BEFORE ROW trigger")));
+	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	desc = trigdata->tg_relation->rd_att;
+	cols = warn_at_columns(fcinfo, desc);
+	value = heap_getattr(tuple, cols->level_id, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);	/* the NOT NULL constraint reports it */
+	level = sla_level_get(DatumGetInt32(value));
+	if (level == NULL)
+		return PointerGetDatum(tuple);	/* the config guard reports it */
+	/* any NULL here is reported by the table's NOT NULL constraints after this trigger */
+	value = heap_getattr(tuple, cols->started_at, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);
+	started = DatumGetTimestampTz(value);
+	value = heap_getattr(tuple, cols->due_at, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);
+	due = DatumGetTimestampTz(value);
+	value = heap_getattr(tuple, cols->calendar_id, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);
+	calendar_id = DatumGetInt32(value);
+	value = heap_getattr(tuple, cols->paused_for, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);
+	paused_for = *DatumGetBusinessIntervalP(value);
+	if (TIMESTAMP_NOT_FINITE(started) || TIMESTAMP_NOT_FINITE(due))
+		return PointerGetDatum(tuple);
+	warn = sla_clock_warn_at(started, due, paused_for, calendar_id, level->warning_fraction);
+	warn_col = cols->warn_at;
+	value = TimestampTzGetDatum(warn);
+	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, 1, &warn_col, &value, &null));
+}

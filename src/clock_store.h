@@ -1,0 +1,105 @@
+/*
+ * clock_store.h — where the clock model's state lives: a ticket's sla.ticket row and its
+ * sla.clock rows read into clockflow's structures, and clockflow's transitions written back
+ * (each clock change with its sla.event row in one prepared statement); the level cache the
+ * policy is read from.
+ *
+ * Nothing here decides anything about time: src/core/clockflow.c does.  The caller is connected
+ * to SPI; loading a ticket takes its sla.ticket row lock.
+ */
+#ifndef SLA_CLOCK_STORE_H
+#define SLA_CLOCK_STORE_H
+
+#include "postgres.h"
+
+#include "utils/timestamp.h"
+
+#include "business_interval.h"
+#include "clockflow.h"
+
+/*
+ * Before the engine writes a reference to an attachment, level or calendar: a shared lock on
+ * that configuration row until the transaction ends, taken before the row is read from the
+ * cache (config_guard.c explains how that keeps the references valid without foreign keys).
+ */
+extern void sla_engine_use_attachment(int32 id);
+extern void sla_engine_use_level(int32 id);
+extern void sla_engine_use_calendar(int32 id);
+
+/* A level as clocks need it: calendar, warning share, the target of each metric it measures. */
+typedef struct SlaLevel
+{
+	int32		id;
+	int32		calendar_id;
+	double		warning_fraction;	/* warning_percent / 100 */
+	bool		has_target[SLA_METRIC_COUNT];
+	sla_business_interval target[SLA_METRIC_COUNT];
+} SlaLevel;
+
+/* The level with this id, or NULL (for reading). */
+extern SlaLevel *sla_level_get(int32 id);
+
+/* The level with this id, locked with its calendar for the rest of the transaction (to write
+ * references to them), as it is now; NULL when it no longer exists. */
+extern SlaLevel *sla_level_use(int32 id);
+
+/* Who holds the ticket, kept on sla.ticket and copied onto its clocks for the reports. */
+typedef struct SlaSnapshot
+{
+	char	   *department;
+	char	   *agent;
+	char	   *requester;
+} SlaSnapshot;
+
+/*
+ * A ticket's tracking state as stored: its sla.ticket row, its clocks (the core's model) and
+ * who holds it.  clocks has room for the clocks one fact may start (clockflow.h).
+ */
+typedef struct SlaStoredTicket
+{
+	int32		attachment_id;
+	char	   *key;
+	sla_cf_ticket t;
+	SlaSnapshot holder;
+} SlaStoredTicket;
+
+/* A ticket not tracked yet (its created fact comes next). */
+extern void sla_stored_ticket_new(int32 attachment_id, const char *key, SlaStoredTicket *out);
+
+/* Lock the ticket's sla.ticket row (one writer per ticket at a time) and read it with its
+ * clocks; false when the ticket is not tracked (then *out is an untracked ticket, ready for a
+ * created fact). */
+extern bool sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *out);
+
+/*
+ * Write what one fact did: the transitions clockflow returned (each clock change with its
+ * sla.event row, one statement each) and the ticket's row.  A new open ticket is one statement
+ * for its row, its clocks and their events.  level_chosen: the rules' choice as JSON for the
+ * level_chosen event, or NULL.
+ */
+extern void sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
+									const char *level_chosen);
+
+/* The ticket's holder changed: its row and its running clocks say so; logs 'reassigned'. */
+extern void sla_stored_ticket_reassign(SlaStoredTicket *st, TimestampTz at, const SlaSnapshot *now);
+
+/* An administrative cancel of one clock by id (TRUNCATE or DROP of the ticket table). */
+extern void sla_clock_cancel_by_id(int64 clock_id, TimestampTz at, sla_reason reason);
+
+/* Append an sla.event row; detail is JSON text or NULL. */
+extern void sla_log_event(int32 attachment_id, const char *key, int64 clock_id, TimestampTz at,
+						  const char *kind, const char *detail);
+
+/* The policy in force, for clockflow: levels through sla_level_use, calendars by id. */
+extern const sla_cf_policy *sla_engine_policy(void);
+
+/* The instant the level's warning share of the clock's allowed business time is used up. */
+extern TimestampTz sla_clock_warn_at(TimestampTz started_at, TimestampTz due_at,
+									 sla_business_interval paused_for, int32 calendar_id,
+									 double warning_fraction);
+
+/* Calendar arithmetic on a calendar id, with the SQL functions' errors. */
+extern TimestampTz sla_business_add_on(int32 calendar_id, TimestampTz t, sla_business_interval d);
+extern sla_business_interval sla_business_between_on(int32 calendar_id, TimestampTz a, TimestampTz b);
+
+#endif

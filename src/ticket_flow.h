@@ -1,0 +1,20 @@
+/*
+ * ticket_flow.h — applying one fact to one stored ticket (clockflow decides, the clock store
+ * writes): the one way the engine moves clocks.
+ */
+#ifndef SLA_TICKET_FLOW_H
+#define SLA_TICKET_FLOW_H
+
+#include "postgres.h"
+
+#include "utils/timestamp.h"
+
+#include "clock_store.h"
+
+/* Apply the fact and write what it did; level_chosen: the rules' choice as JSON, or NULL. */
+extern void sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen);
+
+/* A fact of this kind at this instant, every other field at its neutral value. */
+extern sla_fact sla_fact_of(sla_fact_kind kind, TimestampTz at);
+
+#endif
