@@ -15,9 +15,10 @@
 #   3. data: for each released version V, a database in use at V (test/upgrade/in_use.sql with
 #      -v sla_version=V: calendars, levels, rules, escalations, an attached helpdesk, 60 tickets,
 #      clocks met, breached and running, events), its rows recorded (test/upgrade/kept_rows.sql),
-#      `ALTER EXTENSION sla UPDATE`, the rows compared (every column V had), then the engine
-#      goes on: test/upgrade/engine_check.sql writes new tickets, replies and status changes and
-#      checks the clocks they move and the breaches recorded.
+#      `ALTER EXTENSION sla UPDATE`, the rows compared (every column V had), the triggers on the
+#      host tables compared with those of the same helpdesk attached at the current version,
+#      then the engine goes on: test/upgrade/engine_check.sql writes new tickets, replies and
+#      status changes and checks the clocks they move and the breaches recorded.
 # Prints one result line; exits non-zero on failure.  Databases sla_update_* are dropped at the
 # end (SLA_KEEP=1 keeps them and the output directory).
 set -euo pipefail
@@ -80,6 +81,17 @@ for v in "${released[@]}"; do
 done
 
 # ---- 3. data: a database in use keeps its rows, and the engine goes on -----------------------
+# The triggers on the host tables, as attaching them at the current version makes them: an
+# updated database must end with the same (an upgrade that changes them recreates them).
+host_triggers() {   # database
+	psql_q -d "$1" -tA -c "SELECT format('%s %s %s', g.tgrelid::regclass, g.tgenabled, pg_get_triggerdef(g.oid))
+	                         FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+	                        WHERE c.relnamespace = 'helpdesk'::regnamespace AND NOT g.tgisinternal ORDER BY 1"
+}
+fresh_db sla_update_data_current
+PGTZ=UTC psql_q -d sla_update_data_current -f "$here/in_use.sql" >"$out/in_use-current.txt" 2>&1 ||
+	{ cat "$out/in_use-current.txt"; fail "in_use.sql failed at $current"; }
+host_triggers sla_update_data_current >"$out/host-triggers-current.txt"
 summaries=()
 for v in "${released[@]}"; do
 	db=sla_update_data_${v//[^0-9]/_}
@@ -94,6 +106,10 @@ for v in "${released[@]}"; do
 	[ "$version" = "$current" ] || fail "after ALTER EXTENSION sla UPDATE from $v the version is $version, not $current"
 	kept=$(psql_q -d "$db" -tA -v phase=after -f "$here/kept_rows.sql" 2>&1) ||
 		{ echo "$kept"; fail "the update from $v did not keep the database's rows"; }
+	host_triggers "$db" >"$out/host-triggers-$v.txt"
+	diff -u --label "attached at $current" --label "attached at $v, updated" \
+		"$out/host-triggers-current.txt" "$out/host-triggers-$v.txt" ||
+		fail "after updating from $v the host tables' triggers are not those attach makes at $current (diff above)"
 	engine=$(PGTZ=UTC psql_q -d "$db" -f "$here/engine_check.sql" 2>&1) ||
 		{ echo "$engine"; fail "the engine does not work after updating from $v"; }
 	[[ $engine == *'engine: new tickets got their clocks'* ]] || { echo "$engine"; fail "engine_check.sql printed no result"; }
