@@ -26,11 +26,17 @@ GLUE_OBJS  = src/sla.o src/sla_error.o src/business_interval.o src/calendar_cach
              src/calendar_functions.o src/rule_functions.o src/breach_worker.o
 OBJS       = $(GLUE_OBJS) $(CORE_OBJS)
 
-# The install script is assembled from src/sql/*.sql in name order (one concept per file).
+# The install script of the version in development is assembled from src/sql/*.sql in name order
+# (one concept per file).
 SQL_PARTS  = $(sort $(wildcard src/sql/[0-9][0-9]_*.sql))
 DATA_built = sla--$(EXTVERSION).sql
-# Upgrade scripts (ALTER EXTENSION sla UPDATE), installed as they are.
-DATA       = $(wildcard src/sql/sla--*--*.sql)
+# Installed as they are: the install scripts of released versions (src/sql/sla--X.Y.Z.sql, frozen
+# when the next version opened, so that `CREATE EXTENSION sla VERSION 'X.Y.Z'` and the upgrade
+# test work) and the upgrade scripts (src/sql/sla--X--Y.sql, ALTER EXTENSION sla UPDATE).
+DATA       = $(wildcard src/sql/sla--*.sql)
+ifneq ($(wildcard src/sql/sla--$(EXTVERSION).sql),)
+$(error src/sql/sla--$(EXTVERSION).sql is frozen but $(EXTVERSION) is still sla.control's default_version: freeze a version's script when the next one opens)
+endif
 
 # pg_regress: inputs in sql/, expected outputs in expected/ (contrib layout).
 REGRESS      = business_interval_io business_interval_ops calendar_config calendar_math \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# run_sql_suites.sh — pg_regress then pg_prove against the server in $PGHOST/$PGPORT
-# (pg_virtualenv provides one).  Prints regression.diffs when pg_regress fails.
+# run_sql_suites.sh — pg_regress, pg_prove, the upgrade path from every released version, the
+# docs' examples and the concurrency check against the server in $PGHOST/$PGPORT (pg_virtualenv
+# or test/matrix/run.sh provides one).  Prints regression.diffs when pg_regress fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
@@ -15,6 +16,10 @@ psql -qX -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CRE
 psql -qX -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION sla' \
 	-c 'CREATE EXTENSION dblink'
 PGDATABASE=$db pg_prove --ext .sql -r test/pgtap
+
+# ALTER EXTENSION sla UPDATE from every released version: the same catalog as a fresh install,
+# a database in use keeps its rows, and the engine goes on (test/upgrade/update_path.sh).
+./test/upgrade/update_path.sh
 
 # The docs' SQL examples, each file in a fresh database with sla on the search path.
 for doc in README.md docs/*.md; do

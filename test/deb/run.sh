@@ -10,8 +10,9 @@
 #      package is postgresql-15-sla at debian/changelog's version, and Depends
 #      names postgresql-15 and libc6;
 #   2. dpkg-deb -x into a private root: it holds sla.so, sla.control, sla--<version>.sql (the
-#      version of sla.control), the upgrade scripts of src/sql/, and nothing outside PostgreSQL
-#      15's lib and share directories and its own doc directory (bitcode optional);
+#      version of sla.control), the released install scripts and the upgrade scripts of
+#      src/sql/, and nothing outside PostgreSQL 15's lib and share directories and its own doc
+#      directory (bitcode optional);
 #   3. a scratch copy of the private copy of Debian's 15 (test/lib/pg_installs.sh's
 #      copy_debian_15, under /var/cache/sla-pg; the copy is not modified, and Debian's own
 #      /usr/lib/postgresql/15 and /usr/share/postgresql/15 are never written), with any sla
@@ -75,7 +76,7 @@ dpkg-deb -x "$deb" "$root"
 lib=usr/lib/postgresql/$major/lib
 ext=usr/share/postgresql/$major/extension
 expected=("$lib/sla.so" "$ext/sla.control" "$ext/sla--$extversion.sql")
-for f in "$repo"/src/sql/sla--*--*.sql; do
+for f in "$repo"/src/sql/sla--*.sql; do
 	[ -e "$f" ] && expected+=("$ext/$(basename "$f")")
 done
 for f in "${expected[@]}"; do

@@ -1,0 +1,32 @@
+-- sla--0.1.0--0.2.0.sql — ALTER EXTENSION sla UPDATE from 0.1.0 (the released script
+-- src/sql/sla--0.1.0.sql) to 0.2.0 (the install script assembled from src/sql/[0-9][0-9]_*.sql).
+--
+-- The rule: every change to the parts while 0.2.0 is open is mirrored here in the same commit,
+-- so that an updated 0.1.0 installation ends with the same objects as a fresh 0.2.0 install,
+-- and keeps its rows (configuration, tickets, clocks, events).  test/upgrade/update_path.sh
+-- (run by test/run_sql_suites.sh, so by `make test` and the version matrix) compares the two
+-- catalogs and fails with a diff on any difference, then updates a 0.1.0 database in use and
+-- checks that its state survives and the engine still moves clocks.
+--
+-- How to mirror a change:
+--   - a new object: the same CREATE here; functions come with the grants and comments of
+--     99_privileges.sql and the parts (REVOKE FROM PUBLIC first, as the install script does).
+--   - a changed function body or marking: CREATE OR REPLACE FUNCTION here (only here: the install
+--     script never uses OR REPLACE); a changed signature or return type: DROP FUNCTION, then
+--     CREATE, then its grants again (views that use it may have to be dropped and recreated).
+--   - a new column: ALTER TABLE ... ADD COLUMN, and in the part add it at the end of the table,
+--     since the test compares column order (row types, SELECT * and the snapshots depend on it);
+--     fill it for existing rows here if its default does not fit them.
+--   - a new configuration table or sequence: pg_extension_config_dump here too.
+--   - a changed view: CREATE OR REPLACE VIEW when only columns are appended, otherwise DROP VIEW
+--     and CREATE VIEW, with its grants and comment.
+--   - an enum label: ALTER TYPE ... ADD VALUE ... BEFORE/AFTER so the order matches the part.
+-- Refer to extension objects as @extschema@.x and to built-ins as pg_catalog.x, as the parts do.
+--
+-- The new library (the shared object $libdir/sla) must keep exporting every C symbol that
+-- sla--0.1.0.sql names (AS 'MODULE_PATHNAME', 'symbol'), even for functions this script drops:
+-- CREATE EXTENSION sla VERSION '0.1.0', which the test runs, needs all of them.  A symbol that
+-- goes away keeps a stub that raises an error.
+--
+-- Once 0.2.0 is released this file is frozen, like sla--0.1.0.sql.
+\echo Use "ALTER EXTENSION sla UPDATE" to load this file. \quit
