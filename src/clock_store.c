@@ -24,6 +24,9 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "storage/proc.h"
+
+#include "pg_compat.h"
 
 #include "attachment_cache.h"
 #include "business_interval_glue.h"
@@ -274,7 +277,59 @@ static const char *const statement_sql[S_COUNT] = {
 	EVENT_INSERT "VALUES ($1, $2, NULL, $3, 'reassigned', $6)",
 };
 
+/*
+ * The same statements for the 0.1.0 schema, which has no sla.ticket.last_fact_at and no holder
+ * on sla.ticket: between installing this library and ALTER EXTENSION sla UPDATE the helpdesk's
+ * writes go on (the clocks move as before; the new columns are filled from the update on).
+ */
+static const char *const statement_sql_0_1[S_COUNT] = {
+	[S_TICKET_INSERT] = "INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, agent_replied, "
+	"customer_waiting_since) VALUES ($1, $2, $3, $4, $5, $6)",
+	[S_NEW_TICKET] = "WITH t AS (INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle) "
+	"VALUES ($1, $2, $3, 'open')), "
+	"c AS (INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
+	"started_at, due_at, state, warn_at, department, agent, requester) "
+	"SELECT $1, $2, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8 "
+	"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
+	"ORDER BY m.n RETURNING id, metric, target) "
+	EVENT_INSERT "SELECT $1, $2, e.clock_id, $5, e.kind, e.detail FROM ("
+	"SELECT 0::bigint AS ord, NULL::bigint AS clock_id, 'level_chosen' AS kind, $13::jsonb AS detail "
+	"UNION ALL SELECT c.id, c.id, 'clock_started', pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', 1, "
+	"'target', c.target::text) FROM c) e ORDER BY e.ord",
+	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, NULL::timestamptz, "
+	"c.department, c.agent, c.requester FROM sla.ticket t LEFT JOIN LATERAL (SELECT k.department, k.agent, "
+	"k.requester FROM sla.clock k WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND k.ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY k.id DESC LIMIT 1) c ON true "
+	"WHERE t.attachment_id OPERATOR(pg_catalog.=) $1 AND t.ticket_key OPERATOR(pg_catalog.=) $2 FOR UPDATE OF t",
+	[S_TICKET_UPDATE] = "UPDATE sla.ticket SET level_id = $3, lifecycle = $4, agent_replied = $5, "
+	"customer_waiting_since = $6 "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
+	[S_REASSIGN] = "WITH c AS (UPDATE sla.clock k SET department = $4, agent = $5, requester = $7 "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2 "
+	"AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) RETURNING k.id) "
+	EVENT_INSERT "VALUES ($1, $2, NULL, $3, 'reassigned', $6)",
+};
+
+/* Whether the installed schema is 0.1.0's (looked up once per transaction: an update in another
+ * session is seen by the next transaction). */
+static bool
+schema_is_0_1(void)
+{
+	static LocalTransactionId checked_in = InvalidLocalTransactionId;
+	static bool answer = false;
+
+	if (checked_in != SLA_MY_LXID)
+	{
+		Oid			ticket = get_relname_relid("ticket", sla_extension_schema());
+
+		answer = OidIsValid(ticket) && get_attnum(ticket, "last_fact_at") == InvalidAttrNumber;
+		checked_in = SLA_MY_LXID;
+	}
+	return answer;
+}
+
 static SPIPlanPtr plans[S_COUNT];
+static bool plans_for_0_1 = false;
 static uint32 plan_uses[S_COUNT];
 static uint64 plans_generation = 0;
 
@@ -362,7 +417,7 @@ run(Statement s, Datum *values, const char *nulls)
 	int			rc;
 
 	sla_config_cache_prepare();
-	if (plans_generation != sla_calendar_generation)
+	if (plans_generation != sla_calendar_generation || plans_for_0_1 != schema_is_0_1())
 	{
 		int			i;
 
@@ -373,6 +428,7 @@ run(Statement s, Datum *values, const char *nulls)
 				plans[i] = NULL;
 			}
 		plans_generation = sla_calendar_generation;
+		plans_for_0_1 = schema_is_0_1();
 	}
 	if (plans[s] != NULL && ++plan_uses[s] >= PLAN_REUSES)
 	{
@@ -386,7 +442,7 @@ run(Statement s, Datum *values, const char *nulls)
 		SPIPlanPtr	plan;
 
 		argument_types(s, types, &n);
-		plan = SPI_prepare(statement_sql[s], n, types);
+		plan = SPI_prepare(plans_for_0_1 && statement_sql_0_1[s] ? statement_sql_0_1[s] : statement_sql[s], n, types);
 		if (plan == NULL)
 			elog(ERROR, "could not prepare an sla statement: %s", SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)

@@ -19,6 +19,13 @@
 #include "varatt.h"
 #endif
 
+/* This backend's local transaction id (PGPROC's lxid moved into vxid in 17). */
+#if PG_VERSION_NUM >= 170000
+#define SLA_MY_LXID (MyProc->vxid.lxid)
+#else
+#define SLA_MY_LXID (MyProc->lxid)
+#endif
+
 /* Set up a materialized set-returning function's tuplestore (InitMaterializedSRF in 15+). */
 static inline void
 sla_init_materialized_srf(FunctionCallInfo fcinfo)
