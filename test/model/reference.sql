@@ -163,16 +163,16 @@ BEGIN
                                                                'running', at, NULL, NULL, '0', NULL,
                                                                (targets ->> m)::business_interval)::sla_model.clock, calendar);
                 END IF;
-                -- after a reply, the customer waits for the next one
-                IF replied AND targets ->> 'next_response' IS NOT NULL
-                   AND NOT EXISTS (SELECT FROM unnest(clocks) k
-                                    WHERE k.metric IN ('first_response', 'next_response') AND sla_model.is_active(k)) THEN
-                    IF lifecycle IN ('open', 'paused') THEN
+                -- after a reply, the customer waits for the next one; on a solved ticket the
+                -- message is remembered whatever the level, which may change before it reopens
+                IF replied AND NOT EXISTS (SELECT FROM unnest(clocks) k
+                                            WHERE k.metric IN ('first_response', 'next_response') AND sla_model.is_active(k)) THEN
+                    IF lifecycle IN ('open', 'paused') AND targets ->> 'next_response' IS NOT NULL THEN
                         clocks := clocks || sla_model.with_due(ROW('next_response',
                                         1 + (SELECT count(*) FROM unnest(clocks) k WHERE k.metric = 'next_response'),
                                         'running', at, NULL, NULL, '0', NULL,
                                         (targets ->> 'next_response')::business_interval)::sla_model.clock, calendar);
-                    ELSE
+                    ELSIF lifecycle IN ('solved', 'closed') THEN
                         remembered := coalesce(remembered, at);
                     END IF;
                 END IF;
