@@ -68,10 +68,11 @@ DECLARE
                              + floor(random() * 21 * 24 * 60) * interval '1 minute'
                              + CASE WHEN random() < 0.5 THEN floor(random() * 60e6) * interval '1 microsecond' ELSE '0' END;
     priority  text := CASE WHEN random() < 0.15 THEN 'lean' WHEN random() < 0.15 THEN 'urgent' ELSE 'normal' END;
-    lifecycle text := CASE WHEN random() < 0.85 THEN 'open' ELSE 'paused' END;
+    r         float8 := random();
+    lifecycle text := CASE WHEN r < 0.82 THEN 'open' WHEN r < 0.94 THEN 'paused' WHEN r < 0.965 THEN 'solved'
+                           WHEN r < 0.99 THEN 'closed' ELSE 'deleted' END;
     facts     jsonb;
     fact      jsonb;
-    r         float8;
     n         integer := 1 + floor(random() * max_facts);
     next_lc   text;
 BEGIN
@@ -123,6 +124,8 @@ $$;
 --   level_change               a priority change that makes the on_update rule choose a level
 --   reopen                     solved or closed, then open or paused again
 --   created_paused             created in a paused lifecycle
+--   created_solved             created solved or closed
+--   created_deleted            created deleted
 --   customer_chat_or_call_after_reply
 --                              a public customer message on chat or call after a public agent reply
 --   deleted                    ends deleted
@@ -142,6 +145,8 @@ CREATE FUNCTION sla_model.classes(history jsonb) RETURNS text[]
                            WHERE a.fact ->> 'lifecycle' IN ('solved', 'closed') AND a.fact ->> 'kind' = 'lifecycle'
                              AND b.fact ->> 'lifecycle' IN ('open', 'paused') AND b.fact ->> 'kind' = 'lifecycle') THEN 'reopen' END,
         CASE WHEN history -> 0 ->> 'lifecycle' = 'paused' THEN 'created_paused' END,
+        CASE WHEN history -> 0 ->> 'lifecycle' IN ('solved', 'closed') THEN 'created_solved' END,
+        CASE WHEN history -> 0 ->> 'lifecycle' = 'deleted' THEN 'created_deleted' END,
         CASE WHEN EXISTS (SELECT FROM f a JOIN f b ON (b.at, b.rank, b.n) > (a.at, a.rank, a.n)
                            WHERE a.fact ->> 'kind' = 'message' AND a.fact ->> 'author' = 'agent' AND (a.fact ->> 'public')::boolean
                              AND b.fact ->> 'kind' = 'message' AND b.fact ->> 'author' = 'customer' AND (b.fact ->> 'public')::boolean

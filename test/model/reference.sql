@@ -9,7 +9,8 @@
 --
 -- A policy is {"calendar": name, "targets": {metric: business_interval text, ...}}; a metric
 -- without a target gets no clock.  A history is a jsonb array of facts, each with "at":
---   {"kind": "created",   "at": t, "lifecycle": "open" | "paused"}
+--   {"kind": "created",   "at": t, "lifecycle": "open" | "paused" | "solved" | "closed" | "deleted"}
+--                         (the first fact of the array)
 --   {"kind": "message",   "at": t, "author": "customer" | "agent" | "system", "public": bool,
 --                         "channel": "email" | "chat" | "call"}
 --   {"kind": "attribute", "at": t, "targets": {...}}   (targets absent: a change no rule reads)
@@ -116,6 +117,13 @@ DECLARE
     i          integer;
     m          text;
 BEGIN
+    -- A ticket created solved, closed or deleted is created open and changes its lifecycle at
+    -- the same instant (after that instant's messages, like any lifecycle change).
+    IF history -> 0 ->> 'lifecycle' NOT IN ('open', 'paused') THEN
+        history := jsonb_insert(jsonb_set(history, '{0,lifecycle}', '"open"'), '{1}',
+                                jsonb_build_object('kind', 'lifecycle', 'at', history -> 0 -> 'at',
+                                                   'lifecycle', history -> 0 -> 'lifecycle'));
+    END IF;
     FOR f IN SELECT e.fact FROM jsonb_array_elements(history) WITH ORDINALITY AS e(fact, n)
               ORDER BY (e.fact ->> 'at')::timestamptz, sla_model.kind_rank(e.fact ->> 'kind'), e.n
     LOOP

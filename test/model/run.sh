@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 db=${SLA_MODEL_DB:-sla_model_run}
-export SLA_MODEL_TICKETS=${1:-${SLA_MODEL_TICKETS:-1000}}
+export SLA_MODEL_TICKETS=${1:-${SLA_MODEL_TICKETS:-1500}}
 [ $# -ge 2 ] && export SLA_MODEL_SEED=$2
 [ $# -ge 3 ] && export SLA_MODEL_SKIP=$3
 psql -qX -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"

@@ -5,7 +5,7 @@
 -- is printed (diag) with its history and the differing clock lines ("- " the model's, "+ " the
 -- engine's).
 --
--- Bounded here (make test): SLA_MODEL_TICKETS histories (default 1000) from SLA_MODEL_SEED
+-- Bounded here (make test): SLA_MODEL_TICKETS histories (default 1500) from SLA_MODEL_SEED
 -- (default 0.4242).  A longer run: test/model/run.sh (see there).
 --
 -- SLA_MODEL_SKIP (default below) names the classes of histories not played, because the engine
@@ -17,6 +17,10 @@
 --                                      engine applies them in statement order
 --   customer_chat_or_call_after_reply  a customer chat or call message after a reply starts
 --                                      only chat/call_response in the engine, not next_response
+--   created_solved                     a ticket inserted solved or closed keeps first_response
+--                                      running in the engine (solving before a reply cancels it)
+--   created_deleted                    a ticket inserted deleted gets no clocks in the engine
+--                                      (the model: started and cancelled at creation)
 --   backfill:deleted                   backfill gives a deleted ticket no clocks at all
 --   backfill:ends_paused               backfill applying a paused status leaves periodic_update running
 BEGIN;
@@ -30,7 +34,7 @@ SET LOCAL timezone = 'UTC';
 \getenv model_tickets SLA_MODEL_TICKETS
 \if :{?model_tickets}
 \else
-\set model_tickets 1000
+\set model_tickets 1500
 \endif
 \getenv model_seed SLA_MODEL_SEED
 \if :{?model_seed}
@@ -40,7 +44,7 @@ SET LOCAL timezone = 'UTC';
 \getenv model_skip SLA_MODEL_SKIP
 \if :{?model_skip}
 \else
-\set model_skip '{same_instant_noncanonical,customer_chat_or_call_after_reply,backfill:deleted,backfill:ends_paused}'
+\set model_skip '{same_instant_noncanonical,customer_chat_or_call_after_reply,created_solved,created_deleted,backfill:deleted,backfill:ends_paused}'
 \endif
 
 SELECT sla_model.define_policy();
