@@ -393,3 +393,24 @@ BEGIN
     RETURN sla_model.clock_diff(sla_model.model_clocks(history), sla_model.engine_clocks('one', key));
 END
 $$;
+
+-- The same through backfill: the history written into fresh tables with no triggers, then
+-- attached and backfilled.  Once per session: today's sla.backfill fails when one session
+-- backfills a second table ("type of parameter 19 (...) does not match that when preparing
+-- the plan", its cached plan keeps the first table's row type).
+CREATE FUNCTION sla_model.check_backfill(history jsonb) RETURNS text
+    LANGUAGE plpgsql AS $$
+DECLARE
+    prefix text := 'bf' || (SELECT count(*) + 1 FROM pg_class WHERE relname LIKE 'bf%\_ticket'
+                                                            AND relnamespace = 'sla_model'::regnamespace);
+BEGIN
+    IF NOT EXISTS (SELECT FROM sla.calendar WHERE name = 'model_cal') THEN
+        PERFORM sla_model.define_policy();
+    END IF;
+    PERFORM sla_model.create_host(prefix);
+    PERFORM sla_model.play(prefix, 1, history);
+    PERFORM sla_model.attach_host(prefix);
+    PERFORM sla.backfill(format('sla_model.%I', prefix || '_ticket'));
+    RETURN sla_model.clock_diff(sla_model.model_clocks(history), sla_model.engine_clocks(prefix, 1));
+END
+$$;
