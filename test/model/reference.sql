@@ -106,6 +106,7 @@ CREATE FUNCTION sla_model.expected_clocks(policy jsonb, history jsonb)
 DECLARE
     calendar   text := policy ->> 'calendar';
     targets    jsonb := policy -> 'targets';
+    was_targets jsonb;
     clocks     sla_model.clock[] := '{}';
     c          sla_model.clock;
     f          jsonb;
@@ -189,12 +190,28 @@ BEGIN
         WHEN 'attribute' THEN
             CONTINUE WHEN lifecycle = 'deleted' OR f -> 'targets' IS NULL;
             -- a new level re-targets running clocks from their start; decided clocks keep theirs
+            was_targets := targets;
             targets := f -> 'targets';
             FOR i IN 1 .. coalesce(array_length(clocks, 1), 0) LOOP
                 CONTINUE WHEN NOT sla_model.is_active(clocks[i]) OR targets ->> clocks[i].metric IS NULL;
                 c := clocks[i];
                 c.target := (targets ->> c.metric)::business_interval;
                 clocks[i] := sla_model.with_due(c, calendar);
+            END LOOP;
+            -- and what the new level measures and the old one did not starts at the change
+            -- (issue 11: "starts the clocks the new level has and the old one had not")
+            CONTINUE WHEN lifecycle NOT IN ('open', 'paused');
+            FOREACH m IN ARRAY ARRAY['first_response', 'periodic_update', 'resolution'] LOOP
+                CONTINUE WHEN targets ->> m IS NULL OR was_targets ->> m IS NOT NULL
+                           OR (m = 'first_response' AND replied)
+                           OR EXISTS (SELECT FROM unnest(clocks) k WHERE k.metric = m AND sla_model.is_active(k));
+                c := sla_model.with_due(ROW(m, 1 + (SELECT count(*) FROM unnest(clocks) k WHERE k.metric = m),
+                                            'running', at, NULL, NULL, '0', NULL,
+                                            (targets ->> m)::business_interval)::sla_model.clock, calendar);
+                IF lifecycle = 'paused' AND m <> 'first_response' THEN
+                    c := sla_model.paused(c, at);
+                END IF;
+                clocks := clocks || c;
             END LOOP;
 
         WHEN 'lifecycle' THEN
