@@ -248,11 +248,13 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 		/* a ticket from before the attachment: tracked from its creation time on first change */
 		if (!sla_row_time(&att->ticket[TF_CREATED_AT], new_tuple, desc, att->ticket_table, att->time_zone, &created))
 			created = at;
-		sla_track_ticket(att, key, new_tuple, desc, lc, created);
+		sla_track_ticket(att, key, new_tuple, desc, lc ? lc : SLA_UNMAPPED_NEW_LIFECYCLE, created);
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}
 
+	if (lc == NULL)
+		lc = cur.lifecycle;		/* an unmapped status (recorded): the ticket keeps its lifecycle */
 	if (!LC_IS(lc, cur.lifecycle))
 		change_lifecycle(att, key, &cur, lc, at, new_tuple, desc);
 
