@@ -250,23 +250,6 @@ BEGIN
         RAISE EXCEPTION 'attach: strict and replace must be true or false, not NULL'
               USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    -- a second attach of a live table would silently swap the mapping the helpdesk's writes are
-    -- read with (a setup script run twice): only on request.  A detached table is attached again.
-    SELECT * INTO existing FROM @extschema@.attachment a WHERE a.ticket_table = attach.ticket_table FOR UPDATE;
-    IF FOUND AND existing.attached AND NOT attach.replace THEN
-        RAISE EXCEPTION 'table % is already attached (attachment %)', ticket_table, existing.id
-              USING ERRCODE = 'duplicate_object',
-                    HINT = 'To replace its mapping, call sla.attach(..., replace => true); its clocks, status map and problems stay.';
-    END IF;
-    IF message_table IS NOT NULL THEN
-        SELECT * INTO existing FROM @extschema@.attachment a
-         WHERE a.message_table = attach.message_table AND a.ticket_table <> attach.ticket_table;
-        IF FOUND THEN
-            RAISE EXCEPTION 'message table % is already attached to %', message_table, existing.ticket_table
-                  USING ERRCODE = 'duplicate_object',
-                        HINT = 'A message table serves one ticket table: attach that one again without it first.';
-        END IF;
-    END IF;
     FOR k IN SELECT jsonb_object_keys(mapping) LOOP
         IF NOT ticket_spec ? k THEN
             RAISE EXCEPTION 'unknown ticket mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
@@ -358,6 +341,23 @@ BEGIN
         mm := mm || jsonb_build_object('kinds', kinds);
     END IF;
 
+    -- a second attach of a live table would silently swap the mapping the helpdesk's writes are
+    -- read with (a setup script run twice): only on request.  A detached table is attached again.
+    SELECT * INTO existing FROM @extschema@.attachment a WHERE a.ticket_table = attach.ticket_table FOR UPDATE;
+    IF FOUND AND existing.attached AND NOT attach.replace THEN
+        RAISE EXCEPTION 'table % is already attached (attachment %)', ticket_table, existing.id
+              USING ERRCODE = 'duplicate_object',
+                    HINT = 'To replace its mapping, call sla.attach(..., replace => true); its clocks, status map and problems stay.';
+    END IF;
+    IF message_table IS NOT NULL THEN
+        SELECT * INTO existing FROM @extschema@.attachment a
+         WHERE a.message_table = attach.message_table AND a.ticket_table <> attach.ticket_table;
+        IF FOUND THEN
+            RAISE EXCEPTION 'message table % is already attached to %', message_table, existing.ticket_table
+                  USING ERRCODE = 'duplicate_object',
+                        HINT = 'A message table serves one ticket table: attach that one again without it first.';
+        END IF;
+    END IF;
     -- replacing the mapping: a message table no longer named loses its trigger; the triggers of
     -- the ticket table are made again below, so every one of them exists afterwards
     SELECT a.message_table INTO old_message_table FROM @extschema@.attachment a
@@ -472,6 +472,17 @@ SELECT p.attachment_id, a.ticket_table, 'mapping_problem'::text AS item, p.field
   JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) p.attachment_id;
 COMMENT ON VIEW @extschema@.health IS
     'items needing attention per attachment (mapping problems: values the mapping could not classify), with a remedy';
+COMMENT ON COLUMN @extschema@.health.attachment_id IS 'the attachment (sla.attachment.id)';
+COMMENT ON COLUMN @extschema@.health.ticket_table IS 'its ticket table';
+COMMENT ON COLUMN @extschema@.health.item IS 'the kind of item: mapping_problem';
+COMMENT ON COLUMN @extschema@.health.field IS 'the mapping field concerned: status, author_kind, author_function';
+COMMENT ON COLUMN @extschema@.health.value IS 'the value that could not be classified (NULL: the column was NULL)';
+COMMENT ON COLUMN @extschema@.health.occurrences IS 'how often it was met (a lower bound under concurrent writers)';
+COMMENT ON COLUMN @extschema@.health.first_seen IS 'when it was first met';
+COMMENT ON COLUMN @extschema@.health.last_seen IS 'when it was last met';
+COMMENT ON COLUMN @extschema@.health.first_ticket_key IS 'the ticket it was first met on';
+COMMENT ON COLUMN @extschema@.health.last_ticket_key IS 'the ticket it was last met on';
+COMMENT ON COLUMN @extschema@.health.remedy IS 'what fixes it';
 
 -- Clearing problems once fixed (or judged harmless): a value met again is recorded and announced
 -- again, counted from one.
