@@ -4,6 +4,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "access/htup_details.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
@@ -14,6 +16,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/regproc.h"
 #include "utils/timestamp.h"
 
@@ -63,20 +66,68 @@ json_text(Jsonb *json, const char *key)
 	return pnstrdup(v.val.string.val, v.val.string.len);
 }
 
-/* A JSON array of strings under key, or the default list when the key is absent. */
+/*
+ * The number an entry of a value list stands for, when it reads as a plain decimal number
+ * ([+-]digits[.digits], as the mapping stores a JSON number): a numeric Datum, else 0.  Checked
+ * before numeric_in so that no entry can make loading the attachment fail.
+ */
+static Datum
+entry_number(const char *value)
+{
+	const char *p = value;
+	size_t		len = strlen(value);
+
+	if (len == 0 || len > 1000)
+		return (Datum) 0;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (!isdigit((unsigned char) *p))
+		return (Datum) 0;
+	while (isdigit((unsigned char) *p))
+		p++;
+	if (*p == '.')
+	{
+		p++;
+		if (!isdigit((unsigned char) *p))
+			return (Datum) 0;
+		while (isdigit((unsigned char) *p))
+			p++;
+	}
+	if (*p != '\0')
+		return (Datum) 0;
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(value), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+static void
+list_append(ValueList *list, char *value)
+{
+	list->values[list->n] = value;
+	list->numbers[list->n] = entry_number(value);
+	list->n++;
+}
+
+static void
+list_allocate(ValueList *list, int capacity)
+{
+	list->values = palloc(sizeof(char *) * (capacity + 1));
+	list->numbers = palloc(sizeof(Datum) * (capacity + 1));
+}
+
+/*
+ * A JSON array of values under key (strings, or numbers: the mapping stores a JSON number as its
+ * text), or the default list when the key is absent.
+ */
 static ValueList
 json_list(Jsonb *json, const char *key, const char *default_value)
 {
-	ValueList	list = {0, NULL};
+	ValueList	list = {0, NULL, NULL};
 	JsonbValue	v;
 
 	if (json == NULL || !getKeyJsonValueFromContainer(&json->root, key, strlen(key), &v))
 	{
+		list_allocate(&list, 1);
 		if (default_value)
-		{
-			list.values = palloc(sizeof(char *));
-			list.values[list.n++] = pstrdup(default_value);
-		}
+			list_append(&list, pstrdup(default_value));
 		return list;
 	}
 	if (v.type == jbvBinary && JsonContainerIsArray(v.val.binary.data))
@@ -85,11 +136,19 @@ json_list(Jsonb *json, const char *key, const char *default_value)
 		JsonbIteratorToken tok;
 		JsonbValue	elem;
 
-		list.values = palloc(sizeof(char *) * (JsonContainerSize(v.val.binary.data) + 1));
+		list_allocate(&list, JsonContainerSize(v.val.binary.data));
 		while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
-			if (tok == WJB_ELEM && elem.type == jbvString)
-				list.values[list.n++] = pnstrdup(elem.val.string.val, elem.val.string.len);
+		{
+			if (tok != WJB_ELEM)
+				continue;
+			if (elem.type == jbvString)
+				list_append(&list, pnstrdup(elem.val.string.val, elem.val.string.len));
+			else if (elem.type == jbvNumeric)
+				list_append(&list, DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(elem.val.numeric))));
+		}
 	}
+	else
+		list_allocate(&list, 0);
 	return list;
 }
 
@@ -151,7 +210,11 @@ load_attachment(int32 id)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role "
+	/* a 0.1.0 schema (before ALTER EXTENSION sla UPDATE) has no strict column: it behaved strictly */
+	if (SPI_execute_with_args(sla_schema_before_0_2() ?
+							  "SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role, true "
+							  "FROM sla.attachment WHERE id OPERATOR(pg_catalog.=) $1" :
+							  "SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role, strict "
 							  "FROM sla.attachment WHERE id OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.attachment");
@@ -173,6 +236,7 @@ load_attachment(int32 id)
 	d = SPI_getbinval(tup, desc, 5, &isnull);
 	message_mapping = isnull ? NULL : DatumGetJsonbPCopy(d);
 	att->writer_role = SPI_getvalue(tup, desc, 6);	/* NULL when SQL NULL */
+	att->strict = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
 
 	for (f = 0; f < TF_COUNT; f++)
 	{
@@ -197,13 +261,12 @@ load_attachment(int32 id)
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.status_map");
 	MemoryContextSwitchTo(AttachmentContext);
-	att->nstatus = (int) SPI_processed;
-	att->status = palloc(sizeof(char *) * (att->nstatus + 1));
-	att->lifecycle = palloc(sizeof(char *) * (att->nstatus + 1));
+	list_allocate(&att->status, (int) SPI_processed);
+	att->lifecycle = palloc(sizeof(char *) * (SPI_processed + 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
-		att->status[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		att->lifecycle[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		att->lifecycle[att->status.n] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		list_append(&att->status, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
 	}
 	MemoryContextSwitchTo(caller);
 	SPI_finish();
@@ -366,15 +429,42 @@ sla_row_time(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid, cons
 	return false;				/* keep compiler quiet */
 }
 
-const char *
-sla_attachment_lifecycle(SlaAttachment *att, const char *status)
+/* Index of the value in the list, or -1. */
+static int
+value_index(const ValueList *list, const RowValue *value)
 {
 	int			i;
 
-	if (status != NULL)
-		for (i = 0; i < att->nstatus; i++)
-			if (strcmp(att->status[i], status) == 0)
-				return att->lifecycle[i];
+	if (value->text == NULL)
+		return -1;
+	for (i = 0; i < list->n; i++)
+	{
+		if (value->number != (Datum) 0 && list->numbers[i] != (Datum) 0)
+		{
+			if (DatumGetBool(DirectFunctionCall2(numeric_eq, value->number, list->numbers[i])))
+				return i;
+		}
+		else if (strcmp(list->values[i], value->text) == 0)
+			return i;
+	}
+	return -1;
+}
+
+const char *
+sla_row_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, char **status)
+{
+	RowValue	value;
+	int			i;
+
+	sla_row_value(&att->ticket[TF_STATUS], tuple, desc, att->ticket_table, &value);
+	*status = value.text;
+	i = value_index(&att->status, &value);
+	return i < 0 ? NULL : att->lifecycle[i];
+}
+
+void
+sla_unmapped_status_error(SlaAttachment *att, const char *status)
+{
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("status \"%s\" of %s has no lifecycle mapping", status ? status : "<NULL>",
@@ -382,7 +472,6 @@ sla_attachment_lifecycle(SlaAttachment *att, const char *status)
 			 errhint("Map it first: SELECT sla.map_status(%s, %s, 'open');",
 					 quote_literal_cstr(sla_relation_text(att->ticket_table)),
 					 status ? quote_literal_cstr(status) : "NULL")));
-	return NULL;				/* keep compiler quiet */
 }
 
 bool
@@ -426,15 +515,38 @@ sla_column_type_mismatch(MappedColumn *col, Oid relid, Oid type, const char *exp
 			 errhint("Map %s to %s: attach the table again, or change the column back.", col->field, expected)));
 }
 
-bool
-sla_value_listed(const ValueList *list, const char *value)
+void
+sla_row_value(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid, RowValue *out)
 {
-	int			i;
+	Datum		value;
+	Oid			type;
 
-	if (value == NULL)
-		return false;
-	for (i = 0; i < list->n; i++)
-		if (strcmp(list->values[i], value) == 0)
-			return true;
-	return false;
+	out->text = NULL;
+	out->number = (Datum) 0;
+	if (!sla_row_datum(col, tuple, desc, relid, &value, &type))
+		return;
+	out->text = sla_row_text(col, tuple, desc, relid);
+	switch (type)
+	{
+		case INT2OID:
+			out->number = DirectFunctionCall1(int2_numeric, value);
+			break;
+		case INT4OID:
+			out->number = DirectFunctionCall1(int4_numeric, value);
+			break;
+		case INT8OID:
+			out->number = DirectFunctionCall1(int8_numeric, value);
+			break;
+		case NUMERICOID:
+			out->number = value;
+			break;
+		default:
+			break;				/* text-like: compared as text */
+	}
+}
+
+bool
+sla_value_listed(const ValueList *list, const RowValue *value)
+{
+	return value_index(list, value) >= 0;
 }

@@ -39,11 +39,25 @@ typedef struct MappedColumn
 	AttrNumber	attnum;			/* last seen position (re-checked by name) */
 } MappedColumn;
 
+/*
+ * Values of a value list (customer_values, chat_values, ...) or of the status map.  An entry that
+ * reads as a decimal number (a JSON number of the mapping, or a string of digits) also keeps that
+ * number: a numeric host column (Znuny's state_id, a smallint flag) is compared with it as a
+ * number, so 3 matches 3, 3.0 and 03; a text column is compared as text.
+ */
 typedef struct ValueList
 {
 	int			n;
 	char	  **values;
+	Datum	   *numbers;		/* numeric Datum, or 0 when the entry is not a decimal number */
 } ValueList;
+
+/* A mapped column's value in one row, as value lists compare it. */
+typedef struct RowValue
+{
+	char	   *text;			/* NULL for SQL NULL (or an unmapped column) */
+	Datum		number;			/* numeric Datum when the column has a numeric type, else 0 */
+} RowValue;
 
 typedef struct SlaAttachment
 {
@@ -62,8 +76,8 @@ typedef struct SlaAttachment
 				call_values;
 	Oid			author_function;	/* InvalidOid: author_kind with value lists */
 	Oid			public_function;
-	int			nstatus;
-	char	  **status;			/* host status values ... */
+	bool		strict;			/* an unclassifiable value fails the write instead of being recorded */
+	ValueList	status;			/* host status values of the status map ... */
 	char	  **lifecycle;		/* ... and their lifecycle states */
 	struct SlaAttachment *next;
 } SlaAttachment;
@@ -84,8 +98,11 @@ extern char *sla_row_text(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oi
 extern bool sla_row_time(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid,
 						 const char *zone, TimestampTz *out);
 
-/* The lifecycle of a status value; ERROR (22023, with a hint) when it has no mapping. */
-extern const char *sla_attachment_lifecycle(SlaAttachment *att, const char *status);
+/* The lifecycle the status map gives the row's status; NULL when it has none (*status: the value). */
+extern const char *sla_row_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, char **status);
+
+/* ERROR 22023 naming an unmapped status value, with the map_status call that fixes it. */
+extern void sla_unmapped_status_error(SlaAttachment *att, const char *status);
 
 /* Whether a row counts as deleted: the deleted column is true, or a non-zero integer flag. */
 extern bool sla_row_deleted(SlaAttachment *att, HeapTuple tuple, TupleDesc desc);
@@ -99,7 +116,11 @@ extern char *sla_relation_text(Oid relid);
 /* ERROR 42804: the column's current type does not fit its field (expected: what would). */
 extern void sla_column_type_mismatch(MappedColumn *col, Oid relid, Oid type, const char *expected);
 
-extern bool sla_value_listed(const ValueList *list, const char *value);
+/* The row's value of a mapped column, for sla_value_listed. */
+extern void sla_row_value(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid, RowValue *out);
+
+/* Whether the value is in the list: as a number on numeric columns, else as text. */
+extern bool sla_value_listed(const ValueList *list, const RowValue *value);
 
 /*
  * Run user functions (declared attributes, author and public functions) under the search path

@@ -24,6 +24,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "pgtime.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -35,6 +36,7 @@
 #include "utils/timestamp.h"
 
 #include "calendar_cache.h"
+#include "pg_compat.h"
 #include "sla_error.h"
 
 uint64		sla_calendar_generation = 1;
@@ -55,6 +57,31 @@ calendar_relcache_callback(Datum arg, Oid relid)
 		sla_calendar_generation++;
 		calendar_relid = InvalidOid;
 	}
+}
+
+/*
+ * Between installing this library and ALTER EXTENSION sla UPDATE, the 0.1.0 schema is in place
+ * (sla.ticket without last_fact_at, sla.attachment without strict): the engine keeps moving
+ * clocks with statements that fit it.  Looked up once per transaction, so an update committed by
+ * another session is seen by the next one; when the answer changes every cache is dropped.
+ */
+bool
+sla_schema_before_0_2(void)
+{
+	static LocalTransactionId checked_in = InvalidLocalTransactionId;
+	static bool answer = false;
+
+	if (checked_in != SLA_MY_LXID)
+	{
+		Oid			ticket = get_relname_relid("ticket", sla_extension_schema());
+		bool		before = OidIsValid(ticket) && get_attnum(ticket, "last_fact_at") == InvalidAttrNumber;
+
+		if (before != answer)
+			sla_calendar_generation++;
+		answer = before;
+		checked_in = SLA_MY_LXID;
+	}
+	return answer;
 }
 
 void

@@ -39,6 +39,9 @@ extern SlaCalendar *sla_calendar_by_id(int32 id);
  */
 extern void sla_config_cache_prepare(void);
 
+/* Whether the installed schema is still 0.1.0's (see calendar_cache.c). */
+extern bool sla_schema_before_0_2(void);
+
 /* Make this backend see committed calendar changes before the current statement reads any. */
 extern void sla_calendar_cache_refresh(void);
 

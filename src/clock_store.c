@@ -310,24 +310,6 @@ static const char *const statement_sql_0_1[S_COUNT] = {
 	EVENT_INSERT "VALUES ($1, $2, NULL, $3, 'reassigned', $6)",
 };
 
-/* Whether the installed schema is 0.1.0's (looked up once per transaction: an update in another
- * session is seen by the next transaction). */
-static bool
-schema_is_0_1(void)
-{
-	static LocalTransactionId checked_in = InvalidLocalTransactionId;
-	static bool answer = false;
-
-	if (checked_in != SLA_MY_LXID)
-	{
-		Oid			ticket = get_relname_relid("ticket", sla_extension_schema());
-
-		answer = OidIsValid(ticket) && get_attnum(ticket, "last_fact_at") == InvalidAttrNumber;
-		checked_in = SLA_MY_LXID;
-	}
-	return answer;
-}
-
 static SPIPlanPtr plans[S_COUNT];
 static bool plans_for_0_1 = false;
 static uint32 plan_uses[S_COUNT];
@@ -417,7 +399,7 @@ run(Statement s, Datum *values, const char *nulls)
 	int			rc;
 
 	sla_config_cache_prepare();
-	if (plans_generation != sla_calendar_generation || plans_for_0_1 != schema_is_0_1())
+	if (plans_generation != sla_calendar_generation || plans_for_0_1 != sla_schema_before_0_2())
 	{
 		int			i;
 
@@ -428,7 +410,7 @@ run(Statement s, Datum *values, const char *nulls)
 				plans[i] = NULL;
 			}
 		plans_generation = sla_calendar_generation;
-		plans_for_0_1 = schema_is_0_1();
+		plans_for_0_1 = sla_schema_before_0_2();
 	}
 	if (plans[s] != NULL && ++plan_uses[s] >= PLAN_REUSES)
 	{

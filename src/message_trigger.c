@@ -26,6 +26,7 @@
 #include "calendar_cache.h"
 #include "clock_store.h"
 #include "host_ticket.h"
+#include "mapping_problem.h"
 #include "ticket_engine.h"
 #include "ticket_flow.h"
 
@@ -50,6 +51,24 @@ function_text(Oid fn, Datum row, const char *what, bool *isnull)
 	return OidOutputFunctionCall(output, d);
 }
 
+/*
+ * An author kind the mapping cannot place (a value in no list, or an author function answering
+ * something else): the old error when the attachment is strict, else a mapping problem, and the
+ * message counts as written by nobody known (AUTHOR_UNKNOWN: it moves no clock).
+ */
+static Author
+unknown_author(SlaAttachment *att, const char *field, const char *value, const char *key, const char *hint)
+{
+	if (att->strict)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot tell who wrote a message of ticket %s: author kind \"%s\"", key,
+						value ? value : "<NULL>"),
+				 errhint("%s", hint)));
+	sla_mapping_problem(att, field, value, key);
+	return AUTHOR_UNKNOWN;
+}
+
 static Author
 message_author(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row, const char *key)
 {
@@ -60,18 +79,17 @@ message_author(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row, c
 		value = function_text(att->author_function, row, "the message mapping's author_function", &isnull);
 	else
 	{
-		value = sla_row_text(&att->message[MF_AUTHOR_KIND], tuple, desc, att->message_table);
-		if (sla_value_listed(&att->customer_values, value))
+		RowValue	kind;
+
+		sla_row_value(&att->message[MF_AUTHOR_KIND], tuple, desc, att->message_table, &kind);
+		if (sla_value_listed(&att->customer_values, &kind))
 			return AUTHOR_CUSTOMER;
-		if (sla_value_listed(&att->agent_values, value))
+		if (sla_value_listed(&att->agent_values, &kind))
 			return AUTHOR_AGENT;
-		if (sla_value_listed(&att->system_values, value))
+		if (sla_value_listed(&att->system_values, &kind))
 			return AUTHOR_SYSTEM;
-		value = value ? value : "<NULL>";
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot tell who wrote a message of ticket %s: author kind \"%s\"", key, value),
-				 errhint("List the value in customer_values, agent_values or system_values of the message mapping.")));
+		return unknown_author(att, "author_kind", kind.text, key,
+							  "List the value in customer_values, agent_values or system_values of the message mapping.");
 	}
 	if (value && strcmp(value, "customer") == 0)
 		return AUTHOR_CUSTOMER;
@@ -79,11 +97,8 @@ message_author(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row, c
 		return AUTHOR_AGENT;
 	if (value && strcmp(value, "system") == 0)
 		return AUTHOR_SYSTEM;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("cannot tell who wrote a message of ticket %s: author kind \"%s\"", key, value ? value : "<NULL>"),
-			 errhint("The author function must return customer, agent or system.")));
-	return AUTHOR_UNKNOWN;		/* keep compiler quiet */
+	return unknown_author(att, "author_function", value, key,
+						  "The author function must return customer, agent or system.");
 }
 
 /* A boolean message column (public, internal): false when NULL; 42804 when no longer boolean. */
@@ -130,14 +145,14 @@ message_public(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row)
 static sla_metric
 message_response_metric(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 {
-	char	   *channel;
+	RowValue	channel;
 
 	if (att->message[MF_CHANNEL].name == NULL)
 		return SLA_M_NEXT_RESPONSE;
-	channel = sla_row_text(&att->message[MF_CHANNEL], tuple, desc, att->message_table);
-	if (sla_value_listed(&att->chat_values, channel))
+	sla_row_value(&att->message[MF_CHANNEL], tuple, desc, att->message_table, &channel);
+	if (sla_value_listed(&att->chat_values, &channel))
 		return SLA_M_CHAT_RESPONSE;
-	if (sla_value_listed(&att->call_values, channel))
+	if (sla_value_listed(&att->call_values, &channel))
 		return SLA_M_CALL_RESPONSE;
 	return SLA_M_NEXT_RESPONSE;
 }
@@ -180,8 +195,8 @@ apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	response = message_response_metric(att, tuple, desc);
 	/* system messages (and rows about other objects that a message table may hold, which an
 	 * author function reports as system) move nothing and need no ticket */
-	if (author == AUTHOR_SYSTEM)
-		return;
+	if (author == AUTHOR_SYSTEM || author == AUTHOR_UNKNOWN)
+		return;					/* unknown: recorded as a mapping problem, moves nothing */
 	tracked = sla_stored_ticket_load(att->id, key, &st);
 	/* a tracked ticket exists (a deleted row is marked deleted by the delete trigger): only an
 	 * untracked or deleted one needs the lookup in the helpdesk's table */

@@ -36,9 +36,21 @@ extern sla_lifecycle sla_lifecycle_of(const char *lifecycle);
 extern void sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc desc,
 							 const char *lifecycle, TimestampTz at);
 
-/* The key of a ticket row (ERROR 23502 when null) and its lifecycle (deleted flag included). */
+/*
+ * The key of a ticket row (ERROR 23502 when null) and its lifecycle (deleted flag included).  The
+ * lifecycle is NULL when the status has no mapping (recorded as a mapping problem; strict
+ * attachments raise 22023 instead): an update keeps the ticket's lifecycle, and a ticket not
+ * tracked yet gets SLA_UNMAPPED_NEW_LIFECYCLE.
+ */
 extern char *sla_ticket_key(SlaAttachment *att, HeapTuple tuple, TupleDesc desc);
 extern const char *sla_ticket_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc);
+
+/*
+ * A new ticket whose status nobody mapped is open: its clocks run, so a breach is reported
+ * rather than hidden (a paused or solved guess could hide it); mapping the status later and
+ * updating the ticket moves it to its real lifecycle.
+ */
+#define SLA_UNMAPPED_NEW_LIFECYCLE "open"
 
 /* The attachment a row trigger made by sla.attach() serves (ERROR 39P01 when misused). */
 extern SlaAttachment *sla_trigger_attachment(FunctionCallInfo fcinfo, const char *function,

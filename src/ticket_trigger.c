@@ -37,6 +37,7 @@
 
 #include "attachment_cache.h"
 #include "clock_store.h"
+#include "mapping_problem.h"
 #include "pg_compat.h"
 #include "rule_cache.h"
 #include "calendar_cache.h"
@@ -132,12 +133,25 @@ sla_ticket_key(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	return key;
 }
 
+/*
+ * The row's lifecycle: the status map's, or "deleted" when the deleted flag says so.  A status
+ * the map does not know fails the write only when the attachment is strict; otherwise it is
+ * recorded as a mapping problem and NULL is returned (unless the row is deleted): the caller keeps
+ * the ticket's current lifecycle, or SLA_UNMAPPED_NEW_LIFECYCLE for a ticket not tracked yet.
+ */
 const char *
 sla_ticket_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 {
-	const char *lc = sla_attachment_lifecycle(att, sla_row_text(&att->ticket[TF_STATUS], tuple, desc,
-																  att->ticket_table));
+	char	   *status;
+	const char *lc = sla_row_lifecycle(att, tuple, desc, &status);
 
+	if (lc == NULL)
+	{
+		if (att->strict)
+			sla_unmapped_status_error(att, status);
+		sla_mapping_problem(att, "status", status,
+							sla_row_text(&att->ticket[TF_KEY], tuple, desc, att->ticket_table));
+	}
 	/* a boolean, or an integer flag such as RT's ismerged: anything but false / 0 means deleted */
 	if (sla_row_deleted(att, tuple, desc))
 		lc = "deleted";
@@ -221,6 +235,8 @@ sla_ticket_inserted(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	key = sla_ticket_key(att, tuple, desc);
 	lc = sla_ticket_lifecycle(att, tuple, desc);
+	if (lc == NULL)
+		lc = SLA_UNMAPPED_NEW_LIFECYCLE;
 	if (!sla_row_time(&att->ticket[TF_CREATED_AT], tuple, desc, att->ticket_table, att->time_zone, &at))
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
@@ -293,7 +309,7 @@ sla_track_ticket_sql(PG_FUNCTION_ARGS)
  * sla.ticket_facts(attachment integer, ticket anyelement, OUT key text, OUT lifecycle text,
  * OUT created_at timestamptz, OUT updated_at timestamptz): what the engine reads from a ticket
  * row, for sla.backfill().  A missing key or time is NULL here (backfill skips such rows); an
- * unmapped status is the usual error.
+ * unmapped status is recorded as a mapping problem and reads as open (strict: the usual error).
  */
 PG_FUNCTION_INFO_V1(sla_ticket_facts_sql);
 Datum
@@ -306,6 +322,7 @@ sla_ticket_facts_sql(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 	char	   *key;
+	const char *lc;
 	TimestampTz t;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -317,7 +334,8 @@ sla_ticket_facts_sql(PG_FUNCTION_ARGS)
 	key = sla_row_text(&att->ticket[TF_KEY], &tuple, desc, att->ticket_table);
 	values[0] = key ? CStringGetTextDatum(key) : (Datum) 0;
 	nulls[0] = key == NULL;
-	values[1] = CStringGetTextDatum(sla_ticket_lifecycle(att, &tuple, desc));
+	lc = sla_ticket_lifecycle(att, &tuple, desc);
+	values[1] = CStringGetTextDatum(lc ? lc : SLA_UNMAPPED_NEW_LIFECYCLE);
 	nulls[2] = !sla_row_time(&att->ticket[TF_CREATED_AT], &tuple, desc, att->ticket_table, att->time_zone, &t);
 	values[2] = TimestampTzGetDatum(t);
 	nulls[3] = !sla_row_time(&att->ticket[TF_UPDATED_AT], &tuple, desc, att->ticket_table, att->time_zone, &t);

@@ -160,10 +160,14 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 		/* a ticket from before the attachment: tracked from its creation time on first change */
 		if (!sla_row_time(&att->ticket[TF_CREATED_AT], new_tuple, desc, att->ticket_table, att->time_zone, &created))
 			created = at;
-		sla_track_ticket(att, key, new_tuple, desc, lc, created);
+		sla_track_ticket(att, key, new_tuple, desc, lc ? lc : SLA_UNMAPPED_NEW_LIFECYCLE, created);
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}
+
+	/* an unmapped status (recorded as a mapping problem): the ticket keeps its lifecycle */
+	if (lc == NULL)
+		lc = sla_lifecycle_name(st.t.lifecycle);
 
 	/* One update may change attributes and the lifecycle at once: attribute changes apply first
 	 * (clockflow.h's canonical order), so a ticket taken and solved in one update is solved by

@@ -15,12 +15,17 @@ CREATE TABLE @extschema@.attachment (
     attached        boolean NOT NULL DEFAULT true,
     -- NULL: every sla_writer may write this attachment's tracking rows; else only members of
     -- this role (and of sla_admin): one helpdesk's application cannot touch another's clocks
-    writer_role     text
+    writer_role     text,
+    -- false: a value the mapping cannot classify is recorded in sla.mapping_problem and the
+    -- helpdesk's write goes on; true: the write fails with the error naming the value
+    strict          boolean NOT NULL DEFAULT false
 );
 ALTER SEQUENCE @extschema@.attachment_id_seq OWNED BY @extschema@.attachment.id;
 COMMENT ON TABLE @extschema@.attachment IS
     'helpdesk tables sla is attached to, with the validated column mappings (written by sla.attach)';
 COMMENT ON COLUMN @extschema@.attachment.time_zone IS 'zone of timestamp-without-time-zone columns';
+COMMENT ON COLUMN @extschema@.attachment.strict IS
+    'true: an unmapped status or unknown author kind fails the helpdesk''s write (22023); false (default): it is recorded in sla.mapping_problem';
 COMMENT ON COLUMN @extschema@.attachment.writer_role IS
     'NULL: any member of sla_writer may write this attachment''s tickets, clocks and events; else only members of this role or of sla_admin (docs/security.md)';
 
@@ -33,6 +38,28 @@ CREATE TABLE @extschema@.status_map (
 );
 COMMENT ON TABLE @extschema@.status_map IS
     'ticket status values and their lifecycle state: open, paused (resolution clock stops counting), solved, closed, deleted';
+
+-- Values the mapping could not classify (src/mapping_problem.c): one row per attachment, field
+-- and value, counted by the triggers instead of failing the helpdesk's write (unless the
+-- attachment is strict).  A value NULL is the SQL NULL the column held.
+CREATE TABLE @extschema@.mapping_problem (
+    attachment_id    integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,
+    field            text NOT NULL,
+    value            text,
+    first_ticket_key text,
+    last_ticket_key  text,
+    first_seen       timestamptz NOT NULL,
+    last_seen        timestamptz NOT NULL,
+    count            bigint NOT NULL,
+    CONSTRAINT mapping_problem_value_key UNIQUE NULLS NOT DISTINCT (attachment_id, field, value)
+);
+COMMENT ON TABLE @extschema@.mapping_problem IS
+    'values the mapping could not classify (status without lifecycle, unknown author kind): where, how often, first and last ticket; cleared with sla.clear_mapping_problems';
+COMMENT ON COLUMN @extschema@.mapping_problem.field IS
+    'the mapping field: status, author_kind (a value in no value list) or author_function (an answer other than customer, agent, system)';
+COMMENT ON COLUMN @extschema@.mapping_problem.value IS 'the value as text (its first 1,000 bytes); NULL: the column was NULL';
+COMMENT ON COLUMN @extschema@.mapping_problem.count IS
+    'occurrences recorded; one met while another open transaction holds this row is not counted (writes never wait here)';
 
 -- Per-ticket state: the level chosen for it and its lifecycle.
 -- The tracking tables (ticket, clock, event) refer to attachments, levels and calendars without
@@ -146,6 +173,7 @@ CREATE TRIGGER calendar_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.attachment', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.attachment_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.status_map', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.mapping_problem', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.ticket', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.clock', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.clock_id_seq', '');
@@ -196,7 +224,7 @@ $$;
 
 CREATE FUNCTION @extschema@.attach(ticket_table regclass, mapping jsonb,
         message_table regclass DEFAULT NULL, message_mapping jsonb DEFAULT NULL,
-        time_zone text DEFAULT 'UTC')
+        time_zone text DEFAULT 'UTC', strict boolean DEFAULT false, replace boolean DEFAULT false)
     RETURNS integer
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -220,10 +248,15 @@ DECLARE
     v jsonb;
     att_id integer;
     fn regprocedure;
+    existing @extschema@.attachment;
 BEGIN
     IF ticket_table IS NULL OR mapping IS NULL OR jsonb_typeof(mapping) <> 'object' THEN
         RAISE EXCEPTION 'attach needs a ticket table and a JSON object mapping its columns'
               USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF attach.strict IS NULL OR attach.replace IS NULL THEN
+        RAISE EXCEPTION 'attach: strict and replace must be true or false, not NULL'
+              USING ERRCODE = 'null_value_not_allowed';
     END IF;
     FOR k IN SELECT jsonb_object_keys(mapping) LOOP
         IF NOT ticket_spec ? k THEN
@@ -316,18 +349,37 @@ BEGIN
         mm := mm || jsonb_build_object('kinds', kinds);
     END IF;
 
-    -- attaching again replaces the mapping; a message table no longer named loses its trigger
+    -- a second attach of a live table would silently swap the mapping the helpdesk's writes are
+    -- read with (a setup script run twice): only on request.  A detached table is attached again.
+    SELECT * INTO existing FROM @extschema@.attachment a WHERE a.ticket_table = attach.ticket_table FOR UPDATE;
+    IF FOUND AND existing.attached AND NOT attach.replace THEN
+        RAISE EXCEPTION 'table % is already attached (attachment %)', ticket_table, existing.id
+              USING ERRCODE = 'duplicate_object',
+                    HINT = 'To replace its mapping, call sla.attach(..., replace => true); its clocks, status map and problems stay.';
+    END IF;
+    IF message_table IS NOT NULL THEN
+        SELECT * INTO existing FROM @extschema@.attachment a
+         WHERE a.message_table = attach.message_table AND a.ticket_table <> attach.ticket_table;
+        IF FOUND THEN
+            RAISE EXCEPTION 'message table % is already attached to %', message_table, existing.ticket_table
+                  USING ERRCODE = 'duplicate_object',
+                        HINT = 'A message table serves one ticket table: attach that one again without it first.';
+        END IF;
+    END IF;
+    -- replacing the mapping: a message table no longer named loses its trigger; the triggers of
+    -- the ticket table are made again below, so every one of them exists afterwards
     SELECT a.message_table INTO old_message_table FROM @extschema@.attachment a
      WHERE a.ticket_table = attach.ticket_table;
     IF old_message_table IS NOT NULL AND old_message_table IS DISTINCT FROM message_table
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message') THEN
         EXECUTE format('DROP TRIGGER sla_message ON %s', old_message_table);
     END IF;
-    INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone)
-         VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone)
+    INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone, strict)
+         VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone, attach.strict)
     ON CONFLICT ON CONSTRAINT attachment_ticket_table_key DO UPDATE
          SET mapping = EXCLUDED.mapping, message_table = EXCLUDED.message_table,
-             message_mapping = EXCLUDED.message_mapping, time_zone = EXCLUDED.time_zone, attached = true
+             message_mapping = EXCLUDED.message_mapping, time_zone = EXCLUDED.time_zone,
+             strict = EXCLUDED.strict, attached = true
     RETURNING a.id INTO att_id;
     IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket') THEN
         EXECUTE format('DROP TRIGGER sla_ticket ON %s', ticket_table);
@@ -359,8 +411,8 @@ BEGIN
     RETURN att_id;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.attach(regclass, jsonb, regclass, jsonb, text) IS
-    'attaches sla to a helpdesk''s ticket (and message) table through a column mapping; adds row triggers, never columns; returns the attachment id';
+COMMENT ON FUNCTION @extschema@.attach(regclass, jsonb, regclass, jsonb, text, boolean, boolean) IS
+    'attaches sla to a helpdesk''s ticket (and message) table through a column mapping; adds row triggers, never columns; returns the attachment id.  strict: unclassifiable values fail the write; replace: an attached table gets the new mapping (else 42710)';
 
 CREATE FUNCTION @extschema@.detach(ticket_table regclass) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -408,6 +460,61 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.map_status(regclass, text, text) IS
     'maps a ticket status value to open, paused, solved, closed or deleted';
+
+-- ------------------------------------------------------------------ health
+
+-- What needs a DBA's attention, one row per item and attachment: today the values the mapping
+-- could not classify; more kinds of item join as rows of the same shape.  security_invoker: a
+-- reader sees the items the policies of the underlying tables let it see.
+CREATE VIEW @extschema@.health WITH (security_invoker = true) AS
+SELECT p.attachment_id, a.ticket_table, 'mapping_problem'::text AS item, p.field, p.value,
+       p.count AS occurrences, p.first_seen, p.last_seen, p.first_ticket_key, p.last_ticket_key,
+       CASE p.field
+           WHEN 'status' THEN CASE WHEN p.value IS NULL THEN 'the status column was NULL: give the tickets a status'
+                                   ELSE pg_catalog.format('SELECT sla.map_status(%L, %L, ''open'');  -- or paused, solved, closed, deleted',
+                                                a.ticket_table::text, p.value) END
+           WHEN 'author_kind' THEN 'list the value in customer_values, agent_values or system_values: sla.attach(..., replace => true)'
+           ELSE 'make the author function return customer, agent or system'
+       END AS remedy
+  FROM @extschema@.mapping_problem p
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) p.attachment_id;
+COMMENT ON VIEW @extschema@.health IS
+    'items needing attention per attachment (mapping problems: values the mapping could not classify), with a remedy';
+COMMENT ON COLUMN @extschema@.health.attachment_id IS 'the attachment (sla.attachment.id)';
+COMMENT ON COLUMN @extschema@.health.ticket_table IS 'its ticket table';
+COMMENT ON COLUMN @extschema@.health.item IS 'the kind of item: mapping_problem';
+COMMENT ON COLUMN @extschema@.health.field IS 'the mapping field concerned: status, author_kind, author_function';
+COMMENT ON COLUMN @extschema@.health.value IS 'the value that could not be classified (NULL: the column was NULL)';
+COMMENT ON COLUMN @extschema@.health.occurrences IS 'how often it was met (a lower bound under concurrent writers)';
+COMMENT ON COLUMN @extschema@.health.first_seen IS 'when it was first met';
+COMMENT ON COLUMN @extschema@.health.last_seen IS 'when it was last met';
+COMMENT ON COLUMN @extschema@.health.first_ticket_key IS 'the ticket it was first met on';
+COMMENT ON COLUMN @extschema@.health.last_ticket_key IS 'the ticket it was last met on';
+COMMENT ON COLUMN @extschema@.health.remedy IS 'what fixes it';
+
+-- Clearing problems once fixed (or judged harmless): a value met again is recorded and announced
+-- again, counted from one.
+CREATE FUNCTION @extschema@.clear_mapping_problems(ticket_table regclass, field text DEFAULT NULL,
+        value text DEFAULT NULL) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att_id integer;
+    n integer;
+BEGIN
+    SELECT a.id INTO att_id FROM @extschema@.attachment a WHERE a.ticket_table = clear_mapping_problems.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
+    END IF;
+    DELETE FROM @extschema@.mapping_problem p
+     WHERE p.attachment_id = att_id
+       AND (clear_mapping_problems.field IS NULL OR p.field = clear_mapping_problems.field)
+       AND (clear_mapping_problems.value IS NULL OR p.value = clear_mapping_problems.value);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.clear_mapping_problems(regclass, text, text) IS
+    'deletes the mapping problems of an attachment (of one field, of one value); returns how many';
 
 -- ------------------------------------------------------------------ clock primitives
 

@@ -185,7 +185,8 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.define_calendar(text, text, text),
     @extschema@.add_holiday(text, date, text, boolean),
     @extschema@.set_special_day(text, date, text, text),
-    @extschema@.map_status(regclass, text, text)
+    @extschema@.map_status(regclass, text, text),
+    @extschema@.clear_mapping_problems(regclass, text, text)
     TO sla_admin;
 GRANT EXECUTE ON FUNCTION @extschema@.define_level(text, text, @extschema@.business_interval,
     @extschema@.business_interval, @extschema@.business_interval, @extschema@.business_interval,
@@ -194,6 +195,10 @@ GRANT EXECUTE ON FUNCTION @extschema@.define_level(text, text, @extschema@.busin
 -- sla_writer: what the ticket and message triggers need, for a helpdesk application role that
 -- writes tickets and messages (the triggers run as that role).
 GRANT SELECT, INSERT, UPDATE ON @extschema@.ticket, @extschema@.clock, @extschema@.event TO sla_writer;
+-- the triggers count the values the mapping cannot classify as the writing role
+GRANT SELECT, INSERT, UPDATE ON @extschema@.mapping_problem TO sla_writer;
+-- admins clear them once fixed
+GRANT DELETE ON @extschema@.mapping_problem TO sla_admin;
 GRANT USAGE ON SEQUENCE @extschema@.clock_id_seq, @extschema@.event_id_seq TO sla_writer;
 GRANT SELECT ON
     @extschema@.attachment, @extschema@.status_map, @extschema@.calendar, @extschema@.calendar_hours,

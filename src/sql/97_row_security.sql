@@ -63,6 +63,23 @@ BEGIN
 END
 $$;
 
+-- Mapping problems name a value and two tickets of the host table: a reader sees a problem when
+-- the host table hides no rows from it, or when it can see both tickets; the engine's and the
+-- admin's roles see all (a writer only its own attachments', as for the tracking tables).
+ALTER TABLE @extschema@.mapping_problem ENABLE ROW LEVEL SECURITY;
+CREATE POLICY mapping_problem_engine_and_admin_read ON @extschema@.mapping_problem FOR SELECT TO sla_writer, sla_admin
+    USING (true);
+CREATE POLICY mapping_problem_follows_host ON @extschema@.mapping_problem FOR SELECT
+    USING (attachment_id OPERATOR(pg_catalog.<>) ALL ((SELECT @extschema@.rls_hidden_attachments())::integer[])
+           OR ((first_ticket_key IS NULL OR @extschema@.ticket_visible(attachment_id, first_ticket_key))
+               AND (last_ticket_key IS NULL OR @extschema@.ticket_visible(attachment_id, last_ticket_key))));
+CREATE POLICY mapping_problem_insert ON @extschema@.mapping_problem FOR INSERT WITH CHECK (true);
+CREATE POLICY mapping_problem_update ON @extschema@.mapping_problem FOR UPDATE USING (true);
+CREATE POLICY mapping_problem_delete ON @extschema@.mapping_problem FOR DELETE USING (true);
+CREATE POLICY mapping_problem_attachment_writer ON @extschema@.mapping_problem AS RESTRICTIVE FOR ALL TO sla_writer
+    USING (@extschema@.may_write_attachment(attachment_id))
+    WITH CHECK (@extschema@.may_write_attachment(attachment_id));
+
 GRANT EXECUTE ON FUNCTION @extschema@.rls_hidden_attachments(), @extschema@.ticket_visible(integer, text),
     @extschema@.may_write_attachment(integer)
     TO sla_reader, sla_admin, sla_writer;

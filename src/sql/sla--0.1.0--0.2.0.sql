@@ -254,3 +254,292 @@ $$;
 GRANT UPDATE ON @extschema@.ticket TO sla_admin;
 GRANT INSERT ON @extschema@.event TO sla_admin;
 GRANT USAGE ON SEQUENCE @extschema@.event_id_seq TO sla_admin;
+
+-- ------------------------------------------------------------------ mapping problems
+-- A value the mapping cannot classify is recorded instead of failing the helpdesk's write
+-- (unless the attachment is strict); attaching an attached table again needs replace => true.
+
+ALTER TABLE @extschema@.attachment ADD COLUMN strict boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN @extschema@.attachment.strict IS
+    'true: an unmapped status or unknown author kind fails the helpdesk''s write (22023); false (default): it is recorded in sla.mapping_problem';
+
+CREATE TABLE @extschema@.mapping_problem (
+    attachment_id    integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,
+    field            text NOT NULL,
+    value            text,
+    first_ticket_key text,
+    last_ticket_key  text,
+    first_seen       timestamptz NOT NULL,
+    last_seen        timestamptz NOT NULL,
+    count            bigint NOT NULL,
+    CONSTRAINT mapping_problem_value_key UNIQUE NULLS NOT DISTINCT (attachment_id, field, value)
+);
+COMMENT ON TABLE @extschema@.mapping_problem IS
+    'values the mapping could not classify (status without lifecycle, unknown author kind): where, how often, first and last ticket; cleared with sla.clear_mapping_problems';
+COMMENT ON COLUMN @extschema@.mapping_problem.field IS
+    'the mapping field: status, author_kind (a value in no value list) or author_function (an answer other than customer, agent, system)';
+COMMENT ON COLUMN @extschema@.mapping_problem.value IS 'the value as text (its first 1,000 bytes); NULL: the column was NULL';
+COMMENT ON COLUMN @extschema@.mapping_problem.count IS
+    'occurrences recorded; one met while another open transaction holds this row is not counted (writes never wait here)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.mapping_problem', '');
+
+DROP FUNCTION @extschema@.attach(regclass, jsonb, regclass, jsonb, text);
+CREATE FUNCTION @extschema@.attach(ticket_table regclass, mapping jsonb,
+        message_table regclass DEFAULT NULL, message_mapping jsonb DEFAULT NULL,
+        time_zone text DEFAULT 'UTC', strict boolean DEFAULT false, replace boolean DEFAULT false)
+    RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket_spec constant jsonb := '{
+        "key": ["integer", "uuid", "scalar"], "created_at": ["timestamptz", "timestamp", "epoch"],
+        "updated_at": ["timestamptz", "timestamp", "epoch"], "status": ["scalar"],
+        "priority": ["scalar"], "channel": ["scalar"], "department": ["scalar"], "agent": ["scalar"],
+        "requester": ["scalar"], "referrer": ["scalar"], "tags": ["text_array"],
+        "custom_fields": ["json"], "deleted": ["boolean", "integer"], "created_by_invitation": ["boolean"]}';
+    message_spec constant jsonb := '{
+        "ticket": ["integer", "uuid", "scalar"], "created_at": ["timestamptz", "timestamp", "epoch"],
+        "author_kind": ["scalar"], "public": ["boolean"], "internal": ["boolean"], "channel": ["scalar"]}';
+    message_options constant text[] := ARRAY['customer_values', 'agent_values', 'system_values',
+                                             'author_function', 'public_function', 'chat_values',
+                                             'call_values'];
+    m jsonb := '{}';
+    kinds jsonb := '{}';
+    mm jsonb := NULL;
+    old_message_table regclass;
+    k text;
+    v jsonb;
+    att_id integer;
+    fn regprocedure;
+    existing @extschema@.attachment;
+BEGIN
+    IF ticket_table IS NULL OR mapping IS NULL OR jsonb_typeof(mapping) <> 'object' THEN
+        RAISE EXCEPTION 'attach needs a ticket table and a JSON object mapping its columns'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF attach.strict IS NULL OR attach.replace IS NULL THEN
+        RAISE EXCEPTION 'attach: strict and replace must be true or false, not NULL'
+              USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(mapping) LOOP
+        IF NOT ticket_spec ? k THEN
+            RAISE EXCEPTION 'unknown ticket mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys: ' || (SELECT string_agg(x, ', ') FROM jsonb_object_keys(ticket_spec) x) || '.';
+        END IF;
+    END LOOP;
+    -- only a helpdesk's own tables: sla's tracking tables would feed the engine its own writes
+    -- (every insert recursed until the stack ran out), views and sequences have no rows to track
+    FOR k, v IN SELECT 'ticket table', to_jsonb(attach.ticket_table::oid)
+                UNION ALL SELECT 'message table', to_jsonb(attach.message_table::oid) WHERE attach.message_table IS NOT NULL LOOP
+        IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = (v #>> '{}')::oid AND c.relkind IN ('r', 'p')) THEN
+            RAISE EXCEPTION 'cannot attach %: the % must be a table', (v #>> '{}')::oid::regclass, k
+                  USING ERRCODE = 'wrong_object_type';
+        END IF;
+        IF (SELECT c.relnamespace FROM pg_class c WHERE c.oid = (v #>> '{}')::oid)
+           = (SELECT e.extnamespace FROM pg_extension e WHERE e.extname = 'sla') THEN
+            RAISE EXCEPTION 'cannot attach %: it belongs to sla itself', (v #>> '{}')::oid::regclass
+                  USING ERRCODE = 'wrong_object_type', HINT = 'Attach the helpdesk''s own ticket and message tables.';
+        END IF;
+    END LOOP;
+    FOREACH k IN ARRAY ARRAY['key', 'created_at', 'status'] LOOP
+        IF NOT mapping ? k THEN
+            RAISE EXCEPTION 'the ticket mapping must name the % column', k USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT * FROM jsonb_each(mapping) LOOP
+        kinds := kinds || jsonb_build_object(k, @extschema@.mapped_column_kind(ticket_table, k, v #>> '{}',
+                     ARRAY(SELECT jsonb_array_elements_text(ticket_spec -> k))));
+        m := m || jsonb_build_object(k, v #>> '{}');
+    END LOOP;
+    -- the key's own type, so lookups by key can use the host's index
+    m := m || jsonb_build_object('kinds', kinds, 'key_type',
+         (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+           WHERE a.attrelid = ticket_table AND a.attname = mapping ->> 'key'));
+
+    IF message_table IS NOT NULL THEN
+        IF message_mapping IS NULL OR jsonb_typeof(message_mapping) <> 'object' THEN
+            RAISE EXCEPTION 'a message table needs a message mapping' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        mm := '{}';
+        kinds := '{}';
+        FOR k, v IN SELECT * FROM jsonb_each(message_mapping) LOOP
+            IF k LIKE '%\_values' AND k = ANY (message_options) THEN
+                -- a value list: strings (or numbers, read as their text), never a lone value
+                IF jsonb_typeof(v) <> 'array'
+                   OR EXISTS (SELECT FROM jsonb_array_elements(v) x WHERE jsonb_typeof(x) NOT IN ('string', 'number')) THEN
+                    RAISE EXCEPTION 'message mapping key "%" must be a JSON array of values, not %', k, v
+                          USING ERRCODE = 'invalid_parameter_value',
+                                HINT = format('For example "%s": ["customer", "requester"].', k);
+                END IF;
+                mm := mm || jsonb_build_object(k, (SELECT jsonb_agg(x #>> '{}') FROM jsonb_array_elements(v) x));
+            ELSIF k = ANY (message_options) THEN
+                IF jsonb_typeof(v) <> 'string' THEN
+                    RAISE EXCEPTION 'message mapping key "%" must name a function as a JSON string, not %', k, v
+                          USING ERRCODE = 'invalid_parameter_value';
+                END IF;
+                mm := mm || jsonb_build_object(k, v);
+            ELSIF message_spec ? k THEN
+                kinds := kinds || jsonb_build_object(k, @extschema@.mapped_column_kind(message_table, k, v #>> '{}',
+                             ARRAY(SELECT jsonb_array_elements_text(message_spec -> k))));
+                mm := mm || jsonb_build_object(k, v #>> '{}');
+            ELSE
+                RAISE EXCEPTION 'unknown message mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Keys: ticket, created_at, author_kind, customer_values, agent_values, system_values, author_function, public, internal, public_function, channel, chat_values, call_values.';
+            END IF;
+        END LOOP;
+        FOREACH k IN ARRAY ARRAY['ticket', 'created_at'] LOOP
+            IF NOT mm ? k THEN
+                RAISE EXCEPTION 'the message mapping must name the % column', k USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END LOOP;
+        IF NOT (mm ? 'author_kind' OR mm ? 'author_function') THEN
+            RAISE EXCEPTION 'the message mapping needs author_kind (a column with value lists) or author_function'
+                  USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- a function signature is read with the message table's schema on the search path, so
+        -- its argument may be written unqualified (my_author(desk_message)); it is stored
+        -- qualified, as the engine reads it under its own fixed search path
+        FOREACH k IN ARRAY ARRAY['author_function', 'public_function'] LOOP
+            CONTINUE WHEN NOT mm ? k;
+            PERFORM set_config('search_path', format('%I, pg_catalog, pg_temp',
+                               (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                 WHERE c.oid = attach.message_table)), true);
+            fn := (mm ->> k)::regprocedure;
+            PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+            PERFORM @extschema@.check_function_registration(fn, format('the %s of %s', k, message_table));
+            mm := mm || jsonb_build_object(k, fn::text);
+        END LOOP;
+        mm := mm || jsonb_build_object('kinds', kinds);
+    END IF;
+
+    -- a second attach of a live table would silently swap the mapping the helpdesk's writes are
+    -- read with (a setup script run twice): only on request.  A detached table is attached again.
+    SELECT * INTO existing FROM @extschema@.attachment a WHERE a.ticket_table = attach.ticket_table FOR UPDATE;
+    IF FOUND AND existing.attached AND NOT attach.replace THEN
+        RAISE EXCEPTION 'table % is already attached (attachment %)', ticket_table, existing.id
+              USING ERRCODE = 'duplicate_object',
+                    HINT = 'To replace its mapping, call sla.attach(..., replace => true); its clocks, status map and problems stay.';
+    END IF;
+    IF message_table IS NOT NULL THEN
+        SELECT * INTO existing FROM @extschema@.attachment a
+         WHERE a.message_table = attach.message_table AND a.ticket_table <> attach.ticket_table;
+        IF FOUND THEN
+            RAISE EXCEPTION 'message table % is already attached to %', message_table, existing.ticket_table
+                  USING ERRCODE = 'duplicate_object',
+                        HINT = 'A message table serves one ticket table: attach that one again without it first.';
+        END IF;
+    END IF;
+    -- replacing the mapping: a message table no longer named loses its trigger; the triggers of
+    -- the ticket table are made again below, so every one of them exists afterwards
+    SELECT a.message_table INTO old_message_table FROM @extschema@.attachment a
+     WHERE a.ticket_table = attach.ticket_table;
+    IF old_message_table IS NOT NULL AND old_message_table IS DISTINCT FROM message_table
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message') THEN
+        EXECUTE format('DROP TRIGGER sla_message ON %s', old_message_table);
+    END IF;
+    INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone, strict)
+         VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone, attach.strict)
+    ON CONFLICT ON CONSTRAINT attachment_ticket_table_key DO UPDATE
+         SET mapping = EXCLUDED.mapping, message_table = EXCLUDED.message_table,
+             message_mapping = EXCLUDED.message_mapping, time_zone = EXCLUDED.time_zone,
+             strict = EXCLUDED.strict, attached = true
+    RETURNING a.id INTO att_id;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket ON %s', ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_update') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_update ON %s', ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_delete') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_delete ON %s', ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_truncate') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_truncate ON %s', ticket_table);
+    END IF;
+    EXECUTE format('CREATE TRIGGER sla_ticket_truncate AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.ticket_table_truncated(%s)',
+                   ticket_table, att_id);
+    EXECUTE format('CREATE TRIGGER sla_ticket AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_inserted(%s)',
+                   ticket_table, att_id);
+    EXECUTE format('CREATE TRIGGER sla_ticket_update AFTER UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_changed(%s)',
+                   ticket_table, att_id);
+    EXECUTE format('CREATE TRIGGER sla_ticket_delete AFTER DELETE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_deleted(%s)',
+                   ticket_table, att_id);
+    IF message_table IS NOT NULL THEN
+        IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message') THEN
+            EXECUTE format('DROP TRIGGER sla_message ON %s', message_table);
+        END IF;
+        EXECUTE format('CREATE TRIGGER sla_message AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.message_added(%s)',
+                       message_table, att_id);
+    END IF;
+    RETURN att_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.attach(regclass, jsonb, regclass, jsonb, text, boolean, boolean) IS
+    'attaches sla to a helpdesk''s ticket (and message) table through a column mapping; adds row triggers, never columns; returns the attachment id.  strict: unclassifiable values fail the write; replace: an attached table gets the new mapping (else 42710)';
+REVOKE EXECUTE ON FUNCTION @extschema@.attach(regclass, jsonb, regclass, jsonb, text, boolean, boolean) FROM PUBLIC;
+
+CREATE VIEW @extschema@.health WITH (security_invoker = true) AS
+SELECT p.attachment_id, a.ticket_table, 'mapping_problem'::text AS item, p.field, p.value,
+       p.count AS occurrences, p.first_seen, p.last_seen, p.first_ticket_key, p.last_ticket_key,
+       CASE p.field
+           WHEN 'status' THEN CASE WHEN p.value IS NULL THEN 'the status column was NULL: give the tickets a status'
+                                   ELSE pg_catalog.format('SELECT sla.map_status(%L, %L, ''open'');  -- or paused, solved, closed, deleted',
+                                                a.ticket_table::text, p.value) END
+           WHEN 'author_kind' THEN 'list the value in customer_values, agent_values or system_values: sla.attach(..., replace => true)'
+           ELSE 'make the author function return customer, agent or system'
+       END AS remedy
+  FROM @extschema@.mapping_problem p
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) p.attachment_id;
+COMMENT ON VIEW @extschema@.health IS
+    'items needing attention per attachment (mapping problems: values the mapping could not classify), with a remedy';
+COMMENT ON COLUMN @extschema@.health.attachment_id IS 'the attachment (sla.attachment.id)';
+COMMENT ON COLUMN @extschema@.health.ticket_table IS 'its ticket table';
+COMMENT ON COLUMN @extschema@.health.item IS 'the kind of item: mapping_problem';
+COMMENT ON COLUMN @extschema@.health.field IS 'the mapping field concerned: status, author_kind, author_function';
+COMMENT ON COLUMN @extschema@.health.value IS 'the value that could not be classified (NULL: the column was NULL)';
+COMMENT ON COLUMN @extschema@.health.occurrences IS 'how often it was met (a lower bound under concurrent writers)';
+COMMENT ON COLUMN @extschema@.health.first_seen IS 'when it was first met';
+COMMENT ON COLUMN @extschema@.health.last_seen IS 'when it was last met';
+COMMENT ON COLUMN @extschema@.health.first_ticket_key IS 'the ticket it was first met on';
+COMMENT ON COLUMN @extschema@.health.last_ticket_key IS 'the ticket it was last met on';
+COMMENT ON COLUMN @extschema@.health.remedy IS 'what fixes it';
+
+CREATE FUNCTION @extschema@.clear_mapping_problems(ticket_table regclass, field text DEFAULT NULL,
+        value text DEFAULT NULL) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att_id integer;
+    n integer;
+BEGIN
+    SELECT a.id INTO att_id FROM @extschema@.attachment a WHERE a.ticket_table = clear_mapping_problems.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
+    END IF;
+    DELETE FROM @extschema@.mapping_problem p
+     WHERE p.attachment_id = att_id
+       AND (clear_mapping_problems.field IS NULL OR p.field = clear_mapping_problems.field)
+       AND (clear_mapping_problems.value IS NULL OR p.value = clear_mapping_problems.value);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.clear_mapping_problems(regclass, text, text) IS
+    'deletes the mapping problems of an attachment (of one field, of one value); returns how many';
+REVOKE EXECUTE ON FUNCTION @extschema@.clear_mapping_problems(regclass, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.clear_mapping_problems(regclass, text, text) TO sla_admin;
+GRANT SELECT ON @extschema@.mapping_problem, @extschema@.health TO sla_reader, sla_admin;
+GRANT SELECT, INSERT, UPDATE ON @extschema@.mapping_problem TO sla_writer;
+GRANT DELETE ON @extschema@.mapping_problem TO sla_admin;
+
+ALTER TABLE @extschema@.mapping_problem ENABLE ROW LEVEL SECURITY;
+CREATE POLICY mapping_problem_engine_and_admin_read ON @extschema@.mapping_problem FOR SELECT TO sla_writer, sla_admin
+    USING (true);
+CREATE POLICY mapping_problem_follows_host ON @extschema@.mapping_problem FOR SELECT
+    USING (attachment_id OPERATOR(pg_catalog.<>) ALL ((SELECT @extschema@.rls_hidden_attachments())::integer[])
+           OR ((first_ticket_key IS NULL OR @extschema@.ticket_visible(attachment_id, first_ticket_key))
+               AND (last_ticket_key IS NULL OR @extschema@.ticket_visible(attachment_id, last_ticket_key))));
+CREATE POLICY mapping_problem_insert ON @extschema@.mapping_problem FOR INSERT WITH CHECK (true);
+CREATE POLICY mapping_problem_update ON @extschema@.mapping_problem FOR UPDATE USING (true);
+CREATE POLICY mapping_problem_delete ON @extschema@.mapping_problem FOR DELETE USING (true);
+CREATE POLICY mapping_problem_attachment_writer ON @extschema@.mapping_problem AS RESTRICTIVE FOR ALL TO sla_writer
+    USING (@extschema@.may_write_attachment(attachment_id))
+    WITH CHECK (@extschema@.may_write_attachment(attachment_id));

@@ -170,14 +170,24 @@ SELECT is((SELECT count(*)::int FROM sla.clock WHERE ticket_key = '300') + (SELE
     0, 'a rolled-back ticket leaves no clock and no event');
 
 -- bad input
-SELECT throws_ok($$INSERT INTO "Ticket" VALUES (4, 'x', 'weird', 'normal', 'billing', 'bob', '2026-11-23 10:00', '2026-11-23 10:00')$$,
-    '22023', 'status "weird" of public."Ticket" has no lifecycle mapping', 'an unmapped status is an error');
+-- an unmapped status does not fail the helpdesk's write (test/pgtap/mapping_problems.sql has the details)
+SAVEPOINT unmapped;
+INSERT INTO "Ticket" VALUES (4, 'x', 'weird', 'normal', 'billing', 'bob', '2026-11-23 10:00', '2026-11-23 10:00');
+SELECT is((SELECT p.value || ' ' || p.count || ' ' || p.first_ticket_key || ' ' || t.lifecycle
+             FROM sla.mapping_problem p JOIN sla.ticket t ON t.attachment_id = p.attachment_id AND t.ticket_key = '4'
+            WHERE p.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = '"Ticket"'::regclass)),
+    'weird 1 4 open', 'an unmapped status is recorded as a problem, the new ticket is open');
+ROLLBACK TO SAVEPOINT unmapped;
 SELECT throws_ok($$INSERT INTO "Ticket" VALUES (5, 'x', 'new', 'normal', 'billing', 'bob', NULL, NULL)$$,
     '23502', 'ticket 5 of public."Ticket" has no creation time (column "created" is null)', 'a NULL creation time is an error');
 SELECT throws_ok($$INSERT INTO "Article" VALUES (999, 'Agent', false, NULL, '2026-11-23 10:00')$$,
     '23503', 'message refers to ticket 999 which does not exist in public."Ticket"', 'a message for a missing ticket is an error');
-SELECT throws_ok($$INSERT INTO "Article" VALUES (1, 'Robot', false, NULL, '2026-11-23 10:00')$$,
-    '22023', 'cannot tell who wrote a message of ticket 1: author kind "Robot"', 'an unknown author kind is an error');
+SAVEPOINT unknown_author;
+INSERT INTO "Article" VALUES (1, 'Robot', false, NULL, '2026-11-23 10:00');
+SELECT is((SELECT p.field || ' ' || p.value || ' ' || p.count FROM sla.mapping_problem p
+            WHERE p.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = '"Ticket"'::regclass)),
+    'author_kind Robot 1', 'an unknown author kind is recorded as a problem');
+ROLLBACK TO SAVEPOINT unknown_author;
 
 -- the partial unique index is the last line of defence against two running clocks
 SELECT throws_ok($$INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, started_at, due_at, state)
