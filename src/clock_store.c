@@ -205,6 +205,7 @@ typedef enum Statement
 	S_START, S_PAUSE, S_RESUME, S_STOP, S_CANCEL, S_EVENT, S_TICKET_CLOCKS, S_CLOCK_BY_ID,
 	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_UPDATE,
 	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET,
+	S_FACT_INSERT, S_FACTS, S_FACT_KINDS_AT, S_CLOCK_REPLACE, S_CLOCK_INSERT, S_CLOCK_DELETE, S_EVENTS_DELETE_AT,
 	S_COUNT
 } Statement;
 
@@ -241,12 +242,12 @@ static const char *const statement_sql[S_COUNT] = {
 	"AND ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY id",
 	[S_CLOCK_BY_ID] = "SELECT " CLOCK_COLUMNS " FROM sla.clock WHERE id OPERATOR(pg_catalog.=) $1",
 	[S_TICKET_INSERT] = "INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, agent_replied, "
-	"customer_waiting_since, last_fact_at, department, agent, requester) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+	"customer_waiting_since, last_fact_at, facts, department, agent, requester) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 	/* a new open ticket in one statement: its state row, its clocks, then its events in order
 	 * (level_chosen first, then clock_started by clock id, as the single steps would write them) */
 	[S_NEW_TICKET] = "WITH t AS (INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, "
-	"last_fact_at, department, agent, requester) VALUES ($1, $2, $3, 'open', $5, $6, $7, $8)), "
+	"last_fact_at, facts, department, agent, requester) VALUES ($1, $2, $3, 'open', $5, $14, $6, $7, $8)), "
 	"c AS (INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
 	"started_at, due_at, state, warn_at, department, agent, requester) "
 	"SELECT $1, $2, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8 "
@@ -255,12 +256,12 @@ static const char *const statement_sql[S_COUNT] = {
 	EVENT_INSERT "SELECT $1, $2, e.clock_id, $5, e.kind, e.detail FROM ("
 	"SELECT 0::bigint AS ord, NULL::bigint AS clock_id, 'level_chosen' AS kind, $13::jsonb AS detail "
 	"UNION ALL SELECT c.id, c.id, 'clock_started', pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', 1, "
-	"'target', c.target::text) FROM c) e ORDER BY e.ord",
+	"'target', c.target::text) FROM c) e ORDER BY e.ord RETURNING clock_id",
 	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, last_fact_at, "
-	"department, agent, requester FROM sla.ticket "
+	"department, agent, requester, facts FROM sla.ticket "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2 FOR UPDATE",
 	[S_TICKET_UPDATE] = "UPDATE sla.ticket SET level_id = $3, lifecycle = $4, agent_replied = $5, "
-	"customer_waiting_since = $6, last_fact_at = $7 "
+	"customer_waiting_since = $6, last_fact_at = $7, facts = $8 "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
 	[S_REOPEN] = "WITH c AS (UPDATE sla.clock k SET state = $3, paused_since = $4, paused_for = $5, due_at = $6, "
 	"stopped_at = NULL, business_used = NULL "
@@ -275,6 +276,22 @@ static const char *const statement_sql[S_COUNT] = {
 	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2 "
 	"AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) RETURNING k.id) "
 	EVENT_INSERT "VALUES ($1, $2, NULL, $3, 'reassigned', $6)",
+	[S_FACT_INSERT] = "INSERT INTO sla.fact (attachment_id, ticket_key, seq, at, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+	[S_FACTS] = "SELECT seq, at, kind, detail::text FROM sla.fact WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY seq",
+	[S_FACT_KINDS_AT] = "SELECT kind FROM sla.fact WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2 AND at OPERATOR(pg_catalog.=) $3",
+	[S_CLOCK_REPLACE] = "UPDATE sla.clock SET level_id = $2, calendar_id = $3, target = $4, started_at = $5, due_at = $6, "
+	"paused_since = $7, paused_for = $8, stopped_at = $9, state = $10, business_used = $11 "
+	"WHERE id OPERATOR(pg_catalog.=) $1",
+	[S_CLOCK_INSERT] = "INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
+	"started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, department, agent, requester, warn_at) "
+	"VALUES ($1, $2, $3::sla.metric, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+	[S_CLOCK_DELETE] = "WITH e AS (DELETE FROM sla.event WHERE clock_id OPERATOR(pg_catalog.=) $1) "
+	"DELETE FROM sla.clock WHERE id OPERATOR(pg_catalog.=) $1",
+	[S_EVENTS_DELETE_AT] = "DELETE FROM sla.event WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2 AND at OPERATOR(pg_catalog.=) $3 AND kind OPERATOR(pg_catalog.=) ANY "
+	"(ARRAY['clock_started', 'paused', 'resumed', 'stopped', 'cancelled', 'reopened', 'retargeted'])",
 };
 
 /*
@@ -295,7 +312,7 @@ static const char *const statement_sql_0_1[S_COUNT] = {
 	EVENT_INSERT "SELECT $1, $2, e.clock_id, $5, e.kind, e.detail FROM ("
 	"SELECT 0::bigint AS ord, NULL::bigint AS clock_id, 'level_chosen' AS kind, $13::jsonb AS detail "
 	"UNION ALL SELECT c.id, c.id, 'clock_started', pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', 1, "
-	"'target', c.target::text) FROM c) e ORDER BY e.ord",
+	"'target', c.target::text) FROM c) e ORDER BY e.ord RETURNING clock_id",
 	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, NULL::timestamptz, "
 	"c.department, c.agent, c.requester FROM sla.ticket t LEFT JOIN LATERAL (SELECT k.department, k.agent, "
 	"k.requester FROM sla.clock k WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 "
@@ -361,11 +378,34 @@ argument_types(Statement s, Oid *types, int *n)
 			TYPES(INT4OID, TEXTOID, INT8OID, TIMESTAMPTZOID, TEXTOID, JSONBOID);
 			break;
 		case S_TICKET_INSERT:
-			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
-				  TEXTOID);
+			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, TEXTOID,
+				  TEXTOID, TEXTOID);
 			break;
 		case S_TICKET_UPDATE:
-			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID);
+			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID);
+			break;
+		case S_FACT_INSERT:
+			TYPES(INT4OID, TEXTOID, INT4OID, TIMESTAMPTZOID, TEXTOID, JSONBOID);
+			break;
+		case S_FACT_KINDS_AT:
+			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID);
+			break;
+		case S_FACTS:
+			TYPES(INT4OID, TEXTOID);
+			break;
+		case S_CLOCK_REPLACE:
+			TYPES(INT8OID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, bi, TIMESTAMPTZOID,
+				  TEXTOID, bi);
+			break;
+		case S_CLOCK_INSERT:
+			TYPES(INT4OID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, TIMESTAMPTZOID,
+				  TIMESTAMPTZOID, bi, TIMESTAMPTZOID, TEXTOID, bi, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
+			break;
+		case S_CLOCK_DELETE:
+			TYPES(INT8OID);
+			break;
+		case S_EVENTS_DELETE_AT:
+			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID);
 			break;
 		case S_REOPEN:
 			TYPES(INT8OID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, bi, TIMESTAMPTZOID, INT4OID, TEXTOID, JSONBOID);
@@ -375,7 +415,7 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_NEW_TICKET:
 			TYPES(INT4OID, TEXTOID, INT4OID, INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
-				  TEXTARRAYOID, get_array_type(bi), TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, JSONBOID);
+				  TEXTARRAYOID, get_array_type(bi), TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, JSONBOID, INT4OID);
 			break;
 		case S_REASSIGN:
 			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID);
@@ -419,7 +459,7 @@ run(Statement s, Datum *values, const char *nulls)
 	}
 	if (plans[s] == NULL)
 	{
-		Oid			types[16];
+		Oid			types[24];
 		int			n;
 		SPIPlanPtr	plan;
 
@@ -568,6 +608,7 @@ sla_stored_ticket_new(int32 attachment_id, const char *key, SlaStoredTicket *out
 	out->t.lifecycle = SLA_LC_OPEN;
 	out->t.capacity = SLA_CF_MAX_NEW_CLOCKS;
 	out->t.clocks = palloc0(sizeof(sla_cf_clock) * out->t.capacity);
+	out->log_facts = !sla_schema_before_0_2();
 }
 
 bool
@@ -600,6 +641,8 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	out->holder.department = text_column(tup, desc, 6);
 	out->holder.agent = text_column(tup, desc, 7);
 	out->holder.requester = text_column(tup, desc, 8);
+	if (out->log_facts)
+		out->facts = DatumGetInt32(SPI_getbinval(tup, desc, 9, &isnull));
 
 	rows = run(S_TICKET_CLOCKS, v, "  ");
 	out->t.capacity = (int) rows + SLA_CF_MAX_NEW_CLOCKS;
@@ -650,57 +693,87 @@ write_start(SlaStoredTicket *st, const sla_cf_clock *c)
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
+/* The sla.event detail of a transition (its kind is sla_transition_event()). */
+static char *
+transition_detail(const sla_cf_transition *tr)
+{
+	const sla_cf_clock *c = &tr->after;
+	const char *reason = sla_reason_text(tr->reason);
+	StringInfoData members;
+
+	initStringInfo(&members);
+	switch (tr->kind)
+	{
+		case SLA_TR_START:
+			appendStringInfo(&members, "\"cycle\": %d, %s", c->cycle, bi_json_member("target", c->target));
+			break;
+		case SLA_TR_PAUSE:
+		case SLA_TR_REOPEN:
+			return metric_detail(c->metric, NULL);
+		case SLA_TR_RESUME:
+			appendStringInfoString(&members, bi_json_member("paused", tr->amount));
+			break;
+		case SLA_TR_STOP:
+			appendStringInfo(&members, "%s, %s", json_member("state", sla_clock_state_name(c->state)),
+							 bi_json_member("business_used", c->used));
+			break;
+		case SLA_TR_CANCEL:
+			appendStringInfoString(&members, reason ? json_member("reason", reason) : "\"reason\": null");
+			break;
+		case SLA_TR_RETARGET:
+			appendStringInfo(&members, "\"from_level\": %d, \"to_level\": %d, %s", tr->from_level, c->level_id,
+							 bi_json_member("target", c->target));
+			/* a policy edit says so; a level change is told by from_level and to_level */
+			if (tr->reason == SLA_R_POLICY_CHANGED)
+				appendStringInfo(&members, ", %s", json_member("reason", reason));
+			break;
+	}
+	return metric_detail(c->metric, members.data);
+}
+
 static void
 write_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 {
 	sla_cf_clock *clock = &st->t.clocks[tr->clock];
 	const sla_cf_clock *c = &tr->after;
-	const char *reason = sla_reason_text(tr->reason);
 	Datum		v[9];
 	char		n[10] = "         ";
-	StringInfoData members;
+	Datum		detail;
 
 	if (tr->kind == SLA_TR_START)
 	{
 		clock->id = write_start(st, c);
 		return;
 	}
+	detail = jsonb_datum(transition_detail(tr));
 	v[0] = Int64GetDatum(clock->id);
 	v[1] = TimestampTzGetDatum(tr->at);
-	initStringInfo(&members);
 	switch (tr->kind)
 	{
 		case SLA_TR_START:
 			break;
 		case SLA_TR_PAUSE:
+		case SLA_TR_CANCEL:
 			v[2] = Int32GetDatum(st->attachment_id);
 			v[3] = CStringGetTextDatum(st->key);
-			v[4] = jsonb_datum(metric_detail(c->metric, NULL));
-			run(S_PAUSE, v, n);
+			v[4] = detail;
+			run(tr->kind == SLA_TR_PAUSE ? S_PAUSE : S_CANCEL, v, n);
 			break;
 		case SLA_TR_RESUME:
 			v[2] = BusinessIntervalPGetDatum(&c->paused_for);
 			v[3] = TimestampTzGetDatum(c->due_at);
 			v[4] = Int32GetDatum(st->attachment_id);
 			v[5] = CStringGetTextDatum(st->key);
-			v[6] = jsonb_datum(metric_detail(c->metric, bi_json_member("paused", tr->amount)));
+			v[6] = detail;
 			run(S_RESUME, v, n);
 			break;
 		case SLA_TR_STOP:
-			appendStringInfo(&members, "%s, %s", json_member("state", sla_clock_state_name(c->state)),
-							 bi_json_member("business_used", c->used));
 			v[2] = CStringGetTextDatum(sla_clock_state_name(c->state));
 			v[3] = BusinessIntervalPGetDatum(&c->used);
 			v[4] = Int32GetDatum(st->attachment_id);
 			v[5] = CStringGetTextDatum(st->key);
-			v[6] = jsonb_datum(metric_detail(c->metric, members.data));
+			v[6] = detail;
 			run(S_STOP, v, n);
-			break;
-		case SLA_TR_CANCEL:
-			v[2] = Int32GetDatum(st->attachment_id);
-			v[3] = CStringGetTextDatum(st->key);
-			v[4] = jsonb_datum(metric_detail(c->metric, reason ? json_member("reason", reason) : "\"reason\": null"));
-			run(S_CANCEL, v, n);
 			break;
 		case SLA_TR_REOPEN:
 			v[2] = CStringGetTextDatum(sla_clock_state_name(c->state));
@@ -709,25 +782,29 @@ write_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 			v[5] = TimestampTzGetDatum(c->due_at);
 			v[6] = Int32GetDatum(st->attachment_id);
 			v[7] = CStringGetTextDatum(st->key);
-			v[8] = jsonb_datum(metric_detail(c->metric, NULL));
+			v[8] = detail;
 			run(S_REOPEN, v, n);
 			break;
 		case SLA_TR_RETARGET:
-			appendStringInfo(&members, "\"from_level\": %d, \"to_level\": %d, %s", tr->from_level, c->level_id,
-							 bi_json_member("target", c->target));
-			/* a policy edit says so; a level change is told by from_level and to_level */
-			if (tr->reason == SLA_R_POLICY_CHANGED)
-				appendStringInfo(&members, ", %s", json_member("reason", reason));
 			v[2] = Int32GetDatum(c->level_id);
 			v[3] = Int32GetDatum(c->calendar_id);
 			v[4] = BusinessIntervalPGetDatum(&c->target);
 			v[5] = TimestampTzGetDatum(c->due_at);
 			v[6] = Int32GetDatum(st->attachment_id);
 			v[7] = CStringGetTextDatum(st->key);
-			v[8] = jsonb_datum(metric_detail(c->metric, members.data));
+			v[8] = detail;
 			run(S_RETARGET, v, n);
 			break;
 	}
+}
+
+static int
+compare_ids(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
 }
 
 /* A new open ticket whose clocks all just started: one statement. */
@@ -740,8 +817,8 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 				targets[SLA_METRIC_COUNT],
 				dues[SLA_METRIC_COUNT],
 				warns[SLA_METRIC_COUNT];
-	Datum		v[13];
-	char		n[14] = "             ";
+	Datum		v[14];
+	char		n[15] = "              ";
 	int			i;
 
 	if (st->t.lifecycle != SLA_LC_OPEN || st->t.level_id == 0 || level_chosen == NULL ||
@@ -780,15 +857,35 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 	v[11] = PointerGetDatum(construct_array(warns, result->n, TIMESTAMPTZOID, sizeof(TimestampTz),
 											FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	v[12] = jsonb_datum(level_chosen);
+	v[13] = Int32GetDatum(st->facts);
 	run(S_NEW_TICKET, v, n);
+	/* the clocks' ids, for the facts that follow at once (a ticket created solved): the clocks
+	 * were inserted in the order of the arrays, so their ids ascend with it */
+	{
+		int64	   *ids = palloc(sizeof(int64) * (result->n + 1));
+		int			found = 0;
+		uint64		row;
+
+		for (row = 0; row < SPI_processed; row++)
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull && found < result->n)
+				ids[found++] = DatumGetInt64(d);
+		}
+		qsort(ids, found, sizeof(int64), compare_ids);
+		for (i = 0; i < found; i++)
+			st->t.clocks[result->t[i].clock].id = ids[i];
+	}
 	return true;
 }
 
 static void
 write_ticket_row(SlaStoredTicket *st, bool insert)
 {
-	Datum		v[10];
-	char		n[11] = "          ";
+	Datum		v[11];
+	char		n[12] = "           ";
 
 	v[0] = Int32GetDatum(st->attachment_id);
 	v[1] = CStringGetTextDatum(st->key);
@@ -799,14 +896,15 @@ write_ticket_row(SlaStoredTicket *st, bool insert)
 	v[4] = BoolGetDatum(st->t.agent_replied);
 	v[5] = time_or_null(st->t.customer_waiting, st->t.customer_waiting_since, &n[5]);
 	v[6] = time_or_null(st->t.has_last_at, st->t.last_at, &n[6]);
+	v[7] = Int32GetDatum(st->facts);
 	if (!insert)
 	{
 		run(S_TICKET_UPDATE, v, n);
 		return;
 	}
-	v[7] = text_or_null(st->holder.department, &n[7]);
-	v[8] = text_or_null(st->holder.agent, &n[8]);
-	v[9] = text_or_null(st->holder.requester, &n[9]);
+	v[8] = text_or_null(st->holder.department, &n[8]);
+	v[9] = text_or_null(st->holder.agent, &n[9]);
+	v[10] = text_or_null(st->holder.requester, &n[10]);
 	run(S_TICKET_INSERT, v, n);
 }
 
@@ -819,10 +917,7 @@ sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_
 	if (fact->kind == SLA_FACT_CREATED && result->lifecycle_changed)
 	{
 		if (write_new_open_ticket(st, fact, result, level_chosen))
-		{
-			/* the statement returned no ids: clocks started now are not touched again by this fact */
 			return;
-		}
 		if (level_chosen != NULL && st->t.level_id != 0)
 			sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen", level_chosen);
 		write_ticket_row(st, true);
@@ -831,9 +926,10 @@ sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_
 		sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen", level_chosen);
 	for (i = 0; i < result->n; i++)
 		write_transition(st, &result->t[i]);
+	/* a logged fact counts on the row (facts) */
 	if (fact->kind != SLA_FACT_CREATED &&
 		(result->lifecycle_changed || result->level_changed || result->conversation_changed ||
-		 result->last_at_changed))
+		 result->last_at_changed || (st->log_facts && fact->kind != SLA_FACT_POLICY)))
 		write_ticket_row(st, false);
 }
 
@@ -896,6 +992,141 @@ sla_clock_cancel_by_id(int64 clock_id, TimestampTz at, sla_reason reason)
 		return;
 	tr.clock = 0;
 	write_transition(&st, &tr);
+}
+
+/* ---------------------------------------------------------------- the fact log */
+
+void
+sla_fact_append(SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind, const char *detail)
+{
+	Datum		v[6] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), Int32GetDatum(seq),
+	TimestampTzGetDatum(at), CStringGetTextDatum(kind), jsonb_datum(detail)};
+
+	run(S_FACT_INSERT, v, "      ");
+}
+
+int
+sla_facts_load(SlaStoredTicket *st, char ***kinds, TimestampTz **instants, char ***details)
+{
+	Datum		v[2] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key)};
+	uint64		rows = run(S_FACTS, v, "  ");
+	uint64		i;
+
+	*kinds = palloc(sizeof(char *) * (rows + 1));
+	*instants = palloc(sizeof(TimestampTz) * (rows + 1));
+	*details = palloc(sizeof(char *) * (rows + 1));
+	for (i = 0; i < rows; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		(*instants)[i] = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
+		(*kinds)[i] = text_column(tup, desc, 3);
+		(*details)[i] = text_column(tup, desc, 4);
+	}
+	return (int) rows;
+}
+
+int
+sla_fact_kinds_at(SlaStoredTicket *st, TimestampTz at, char ***kinds)
+{
+	Datum		v[3] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), TimestampTzGetDatum(at)};
+	uint64		rows = run(S_FACT_KINDS_AT, v, "   ");
+	uint64		i;
+
+	*kinds = palloc(sizeof(char *) * (rows + 1));
+	for (i = 0; i < rows; i++)
+		(*kinds)[i] = text_column(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+	return (int) rows;
+}
+
+/* ---------------------------------------------------------------- replay's writes */
+
+void
+sla_clock_replace(int64 id, const sla_cf_clock *c)
+{
+	Datum		v[11];
+	char		n[12] = "           ";
+
+	v[0] = Int64GetDatum(id);
+	v[1] = Int32GetDatum(c->level_id);
+	v[2] = Int32GetDatum(c->calendar_id);
+	v[3] = BusinessIntervalPGetDatum(&c->target);
+	v[4] = TimestampTzGetDatum(c->started_at);
+	v[5] = TimestampTzGetDatum(c->due_at);
+	v[6] = time_or_null(c->paused, c->paused_since, &n[6]);
+	v[7] = BusinessIntervalPGetDatum(&c->paused_for);
+	v[8] = time_or_null(c->stopped, c->stopped_at, &n[8]);
+	v[9] = CStringGetTextDatum(sla_clock_state_name(c->state));
+	v[10] = BusinessIntervalPGetDatum(&c->used);
+	if (c->state != SLA_CS_MET && c->state != SLA_CS_BREACHED)
+		n[10] = 'n';
+	run(S_CLOCK_REPLACE, v, n);
+}
+
+int64
+sla_clock_insert(SlaStoredTicket *st, const sla_cf_clock *c)
+{
+	SlaLevel   *level = sla_level_get(c->level_id);
+	Datum		v[18];
+	char		n[19] = "                  ";
+	bool		isnull;
+
+	if (level == NULL)			/* cannot happen: clockflow read it under its lock */
+		elog(ERROR, "SLA level %d vanished", c->level_id);
+	v[0] = Int32GetDatum(st->attachment_id);
+	v[1] = CStringGetTextDatum(st->key);
+	v[2] = CStringGetTextDatum(sla_metric_name(c->metric));
+	v[3] = Int32GetDatum(c->cycle);
+	v[4] = Int32GetDatum(c->level_id);
+	v[5] = Int32GetDatum(c->calendar_id);
+	v[6] = BusinessIntervalPGetDatum(&c->target);
+	v[7] = TimestampTzGetDatum(c->started_at);
+	v[8] = TimestampTzGetDatum(c->due_at);
+	v[9] = time_or_null(c->paused, c->paused_since, &n[9]);
+	v[10] = BusinessIntervalPGetDatum(&c->paused_for);
+	v[11] = time_or_null(c->stopped, c->stopped_at, &n[11]);
+	v[12] = CStringGetTextDatum(sla_clock_state_name(c->state));
+	v[13] = BusinessIntervalPGetDatum(&c->used);
+	if (c->state != SLA_CS_MET && c->state != SLA_CS_BREACHED)
+		n[13] = 'n';
+	v[14] = text_or_null(st->holder.department, &n[14]);
+	v[15] = text_or_null(st->holder.agent, &n[15]);
+	v[16] = text_or_null(st->holder.requester, &n[16]);
+	v[17] = TimestampTzGetDatum(sla_clock_warn_at(c->started_at, c->due_at, c->paused_for, c->calendar_id,
+												  level->warning_fraction));
+	run(S_CLOCK_INSERT, v, n);
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+void
+sla_clock_delete(int64 id)
+{
+	Datum		v[1] = {Int64GetDatum(id)};
+
+	run(S_CLOCK_DELETE, v, " ");
+}
+
+void
+sla_events_delete_at(SlaStoredTicket *st, TimestampTz at)
+{
+	Datum		v[3] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), TimestampTzGetDatum(at)};
+
+	run(S_EVENTS_DELETE_AT, v, "   ");
+}
+
+void
+sla_transition_event_write(SlaStoredTicket *st, const sla_cf_transition *tr, int64 clock_id)
+{
+	sla_log_event(st->attachment_id, st->key, clock_id, tr->at, sla_transition_event(tr->kind),
+				  transition_detail(tr));
+}
+
+void
+sla_stored_ticket_write_row(SlaStoredTicket *st)
+{
+	write_ticket_row(st, false);
 }
 
 /* ---------------------------------------------------------------- warn_at */

@@ -61,6 +61,8 @@ typedef struct SlaStoredTicket
 	char	   *key;
 	sla_cf_ticket t;
 	SlaSnapshot holder;
+	bool		log_facts;		/* sla.fact exists (not a 0.1.0 schema awaiting its update) */
+	int32		facts;			/* how many facts the log holds (the last one's seq) */
 } SlaStoredTicket;
 
 /* A ticket not tracked yet (its created fact comes next). */
@@ -79,6 +81,24 @@ extern bool sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStor
  */
 extern void sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
 									const char *level_chosen);
+
+/* The fact log (sla.fact). */
+extern void sla_fact_append(SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind, const char *detail);
+/* Each logged fact of the ticket in seq order: kinds[i], instants[i], details[i] (JSON text). */
+extern int	sla_facts_load(SlaStoredTicket *st, char ***kinds, TimestampTz **instants, char ***details);
+/* The kinds of the facts logged at instant at. */
+extern int	sla_fact_kinds_at(SlaStoredTicket *st, TimestampTz at, char ***kinds);
+
+/* Replay's reconciling writes: a clock's model columns set as given (by id), a clock inserted
+ * with them (returns its id), a clock removed with its events, the model's events of an instant
+ * removed, and a transition's event written alone. */
+extern void sla_clock_replace(int64 id, const sla_cf_clock *c);
+extern int64 sla_clock_insert(SlaStoredTicket *st, const sla_cf_clock *c);
+extern void sla_clock_delete(int64 id);
+extern void sla_events_delete_at(SlaStoredTicket *st, TimestampTz at);
+extern void sla_transition_event_write(SlaStoredTicket *st, const sla_cf_transition *tr, int64 clock_id);
+/* The ticket's row as it is in st (after a replay). */
+extern void sla_stored_ticket_write_row(SlaStoredTicket *st);
 
 /* The ticket's holder changed: its row and its running clocks say so; logs 'reassigned'. */
 extern void sla_stored_ticket_reassign(SlaStoredTicket *st, TimestampTz at, const SlaSnapshot *now);

@@ -129,6 +129,8 @@ truncate_guard(TriggerData *trigdata, const char *what)
 		elog(ERROR, "SPI_connect failed");
 	if (strcmp(what, "attachment") == 0)
 	{
+		if (!sla_schema_before_0_2())
+			(void) latest("DELETE FROM sla.fact WHERE $1 IS NOT NULL", 0, &found);
 		(void) latest("DELETE FROM sla.event WHERE $1 IS NOT NULL", 0, &found);
 		(void) latest("DELETE FROM sla.clock WHERE $1 IS NOT NULL", 0, &found);
 		(void) latest("DELETE FROM sla.ticket WHERE $1 IS NOT NULL", 0, &found);
@@ -199,6 +201,8 @@ sla_config_guard(PG_FUNCTION_ARGS)
 	if (strcmp(what, "attachment") == 0 && TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 	{
 		/* the attachment's tracking rows go with it */
+		if (!sla_schema_before_0_2())
+			(void) latest("DELETE FROM sla.fact WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);
 		(void) latest("DELETE FROM sla.event WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);
 		(void) latest("DELETE FROM sla.clock WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);
 		(void) latest("DELETE FROM sla.ticket WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);

@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -64,23 +65,291 @@ sla_engine_policy(void)
 	return &engine_policy;
 }
 
+/* ---------------------------------------------------------------- the fact log */
+
+static const char *const fact_kind_names[] = {
+	[SLA_FACT_CREATED] = "created", [SLA_FACT_MESSAGE] = "message", [SLA_FACT_LIFECYCLE] = "lifecycle",
+	[SLA_FACT_LEVEL] = "level", [SLA_FACT_POLICY] = "policy"
+};
+
+/* What the clock model reads of a fact, as the JSON of sla.fact.detail. */
+static char *
+fact_detail(const sla_fact *f)
+{
+	StringInfoData d;
+
+	initStringInfo(&d);
+	switch (f->kind)
+	{
+		case SLA_FACT_CREATED:
+			appendStringInfo(&d, "{\"lifecycle\": \"%s\", \"level\": ", sla_lifecycle_name(f->lifecycle));
+			if (f->level_id != 0)
+				appendStringInfo(&d, "%d}", f->level_id);
+			else
+				appendStringInfoString(&d, "null}");
+			break;
+		case SLA_FACT_MESSAGE:
+			appendStringInfo(&d, "{\"author\": \"%s\", \"public\": %s, \"response\": \"%s\"}",
+							 f->author == SLA_AUTHOR_AGENT ? "agent" : "customer", f->is_public ? "true" : "false",
+							 sla_metric_name(f->response));
+			break;
+		case SLA_FACT_LIFECYCLE:
+			appendStringInfo(&d, "{\"lifecycle\": \"%s\"}", sla_lifecycle_name(f->lifecycle));
+			break;
+		case SLA_FACT_LEVEL:
+			appendStringInfo(&d, "{\"level\": %d}", f->level_id);
+			break;
+		case SLA_FACT_POLICY:
+			appendStringInfoString(&d, "{}");
+			break;
+	}
+	return d.data;
+}
+
+static bool
+detail_member(Jsonb *j, const char *key, JsonbValue *out)
+{
+	return getKeyJsonValueFromContainer(&j->root, key, strlen(key), out) != NULL;
+}
+
+static char *
+detail_text(Jsonb *j, const char *key)
+{
+	JsonbValue	v;
+
+	if (!detail_member(j, key, &v) || v.type != jbvString)
+		return NULL;
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+static int32
+detail_int(Jsonb *j, const char *key)
+{
+	JsonbValue	v;
+
+	if (!detail_member(j, key, &v) || v.type != jbvNumeric)
+		return 0;
+	return DatumGetInt32(DirectFunctionCall1(numeric_int4, NumericGetDatum(v.val.numeric)));
+}
+
+/* A logged fact read back; false for a row this version cannot read (then nothing is replayed). */
+static bool
+fact_from_log(const char *kind, TimestampTz at, const char *detail, sla_fact *out)
+{
+	Jsonb	   *j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(detail)));
+	int			k;
+	int			v;
+	JsonbValue	b;
+
+	for (k = 0; k < (int) lengthof(fact_kind_names); k++)
+		if (strcmp(fact_kind_names[k], kind) == 0)
+			break;
+	if (k >= (int) lengthof(fact_kind_names))
+		return false;
+	*out = sla_fact_of((sla_fact_kind) k, at);
+	switch (out->kind)
+	{
+		case SLA_FACT_CREATED:
+		case SLA_FACT_LIFECYCLE:
+			if ((v = sla_lifecycle_from_text(detail_text(j, "lifecycle"))) < 0)
+				return false;
+			out->lifecycle = (sla_lifecycle) v;
+			out->level_id = detail_int(j, "level");
+			break;
+		case SLA_FACT_MESSAGE:
+			out->author = strcmp(detail_text(j, "author") ? detail_text(j, "author") : "", "agent") == 0
+				? SLA_AUTHOR_AGENT : SLA_AUTHOR_CUSTOMER;
+			out->is_public = !detail_member(j, "public", &b) || b.type != jbvBool || b.val.boolean;
+			if ((v = sla_metric_from_text(detail_text(j, "response"))) < 0)
+				return false;
+			out->response = (sla_metric) v;
+			break;
+		case SLA_FACT_LEVEL:
+			out->level_id = detail_int(j, "level");
+			break;
+		case SLA_FACT_POLICY:
+			break;
+	}
+	return true;
+}
+
+/*
+ * Whether a fact must be applied by replay: it takes effect at the instant of the ticket's latest
+ * fact and sorts before a fact already applied at that instant (a reply saved after the close in
+ * the same transaction: clockflow.h's canonical order).
+ */
+static bool
+arrives_out_of_order(SlaStoredTicket *st, const sla_fact *fact)
+{
+	char	  **kinds;
+	int			n,
+				i;
+	int			rank = sla_fact_rank(fact->kind);
+
+	if (!st->log_facts || !st->t.tracked || st->facts == 0 || !st->t.has_last_at ||
+		fact->kind == SLA_FACT_CREATED || fact->kind == SLA_FACT_POLICY ||
+		sla_clockflow_effective_at(&st->t, fact) != st->t.last_at)
+		return false;
+	n = sla_fact_kinds_at(st, st->t.last_at, &kinds);
+	for (i = 0; i < n; i++)
+	{
+		int			k;
+
+		for (k = 0; k < (int) lengthof(fact_kind_names); k++)
+			if (strcmp(fact_kind_names[k], kinds[i]) == 0 && sla_fact_rank((sla_fact_kind) k) > rank)
+				return true;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------- replay */
+
+/*
+ * Apply a fact out of canonical order: the ticket's facts, this one among them in its place, are
+ * played again from the start under the policy in force, and what differs at the fact's instant
+ * is written.  Clocks decided before that instant are left as they are (a later policy edit does
+ * not reopen history); the model's events of that instant are written again.  Returns false when
+ * the log does not hold the ticket's whole history (a ticket tracked before 0.2.0): the fact is
+ * then applied in arrival order.
+ */
+static bool
+replay_with(SlaStoredTicket *st, const sla_fact *fact)
+{
+	char	  **kinds;
+	char	  **details;
+	TimestampTz *instants;
+	int			n = sla_facts_load(st, &kinds, &instants, &details);
+	sla_fact   *facts = palloc(sizeof(sla_fact) * (n + 1));
+	TimestampTz at = sla_clockflow_effective_at(&st->t, fact);
+	sla_cf_ticket r;
+	sla_cf_result *result = palloc(sizeof(sla_cf_result));
+	sla_cf_transition *kept;
+	int			nkept = 0;
+	int64	   *ids;
+	bool	   *matched;
+	int			i,
+				j;
+
+	for (i = 0; i < n; i++)
+		if (!fact_from_log(kinds[i], instants[i], details[i], &facts[i]))
+			return false;
+	if (n == 0 || facts[0].kind != SLA_FACT_CREATED)
+		return false;
+	facts[n] = *fact;
+	facts[n].at = at;
+	sla_facts_sort(facts, n + 1);
+
+	/* play them all from nothing, keeping the transitions of the instant */
+	memset(&r, 0, sizeof(r));
+	r.capacity = 4 * (n + 1) + SLA_CF_MAX_NEW_CLOCKS;
+	r.clocks = palloc0(sizeof(sla_cf_clock) * r.capacity);
+	kept = palloc(sizeof(sla_cf_transition) * SLA_CF_MAX_TRANSITIONS * (n + 1));
+	for (i = 0; i <= n; i++)
+	{
+		sla_status	status;
+
+		if (r.capacity < r.nclocks + SLA_CF_MAX_NEW_CLOCKS)
+		{
+			r.capacity = 2 * r.capacity + SLA_CF_MAX_NEW_CLOCKS;
+			r.clocks = repalloc(r.clocks, sizeof(sla_cf_clock) * r.capacity);
+		}
+		status = sla_clockflow_apply(&r, &facts[i], sla_engine_policy(), result);
+		if (status != SLA_OK)
+			sla_report_status(status, "business_interval", NULL);
+		if (facts[i].at == at)
+			for (j = 0; j < result->n; j++)
+				kept[nkept++] = result->t[j];
+	}
+
+	/* reconcile the clocks by (metric, cycle) */
+	ids = palloc0(sizeof(int64) * (r.nclocks + 1));
+	matched = palloc0(sizeof(bool) * (st->t.nclocks + 1));
+	for (i = 0; i < r.nclocks; i++)
+	{
+		sla_cf_clock *c = &r.clocks[i];
+
+		for (j = 0; j < st->t.nclocks; j++)
+		{
+			sla_cf_clock *s = &st->t.clocks[j];
+
+			if (s->metric != c->metric || s->cycle != c->cycle)
+				continue;
+			matched[j] = true;
+			ids[i] = s->id;
+			if (s->stopped && s->stopped_at < at)
+				break;			/* decided before the instant: history stays */
+			if (memcmp(&s->target, &c->target, sizeof(c->target)) != 0 || s->level_id != c->level_id ||
+				s->calendar_id != c->calendar_id || s->started_at != c->started_at || s->due_at != c->due_at ||
+				s->paused != c->paused || (c->paused && s->paused_since != c->paused_since) ||
+				memcmp(&s->paused_for, &c->paused_for, sizeof(c->paused_for)) != 0 || s->stopped != c->stopped ||
+				(c->stopped && s->stopped_at != c->stopped_at) || s->state != c->state ||
+				memcmp(&s->used, &c->used, sizeof(c->used)) != 0)
+				sla_clock_replace(s->id, c);
+			break;
+		}
+		if (ids[i] == 0)
+			ids[i] = sla_clock_insert(st, c);
+	}
+	/* a clock that started at the instant and does not start in the canonical order goes */
+	for (j = 0; j < st->t.nclocks; j++)
+		if (!matched[j] && st->t.clocks[j].started_at >= at)
+			sla_clock_delete(st->t.clocks[j].id);
+
+	/* the model's events of the instant, as the canonical order has them */
+	sla_events_delete_at(st, at);
+	for (i = 0; i < nkept; i++)
+		sla_transition_event_write(st, &kept[i], ids[kept[i].clock]);
+
+	/* the ticket's row: the replayed state, one more fact */
+	st->t.level_id = r.level_id;
+	st->t.lifecycle = r.lifecycle;
+	st->t.agent_replied = r.agent_replied;
+	st->t.customer_waiting = r.customer_waiting;
+	st->t.customer_waiting_since = r.customer_waiting_since;
+	st->t.has_last_at = r.has_last_at;
+	st->t.last_at = r.last_at;
+	st->facts++;
+	sla_stored_ticket_write_row(st);
+	sla_fact_append(st, st->facts, at, fact_kind_names[fact->kind], fact_detail(fact));
+	return true;
+}
+
 /* ---------------------------------------------------------------- applying a fact */
 
 void
 sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 {
-	sla_cf_result *result = palloc(sizeof(sla_cf_result));
+	sla_cf_result *result;
 	sla_status	status;
+	TimestampTz at;
+	bool		logged;
 
+	if (arrives_out_of_order(st, fact) && replay_with(st, fact))
+	{
+		if (level_chosen != NULL)
+			sla_log_event(st->attachment_id, st->key, 0, st->t.last_at, "level_chosen", level_chosen);
+		return;
+	}
+	result = palloc(sizeof(sla_cf_result));
 	if (st->t.capacity < st->t.nclocks + SLA_CF_MAX_NEW_CLOCKS)
 	{
 		st->t.capacity = st->t.nclocks + SLA_CF_MAX_NEW_CLOCKS;
 		st->t.clocks = repalloc(st->t.clocks, sizeof(sla_cf_clock) * st->t.capacity);
 	}
+	at = sla_clockflow_effective_at(&st->t, fact);
+	/* a fact of the ticket's own history is logged (a policy edit is not; a created fact of a
+	 * ticket already tracked changes nothing) */
+	logged = st->log_facts && fact->kind != SLA_FACT_POLICY &&
+		(fact->kind != SLA_FACT_CREATED || !st->t.tracked) && (fact->kind == SLA_FACT_CREATED || st->t.tracked);
+
+	if (logged)
+		st->facts++;
 	status = sla_clockflow_apply(&st->t, fact, sla_engine_policy(), result);
 	if (status != SLA_OK)
 		sla_report_status(status, "business_interval", NULL);
 	sla_stored_ticket_write(st, fact, result, level_chosen);
+	if (logged)
+		sla_fact_append(st, st->facts, at, fact_kind_names[fact->kind], fact_detail(fact));
 	pfree(result);
 }
 

@@ -116,6 +116,18 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 	fact = sla_fact_of(SLA_FACT_CREATED, at);
 	fact.lifecycle = sla_lifecycle_of(lifecycle);
 	fact.level_id = choice.level_id;
+	if (fact.lifecycle == SLA_LC_SOLVED || fact.lifecycle == SLA_LC_CLOSED)
+	{
+		/* created open and solved at once: two facts, so that a message of the same instant
+		 * written afterwards still applies before the solving (the canonical order) */
+		sla_fact	solved = sla_fact_of(SLA_FACT_LIFECYCLE, at);
+
+		solved.lifecycle = fact.lifecycle;
+		fact.lifecycle = SLA_LC_OPEN;
+		sla_ticket_apply(&st, &fact, choice.level_id != 0 ? level_chosen_detail(&choice) : NULL);
+		sla_ticket_apply(&st, &solved, NULL);
+		return;
+	}
 	sla_ticket_apply(&st, &fact, choice.level_id != 0 ? level_chosen_detail(&choice) : NULL);
 }
 

@@ -147,6 +147,41 @@ sla_fact_rank(sla_fact_kind kind)
 	return 4;
 }
 
+int64_t
+sla_clockflow_effective_at(const sla_cf_ticket *ticket, const sla_fact *fact)
+{
+	if (fact->kind != SLA_FACT_CREATED && ticket->tracked && ticket->has_last_at && fact->at < ticket->last_at)
+		return ticket->last_at;
+	return fact->at;
+}
+
+static bool
+fact_before(const sla_fact *a, const sla_fact *b)
+{
+	return a->at < b->at || (a->at == b->at && sla_fact_rank(a->kind) < sla_fact_rank(b->kind));
+}
+
+/* Insertion sort: stable, and a ticket's facts are nearly in order already (only facts of one
+ * instant can be out of place). */
+void
+sla_facts_sort(sla_fact *facts, int n)
+{
+	int			i;
+
+	for (i = 1; i < n; i++)
+	{
+		sla_fact	f = facts[i];
+		int			j = i;
+
+		while (j > 0 && fact_before(&f, &facts[j - 1]))
+		{
+			facts[j] = facts[j - 1];
+			j--;
+		}
+		facts[j] = f;
+	}
+}
+
 /* ---------------------------------------------------------------- one call's working state */
 
 typedef struct flow
@@ -705,8 +740,7 @@ sla_clockflow_apply(sla_cf_ticket *ticket, const sla_fact *fact, const sla_cf_po
 	if (fact->kind != SLA_FACT_CREATED && !ticket->tracked)
 		return SLA_OK;
 	/* never before the latest fact (see has_last_at) */
-	if (ticket->tracked && ticket->has_last_at && effective.at < ticket->last_at)
-		effective.at = ticket->last_at;
+	effective.at = sla_clockflow_effective_at(ticket, fact);
 	switch (fact->kind)
 	{
 		case SLA_FACT_CREATED:

@@ -158,6 +158,13 @@ typedef struct sla_fact
  */
 int			sla_fact_rank(sla_fact_kind kind);
 
+/* The instant a fact takes effect on a ticket: its own, or the ticket's latest fact's when that
+ * is later (see has_last_at). */
+int64_t		sla_clockflow_effective_at(const sla_cf_ticket *ticket, const sla_fact *fact);
+
+/* Sort facts into the order they apply: by instant, then rank, then the order given (stable). */
+void		sla_facts_sort(sla_fact *facts, int n);
+
 typedef enum sla_transition_kind
 {
 	SLA_TR_START,

@@ -75,6 +75,7 @@ CREATE TABLE @extschema@.ticket (
     department    text,
     agent         text,
     requester     text,
+    facts         integer NOT NULL DEFAULT 0,
     PRIMARY KEY (attachment_id, ticket_key)
 );
 COMMENT ON TABLE @extschema@.ticket IS 'the SLA level and lifecycle state of each attached ticket';
@@ -82,6 +83,8 @@ COMMENT ON COLUMN @extschema@.ticket.customer_waiting_since IS
     'a customer message that arrived while the ticket was solved or closed: next_response starts from it on reopen';
 COMMENT ON COLUMN @extschema@.ticket.last_fact_at IS
     'the instant of the latest fact applied: a later fact dated earlier takes effect at this instant';
+COMMENT ON COLUMN @extschema@.ticket.facts IS
+    'how many facts of the ticket sla.fact holds (the last one''s seq)';
 COMMENT ON COLUMN @extschema@.ticket.department IS
     'who holds the ticket (department, agent, requester), copied onto the clocks it starts';
 
@@ -142,6 +145,27 @@ CREATE INDEX event_ticket ON @extschema@.event (attachment_id, ticket_key, id);
 COMMENT ON TABLE @extschema@.event IS
     'every SLA transition: level_chosen, clock_started, paused, resumed, retargeted, stopped, cancelled';
 
+-- The fact log: per ticket and in the order they arrived, the facts the clock model applied
+-- (src/core/clockflow.h): created, message, level, lifecycle, with what the model read of them.
+-- A fact that arrives after a fact of the same instant it sorts before (a reply saved after
+-- the close in one transaction) is applied by replaying the ticket's facts in canonical order
+-- (src/ticket_replay.c).  Keyed by the ticket and a number per ticket: no global sequence.
+CREATE TABLE @extschema@.fact (
+    attachment_id integer NOT NULL,
+    ticket_key    text NOT NULL,
+    seq           integer NOT NULL,
+    at            timestamptz NOT NULL,
+    kind          text NOT NULL,
+    detail        jsonb NOT NULL,
+    PRIMARY KEY (attachment_id, ticket_key, seq)
+);
+COMMENT ON TABLE @extschema@.fact IS
+    'the facts the clock model applied, per ticket in arrival order (seq): created, message, level, lifecycle';
+COMMENT ON COLUMN @extschema@.fact.at IS
+    'the instant it took effect (never before the ticket''s previous fact: a fact dated earlier takes effect then)';
+COMMENT ON COLUMN @extschema@.fact.detail IS
+    'what the clock model read: created {lifecycle, level}, message {author, public, response}, level {level}, lifecycle {lifecycle}';
+
 -- References from the tracking tables, kept without per-row foreign keys: deleting (or
 -- renumbering) a level or calendar that clocks use is refused with 23503, deleting an
 -- attachment deletes its tracking rows.  The engine's writers and these guards serialize on
@@ -178,6 +202,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.ticket', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.clock', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.clock_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.event', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.fact', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_id_seq', '');
 
 -- Validate one mapped column: it exists and its type is of an allowed kind; returns the kind.

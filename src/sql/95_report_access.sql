@@ -195,6 +195,10 @@ GRANT EXECUTE ON FUNCTION @extschema@.define_level(text, text, @extschema@.busin
 -- sla_writer: what the ticket and message triggers need, for a helpdesk application role that
 -- writes tickets and messages (the triggers run as that role).
 GRANT SELECT, INSERT, UPDATE ON @extschema@.ticket, @extschema@.clock, @extschema@.event TO sla_writer;
+-- the fact log; a fact applied out of canonical order replays the ticket, which may remove the
+-- clocks and events of that instant that no longer happen
+GRANT SELECT, INSERT ON @extschema@.fact TO sla_writer;
+GRANT DELETE ON @extschema@.clock, @extschema@.event TO sla_writer;
 -- the triggers count the values the mapping cannot classify as the writing role
 GRANT SELECT, INSERT, UPDATE ON @extschema@.mapping_problem TO sla_writer;
 -- admins clear them once fixed

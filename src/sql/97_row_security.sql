@@ -45,7 +45,7 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['clock', 'event', 'ticket'] LOOP
+    FOREACH t IN ARRAY ARRAY['clock', 'event', 'ticket', 'fact'] LOOP
         EXECUTE format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
         -- reading: the engine's and the admin's roles see everything; anyone else what the host shows them
         EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR SELECT TO sla_writer, sla_admin USING (true)', t || '_engine_and_admin_read', t);

@@ -543,3 +543,42 @@ CREATE POLICY mapping_problem_delete ON @extschema@.mapping_problem FOR DELETE U
 CREATE POLICY mapping_problem_attachment_writer ON @extschema@.mapping_problem AS RESTRICTIVE FOR ALL TO sla_writer
     USING (@extschema@.may_write_attachment(attachment_id))
     WITH CHECK (@extschema@.may_write_attachment(attachment_id));
+
+-- ------------------------------------------------------------------ the fact log
+-- Every fact the clock model applies is logged per ticket; a fact out of canonical order within
+-- an instant is applied by replaying the ticket (src/ticket_replay in src/ticket_flow.c).
+
+ALTER TABLE @extschema@.ticket ADD COLUMN facts integer NOT NULL DEFAULT 0;
+COMMENT ON COLUMN @extschema@.ticket.facts IS
+    'how many facts of the ticket sla.fact holds (the last one''s seq)';
+
+CREATE TABLE @extschema@.fact (
+    attachment_id integer NOT NULL,
+    ticket_key    text NOT NULL,
+    seq           integer NOT NULL,
+    at            timestamptz NOT NULL,
+    kind          text NOT NULL,
+    detail        jsonb NOT NULL,
+    PRIMARY KEY (attachment_id, ticket_key, seq)
+);
+COMMENT ON TABLE @extschema@.fact IS
+    'the facts the clock model applied, per ticket in arrival order (seq): created, message, level, lifecycle';
+COMMENT ON COLUMN @extschema@.fact.at IS
+    'the instant it took effect (never before the ticket''s previous fact: a fact dated earlier takes effect then)';
+COMMENT ON COLUMN @extschema@.fact.detail IS
+    'what the clock model read: created {lifecycle, level}, message {author, public, response}, level {level}, lifecycle {lifecycle}';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.fact', '');
+GRANT SELECT ON @extschema@.fact TO sla_reader, sla_admin;
+GRANT SELECT, INSERT ON @extschema@.fact TO sla_writer;
+GRANT DELETE ON @extschema@.clock, @extschema@.event TO sla_writer;
+ALTER TABLE @extschema@.fact ENABLE ROW LEVEL SECURITY;
+CREATE POLICY fact_engine_and_admin_read ON @extschema@.fact FOR SELECT TO sla_writer, sla_admin USING (true);
+CREATE POLICY fact_follows_host ON @extschema@.fact FOR SELECT
+    USING (attachment_id OPERATOR(pg_catalog.<>) ALL ((SELECT @extschema@.rls_hidden_attachments())::integer[])
+           OR @extschema@.ticket_visible(attachment_id, ticket_key));
+CREATE POLICY fact_insert ON @extschema@.fact FOR INSERT WITH CHECK (true);
+CREATE POLICY fact_update ON @extschema@.fact FOR UPDATE USING (true);
+CREATE POLICY fact_delete ON @extschema@.fact FOR DELETE USING (true);
+CREATE POLICY fact_attachment_writer ON @extschema@.fact AS RESTRICTIVE FOR ALL TO sla_writer
+    USING (@extschema@.may_write_attachment(attachment_id))
+    WITH CHECK (@extschema@.may_write_attachment(attachment_id));

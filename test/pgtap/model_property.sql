@@ -47,7 +47,7 @@ SET LOCAL timezone = 'UTC';
 \getenv model_skip SLA_MODEL_SKIP
 \if :{?model_skip}
 \else
-\set model_skip '{same_instant_noncanonical,customer_chat_or_call_after_reply,created_solved,created_deleted,backfill:deleted}'
+\set model_skip '{customer_chat_or_call_after_reply,created_deleted,backfill:deleted}'
 \endif
 
 SELECT sla_model.define_policy();

@@ -2,7 +2,7 @@
 -- the host shows only billing tickets sees only their clocks, events and compliance figures;
 -- the engine's role and admins see everything; a host without RLS hides nothing.
 BEGIN;
-SELECT plan(24);
+SELECT plan(25);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -58,6 +58,8 @@ SELECT is(pg_temp.as_role('rs_billing', $$SELECT count(*) FROM sla.sla_log_at('2
     '0', 'no sales row in the SLA log');
 SELECT is(pg_temp.as_role('rs_billing', $$SELECT string_agg(DISTINCT ticket_key, ',' ORDER BY ticket_key) FROM sla.event$$),
     '1,3,7', 'events follow the host too');
+SELECT is(pg_temp.as_role('rs_billing', $$SELECT string_agg(DISTINCT ticket_key, ',' ORDER BY ticket_key) FROM sla.fact$$),
+    '1,3,7', 'the fact log follows the host too');
 SELECT is(pg_temp.as_role('rs_billing', $$SELECT count(*) FROM sla.ticket$$), '3', 'per-ticket state follows the host too');
 SELECT is(pg_temp.as_role('rs_billing', $$SELECT string_agg(department || ':' || met || '/' || failed, ',')
                                            FROM sla.compliance_report('2026-11-23', '2026-11-26', ARRAY['department'], 'UTC',
@@ -79,8 +81,8 @@ SELECT lives_ok($$SELECT pg_temp.as_role('rs_app', $q$INSERT INTO rs_msg VALUES 
 SELECT is((SELECT state FROM sla.clock c JOIN sla.attachment a ON a.id = c.attachment_id
             WHERE a.ticket_table = 'rs_ticket'::regclass AND c.ticket_key = '3' AND c.metric = 'first_response'),
     'met', 'the reply written as the application stopped the clock');
-SELECT is((SELECT count(*)::int FROM pg_policies WHERE schemaname = 'sla'), 24,
-    'six policies on each of clock, event, ticket, mapping_problem (the sixth keeps each helpdesk''s writer to its own rows)');
+SELECT is((SELECT count(*)::int FROM pg_policies WHERE schemaname = 'sla'), 30,
+    'six policies on each of clock, event, ticket, fact, mapping_problem (the sixth keeps each helpdesk''s writer to its own rows)');
 
 -- sla.ticket_visible() (the policies' test) asks the host as the current user, whoever asked before
 -- in the session: its prepared lookup is planned again for another role's policies.

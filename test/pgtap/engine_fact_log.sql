@@ -1,0 +1,93 @@
+-- engine_fact_log.sql — the fact log and the canonical order within an instant: facts of one
+-- instant apply as messages, then attribute changes, then lifecycle changes, whatever order the
+-- helpdesk wrote them in.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.
+BEGIN;
+SELECT plan(15);
+SET LOCAL timezone = 'UTC';
+SET LOCAL client_min_messages = warning;
+
+SELECT ok(sla.define_calendar('fl', 'UTC', 'mon-fri 09:00-17:00') > 0, 'calendar');
+SELECT ok(sla.define_level('fl_std', 'fl', first_response => '4 hours', periodic_update => '8 hours',
+                           chat_response => '1 hour', resolution => '2 days', is_default => true) > 0, 'level');
+CREATE TABLE fl_ticket (id int PRIMARY KEY, st text, created timestamptz, updated timestamptz);
+CREATE TABLE fl_msg (id serial PRIMARY KEY, ticket int, kind text, channel text, created timestamptz);
+SELECT ok(sla.attach('fl_ticket', '{"key": "id", "created_at": "created", "updated_at": "updated", "status": "st"}',
+                     'fl_msg', '{"ticket": "ticket", "created_at": "created", "author_kind": "kind",
+                                 "customer_values": ["customer"], "agent_values": ["agent"],
+                                 "channel": "channel", "chat_values": ["chat"]}') > 0, 'attached');
+SELECT sla.map_status('fl_ticket', s, l) FROM (VALUES ('open', 'open'), ('pending', 'paused'), ('solved', 'solved')) v (s, l);
+
+CREATE FUNCTION pg_temp.clocks(k text) RETURNS text LANGUAGE sql AS $$
+    SELECT string_agg(metric || '#' || cycle || ':' || state, ', ' ORDER BY metric, cycle)
+      FROM sla.clock WHERE ticket_key = k $$;
+CREATE FUNCTION pg_temp.events(k text) RETURNS text LANGUAGE sql AS $$
+    SELECT string_agg(e.kind || coalesce(':' || c.metric || '#' || c.cycle, ''), ',' ORDER BY e.id)
+      FROM sla.event e LEFT JOIN sla.clock c ON c.id = e.clock_id WHERE e.ticket_key = k $$;
+
+-- 1. The close written first, the reply at the same instant afterwards (one transaction): the
+--    reply counts, so first_response is met, not cancelled before a reply.
+INSERT INTO fl_ticket VALUES (1, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00');
+UPDATE fl_ticket SET st = 'solved', updated = '2026-11-23 11:00+00' WHERE id = 1;
+INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (1, 'agent', 'email', '2026-11-23 11:00+00');
+SELECT is(pg_temp.clocks('1'),
+    'first_response#1:met, periodic_update#1:met, periodic_update#2:cancelled, resolution#1:met',
+    'a reply saved after the close at the same instant counts as the reply');
+-- the same history written in the canonical order gives the same clocks
+INSERT INTO fl_ticket VALUES (2, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00');
+INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (2, 'agent', 'email', '2026-11-23 11:00+00');
+UPDATE fl_ticket SET st = 'solved', updated = '2026-11-23 11:00+00' WHERE id = 2;
+SELECT is(pg_temp.clocks('2'), pg_temp.clocks('1'), 'the order the helpdesk wrote them in does not matter');
+SELECT is(pg_temp.events('1'), pg_temp.events('2'), 'and the events are those of the canonical order');
+SELECT is((SELECT state || ' ' || business_used::text || ' ' || stopped_at::text FROM sla.clock
+            WHERE ticket_key = '1' AND metric = 'first_response'),
+    'met 02:00:00 2026-11-23 11:00:00+00', 'first_response stopped at the reply');
+
+-- 2. The log: arrival order, what the model read, the row counts them
+SELECT is((SELECT string_agg(seq || ' ' || kind || ' ' || detail::text, ' | ' ORDER BY seq) FROM sla.fact WHERE ticket_key = '1'),
+    '1 created {"level": ' || (SELECT id FROM sla.level WHERE name = 'fl_std') || ', "lifecycle": "open"} | '
+    '2 lifecycle {"lifecycle": "solved"} | '
+    '3 message {"author": "agent", "public": true, "response": "next_response"}',
+    'the fact log keeps each fact in arrival order with what the clock model read');
+SELECT is((SELECT facts || ' ' || last_fact_at::text FROM sla.ticket WHERE ticket_key = '1'),
+    '3 2026-11-23 11:00:00+00', 'the ticket row counts the facts and keeps the latest instant');
+
+-- 3. Zammad's follow-up: the ticket reopened, then the customer's article at the same instant
+INSERT INTO fl_ticket VALUES (3, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00');
+UPDATE fl_ticket SET st = 'pending', updated = '2026-11-23 10:00+00' WHERE id = 3;
+UPDATE fl_ticket SET st = 'open', updated = '2026-11-23 12:00+00' WHERE id = 3;
+INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (3, 'customer', 'chat', '2026-11-23 12:00+00');
+SELECT is(pg_temp.events('3'),
+    'level_chosen,clock_started:first_response#1,clock_started:periodic_update#1,clock_started:resolution#1,'
+    'paused:periodic_update#1,paused:resolution#1,clock_started:chat_response#1,resumed:periodic_update#1,resumed:resolution#1',
+    'the article applies before the reopening: its clock starts first');
+SELECT is((SELECT paused_for::text || ' ' || due_at::text FROM sla.clock WHERE ticket_key = '3' AND metric = 'resolution'),
+    '02:00:00 2026-11-25 11:00:00+00', 'resolution resumed with the two paused hours added');
+
+-- 4. A ticket created solved, then a chat message of the creation instant: the message applies
+--    first (the ticket arrives open and is solved at once), so its clock starts and is cancelled
+INSERT INTO fl_ticket VALUES (4, 'solved', '2026-11-23 09:00+00', '2026-11-23 09:00+00');
+INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (4, 'customer', 'chat', '2026-11-23 09:00+00');
+SELECT is(pg_temp.clocks('4'),
+    'first_response#1:cancelled, periodic_update#1:cancelled, chat_response#1:cancelled, resolution#1:met',
+    'a message of the creation instant of a ticket created solved applies before the solving');
+
+-- 5. A fact dated before the latest one takes effect at the latest instant: no replay
+INSERT INTO fl_ticket VALUES (5, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00');
+UPDATE fl_ticket SET st = 'pending', updated = '2026-11-23 12:00+00' WHERE id = 5;
+INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (5, 'agent', 'email', '2026-11-23 10:00+00');
+SELECT is((SELECT at::text FROM sla.fact WHERE ticket_key = '5' AND seq = 3), '2026-11-23 12:00:00+00',
+    'a reply dated before the latest fact is logged at the latest instant');
+SELECT is((SELECT stopped_at::text FROM sla.clock WHERE ticket_key = '5' AND metric = 'first_response'),
+    '2026-11-23 12:00:00+00', 'and stops first_response there');
+
+-- 6. A ticket without its history in the log (tracked before 0.2.0): arrival order, as 0.1.0 did
+INSERT INTO fl_ticket VALUES (6, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00');
+DELETE FROM sla.fact WHERE ticket_key = '6';
+UPDATE sla.ticket SET facts = 0 WHERE ticket_key = '6';
+UPDATE fl_ticket SET st = 'solved', updated = '2026-11-23 11:00+00' WHERE id = 6;
+INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (6, 'agent', 'email', '2026-11-23 11:00+00');
+SELECT is((SELECT state FROM sla.clock WHERE ticket_key = '6' AND metric = 'first_response'), 'cancelled',
+    'without the ticket''s whole history in the log, facts apply in arrival order');
+
+SELECT * FROM finish();
+ROLLBACK;
