@@ -290,9 +290,11 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact)
 		if (ids[i] == 0)
 			ids[i] = sla_clock_insert(st, c);
 	}
-	/* a clock that started at the instant and does not start in the canonical order goes */
+	/* a clock the canonical order does not have goes, unless it was decided before the instant
+	 * (history; a clock started by a fact of the instant may date from before it: next_response
+	 * from a message written while the ticket was solved) */
 	for (j = 0; j < st->t.nclocks; j++)
-		if (!matched[j] && st->t.clocks[j].started_at >= at)
+		if (!matched[j] && !(st->t.clocks[j].stopped && st->t.clocks[j].stopped_at < at))
 			sla_clock_delete(st->t.clocks[j].id);
 
 	/* the model's events of the instant, as the canonical order has them */

@@ -174,9 +174,10 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 	 * its new holder, under the level its new attributes give it. */
 	sla_ticket_snapshot(att, new_tuple, desc, &holder);
 	sla_stored_ticket_reassign(&st, at, &holder);
-	if (strcmp(lc, "deleted") != 0)
 	{
-		/* escalation: the rules marked on_update run when an attribute they read changed */
+		/* escalation: the rules marked on_update run when an attribute they read changed (on a
+		 * deleted ticket too: the level is its state, and an attribute change of the instant of
+		 * its deletion applies before it) */
 		int32		level = rerun_rules(att, key, new_tuple, old_tuple, desc, at, st.t.level_id);
 
 		if (level != st.t.level_id && level != 0 && sla_level_use(level) != NULL)

@@ -120,7 +120,8 @@ DECLARE
 BEGIN
     -- A ticket created solved, closed or deleted is created open and changes its lifecycle at
     -- the same instant (after that instant's messages, like any lifecycle change).
-    IF history -> 0 ->> 'lifecycle' NOT IN ('open', 'paused') THEN
+    -- A ticket created deleted (spam, a merge) is never measured: no clocks until it is restored.
+    IF history -> 0 ->> 'lifecycle' NOT IN ('open', 'paused', 'deleted') THEN
         history := jsonb_insert(jsonb_set(history, '{0,lifecycle}', '"open"'), '{1}',
                                 jsonb_build_object('kind', 'lifecycle', 'at', history -> 0 -> 'at',
                                                    'lifecycle', history -> 0 -> 'lifecycle'));
@@ -132,6 +133,7 @@ BEGIN
         CASE f ->> 'kind'
         WHEN 'created' THEN
             lifecycle := f ->> 'lifecycle';
+            CONTINUE WHEN lifecycle = 'deleted';
             FOREACH m IN ARRAY ARRAY['first_response', 'periodic_update', 'resolution'] LOOP
                 CONTINUE WHEN targets ->> m IS NULL;
                 c := sla_model.with_due(ROW(m, 1, 'running', at, NULL, NULL, '0', NULL,
@@ -172,11 +174,13 @@ BEGIN
                                                                'running', at, NULL, NULL, '0', NULL,
                                                                (targets ->> m)::business_interval)::sla_model.clock, calendar);
                 END IF;
-                -- after a reply, the customer waits for the next one; on a solved ticket the
-                -- message is remembered whatever the level, which may change before it reopens
+                -- after a reply, the customer waits for the next one (a chat or a call waits on
+                -- its own clock instead: docs/engine-design.md, one clock per message); on a
+                -- solved ticket the message is remembered whatever the level, which may change
+                -- before it reopens
                 IF replied AND NOT EXISTS (SELECT FROM unnest(clocks) k
                                             WHERE k.metric IN ('first_response', 'next_response') AND sla_model.is_active(k)) THEN
-                    IF lifecycle IN ('open', 'paused') AND targets ->> 'next_response' IS NOT NULL THEN
+                    IF lifecycle IN ('open', 'paused') AND m IS NULL AND targets ->> 'next_response' IS NOT NULL THEN
                         clocks := clocks || sla_model.with_due(ROW('next_response',
                                         1 + (SELECT count(*) FROM unnest(clocks) k WHERE k.metric = 'next_response'),
                                         'running', at, NULL, NULL, '0', NULL,
@@ -217,8 +221,22 @@ BEGIN
         WHEN 'lifecycle' THEN
             was := lifecycle;
             lifecycle := f ->> 'lifecycle';
-            CONTINUE WHEN was = lifecycle OR was = 'deleted';
-            IF lifecycle = 'deleted' THEN
+            CONTINUE WHEN was = lifecycle;
+            IF was = 'deleted' THEN
+                -- restored (flag cleared, status back from spam): tracked again from now
+                CONTINUE WHEN lifecycle NOT IN ('open', 'paused');
+                FOREACH m IN ARRAY ARRAY['first_response', 'periodic_update', 'resolution'] LOOP
+                    CONTINUE WHEN targets ->> m IS NULL OR (m = 'first_response' AND replied)
+                               OR EXISTS (SELECT FROM unnest(clocks) k WHERE k.metric = m AND sla_model.is_active(k));
+                    c := sla_model.with_due(ROW(m, 1 + (SELECT count(*) FROM unnest(clocks) k WHERE k.metric = m),
+                                                'running', at, NULL, NULL, '0', NULL,
+                                                (targets ->> m)::business_interval)::sla_model.clock, calendar);
+                    IF lifecycle = 'paused' AND m <> 'first_response' THEN
+                        c := sla_model.paused(c, at);
+                    END IF;
+                    clocks := clocks || c;
+                END LOOP;
+            ELSIF lifecycle = 'deleted' THEN
                 FOR i IN 1 .. coalesce(array_length(clocks, 1), 0) LOOP
                     IF sla_model.is_active(clocks[i]) THEN
                         clocks[i] := sla_model.cancelled(clocks[i], at);
@@ -247,6 +265,18 @@ BEGIN
                     END IF;
                     clocks[i] := c;
                 END LOOP;
+                -- no stopped resolution clock to go on with (it was cancelled): measured from now
+                IF targets ->> 'resolution' IS NOT NULL AND NOT EXISTS (SELECT FROM unnest(clocks) k
+                        WHERE k.metric = 'resolution' AND sla_model.is_active(k)) THEN
+                    c := sla_model.with_due(ROW('resolution',
+                                1 + (SELECT count(*) FROM unnest(clocks) k WHERE k.metric = 'resolution'),
+                                'running', at, NULL, NULL, '0', NULL,
+                                (targets ->> 'resolution')::business_interval)::sla_model.clock, calendar);
+                    IF lifecycle = 'paused' THEN
+                        c := sla_model.paused(c, at);
+                    END IF;
+                    clocks := clocks || c;
+                END IF;
                 IF targets ->> 'periodic_update' IS NOT NULL THEN
                     c := sla_model.with_due(ROW('periodic_update',
                                 1 + (SELECT count(*) FROM unnest(clocks) k WHERE k.metric = 'periodic_update'),
