@@ -347,7 +347,7 @@ BEGIN
                   USING ERRCODE = 'invalid_parameter_value',
                         HINT = 'For example "published": "status", "published_values": ["sent"].';
         END IF;
-        IF mm ? 'published_values' AND jsonb_array_length(mm -> 'published_values') = 0 THEN
+        IF message_mapping -> 'published_values' = '[]' THEN
             RAISE EXCEPTION 'published_values of column "%" is empty: no message would ever count', mm ->> 'published'
                   USING ERRCODE = 'invalid_parameter_value';
         END IF;
