@@ -6,7 +6,7 @@
 -- they were published.
 -- Calendar: mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(58);
+SELECT plan(59);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -195,13 +195,16 @@ SELECT is((SELECT count(*)::int FROM sla.mapping_problem p JOIN sla.attachment a
 UPDATE v_msg SET status = 'sent', modified = '2026-11-23 11:20' WHERE id = 1;
 SELECT is(pg_temp.clocks('v_ticket', '1'), 'first_response:1:met:2026-11-23 10:00:00+00:2026-11-23 11:20:00+00',
     'value list: the update to a listed value counts, dated by the message''s updated_at');
-UPDATE v_msg SET status = 'delivered', modified = '2026-11-23 11:25' WHERE id = 1;
-SELECT is(pg_temp.events('v_ticket', '1'), 3, 'value list: from one published value to another moves nothing');
 INSERT INTO v_msg VALUES (2, 1, 'c', 'draft', 'q', '2026-11-23 12:00', '2026-11-23 12:00');
 UPDATE v_msg SET status = 'sent', modified = '2026-11-23 12:40' WHERE id = 2;
 SELECT is(pg_temp.clocks('v_ticket', '1'),
     'first_response:1:met:2026-11-23 10:00:00+00:2026-11-23 11:20:00+00, next_response:1:running:2026-11-23 12:40:00+00:-',
     'value list: a customer draft sent starts next_response when sent');
+-- the agent's published reply moved to another published state: no second reply
+UPDATE v_msg SET status = 'delivered', modified = '2026-11-23 13:00' WHERE id = 1;
+SELECT is(pg_temp.clocks('v_ticket', '1'),
+    'first_response:1:met:2026-11-23 10:00:00+00:2026-11-23 11:20:00+00, next_response:1:running:2026-11-23 12:40:00+00:-',
+    'value list: from one published value to another moves nothing');
 
 -- ================================================================ a function of the row
 CREATE TABLE f_ticket (id int PRIMARY KEY, st text, created timestamp);
@@ -222,8 +225,10 @@ SELECT is(pg_temp.clocks('f_ticket', '1'), 'first_response:1:running:2026-11-23 
 UPDATE f_msg SET state = 2 WHERE id = 1;
 SELECT is(pg_temp.clocks('f_ticket', '1'), 'first_response:1:breached:2026-11-23 10:00:00+00:' || now()::text,
     'function: the publishing update counts, at the transaction''s start without published_at');
+INSERT INTO f_msg VALUES (3, 1, 'c', 2, 'more', '2026-11-23 10:20');
+SELECT is(pg_temp.events('f_ticket', '1'), 4, 'function: a customer message inserted published starts next_response');
 UPDATE f_msg SET state = 3, body = 'edited' WHERE id = 1;
-SELECT is(pg_temp.events('f_ticket', '1'), 3, 'function: editing the published message moves nothing');
+SELECT is(pg_temp.events('f_ticket', '1'), 4, 'function: editing the agent''s published message moves nothing');
 INSERT INTO f_ticket VALUES (2, 'open', '2026-11-23 10:00');
 INSERT INTO f_msg VALUES (2, 2, 'a', 2, 'x', '2026-11-23 10:10');
 SELECT is(pg_temp.clocks('f_ticket', '2'), 'first_response:1:met:2026-11-23 10:00:00+00:2026-11-23 10:10:00+00',
