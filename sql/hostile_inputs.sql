@@ -135,6 +135,8 @@ INSERT INTO sane_override VALUES
     ('track_ticket', 1, '(SELECT id FROM sla.attachment)'), ('track_ticket', 3, $$'open'$$),
     ('process_message', 1, '(SELECT id FROM sla.attachment)'),
     ('process_message', 2, '(SELECT m FROM public.h_msg m WHERE m.id = 2)'),
+    ('message_facts', 1, '(SELECT id FROM sla.attachment)'),
+    ('message_facts', 2, '(SELECT m FROM public.h_msg m WHERE m.id = 2)'),
     ('explain', 2, $$'1'$$), ('match_ticket', 2, $$'1'$$), ('time_split', 2, $$'1'$$), ('time_split', 3, $$'UTC'$$),
     ('escalation_set_column', 1, '(SELECT id FROM sla.escalation)'), ('escalation_set_column', 2, '(SELECT id FROM sla.attachment)'),
     ('escalation_set_column', 3, $$'1'$$),

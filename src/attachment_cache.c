@@ -29,6 +29,7 @@ static const char *const ticket_field_names[TF_COUNT] = {
 };
 static const char *const message_field_names[MF_COUNT] = {
 	"ticket", "created_at", "author_kind", "public", "internal", "channel",
+	"updated_at", "published", "published_at",
 };
 
 static MemoryContext AttachmentContext = NULL;
@@ -205,6 +206,7 @@ load_attachment(int32 id)
 	Jsonb	   *mapping;
 	Jsonb	   *message_mapping;
 	Datum		d;
+	JsonbValue	published_values;
 	uint64		i;
 	int			f;
 
@@ -255,6 +257,11 @@ load_attachment(int32 id)
 	att->call_values = json_list(message_mapping, "call_values", "call");
 	att->author_function = function_oid(message_mapping, "author_function");
 	att->public_function = function_oid(message_mapping, "public_function");
+	att->published_function = function_oid(message_mapping, "published_function");
+	att->published_by_values = message_mapping != NULL &&
+		getKeyJsonValueFromContainer(&message_mapping->root, "published_values",
+									 strlen("published_values"), &published_values);
+	att->published_values = json_list(message_mapping, "published_values", NULL);
 
 	MemoryContextSwitchTo(caller);
 	if (SPI_execute_with_args("SELECT status, lifecycle FROM sla.status_map WHERE attachment_id OPERATOR(pg_catalog.=) $1",

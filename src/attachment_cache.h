@@ -29,6 +29,7 @@ typedef enum TicketField
 typedef enum MessageField
 {
 	MF_TICKET, MF_CREATED_AT, MF_AUTHOR_KIND, MF_PUBLIC, MF_INTERNAL, MF_CHANNEL,
+	MF_UPDATED_AT, MF_PUBLISHED, MF_PUBLISHED_AT,
 	MF_COUNT
 } MessageField;
 
@@ -76,6 +77,15 @@ typedef struct SlaAttachment
 				call_values;
 	Oid			author_function;	/* InvalidOid: author_kind with value lists */
 	Oid			public_function;
+
+	/*
+	 * Drafts: a message counts when it becomes published.  Neither the published column nor
+	 * the function mapped: every message is published when inserted (the 0.1.0 behaviour).
+	 * With published_values the column's value must be listed; without, it is a boolean.
+	 */
+	Oid			published_function;
+	bool		published_by_values;
+	ValueList	published_values;
 	bool		strict;			/* an unclassifiable value fails the write instead of being recorded */
 	ValueList	status;			/* host status values of the status map ... */
 	char	  **lifecycle;		/* ... and their lifecycle states */

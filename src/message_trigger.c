@@ -2,6 +2,8 @@
  * message_trigger.c — a new message in the helpdesk's message table: the C trigger sla.attach()
  * puts on it, and sla.process_message(), the same logic for sla.backfill().
  *
+ * A message counts when it becomes published: inserted as published, or published by a later
+ * UPDATE of a draft (sla_message_update, made by attach when the mapping tells drafts apart).
  * A public agent reply stops the ticket's running response clocks and starts the next
  * periodic-update cycle; a customer message after an agent reply starts next_response (or
  * chat_response / call_response on those channels); a customer message on a solved or closed
@@ -12,6 +14,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -157,24 +160,107 @@ message_response_metric(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	return SLA_M_NEXT_RESPONSE;
 }
 
+/* ---------------------------------------------------------------- drafts */
+
+/* Whether the mapping tells drafts from published messages; without it every message is published. */
+static bool
+publication_mapped(SlaAttachment *att)
+{
+	return OidIsValid(att->published_function) || att->message[MF_PUBLISHED].name != NULL;
+}
+
+/* The row as a composite Datum for the mapping's functions; 0 when none is mapped. */
+static Datum
+message_row(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+{
+	if (OidIsValid(att->author_function) || OidIsValid(att->public_function) ||
+		OidIsValid(att->published_function))
+		return heap_copy_tuple_as_datum(tuple, desc);
+	return (Datum) 0;
+}
+
+/*
+ * Whether the row is a published message rather than a draft.  A NULL answer (column or
+ * function) is a draft: a message nobody has sent yet must not stop a response clock.  A value
+ * in no published_values list is a draft too, never a mapping problem: draft states are many
+ * (draft, autosave, scheduled) and only the sent ones matter.
+ */
+static bool
+message_published(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row)
+{
+	Datum		d;
+
+	if (OidIsValid(att->published_function))
+	{
+		bool		isnull;
+		Oid			rettype;
+		int			nest = sla_use_engine_search_path();
+
+		d = sla_call_function(att->published_function, row, InvalidOid, &isnull, &rettype,
+							  "the message mapping's published_function");
+		sla_restore_search_path(nest);
+		if (rettype != BOOLOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("the message mapping's published_function %s returns %s, not boolean",
+							format_procedure(att->published_function), format_type_be(rettype))));
+		return !isnull && DatumGetBool(d);
+	}
+	if (att->message[MF_PUBLISHED].name == NULL)
+		return true;
+	if (att->published_by_values)
+	{
+		RowValue	value;
+
+		sla_row_value(&att->message[MF_PUBLISHED], tuple, desc, att->message_table, &value);
+		return sla_value_listed(&att->published_values, &value);
+	}
+	return message_flag(&att->message[MF_PUBLISHED], tuple, desc, att->message_table, &d) && DatumGetBool(d);
+}
+
+/*
+ * The instant the message became published: its published_at column when mapped and set; else,
+ * published by an UPDATE, the message's updated_at column or the transaction's start (now(), as
+ * ticket updates are dated); else, published when written, its creation time.
+ */
+static TimestampTz
+message_published_at(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, bool by_update)
+{
+	TimestampTz at;
+
+	if (sla_row_time(&att->message[MF_PUBLISHED_AT], tuple, desc, att->message_table, att->time_zone, &at))
+		return at;
+	if (by_update)
+	{
+		if (sla_row_time(&att->message[MF_UPDATED_AT], tuple, desc, att->message_table, att->time_zone, &at))
+			return at;
+		return GetCurrentTransactionStartTimestamp();
+	}
+	if (!sla_row_time(&att->message[MF_CREATED_AT], tuple, desc, att->message_table, att->time_zone, &at))
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("message of %s has no ticket or no creation time", sla_relation_text(att->message_table))));
+	return at;
+}
+
 /* ---------------------------------------------------------------- what a message does */
 
-/* The clock logic of one message row (caller connected to SPI). */
+/*
+ * The clock logic of one published message row, dated at (caller connected to SPI); row: the
+ * row as message_row() gives it.
+ */
 static void
-apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row, TimestampTz at)
 {
 	char	   *key = sla_row_text(&att->message[MF_TICKET], tuple, desc, att->message_table);
-	TimestampTz at;
 	Author		author;
 	bool		is_public = true;
 	sla_metric	response;
 	SlaStoredTicket st;
 	sla_fact	fact;
 	bool		tracked;
-	Datum		row = (Datum) 0;
 
-	if (key == NULL || !sla_row_time(&att->message[MF_CREATED_AT], tuple, desc, att->message_table,
-									 att->time_zone, &at))
+	if (key == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("message of %s has no ticket or no creation time", sla_relation_text(att->message_table))));
@@ -182,7 +268,6 @@ apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	{
 		int			nest = sla_use_engine_search_path();
 
-		row = heap_copy_tuple_as_datum(tuple, desc);
 		author = message_author(att, tuple, desc, row, key);
 		is_public = message_public(att, tuple, desc, row);
 		sla_restore_search_path(nest);
@@ -214,6 +299,20 @@ apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
 	sla_ticket_apply(&st, &fact, NULL);
 }
 
+/*
+ * A message row as it stands (inserted, or replayed by backfill): a draft moves nothing, a
+ * published message counts at its published instant.
+ */
+static void
+apply_message_row(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+{
+	Datum		row = message_row(att, tuple, desc);
+
+	if (publication_mapped(att) && !message_published(att, tuple, desc, row))
+		return;
+	apply_message(att, tuple, desc, row, message_published_at(att, tuple, desc, false));
+}
+
 /* AFTER INSERT FOR EACH ROW on an attached message table; argument: the attachment id. */
 PG_FUNCTION_INFO_V1(sla_message_added);
 Datum
@@ -227,12 +326,48 @@ sla_message_added(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);	/* attached again without this message table */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	apply_message(att, trigdata->tg_trigtuple, trigdata->tg_relation->rd_att);
+	apply_message_row(att, trigdata->tg_trigtuple, trigdata->tg_relation->rd_att);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
 
-/* sla.process_message(attachment integer, message anyelement): the trigger's logic for backfill */
+/*
+ * AFTER UPDATE FOR EACH ROW on an attached message table whose mapping tells drafts from
+ * published messages; argument: the attachment id.  The update that publishes a draft is the
+ * message's fact; autosaves of a draft and edits of a published message move nothing.  The
+ * trigger's WHEN clause (sla.attach) already skips updates that leave a published column as it
+ * was, so a draft autosave usually never gets here.
+ */
+PG_FUNCTION_INFO_V1(sla_message_updated);
+Datum
+sla_message_updated(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	SlaAttachment *att;
+	TupleDesc	desc;
+	Datum		new_row;
+
+	att = sla_trigger_attachment(fcinfo, "message_updated", "sla_message_update", TRIGGER_EVENT_UPDATE, "UPDATE", true);
+	/* attached again without this message table, or without a published mapping */
+	if (!OidIsValid(att->message_table) || !publication_mapped(att))
+		return PointerGetDatum(NULL);
+	desc = trigdata->tg_relation->rd_att;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* the new row first: an autosave that still is a draft is decided by one look */
+	new_row = message_row(att, trigdata->tg_newtuple, desc);
+	if (message_published(att, trigdata->tg_newtuple, desc, new_row) &&
+		!message_published(att, trigdata->tg_trigtuple, desc, message_row(att, trigdata->tg_trigtuple, desc)))
+		apply_message(att, trigdata->tg_newtuple, desc, new_row,
+					  message_published_at(att, trigdata->tg_newtuple, desc, true));
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * sla.process_message(attachment integer, message anyelement): the insert trigger's logic for
+ * backfill — a draft moves nothing, a published message counts at its published instant.
+ */
 PG_FUNCTION_INFO_V1(sla_process_message_sql);
 Datum
 sla_process_message_sql(PG_FUNCTION_ARGS)
@@ -254,8 +389,49 @@ sla_process_message_sql(PG_FUNCTION_ARGS)
 	sla_row_argument(fcinfo, 1, att->message_table, "process_message", &tuple, &desc);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	apply_message(att, &tuple, desc);
+	apply_message_row(att, &tuple, desc);
 	SPI_finish();
 	ReleaseTupleDesc(desc);
 	PG_RETURN_VOID();
+}
+
+/*
+ * sla.message_facts(attachment integer, message anyelement, OUT published boolean, OUT
+ * published_at timestamptz): whether the row is a published message and since when, as
+ * sla.process_message() reads it, so that backfill replays published messages in the order
+ * they were published.  published_at is NULL for a draft.
+ */
+PG_FUNCTION_INFO_V1(sla_message_facts_sql);
+Datum
+sla_message_facts_sql(PG_FUNCTION_ARGS)
+{
+	SlaAttachment *att;
+	HeapTupleData tuple;
+	TupleDesc	desc;
+	TupleDesc	result_desc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	bool		published;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sla.message_facts needs an attachment and a message row")));
+	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "sla.message_facts must return a record");
+	att = sla_attachment_get(PG_GETARG_INT32(0));
+	if (!OidIsValid(att->message_table))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("attachment %d has no message table", att->id)));
+	sla_row_argument(fcinfo, 1, att->message_table, "message_facts", &tuple, &desc);
+	published = !publication_mapped(att) ||
+		message_published(att, &tuple, desc, message_row(att, &tuple, desc));
+	values[0] = BoolGetDatum(published);
+	if (published)
+		values[1] = TimestampTzGetDatum(message_published_at(att, &tuple, desc, false));
+	else
+		nulls[1] = true;
+	ReleaseTupleDesc(desc);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc), values, nulls)));
 }

@@ -261,10 +261,12 @@ DECLARE
         "custom_fields": ["json"], "deleted": ["boolean", "integer"], "created_by_invitation": ["boolean"]}';
     message_spec constant jsonb := '{
         "ticket": ["integer", "uuid", "scalar"], "created_at": ["timestamptz", "timestamp", "epoch"],
-        "author_kind": ["scalar"], "public": ["boolean"], "internal": ["boolean"], "channel": ["scalar"]}';
+        "author_kind": ["scalar"], "public": ["boolean"], "internal": ["boolean"], "channel": ["scalar"],
+        "updated_at": ["timestamptz", "timestamp", "epoch"], "published": ["boolean", "scalar"],
+        "published_at": ["timestamptz", "timestamp", "epoch"]}';
     message_options constant text[] := ARRAY['customer_values', 'agent_values', 'system_values',
                                              'author_function', 'public_function', 'chat_values',
-                                             'call_values'];
+                                             'call_values', 'published_values', 'published_function'];
     m jsonb := '{}';
     kinds jsonb := '{}';
     mm jsonb := NULL;
@@ -274,6 +276,7 @@ DECLARE
     att_id integer;
     fn regprocedure;
     existing @extschema@.attachment;
+    publish_when text;
 BEGIN
     IF ticket_table IS NULL OR mapping IS NULL OR jsonb_typeof(mapping) <> 'object' THEN
         RAISE EXCEPTION 'attach needs a ticket table and a JSON object mapping its columns'
@@ -346,7 +349,7 @@ BEGIN
                 mm := mm || jsonb_build_object(k, v #>> '{}');
             ELSE
                 RAISE EXCEPTION 'unknown message mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Keys: ticket, created_at, author_kind, customer_values, agent_values, system_values, author_function, public, internal, public_function, channel, chat_values, call_values.';
+                      HINT = 'Keys: ticket, created_at, updated_at, author_kind, customer_values, agent_values, system_values, author_function, public, internal, public_function, channel, chat_values, call_values, published, published_values, published_function, published_at.';
             END IF;
         END LOOP;
         FOREACH k IN ARRAY ARRAY['ticket', 'created_at'] LOOP
@@ -358,10 +361,37 @@ BEGIN
             RAISE EXCEPTION 'the message mapping needs author_kind (a column with value lists) or author_function'
                   USING ERRCODE = 'invalid_parameter_value';
         END IF;
+        -- drafts: published is a boolean column, or any column with the values meaning "sent",
+        -- or a function of the row; published_at only dates what one of them publishes
+        IF mm ? 'published' AND mm ? 'published_function' THEN
+            RAISE EXCEPTION 'the message mapping names both published (column "%") and published_function: one tells drafts from published messages',
+                  mm ->> 'published' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF mm ? 'published_values' AND NOT mm ? 'published' THEN
+            RAISE EXCEPTION 'the message mapping has published_values but no published column'
+                  USING ERRCODE = 'invalid_parameter_value',
+                        HINT = 'For example "published": "status", "published_values": ["sent"].';
+        END IF;
+        IF message_mapping -> 'published_values' = '[]' THEN
+            RAISE EXCEPTION 'published_values of column "%" is empty: no message would ever count', mm ->> 'published'
+                  USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF mm ? 'published' AND kinds ->> 'published' <> 'boolean' AND NOT mm ? 'published_values' THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be mapped as published without published_values',
+                  mm ->> 'published', message_table,
+                  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                    WHERE a.attrelid = attach.message_table AND a.attname = mm ->> 'published')
+                  USING ERRCODE = 'datatype_mismatch',
+                        HINT = 'Map a boolean column, or list the values meaning published: "published_values": ["sent"].';
+        END IF;
+        IF mm ? 'published_at' AND NOT (mm ? 'published' OR mm ? 'published_function') THEN
+            RAISE EXCEPTION 'the message mapping has published_at (column "%") but neither published nor published_function',
+                  mm ->> 'published_at' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
         -- a function signature is read with the message table's schema on the search path, so
         -- its argument may be written unqualified (my_author(desk_message)); it is stored
         -- qualified, as the engine reads it under its own fixed search path
-        FOREACH k IN ARRAY ARRAY['author_function', 'public_function'] LOOP
+        FOREACH k IN ARRAY ARRAY['author_function', 'public_function', 'published_function'] LOOP
             CONTINUE WHEN NOT mm ? k;
             PERFORM set_config('search_path', format('%I, pg_catalog, pg_temp',
                                (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -369,6 +399,11 @@ BEGIN
             fn := (mm ->> k)::regprocedure;
             PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
             PERFORM @extschema@.check_function_registration(fn, format('the %s of %s', k, message_table));
+            IF k = 'published_function' AND (SELECT p.prorettype FROM pg_proc p WHERE p.oid = fn) <> 'boolean'::regtype THEN
+                RAISE EXCEPTION 'the published_function % of % returns %, not boolean', fn, message_table,
+                      format_type((SELECT p.prorettype FROM pg_proc p WHERE p.oid = fn), NULL)
+                      USING ERRCODE = 'datatype_mismatch';
+            END IF;
             mm := mm || jsonb_build_object(k, fn::text);
         END LOOP;
         mm := mm || jsonb_build_object('kinds', kinds);
@@ -398,6 +433,10 @@ BEGIN
     IF old_message_table IS NOT NULL AND old_message_table IS DISTINCT FROM message_table
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message') THEN
         EXECUTE format('DROP TRIGGER sla_message ON %s', old_message_table);
+    END IF;
+    IF old_message_table IS NOT NULL AND old_message_table IS DISTINCT FROM message_table
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message_update') THEN
+        EXECUTE format('DROP TRIGGER sla_message_update ON %s', old_message_table);
     END IF;
     INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone, strict)
          VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone, attach.strict)
@@ -432,6 +471,24 @@ BEGIN
         END IF;
         EXECUTE format('CREATE TRIGGER sla_message AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.message_added(%s)',
                        message_table, att_id);
+        IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message_update') THEN
+            EXECUTE format('DROP TRIGGER sla_message_update ON %s', message_table);
+        END IF;
+        -- the update that publishes a draft counts; the WHEN clause keeps the helpdesk's draft
+        -- autosaves out of C: a boolean column exactly (only the update that sets it true), a
+        -- value list by any change of the column (C compares the values, numerically on numeric
+        -- columns).  A published_function runs as its owner in C, so it gets no WHEN clause: a
+        -- WHEN clause would run it as the writer.
+        publish_when := CASE
+            WHEN mm ? 'published' AND NOT mm ? 'published_values'
+                THEN format('WHEN (NEW.%I IS TRUE AND OLD.%I IS NOT TRUE) ', mm ->> 'published', mm ->> 'published')
+            WHEN mm ? 'published'
+                THEN format('WHEN (OLD.%I::pg_catalog.text IS DISTINCT FROM NEW.%I::pg_catalog.text) ', mm ->> 'published', mm ->> 'published')
+            ELSE '' END;
+        IF mm ? 'published' OR mm ? 'published_function' THEN
+            EXECUTE format('CREATE TRIGGER sla_message_update AFTER UPDATE ON %s FOR EACH ROW %sEXECUTE FUNCTION @extschema@.message_updated(%s)',
+                           message_table, publish_when, att_id);
+        END IF;
     END IF;
     RETURN att_id;
 END
@@ -463,6 +520,10 @@ BEGIN
     IF att.message_table IS NOT NULL
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message') THEN
         EXECUTE format('DROP TRIGGER sla_message ON %s', att.message_table);
+    END IF;
+    IF att.message_table IS NOT NULL
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message_update') THEN
+        EXECUTE format('DROP TRIGGER sla_message_update ON %s', att.message_table);
     END IF;
     UPDATE @extschema@.attachment a SET attached = false WHERE a.id = att.id;
 END
@@ -615,6 +676,22 @@ CREATE FUNCTION @extschema@.message_added() RETURNS trigger
     AS 'MODULE_PATHNAME', 'sla_message_added' LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.message_added() IS
     'row trigger sla.attach() puts on a message table: a public agent reply stops response clocks, a customer message after a reply starts next_response (chat_response / call_response on those channels)';
+
+-- A draft published by an UPDATE (AFTER UPDATE row trigger sla_message_update, made by attach
+-- only when the message mapping has published or published_function; argument: the attachment
+-- id): the update that publishes is the message's fact, as an insert of a published message is.
+CREATE FUNCTION @extschema@.message_updated() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_message_updated' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.message_updated() IS
+    'row trigger sla.attach() puts on a message table with drafts: the update that publishes a draft counts as the message, dated by published_at, updated_at or now(); autosaves and edits of published messages move nothing';
+
+-- Whether a message row is published and since when, as the triggers read it (C), for
+-- sla.backfill(): it replays published messages in the order they were published.
+CREATE FUNCTION @extschema@.message_facts(att_id integer, msg anyelement, OUT published boolean,
+                                          OUT published_at timestamptz)
+    AS 'MODULE_PATHNAME', 'sla_message_facts_sql' LANGUAGE C STABLE;
+COMMENT ON FUNCTION @extschema@.message_facts(integer, anyelement) IS
+    'whether a message row is published (not a draft) and its published instant (published_at, else created_at), as the engine reads it; used by backfill';
 
 -- ------------------------------------------------------------------ truncated or dropped host tables
 

@@ -72,7 +72,7 @@ CREATE TRIGGER retarget_clocks AFTER INSERT OR UPDATE OR DELETE ON @extschema@.c
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
 
 -- Tickets that existed before attaching: start their clocks from their creation time, replay
--- their messages in order, then apply their current status (the status history is not known:
+-- their published messages in the order they were published (drafts move nothing), then apply their current status (the status history is not known:
 -- a solved or closed ticket is taken as solved at its last update, a paused one as paused since
 -- then).  Returns the number of tickets started.
 CREATE FUNCTION @extschema@.backfill(ticket_table regclass) RETURNS integer
@@ -109,10 +109,13 @@ BEGIN
           USING att.id, t.row, CASE WHEN lc = 'deleted' THEN 'deleted' ELSE 'open' END, created;
         n := n + 1;
         IF att.message_table IS NOT NULL THEN
-            FOR msg IN EXECUTE format('SELECT x AS row FROM %s x WHERE x.%I OPERATOR(pg_catalog.=) $1::%s ORDER BY x.%I',
+            -- published messages only (drafts never counted), in the order they were published
+            FOR msg IN EXECUTE format('SELECT x AS row FROM %s x CROSS JOIN LATERAL @extschema@.message_facts($2, x) f
+                                        WHERE x.%I OPERATOR(pg_catalog.=) $1::%s AND f.published
+                                        ORDER BY f.published_at, x.%I',
                                       att.message_table, att.message_mapping ->> 'ticket', m ->> 'key_type',
                                       att.message_mapping ->> 'created_at')
-                       USING key LOOP
+                       USING key, att.id LOOP
                 EXECUTE 'SELECT @extschema@.process_message($1, $2)' USING att.id, msg.row;
             END LOOP;
         END IF;
