@@ -22,7 +22,7 @@ CORE_OBJS  = src/core/business_interval.o src/core/civil.o src/core/calendar.o \
              src/core/hours_spec.o src/core/rules.o src/core/clockflow.o
 GLUE_OBJS  = src/sla.o src/sla_error.o src/business_interval.o src/calendar_cache.o \
              src/attachment_cache.o src/clock_store.o src/ticket_flow.o src/config_guard.o src/ticket_attributes.o src/ticket_trigger.o src/ticket_update.o \
-             src/message_trigger.o src/mapping_problem.o src/host_ticket.o src/escalation_action.o src/attachment_access.o \
+             src/message_trigger.o src/mapping_problem.o src/status_history.o src/host_ticket.o src/escalation_action.o src/attachment_access.o \
              src/calendar_functions.o src/rule_functions.o src/breach_worker.o
 OBJS       = $(GLUE_OBJS) $(CORE_OBJS)
 
@@ -47,10 +47,10 @@ REGRESS_OPTS = --inputdir=. --load-extension=sla
 # build with another compiler or PostgreSQL must not fail on a new warning.
 WARNINGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
              $(if $(SLA_WERROR),-Werror)
-PG_CPPFLAGS = -I$(srcdir)/src/core
+PG_CPPFLAGS = -I$(srcdir)/src/core -MMD -MP
 PG_CFLAGS   = $(WARNINGS)
 
-EXTRA_CLEAN = $(DATA_built) test/unit/unit_tests test/fuzz/fuzz_business_interval \
+EXTRA_CLEAN = $(DATA_built) $(OBJS:.o=.d) test/unit/unit_tests test/fuzz/fuzz_business_interval \
               test/fuzz/fuzz_calendar test/fuzz/fuzz_rules results regression.diffs regression.out \
               sla-$(EXTVERSION).tar.gz
 
@@ -59,6 +59,10 @@ ifeq ($(PGXS),)
 PGXS := /usr/lib/postgresql/15/lib/pgxs/src/makefiles/pgxs.mk
 endif
 include $(PGXS)
+
+# PGXS tracks no header dependencies: the compiler writes them (-MMD), so that a changed struct
+# in a header rebuilds every object that uses it.
+-include $(OBJS:.o=.d)
 
 sla--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@

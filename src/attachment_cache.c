@@ -212,12 +212,13 @@ load_attachment(int32 id)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/* a 0.1.0 schema (before ALTER EXTENSION sla UPDATE) has no strict column: it behaved strictly */
+	/* a 0.1.0 schema (before ALTER EXTENSION sla UPDATE) has no strict column (it behaved
+	 * strictly) and no cut-off (every ticket was tracked) */
 	if (SPI_execute_with_args(sla_schema_before_0_2() ?
-							  "SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role, true "
-							  "FROM sla.attachment WHERE id OPERATOR(pg_catalog.=) $1" :
-							  "SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role, strict "
-							  "FROM sla.attachment WHERE id OPERATOR(pg_catalog.=) $1",
+							  "SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role, true, "
+							  "NULL::timestamptz FROM sla.attachment WHERE id OPERATOR(pg_catalog.=) $1" :
+							  "SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role, strict, "
+							  "created_after FROM sla.attachment WHERE id OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.attachment");
 	if (SPI_processed != 1)
@@ -239,6 +240,9 @@ load_attachment(int32 id)
 	message_mapping = isnull ? NULL : DatumGetJsonbPCopy(d);
 	att->writer_role = SPI_getvalue(tup, desc, 6);	/* NULL when SQL NULL */
 	att->strict = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+	d = SPI_getbinval(tup, desc, 8, &isnull);
+	att->has_created_after = !isnull;
+	att->created_after = isnull ? 0 : DatumGetTimestampTz(d);
 
 	for (f = 0; f < TF_COUNT; f++)
 	{
@@ -455,6 +459,14 @@ value_index(const ValueList *list, const RowValue *value)
 			return i;
 	}
 	return -1;
+}
+
+const char *
+sla_value_lifecycle(SlaAttachment *att, const RowValue *status)
+{
+	int			i = value_index(&att->status, status);
+
+	return i < 0 ? NULL : att->lifecycle[i];
 }
 
 const char *

@@ -87,6 +87,9 @@ typedef struct SlaAttachment
 	bool		published_by_values;
 	ValueList	published_values;
 	bool		strict;			/* an unclassifiable value fails the write instead of being recorded */
+	/* sla.backfill's cut-off: a ticket created before it is never tracked from before the attachment */
+	bool		has_created_after;
+	TimestampTz created_after;
 	ValueList	status;			/* host status values of the status map ... */
 	char	  **lifecycle;		/* ... and their lifecycle states */
 	struct SlaAttachment *next;
@@ -110,6 +113,9 @@ extern bool sla_row_time(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid
 
 /* The lifecycle the status map gives the row's status; NULL when it has none (*status: the value). */
 extern const char *sla_row_lifecycle(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, char **status);
+
+/* The lifecycle the status map gives a status value (a status history's); NULL when it has none. */
+extern const char *sla_value_lifecycle(SlaAttachment *att, const RowValue *status);
 
 /* ERROR 22023 naming an unmapped status value, with the map_status call that fixes it. */
 extern void sla_unmapped_status_error(SlaAttachment *att, const char *status);

@@ -6,7 +6,8 @@
  * new holder (department, agent, requester) is copied onto the ticket and its running clocks;
  * the rules marked on_update run again when an attribute they read changed, and a new level is
  * a level fact; then a lifecycle change is a lifecycle fact.  A ticket from before the
- * attachment is tracked from its creation time on its first update.
+ * attachment is tracked from its creation time on its first update (marked for sla.backfill to
+ * replay), unless created before backfill's cut-off.
  */
 #include "postgres.h"
 
@@ -160,7 +161,16 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 		/* a ticket from before the attachment: tracked from its creation time on first change */
 		if (!sla_row_time(&att->ticket[TF_CREATED_AT], new_tuple, desc, att->ticket_table, att->time_zone, &created))
 			created = at;
+		/* unless older than backfill's cut-off: it stays untracked, as backfill left it */
+		if (att->has_created_after && created < att->created_after)
+		{
+			SPI_finish();
+			return PointerGetDatum(NULL);
+		}
 		sla_track_ticket(att, key, new_tuple, desc, lc ? lc : SLA_UNMAPPED_NEW_LIFECYCLE, created);
+		/* its messages and statuses before this update are unknown here: the mark lets
+		 * sla.backfill() replay the ticket from the host rows */
+		sla_log_event(att->id, key, 0, at, "tracked_on_update", NULL);
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}

@@ -18,7 +18,10 @@ CREATE TABLE @extschema@.attachment (
     writer_role     text,
     -- false: a value the mapping cannot classify is recorded in sla.mapping_problem and the
     -- helpdesk's write goes on; true: the write fails with the error naming the value
-    strict          boolean NOT NULL DEFAULT false
+    strict          boolean NOT NULL DEFAULT false,
+    -- set by sla.backfill(created_after => ...): tickets created before it are left untracked,
+    -- by backfill and by their later updates alike; NULL: every ticket is tracked
+    created_after   timestamptz
 );
 ALTER SEQUENCE @extschema@.attachment_id_seq OWNED BY @extschema@.attachment.id;
 COMMENT ON TABLE @extschema@.attachment IS
@@ -26,6 +29,8 @@ COMMENT ON TABLE @extschema@.attachment IS
 COMMENT ON COLUMN @extschema@.attachment.time_zone IS 'zone of timestamp-without-time-zone columns';
 COMMENT ON COLUMN @extschema@.attachment.strict IS
     'true: an unmapped status or unknown author kind fails the helpdesk''s write (22023); false (default): it is recorded in sla.mapping_problem';
+COMMENT ON COLUMN @extschema@.attachment.created_after IS
+    'the cut-off of sla.backfill: a ticket created before it is never tracked from before the attachment (neither by backfill nor by its later updates); NULL: no cut-off';
 COMMENT ON COLUMN @extschema@.attachment.writer_role IS
     'NULL: any member of sla_writer may write this attachment''s tickets, clocks and events; else only members of this role or of sla_admin (docs/security.md)';
 
@@ -633,6 +638,22 @@ CREATE FUNCTION @extschema@.retarget_clocks(att_id integer, key text, lvl intege
 CREATE FUNCTION @extschema@.ticket_facts(att_id integer, ticket anyelement, OUT key text, OUT lifecycle text,
                                          OUT created_at timestamptz, OUT updated_at timestamptz)
     AS 'MODULE_PATHNAME', 'sla_ticket_facts_sql' LANGUAGE C STABLE;
+
+-- The lifecycle the status map gives one status of a ticket's status history, for sla.backfill():
+-- compared as the ticket table's status column would be; NULL for a value the map lacks (recorded
+-- as a mapping problem, or 22023 when the attachment is strict).  C (src/status_history.c).
+CREATE FUNCTION @extschema@.history_lifecycle(att_id integer, status anyelement, ticket_key text)
+    RETURNS text AS 'MODULE_PATHNAME', 'sla_history_lifecycle' LANGUAGE C;
+
+-- A mapped time column of a host table or view (alias x) as a timestamptz expression: a
+-- timestamp is in the attachment's zone, an integer is Unix seconds (as the C code reads them).
+CREATE FUNCTION @extschema@.instant_expression(col text, kind text, time_zone text) RETURNS text
+    LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE kind
+        WHEN 'timestamp' THEN pg_catalog.format('pg_catalog.timezone(%L, x.%I)', time_zone, col)
+        WHEN 'epoch' THEN pg_catalog.format('pg_catalog.to_timestamp(x.%I::pg_catalog.float8)', col)
+        ELSE pg_catalog.format('x.%I', col) END
+$$;
 
 -- The attributes rules see, as the engine reads them from a ticket row, as the JSON
 -- sla.match_rules() takes (the dry run).  C, sharing the triggers' code.
