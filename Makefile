@@ -51,7 +51,7 @@ PG_CPPFLAGS = -I$(srcdir)/src/core -MMD -MP
 PG_CFLAGS   = $(WARNINGS)
 
 EXTRA_CLEAN = $(DATA_built) $(OBJS:.o=.d) test/unit/unit_tests test/fuzz/fuzz_business_interval \
-              test/fuzz/fuzz_calendar test/fuzz/fuzz_rules results regression.diffs regression.out \
+              test/fuzz/fuzz_calendar test/fuzz/fuzz_rules test/fuzz/fuzz_clockflow results regression.diffs regression.out \
               sla-$(EXTVERSION).tar.gz
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -89,14 +89,18 @@ test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/unit/fixed_tz.c $(CORE_SRCS) $(wildcar
 
 # New inputs go to a scratch directory first; the committed seed corpora are read only.
 FUZZ_WORK ?= /tmp/sla-fuzz
-fuzz: test/fuzz/fuzz_business_interval test/fuzz/fuzz_calendar test/fuzz/fuzz_rules
-	mkdir -p $(FUZZ_WORK)/business_interval $(FUZZ_WORK)/calendar $(FUZZ_WORK)/rules
+fuzz: test/fuzz/fuzz_business_interval test/fuzz/fuzz_calendar test/fuzz/fuzz_rules \
+      test/fuzz/fuzz_clockflow
+	mkdir -p $(FUZZ_WORK)/business_interval $(FUZZ_WORK)/calendar $(FUZZ_WORK)/rules \
+		$(FUZZ_WORK)/clockflow
 	./test/fuzz/fuzz_business_interval -max_total_time=$(FUZZ_SECONDS) -max_len=256 \
 		$(FUZZ_WORK)/business_interval test/fuzz/corpus/business_interval
 	./test/fuzz/fuzz_calendar -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 \
 		$(FUZZ_WORK)/calendar test/fuzz/corpus/calendar
 	./test/fuzz/fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 \
 		$(FUZZ_WORK)/rules test/fuzz/corpus/rules
+	./test/fuzz/fuzz_clockflow -max_total_time=$(FUZZ_SECONDS) -max_len=1024 -timeout=10 \
+		$(FUZZ_WORK)/clockflow test/fuzz/corpus/clockflow
 
 prove:
 	pg_prove --ext .sql -r test/pgtap

@@ -1280,7 +1280,9 @@ sla_calendar_between(sla_calendar *cal, int64_t a, int64_t b, int64_t *out)
 		return st;
 	if ((st = p_of(cal, b, &pb, NULL, NULL)) != SLA_OK)
 		return st;
-	*out = pb - pa;
+	/* more open time than int64 microseconds hold (some 292,000 years of a 24/7 calendar) */
+	if (__builtin_sub_overflow(pb, pa, out))
+		return SLA_EOVERFLOW;
 	return SLA_OK;
 }
 

@@ -170,6 +170,10 @@ exact_cases(void)
 	CHECK_EQ_I64(add(cal, at(-4713, 11, 25, 8, 0, 0), -1, 0), -SLA_EOVERFLOW);
 	CHECK_EQ_I64(add(always, at(294276, 12, 31, 10, 0, 0), 0, HOUR_US), -SLA_EOVERFLOW);
 	CHECK_EQ_I64(add(always, at(-4700, 1, 1, 10, 0, 0), 0, -HOUR_US), at(-4700, 1, 1, 9, 0, 0));
+	/* open time beyond int64 microseconds: an error, not a wrapped negative (fuzz_clockflow) */
+	CHECK_EQ_I64(between(always, at(-4700, 1, 1, 0, 0, 0), at(285000, 1, 1, 0, 0, 0)), INT64_C(9142048972800000000));
+	CHECK_EQ_I64(between(always, at(-4700, 1, 1, 0, 0, 0), at(290000, 1, 1, 0, 0, 0)), INT64_MIN);
+	CHECK_EQ_I64(between(always, at(290000, 1, 1, 0, 0, 0), at(-4700, 1, 1, 0, 0, 0)), INT64_MIN);
 
 	/* no open time ever: an error at once, never a loop */
 	CHECK_EQ_I64(add(never, at(2026, 1, 1, 0, 0, 0), 0, HOUR_US), -SLA_ENOHOURS);
