@@ -206,6 +206,7 @@ typedef enum Statement
 	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_UPDATE,
 	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET,
 	S_FACT_INSERT, S_FACTS, S_FACT_KINDS_AT, S_CLOCK_REPLACE, S_CLOCK_INSERT, S_CLOCK_DELETE, S_EVENTS_DELETE_AT,
+	S_REKEY,
 	S_COUNT
 } Statement;
 
@@ -292,6 +293,19 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_EVENTS_DELETE_AT] = "DELETE FROM sla.event WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2 AND at OPERATOR(pg_catalog.=) $3 AND kind OPERATOR(pg_catalog.=) ANY "
 	"(ARRAY['clock_started', 'paused', 'resumed', 'stopped', 'cancelled', 'reopened', 'retargeted'])",
+	/* a changed ticket key: every tracking row follows, and an event says so */
+	[S_REKEY] = "WITH t AS (UPDATE sla.ticket SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1), "
+	"c AS (UPDATE sla.clock SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1), "
+	"e AS (UPDATE sla.event SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1), "
+	"f AS (UPDATE sla.fact SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1) "
+	EVENT_INSERT "SELECT $1, $3, NULL, $4, 'key_changed', $5 FROM t "
+	"WHERE (SELECT pg_catalog.count(*) FROM c) OPERATOR(pg_catalog.>=) 0 "
+	"AND (SELECT pg_catalog.count(*) FROM e) OPERATOR(pg_catalog.>=) 0 "
+	"AND (SELECT pg_catalog.count(*) FROM f) OPERATOR(pg_catalog.>=) 0",
 };
 
 /*
@@ -321,6 +335,15 @@ static const char *const statement_sql_0_1[S_COUNT] = {
 	[S_TICKET_UPDATE] = "UPDATE sla.ticket SET level_id = $3, lifecycle = $4, agent_replied = $5, "
 	"customer_waiting_since = $6 "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
+	[S_REKEY] = "WITH t AS (UPDATE sla.ticket SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1), "
+	"c AS (UPDATE sla.clock SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1), "
+	"e AS (UPDATE sla.event SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1) "
+	EVENT_INSERT "SELECT $1, $3, NULL, $4, 'key_changed', $5 FROM t "
+	"WHERE (SELECT pg_catalog.count(*) FROM c) OPERATOR(pg_catalog.>=) 0 "
+	"AND (SELECT pg_catalog.count(*) FROM e) OPERATOR(pg_catalog.>=) 0",
 	[S_REASSIGN] = "WITH c AS (UPDATE sla.clock k SET department = $4, agent = $5, requester = $7 "
 	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2 "
 	"AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) RETURNING k.id) "
@@ -406,6 +429,9 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_EVENTS_DELETE_AT:
 			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID);
+			break;
+		case S_REKEY:
+			TYPES(INT4OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, JSONBOID);
 			break;
 		case S_REOPEN:
 			TYPES(INT8OID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, bi, TIMESTAMPTZOID, INT4OID, TEXTOID, JSONBOID);
@@ -992,6 +1018,35 @@ sla_clock_cancel_by_id(int64 clock_id, TimestampTz at, sla_reason reason)
 		return;
 	tr.clock = 0;
 	write_transition(&st, &tr);
+}
+
+/* ---------------------------------------------------------------- a changed key */
+
+bool
+sla_stored_ticket_rekey(int32 attachment_id, const char *from, const char *to, TimestampTz at)
+{
+	Datum		probe[2] = {Int32GetDatum(attachment_id), CStringGetTextDatum(to)};
+	Datum		v[5];
+	StringInfoData detail;
+
+	/* the new key tracked already (a ticket deleted from the host keeps its history): the two
+	 * histories would become one */
+	if (run(S_TICKET_LOCK, probe, "  ") > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("ticket key %s changed to %s, which sla tracks already", from, to),
+				 errdetail("A ticket with key %s existed before; its SLA history is kept under that key.", to),
+				 errhint("Give the ticket another key, or remove the old history first: "
+						 "DELETE FROM sla.ticket, sla.clock, sla.event, sla.fact rows with ticket_key %s.",
+						 quote_literal_cstr(to))));
+	initStringInfo(&detail);
+	appendStringInfo(&detail, "{\"from\": %s, \"to\": %s}", json_string(from), json_string(to));
+	v[0] = Int32GetDatum(attachment_id);
+	v[1] = CStringGetTextDatum(from);
+	v[2] = CStringGetTextDatum(to);
+	v[3] = TimestampTzGetDatum(at);
+	v[4] = jsonb_datum(detail.data);
+	return run(S_REKEY, v, "     ") > 0;
 }
 
 /* ---------------------------------------------------------------- the fact log */

@@ -82,6 +82,10 @@ extern bool sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStor
 extern void sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
 									const char *level_chosen);
 
+/* A ticket's key changed in the host table: its tracking rows follow (a key_changed event);
+ * false when it was not tracked.  23505 when the new key is tracked already. */
+extern bool sla_stored_ticket_rekey(int32 attachment_id, const char *from, const char *to, TimestampTz at);
+
 /* The fact log (sla.fact). */
 extern void sla_fact_append(SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind, const char *detail);
 /* Each logged fact of the ticket in seq order: kinds[i], instants[i], details[i] (JSON text). */

@@ -152,6 +152,14 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 	if (!sla_row_time(&att->ticket[TF_UPDATED_AT], new_tuple, desc, att->ticket_table, att->time_zone, &at))
 		at = GetCurrentTransactionStartTimestamp();		/* now() */
 
+	/* a changed key carries the ticket's tracking rows along: never two sets of clocks */
+	{
+		char	   *old_key = sla_ticket_key(att, old_tuple, desc);
+
+		if (strcmp(old_key, key) != 0)
+			(void) sla_stored_ticket_rekey(att->id, old_key, key, at);
+	}
+
 	/* one writer per ticket at a time: clocks are decided from the ticket's current state.  A
 	 * row lock, not an advisory lock: bulk statements would exhaust the lock table. */
 	if (!sla_stored_ticket_load(att->id, key, &st))

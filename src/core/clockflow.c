@@ -586,6 +586,9 @@ lifecycle_changed(flow *f, sla_lifecycle lc, int64_t at)
 			if (started >= 0 && lc == SLA_LC_PAUSED)
 				TRY(pause(f, started, at, SLA_R_TICKET_PAUSED));
 		}
+		/* never answered: the reopened ticket owes a first response again, from now */
+		if (!t->agent_replied && !has_active(t, SLA_M_FIRST_RESPONSE, SLA_M_FIRST_RESPONSE))
+			TRY(start(f, SLA_M_FIRST_RESPONSE, t->level_id, at, SLA_R_TICKET_REOPENED, &started));
 		/* a customer message that came while it was solved: next_response runs from it */
 		if (t->customer_waiting)
 		{

@@ -9,7 +9,7 @@
  *
  * Everything is decided here: which clocks start, pause, resume, stop (met or breached), are
  * cancelled, reopened or re-targeted, their due dates and the business time they used.  The glue
- * only persists the transitions (src/ticket_clocks.c) and adds what is not about time (the
+ * only persists the transitions (src/ticket_flow.c applies a fact, src/clock_store.c writes) and adds what is not about time (the
  * department and agent snapshot on each clock).
  *
  * Instants are microseconds since 2000-01-01 UTC, as everywhere in the core.  Enums inside,

@@ -148,13 +148,13 @@ CREATE TABLE @extschema@.event (
 ALTER SEQUENCE @extschema@.event_id_seq OWNED BY @extschema@.event.id;
 CREATE INDEX event_ticket ON @extschema@.event (attachment_id, ticket_key, id);
 COMMENT ON TABLE @extschema@.event IS
-    'every SLA transition: level_chosen, clock_started, paused, resumed, retargeted, stopped, cancelled';
+    'what happened to a ticket''s SLA: level_chosen, clock_started, paused, resumed, retargeted, stopped, cancelled, reopened, reassigned, backfilled, tracked_on_update, warning, breach, escalated, escalation_failed';
 
 -- The fact log: per ticket and in the order they arrived, the facts the clock model applied
 -- (src/core/clockflow.h): created, message, level, lifecycle, with what the model read of them.
 -- A fact that arrives after a fact of the same instant it sorts before (a reply saved after
 -- the close in one transaction) is applied by replaying the ticket's facts in canonical order
--- (src/ticket_replay.c).  Keyed by the ticket and a number per ticket: no global sequence.
+-- (src/ticket_flow.c).  Keyed by the ticket and a number per ticket: no global sequence.
 CREATE TABLE @extschema@.fact (
     attachment_id integer NOT NULL,
     ticket_key    text NOT NULL,

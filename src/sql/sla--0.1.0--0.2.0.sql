@@ -606,7 +606,7 @@ CREATE POLICY mapping_problem_attachment_writer ON @extschema@.mapping_problem A
 
 -- ------------------------------------------------------------------ the fact log
 -- Every fact the clock model applies is logged per ticket; a fact out of canonical order within
--- an instant is applied by replaying the ticket (src/ticket_replay in src/ticket_flow.c).
+-- an instant is applied by replaying the ticket (src/ticket_flow.c).
 
 ALTER TABLE @extschema@.ticket ADD COLUMN facts integer NOT NULL DEFAULT 0;
 COMMENT ON COLUMN @extschema@.ticket.facts IS
@@ -950,3 +950,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.backfill(regclass, regclass, jsonb, timestamptz) IS
     'computes clocks for tickets that existed before attaching (and replays those tracked on an update since): creation, messages, the status changes of an optional status history (a table or view of ticket, at, status), the current status; created_after leaves older tickets untracked; returns how many tickets it started';
 REVOKE EXECUTE ON FUNCTION @extschema@.backfill(regclass, regclass, jsonb, timestamptz) FROM PUBLIC;
+
+-- ------------------------------------------------------------------ comments
+COMMENT ON TABLE @extschema@.event IS
+    'what happened to a ticket''s SLA: level_chosen, clock_started, paused, resumed, retargeted, stopped, cancelled, reopened, reassigned, backfilled, tracked_on_update, warning, breach, escalated, escalation_failed';

@@ -14,7 +14,7 @@
  *     restored, or nothing) followed by SLA_FACT_POLICY; each fact moves time forward or
  *     backward by a byte-decoded amount, up to jumps to the ends of the range.
  * After each fact it checks what clockflow.h promises, and the rules of time the engine's
- * tables rely on (README "How clocks work"); a failed check is __builtin_trap().  The clocks
+ * tables rely on (docs/engine-design.md, "The clock model"); a failed check is __builtin_trap().  The clocks
  * array is reallocated to exactly nclocks + SLA_CF_MAX_NEW_CLOCKS before each fact, so that
  * AddressSanitizer sees a clock written past the room clockflow was promised.
  */

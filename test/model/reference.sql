@@ -265,6 +265,14 @@ BEGIN
                     END IF;
                     clocks[i] := c;
                 END LOOP;
+                -- never answered: a first response is owed again, from the reopening
+                IF NOT replied AND targets ->> 'first_response' IS NOT NULL AND NOT EXISTS (SELECT FROM unnest(clocks) k
+                        WHERE k.metric = 'first_response' AND sla_model.is_active(k)) THEN
+                    clocks := clocks || sla_model.with_due(ROW('first_response',
+                                    1 + (SELECT count(*) FROM unnest(clocks) k WHERE k.metric = 'first_response'),
+                                    'running', at, NULL, NULL, '0', NULL,
+                                    (targets ->> 'first_response')::business_interval)::sla_model.clock, calendar);
+                END IF;
                 -- no stopped resolution clock to go on with (it was cancelled): measured from now
                 IF targets ->> 'resolution' IS NOT NULL AND NOT EXISTS (SELECT FROM unnest(clocks) k
                         WHERE k.metric = 'resolution' AND sla_model.is_active(k)) THEN

@@ -2,7 +2,7 @@
 -- instant apply as messages, then attribute changes, then lifecycle changes, whatever order the
 -- helpdesk wrote them in.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.
 BEGIN;
-SELECT plan(15);
+SELECT plan(20);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -88,6 +88,24 @@ UPDATE fl_ticket SET st = 'solved', updated = '2026-11-23 11:00+00' WHERE id = 6
 INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (6, 'agent', 'email', '2026-11-23 11:00+00');
 SELECT is((SELECT state FROM sla.clock WHERE ticket_key = '6' AND metric = 'first_response'), 'cancelled',
     'without the ticket''s whole history in the log, facts apply in arrival order');
+
+-- 7. A changed ticket key carries the tracking rows along: never two sets of clocks
+INSERT INTO fl_ticket VALUES (7, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00');
+UPDATE fl_ticket SET id = 70, updated = '2026-11-23 10:00+00' WHERE id = 7;
+SELECT is((SELECT count(*)::int FROM sla.clock WHERE ticket_key = '7') + (SELECT count(*)::int FROM sla.fact WHERE ticket_key = '7')
+          + (SELECT count(*)::int FROM sla.event WHERE ticket_key = '7') + (SELECT count(*)::int FROM sla.ticket WHERE ticket_key = '7'),
+    0, 'no tracking row is left under the old key');
+SELECT is(pg_temp.clocks('70'), 'first_response#1:running, periodic_update#1:running, resolution#1:running',
+    'the clocks go on under the new key, not started again');
+SELECT is((SELECT detail::text FROM sla.event WHERE ticket_key = '70' AND kind = 'key_changed'),
+    '{"to": "70", "from": "7"}', 'a key_changed event names both keys');
+INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (70, 'agent', 'email', '2026-11-23 11:00+00');
+SELECT is((SELECT state FROM sla.clock WHERE ticket_key = '70' AND metric = 'first_response'), 'met',
+    'a reply to the ticket under its new key stops its clock');
+-- the new key is the key of a ticket deleted before, whose history sla keeps: refused
+DELETE FROM fl_ticket WHERE id = 6;
+SELECT throws_ok($$UPDATE fl_ticket SET id = 6 WHERE id = 70$$, '23505',
+    'ticket key 70 changed to 6, which sla tracks already', 'a key taken by another ticket''s history is refused');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -359,6 +359,27 @@ test_waiting_customer_and_reopen(void)
 }
 
 static void
+test_reopened_unanswered(void)
+{
+	test_ticket tt;
+
+	ticket_init(&tt);
+	(void) apply(&tt, created(utc(2026, 11, 2, 9, 0), SLA_LC_OPEN, 1));
+	/* solved before any reply: first_response cancelled */
+	(void) apply(&tt, lifecycle(utc(2026, 11, 2, 10, 0), SLA_LC_SOLVED));
+	CHECK_EQ_STR(state_of(&tt, SLA_M_FIRST_RESPONSE, 1), "cancelled");
+	/* the customer was not answered: reopened, a first response is owed again from the reopening */
+	CHECK(apply(&tt, lifecycle(utc(2026, 11, 2, 11, 0), SLA_LC_OPEN)) == SLA_OK);
+	CHECK_EQ_STR(state_of(&tt, SLA_M_FIRST_RESPONSE, 2), "running");
+	CHECK_EQ_I64(clock_of(&tt, SLA_M_FIRST_RESPONSE, 2)->started_at, utc(2026, 11, 2, 11, 0));
+	/* answered before: no first response again */
+	(void) apply(&tt, message(utc(2026, 11, 2, 12, 0), SLA_AUTHOR_AGENT, true, SLA_M_NEXT_RESPONSE));
+	(void) apply(&tt, lifecycle(utc(2026, 11, 2, 13, 0), SLA_LC_SOLVED));
+	(void) apply(&tt, lifecycle(utc(2026, 11, 2, 14, 0), SLA_LC_OPEN));
+	CHECK(clock_of(&tt, SLA_M_FIRST_RESPONSE, 3) == NULL);
+}
+
+static void
 test_solved_at_creation(void)
 {
 	test_ticket tt;
@@ -588,6 +609,7 @@ test_clockflow(void)
 	test_pause_and_resolution();
 	test_waiting_customer_and_reopen();
 	test_solved_at_creation();
+	test_reopened_unanswered();
 	test_deleted_and_restored();
 	test_level_change();
 	test_policy_change();

@@ -113,7 +113,7 @@ fi
 # writes it in foreign-key order).  Checked whether or not the plain -j restore worked.
 log "pg_restore -j $JOBS, then sla's configuration serially (the documented procedure)"
 "$prefix/bin/pg_restore" -l "$pg/dump" > "$pg/all.list"
-grep -E '^[0-9]+; [0-9]+ [0-9]+ TABLE DATA sla ' "$pg/all.list" | grep -Ev ' TABLE DATA sla (ticket|clock|event) ' > "$pg/sla-config.list" || true
+grep -E '^[0-9]+; [0-9]+ [0-9]+ TABLE DATA sla ' "$pg/all.list" | grep -Ev ' TABLE DATA sla (ticket|clock|event|fact) ' > "$pg/sla-config.list" || true
 grep -vxF -f "$pg/sla-config.list" "$pg/all.list" > "$pg/rest.list"
 chown "$os_user": "$pg"/*.list
 q -d postgres -c 'CREATE DATABASE restored_two_step'
