@@ -954,3 +954,6 @@ REVOKE EXECUTE ON FUNCTION @extschema@.backfill(regclass, regclass, jsonb, times
 -- ------------------------------------------------------------------ comments
 COMMENT ON TABLE @extschema@.event IS
     'what happened to a ticket''s SLA: level_chosen, clock_started, paused, resumed, retargeted, stopped, cancelled, reopened, reassigned, backfilled, tracked_on_update, warning, breach, escalated, escalation_failed';
+
+-- every fact updates the ticket's row: room for heap-only updates
+ALTER TABLE @extschema@.ticket SET (fillfactor = 80);
