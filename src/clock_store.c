@@ -206,7 +206,7 @@ typedef enum Statement
 	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_UPDATE,
 	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET,
 	S_FACT_INSERT, S_FACTS, S_FACT_KINDS_AT, S_CLOCK_REPLACE, S_CLOCK_INSERT, S_CLOCK_DELETE, S_EVENTS_DELETE_AT,
-	S_REKEY,
+	S_REKEY, S_TICKET_PEEK,
 	S_COUNT
 } Statement;
 
@@ -243,8 +243,8 @@ static const char *const statement_sql[S_COUNT] = {
 	"AND ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY id",
 	[S_CLOCK_BY_ID] = "SELECT " CLOCK_COLUMNS " FROM sla.clock WHERE id OPERATOR(pg_catalog.=) $1",
 	[S_TICKET_INSERT] = "INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, agent_replied, "
-	"customer_waiting_since, last_fact_at, facts, department, agent, requester) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+	"customer_waiting_since, last_fact_at, facts, department, agent, requester, last_message_author, last_message_at) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
 	/* a new open ticket in one statement: its state row, its clocks, then its events in order
 	 * (level_chosen first, then clock_started by clock id, as the single steps would write them) */
 	[S_NEW_TICKET] = "WITH t AS (INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, "
@@ -259,10 +259,10 @@ static const char *const statement_sql[S_COUNT] = {
 	"UNION ALL SELECT c.id, c.id, 'clock_started', pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', 1, "
 	"'target', c.target::text) FROM c) e ORDER BY e.ord RETURNING clock_id",
 	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, last_fact_at, "
-	"department, agent, requester, facts FROM sla.ticket "
+	"department, agent, requester, facts, last_message_author, last_message_at FROM sla.ticket "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2 FOR UPDATE",
 	[S_TICKET_UPDATE] = "UPDATE sla.ticket SET level_id = $3, lifecycle = $4, agent_replied = $5, "
-	"customer_waiting_since = $6, last_fact_at = $7, facts = $8 "
+	"customer_waiting_since = $6, last_fact_at = $7, facts = $8, last_message_author = $9, last_message_at = $10 "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
 	[S_REOPEN] = "WITH c AS (UPDATE sla.clock k SET state = $3, paused_since = $4, paused_for = $5, due_at = $6, "
 	"stopped_at = NULL, business_used = NULL "
@@ -293,6 +293,8 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_EVENTS_DELETE_AT] = "DELETE FROM sla.event WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2 AND at OPERATOR(pg_catalog.=) $3 AND kind OPERATOR(pg_catalog.=) ANY "
 	"(ARRAY['clock_started', 'paused', 'resumed', 'stopped', 'cancelled', 'reopened', 'retargeted'])",
+	[S_TICKET_PEEK] = "SELECT last_message_author, last_message_at FROM sla.ticket "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
 	/* a changed ticket key: every tracking row follows, and an event says so */
 	[S_REKEY] = "WITH t AS (UPDATE sla.ticket SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1), "
@@ -402,10 +404,11 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_TICKET_INSERT:
 			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, TEXTOID,
-				  TEXTOID, TEXTOID);
+				  TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
 			break;
 		case S_TICKET_UPDATE:
-			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID);
+			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, TEXTOID,
+				  TIMESTAMPTZOID);
 			break;
 		case S_FACT_INSERT:
 			TYPES(INT4OID, TEXTOID, INT4OID, TIMESTAMPTZOID, TEXTOID, JSONBOID);
@@ -447,6 +450,7 @@ argument_types(Statement s, Oid *types, int *n)
 			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID);
 			break;
 		case S_TICKET_LOCK:
+		case S_TICKET_PEEK:
 		case S_TICKET_CLOCKS:
 			TYPES(INT4OID, TEXTOID);
 			break;
@@ -638,6 +642,24 @@ sla_stored_ticket_new(int32 attachment_id, const char *key, SlaStoredTicket *out
 }
 
 bool
+sla_stored_ticket_peek(int32 attachment_id, const char *key, SlaStoredTicket *out)
+{
+	Datum		v[2] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key)};
+	bool		isnull;
+	Datum		d;
+
+	sla_stored_ticket_new(attachment_id, key, out);
+	if (!out->log_facts || run(S_TICKET_PEEK, v, "  ") == 0)
+		return false;
+	out->t.tracked = true;
+	out->last_message_author = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	out->has_last_message_at = !isnull;
+	out->last_message_at = isnull ? 0 : DatumGetTimestampTz(d);
+	return true;
+}
+
+bool
 sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *out)
 {
 	Datum		v[2] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key)};
@@ -668,7 +690,13 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	out->holder.agent = text_column(tup, desc, 7);
 	out->holder.requester = text_column(tup, desc, 8);
 	if (out->log_facts)
+	{
 		out->facts = DatumGetInt32(SPI_getbinval(tup, desc, 9, &isnull));
+		out->last_message_author = text_column(tup, desc, 10);
+		d = SPI_getbinval(tup, desc, 11, &isnull);
+		out->has_last_message_at = !isnull;
+		out->last_message_at = isnull ? 0 : DatumGetTimestampTz(d);
+	}
 
 	rows = run(S_TICKET_CLOCKS, v, "  ");
 	out->t.capacity = (int) rows + SLA_CF_MAX_NEW_CLOCKS;
@@ -910,8 +938,8 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 static void
 write_ticket_row(SlaStoredTicket *st, bool insert)
 {
-	Datum		v[11];
-	char		n[12] = "           ";
+	Datum		v[13];
+	char		n[14] = "             ";
 
 	v[0] = Int32GetDatum(st->attachment_id);
 	v[1] = CStringGetTextDatum(st->key);
@@ -925,12 +953,16 @@ write_ticket_row(SlaStoredTicket *st, bool insert)
 	v[7] = Int32GetDatum(st->facts);
 	if (!insert)
 	{
+		v[8] = text_or_null(st->last_message_author, &n[8]);
+		v[9] = time_or_null(st->has_last_message_at, st->last_message_at, &n[9]);
 		run(S_TICKET_UPDATE, v, n);
 		return;
 	}
 	v[8] = text_or_null(st->holder.department, &n[8]);
 	v[9] = text_or_null(st->holder.agent, &n[9]);
 	v[10] = text_or_null(st->holder.requester, &n[10]);
+	v[11] = text_or_null(st->last_message_author, &n[11]);
+	v[12] = time_or_null(st->has_last_message_at, st->last_message_at, &n[12]);
 	run(S_TICKET_INSERT, v, n);
 }
 

@@ -63,10 +63,17 @@ typedef struct SlaStoredTicket
 	SlaSnapshot holder;
 	bool		log_facts;		/* sla.fact exists (not a 0.1.0 schema awaiting its update) */
 	int32		facts;			/* how many facts the log holds (the last one's seq) */
+	/* the latest public message: the rules' last_message_author (customer, agent) and _at */
+	char	   *last_message_author;
+	bool		has_last_message_at;
+	TimestampTz last_message_at;
 } SlaStoredTicket;
 
 /* A ticket not tracked yet (its created fact comes next). */
 extern void sla_stored_ticket_new(int32 attachment_id, const char *key, SlaStoredTicket *out);
+
+/* The ticket's stored conversation (last_message_*), read without a lock; false when untracked. */
+extern bool sla_stored_ticket_peek(int32 attachment_id, const char *key, SlaStoredTicket *out);
 
 /* Lock the ticket's sla.ticket row (one writer per ticket at a time) and read it with its
  * clocks; false when the ticket is not tracked (then *out is an untracked ticket, ready for a

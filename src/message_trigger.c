@@ -20,7 +20,11 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/typcache.h"
 #include "utils/regproc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -30,6 +34,7 @@
 #include "clock_store.h"
 #include "host_ticket.h"
 #include "mapping_problem.h"
+#include "rule_cache.h"
 #include "ticket_engine.h"
 #include "ticket_flow.h"
 
@@ -246,6 +251,72 @@ message_published_at(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, bool b
 /* ---------------------------------------------------------------- what a message does */
 
 /*
+ * The ticket's row in the helpdesk's table, read as the writing role (its row-level security
+ * applies): false when it cannot see it.  The tuple lives until SPI_finish.
+ */
+static bool
+host_ticket_row(SlaAttachment *att, const char *key, HeapTupleData *tuple, TupleDesc *desc)
+{
+	Oid			keytype = get_atttype(att->ticket_table, get_attnum(att->ticket_table, att->ticket[TF_KEY].name));
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(key)};
+	char	   *sql;
+	bool		isnull;
+	Datum		d;
+	HeapTupleHeader h;
+
+	if (!OidIsValid(keytype) || pg_class_aclcheck(att->ticket_table, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return false;
+	sql = psprintf("SELECT x FROM %s x WHERE x.%s OPERATOR(pg_catalog.=) $1::%s",
+				   sla_relation_text(att->ticket_table), quote_identifier(att->ticket[TF_KEY].name),
+				   format_type_be_qualified(keytype));
+	if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		return false;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return false;
+	h = DatumGetHeapTupleHeader(datumCopy(d, false, -1));
+	*desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(h), HeapTupleHeaderGetTypMod(h));
+	tuple->t_len = HeapTupleHeaderGetDatumLength(h);
+	ItemPointerSetInvalid(&tuple->t_self);
+	tuple->t_tableOid = att->ticket_table;
+	tuple->t_data = h;
+	return true;
+}
+
+/*
+ * The rules marked on_update run again after a public message when some rule reads
+ * last_message_author or last_message_at (kept on sla.ticket from the message facts): "a
+ * customer answered and the ticket is urgent" can change the level without a ticket update.
+ * A level they choose is a level fact of the message's instant, after the message.
+ */
+static void
+rules_after_message(SlaAttachment *att, const char *key, SlaStoredTicket *st, TimestampTz at)
+{
+	CompiledRules *cr = sla_current_rules(true);
+	HeapTupleData tuple;
+	TupleDesc	desc;
+	sla_value  *values;
+	SlaLevelChoice choice;
+	sla_fact	fact;
+
+	if (cr->nrules == 0 || !st->t.tracked || st->t.lifecycle == SLA_LC_DELETED ||
+		(!cr->reads[SLOT_LAST_MESSAGE_AUTHOR] && !cr->reads[SLOT_LAST_MESSAGE_AT]))
+		return;
+	if (!host_ticket_row(att, key, &tuple, &desc))
+		return;
+	values = sla_ticket_rule_values(att, cr, &tuple, desc, key, st, SLOTS_READ);
+	ReleaseTupleDesc(desc);
+	sla_rules_choose(cr, values, at, &choice);
+	if (choice.level_id == 0 || choice.level_id == st->t.level_id || sla_level_use(choice.level_id) == NULL)
+		return;
+	sla_log_level_chosen(att, key, at, &choice);
+	fact = sla_fact_of(SLA_FACT_LEVEL, at);
+	fact.level_id = choice.level_id;
+	sla_ticket_apply(st, &fact, NULL);
+}
+
+/*
  * The clock logic of one published message row, dated at (caller connected to SPI); row: the
  * row as message_row() gives it.
  */
@@ -297,6 +368,8 @@ apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row, Ti
 	fact.is_public = is_public;
 	fact.response = response;
 	sla_ticket_apply(&st, &fact, NULL);
+	if (fact.is_public)
+		rules_after_message(att, key, &st, at);
 }
 
 /*

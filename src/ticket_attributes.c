@@ -395,7 +395,7 @@ set_declared(sla_value *v, Oid fn, const char *key, const char *attribute)
 
 sla_value *
 sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, TupleDesc desc,
-					   const char *key, SlotMode mode)
+					   const char *key, const SlaStoredTicket *tracked, SlotMode mode)
 {
 	AttributeSet *attrs = cr->attributes;
 	sla_value  *values = palloc0(sizeof(sla_value) * (attrs->n + 1));
@@ -469,8 +469,17 @@ sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, T
 					set_from_datum(v, d, type, attrs->names[i]);
 				continue;
 			case SLOT_LAST_MESSAGE_AUTHOR:
+				/* not on the ticket row: the engine keeps them from the message facts */
+				if (tracked != NULL && tracked->last_message_author != NULL)
+					set_text(v, pstrdup(tracked->last_message_author));
+				continue;
 			case SLOT_LAST_MESSAGE_AT:
-				continue;		/* not known on the ticket row */
+				if (tracked != NULL && tracked->has_last_message_at)
+				{
+					v->is_null = false;
+					v->v.time = tracked->last_message_at;
+				}
+				continue;
 		}
 		if (OidIsValid(attrs->functions[i]))
 		{
@@ -553,7 +562,18 @@ sla_ticket_attributes_sql(PG_FUNCTION_ARGS)
 	att = sla_attachment_get(PG_GETARG_INT32(0));
 	cr = sla_current_rules(false);
 	sla_row_argument(fcinfo, 1, att->ticket_table, "ticket_attributes", &tuple, &desc);
-	values = sla_ticket_rule_values(att, cr, &tuple, desc, sla_ticket_key(att, &tuple, desc), SLOTS_ALL);
+	{
+		char	   *key = sla_ticket_key(att, &tuple, desc);
+		SlaStoredTicket st;
+		bool		tracked;
+
+		/* what the engine keeps of the conversation (last_message_*), read without a lock */
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		tracked = sla_stored_ticket_peek(att->id, key, &st);
+		values = sla_ticket_rule_values(att, cr, &tuple, desc, key, tracked ? &st : NULL, SLOTS_ALL);
+		SPI_finish();
+	}
 	initStringInfo(&json);
 	appendStringInfoChar(&json, '{');
 	for (i = 0; i < cr->attributes->n; i++)

@@ -24,8 +24,10 @@ typedef enum SlotMode
 	SLOTS_ALL					/* every slot (the dry run) */
 } SlotMode;
 
+/* tracked: the ticket's stored state (last_message_author, last_message_at), or NULL */
 extern sla_value *sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple,
-										 TupleDesc desc, const char *key, SlotMode mode);
+										 TupleDesc desc, const char *key, const SlaStoredTicket *tracked,
+										 SlotMode mode);
 
 extern void sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnapshot *s);
 

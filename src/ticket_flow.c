@@ -328,6 +328,14 @@ sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_ch
 
 	if (arrives_out_of_order(st, fact) && replay_with(st, fact))
 	{
+		/* a message that sorts before the facts of its instant is still the latest message */
+		if (fact->kind == SLA_FACT_MESSAGE && fact->is_public)
+		{
+			st->last_message_author = fact->author == SLA_AUTHOR_AGENT ? "agent" : "customer";
+			st->has_last_message_at = true;
+			st->last_message_at = st->t.last_at;
+			sla_stored_ticket_write_row(st);
+		}
 		if (level_chosen != NULL)
 			sla_log_event(st->attachment_id, st->key, 0, st->t.last_at, "level_chosen", level_chosen);
 		return;
@@ -341,6 +349,13 @@ sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_ch
 	at = sla_clockflow_effective_at(&st->t, fact);
 	/* a fact of the ticket's own history is logged (a policy edit is not; a created fact of a
 	 * ticket already tracked changes nothing) */
+	/* the latest public message: the rules' last_message_author and last_message_at */
+	if (fact->kind == SLA_FACT_MESSAGE && fact->is_public && st->t.tracked)
+	{
+		st->last_message_author = fact->author == SLA_AUTHOR_AGENT ? "agent" : "customer";
+		st->has_last_message_at = true;
+		st->last_message_at = at;
+	}
 	logged = st->log_facts && fact->kind != SLA_FACT_POLICY &&
 		(fact->kind != SLA_FACT_CREATED || !st->t.tracked) && (fact->kind == SLA_FACT_CREATED || st->t.tracked);
 

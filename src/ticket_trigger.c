@@ -101,7 +101,7 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 	for (attempt = 0;; attempt++)
 	{
 		cr = sla_current_rules(false);
-		values = sla_ticket_rule_values(att, cr, tuple, desc, key, SLOTS_READ);
+		values = sla_ticket_rule_values(att, cr, tuple, desc, key, NULL, SLOTS_READ);
 		sla_rules_choose(cr, values, at, &choice);
 		if (choice.level_id == 0 || sla_level_use(choice.level_id) != NULL)
 			break;

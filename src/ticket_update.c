@@ -90,8 +90,9 @@ rows_differ(HeapTuple a, TupleDesc adesc, HeapTuple b, TupleDesc bdesc)
  */
 static int32
 rerun_rules(SlaAttachment *att, const char *key, HeapTuple new_tuple, HeapTuple old_tuple, TupleDesc desc,
-			TimestampTz at, int32 current_level)
+			TimestampTz at, const SlaStoredTicket *st)
 {
+	int32		current_level = st->t.level_id;
 	CompiledRules *cr = sla_current_rules(true);
 	sla_value  *new_values,
 			   *old_values;
@@ -102,8 +103,8 @@ rerun_rules(SlaAttachment *att, const char *key, HeapTuple new_tuple, HeapTuple 
 	if (cr->nrules == 0)
 		return current_level;
 	/* declared attributes are functions of the key: the same for both rows, computed once below */
-	new_values = sla_ticket_rule_values(att, cr, new_tuple, desc, key, SLOTS_READ_FROM_ROW);
-	old_values = sla_ticket_rule_values(att, cr, old_tuple, desc, key, SLOTS_READ_FROM_ROW);
+	new_values = sla_ticket_rule_values(att, cr, new_tuple, desc, key, st, SLOTS_READ_FROM_ROW);
+	old_values = sla_ticket_rule_values(att, cr, old_tuple, desc, key, st, SLOTS_READ_FROM_ROW);
 	for (i = 0; i < cr->attributes->n && !changed; i++)
 		changed = !same_value(&new_values[i], &old_values[i]);
 	/* a declared attribute may read any column (or none of the mapped ones): any change counts */
@@ -112,7 +113,7 @@ rerun_rules(SlaAttachment *att, const char *key, HeapTuple new_tuple, HeapTuple 
 			changed = rows_differ(new_tuple, desc, old_tuple, desc);
 	if (!changed)
 		return current_level;
-	new_values = sla_ticket_rule_values(att, cr, new_tuple, desc, key, SLOTS_READ);
+	new_values = sla_ticket_rule_values(att, cr, new_tuple, desc, key, st, SLOTS_READ);
 	sla_rules_choose(cr, new_values, at, &choice);
 	if (choice.level_id == 0)
 		return current_level;	/* no update rule set a level: the ticket keeps its own */
@@ -196,7 +197,7 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 		/* escalation: the rules marked on_update run when an attribute they read changed (on a
 		 * deleted ticket too: the level is its state, and an attribute change of the instant of
 		 * its deletion applies before it) */
-		int32		level = rerun_rules(att, key, new_tuple, old_tuple, desc, at, st.t.level_id);
+		int32		level = rerun_rules(att, key, new_tuple, old_tuple, desc, at, &st);
 
 		if (level != st.t.level_id && level != 0 && sla_level_use(level) != NULL)
 		{

@@ -81,6 +81,8 @@ CREATE TABLE @extschema@.ticket (
     agent         text,
     requester     text,
     facts         integer NOT NULL DEFAULT 0,
+    last_message_author text,
+    last_message_at timestamptz,
     PRIMARY KEY (attachment_id, ticket_key)
 )
 -- every fact updates the row (facts, last_fact_at) and no indexed column: room on the page
@@ -93,6 +95,8 @@ COMMENT ON COLUMN @extschema@.ticket.last_fact_at IS
     'the instant of the latest fact applied: a later fact dated earlier takes effect at this instant';
 COMMENT ON COLUMN @extschema@.ticket.facts IS
     'how many facts of the ticket sla.fact holds (the last one''s seq)';
+COMMENT ON COLUMN @extschema@.ticket.last_message_author IS
+    'customer or agent: who wrote the latest public message (the rules'' last_message_author; last_message_at its instant)';
 COMMENT ON COLUMN @extschema@.ticket.department IS
     'who holds the ticket (department, agent, requester), copied onto the clocks it starts';
 

@@ -957,3 +957,8 @@ COMMENT ON TABLE @extschema@.event IS
 
 -- every fact updates the ticket's row: room for heap-only updates
 ALTER TABLE @extschema@.ticket SET (fillfactor = 80);
+
+-- the rules' last_message_author and last_message_at, kept from the message facts
+ALTER TABLE @extschema@.ticket ADD COLUMN last_message_author text, ADD COLUMN last_message_at timestamptz;
+COMMENT ON COLUMN @extschema@.ticket.last_message_author IS
+    'customer or agent: who wrote the latest public message (the rules'' last_message_author; last_message_at its instant)';

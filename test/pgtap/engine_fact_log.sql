@@ -2,7 +2,7 @@
 -- instant apply as messages, then attribute changes, then lifecycle changes, whatever order the
 -- helpdesk wrote them in.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.
 BEGIN;
-SELECT plan(20);
+SELECT plan(26);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -106,6 +106,25 @@ SELECT is((SELECT state FROM sla.clock WHERE ticket_key = '70' AND metric = 'fir
 DELETE FROM fl_ticket WHERE id = 6;
 SELECT throws_ok($$UPDATE fl_ticket SET id = 6 WHERE id = 70$$, '23505',
     'ticket key 70 changed to 6, which sla tracks already', 'a key taken by another ticket''s history is refused');
+
+-- 8. last_message_author / last_message_at: kept from the message facts, read by the rules
+SELECT ok(sla.define_level('fl_hot', 'fl', first_response => '1 hour', resolution => '4 hours') > 0, 'a second level');
+INSERT INTO sla.rule (name, position, active, on_update, set_level_id)
+     VALUES ('customer waiting', 10, true, true, (SELECT id FROM sla.level WHERE name = 'fl_hot'));
+INSERT INTO sla.rule_condition (rule_id, group_no, position, attribute, operator, value)
+     VALUES ((SELECT id FROM sla.rule WHERE name = 'customer waiting'), 1, 1, 'last_message_author', 'equals', '"customer"');
+INSERT INTO fl_ticket VALUES (8, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00');
+SELECT is((SELECT l.name FROM sla.ticket t JOIN sla.level l ON l.id = t.level_id WHERE t.ticket_key = '8'), 'fl_std',
+    'a new ticket without messages: the rule reading last_message_author does not match');
+INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (8, 'customer', 'email', '2026-11-23 09:30+00');
+SELECT is((SELECT last_message_author || ' ' || last_message_at::text FROM sla.ticket WHERE ticket_key = '8'),
+    'customer 2026-11-23 09:30:00+00', 'the ticket keeps who wrote last and when');
+SELECT is((SELECT l.name FROM sla.ticket t JOIN sla.level l ON l.id = t.level_id WHERE t.ticket_key = '8'), 'fl_hot',
+    'a customer message makes the on_update rule choose its level without a ticket update');
+SELECT is((SELECT due_at::text FROM sla.clock WHERE ticket_key = '8' AND metric = 'first_response'),
+    '2026-11-23 10:00:00+00', 'and the running clocks are re-targeted to it from their start');
+SELECT is((SELECT string_agg(kind, ',' ORDER BY seq) FROM sla.fact WHERE ticket_key = '8'), 'created,message,level',
+    'the level change is a fact after the message');
 
 SELECT * FROM finish();
 ROLLBACK;
