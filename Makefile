@@ -129,6 +129,9 @@ bench-views:
 bench-writer:
 	./bench/sql_in_cluster.sh bench/writer_policy.sql
 
+bench-writes:
+	./bench/sql_in_cluster.sh bench/write_amplification.sql
+
 matrix:
 	./test/matrix/run.sh
 
@@ -150,4 +153,4 @@ DEB_OUT ?= build/deb
 deb:
 	./test/deb/build.sh $(DEB_OUT)
 
-.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-views bench-writer matrix dist deb FORCE
+.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-views bench-writer bench-writes matrix dist deb FORCE

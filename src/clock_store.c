@@ -206,7 +206,7 @@ typedef enum Statement
 	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_UPDATE,
 	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET,
 	S_FACT_INSERT, S_FACTS, S_FACT_KINDS_AT, S_CLOCK_REPLACE, S_CLOCK_INSERT, S_CLOCK_DELETE, S_EVENTS_DELETE_AT,
-	S_REKEY, S_TICKET_PEEK,
+	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION,
 	S_COUNT
 } Statement;
 
@@ -222,10 +222,12 @@ typedef enum Statement
  * partial index on running clocks, then scan all of them for every row.
  */
 static const char *const statement_sql[S_COUNT] = {
-	[S_START] = "WITH c AS (INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, "
-	"target, started_at, due_at, state, department, agent, requester, warn_at) "
-	"VALUES ($1, $2, $3::sla.metric, $4, $5, $6, $7, $8, $9, 'running', $10, $11, $12, $14) RETURNING id) "
-	EVENT_INSERT "SELECT $1, $2, c.id, $8, 'clock_started', $13 FROM c RETURNING clock_id",
+	/* the clock row is its start: no clock_started event (sla.explain shows one, derived; $13,
+	 * the detail, serves the 0.1.0 schema's statement below) */
+	[S_START] = "INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, "
+	"target, started_at, due_at, state, department, agent, requester, warn_at, started_pos) "
+	"VALUES ($1, $2, $3::sla.metric, $4, $5, $6, $7, $8, $9, 'running', $10, $11, $12, $14, "
+	"pg_catalog.nextval('sla.event_id_seq')) RETURNING id",
 	[S_PAUSE] = "WITH c AS (UPDATE sla.clock k SET state = 'paused', paused_since = $2 "
 	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
 	EVENT_INSERT "SELECT $3, $4, c.id, $2, 'paused', $5 FROM c RETURNING clock_id",
@@ -247,17 +249,17 @@ static const char *const statement_sql[S_COUNT] = {
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
 	/* a new open ticket in one statement: its state row, its clocks, then its events in order
 	 * (level_chosen first, then clock_started by clock id, as the single steps would write them) */
+	/* a new open ticket in one statement: its state row and its clocks (the rules' choice is in
+	 * its created fact, the clocks' starts are the clock rows: no event; $13, the choice, serves
+	 * the 0.1.0 schema's statement below) */
 	[S_NEW_TICKET] = "WITH t AS (INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, "
-	"last_fact_at, facts, department, agent, requester) VALUES ($1, $2, $3, 'open', $5, $14, $6, $7, $8)), "
-	"c AS (INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
-	"started_at, due_at, state, warn_at, department, agent, requester) "
-	"SELECT $1, $2, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8 "
+	"last_fact_at, facts, department, agent, requester) VALUES ($1, $2, $3, 'open', $5, $14, $6, $7, $8)) "
+	"INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
+	"started_at, due_at, state, warn_at, department, agent, requester, started_pos) "
+	"SELECT $1, $2, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8, "
+	"pg_catalog.nextval('sla.event_id_seq') "
 	"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
-	"ORDER BY m.n RETURNING id, metric, target) "
-	EVENT_INSERT "SELECT $1, $2, e.clock_id, $5, e.kind, e.detail FROM ("
-	"SELECT 0::bigint AS ord, NULL::bigint AS clock_id, 'level_chosen' AS kind, $13::jsonb AS detail "
-	"UNION ALL SELECT c.id, c.id, 'clock_started', pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', 1, "
-	"'target', c.target::text) FROM c) e ORDER BY e.ord RETURNING clock_id",
+	"ORDER BY m.n RETURNING id",
 	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, last_fact_at, "
 	"department, agent, requester, facts, last_message_author, last_message_at FROM sla.ticket "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2 FOR UPDATE",
@@ -293,6 +295,9 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_EVENTS_DELETE_AT] = "DELETE FROM sla.event WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2 AND at OPERATOR(pg_catalog.=) $3 AND kind OPERATOR(pg_catalog.=) ANY "
 	"(ARRAY['clock_started', 'paused', 'resumed', 'stopped', 'cancelled', 'reopened', 'retargeted'])",
+	[S_CLOCK_STARTED_POS] = "UPDATE sla.clock SET started_pos = pg_catalog.nextval('sla.event_id_seq') "
+	"WHERE id OPERATOR(pg_catalog.=) $1",
+	[S_POSITION] = "SELECT pg_catalog.nextval('sla.event_id_seq')",
 	[S_TICKET_PEEK] = "SELECT last_message_author, last_message_at FROM sla.ticket "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
 	/* a changed ticket key: every tracking row follows, and an event says so */
@@ -316,6 +321,10 @@ static const char *const statement_sql[S_COUNT] = {
  * writes go on (the clocks move as before; the new columns are filled from the update on).
  */
 static const char *const statement_sql_0_1[S_COUNT] = {
+	[S_START] = "WITH c AS (INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, "
+	"target, started_at, due_at, state, department, agent, requester, warn_at) "
+	"VALUES ($1, $2, $3::sla.metric, $4, $5, $6, $7, $8, $9, 'running', $10, $11, $12, $14) RETURNING id) "
+	EVENT_INSERT "SELECT $1, $2, c.id, $8, 'clock_started', $13 FROM c RETURNING clock_id",
 	[S_TICKET_INSERT] = "INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, agent_replied, "
 	"customer_waiting_since) VALUES ($1, $2, $3, $4, $5, $6)",
 	[S_NEW_TICKET] = "WITH t AS (INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle) "
@@ -428,7 +437,11 @@ argument_types(Statement s, Oid *types, int *n)
 				  TIMESTAMPTZOID, bi, TIMESTAMPTZOID, TEXTOID, bi, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
 			break;
 		case S_CLOCK_DELETE:
+		case S_CLOCK_STARTED_POS:
 			TYPES(INT8OID);
+			break;
+		case S_POSITION:
+			*n = 0;
 			break;
 		case S_EVENTS_DELETE_AT:
 			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID);
@@ -976,11 +989,12 @@ sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_
 	{
 		if (write_new_open_ticket(st, fact, result, level_chosen))
 			return;
-		if (level_chosen != NULL && st->t.level_id != 0)
+		/* the rules' choice: kept with the created fact (the 0.1.0 schema has no fact log) */
+		if (level_chosen != NULL && st->t.level_id != 0 && !st->log_facts)
 			sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen", level_chosen);
 		write_ticket_row(st, true);
 	}
-	else if (level_chosen != NULL)
+	else if (level_chosen != NULL && !st->log_facts)
 		sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen", level_chosen);
 	for (i = 0; i < result->n; i++)
 		write_transition(st, &result->t[i]);
@@ -1201,6 +1215,23 @@ sla_events_delete_at(SlaStoredTicket *st, TimestampTz at)
 	Datum		v[3] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), TimestampTzGetDatum(at)};
 
 	run(S_EVENTS_DELETE_AT, v, "   ");
+}
+
+void
+sla_clock_started_here(int64 clock_id)
+{
+	Datum		v[1] = {Int64GetDatum(clock_id)};
+
+	run(S_CLOCK_STARTED_POS, v, " ");
+}
+
+int64
+sla_timeline_position(void)
+{
+	bool		isnull;
+
+	run(S_POSITION, NULL, "");
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 void

@@ -108,6 +108,10 @@ extern int64 sla_clock_insert(SlaStoredTicket *st, const sla_cf_clock *c);
 extern void sla_clock_delete(int64 id);
 extern void sla_events_delete_at(SlaStoredTicket *st, TimestampTz at);
 extern void sla_transition_event_write(SlaStoredTicket *st, const sla_cf_transition *tr, int64 clock_id);
+/* A clock's start takes its place in the timeline now (clock.started_pos); a place for an entry
+ * sla.explain derives (the rules' choice): a number from sla.event's sequence. */
+extern void sla_clock_started_here(int64 clock_id);
+extern int64 sla_timeline_position(void);
 /* The ticket's row as it is in st (after a replay). */
 extern void sla_stored_ticket_write_row(SlaStoredTicket *st);
 

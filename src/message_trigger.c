@@ -310,10 +310,9 @@ rules_after_message(SlaAttachment *att, const char *key, SlaStoredTicket *st, Ti
 	sla_rules_choose(cr, values, at, &choice);
 	if (choice.level_id == 0 || choice.level_id == st->t.level_id || sla_level_use(choice.level_id) == NULL)
 		return;
-	sla_log_level_chosen(att, key, at, &choice);
 	fact = sla_fact_of(SLA_FACT_LEVEL, at);
 	fact.level_id = choice.level_id;
-	sla_ticket_apply(st, &fact, NULL);
+	sla_ticket_apply(st, &fact, sla_level_chosen_detail(&choice));
 }
 
 /*

@@ -60,8 +60,9 @@ extern SlaAttachment *sla_trigger_attachment(FunctionCallInfo fcinfo, const char
 											 const char *event_name, bool on_message_table);
 extern int32 sla_parse_attachment_id(const char *arg, const char *function);
 
-/* Record the rules' choice of a level as a level_chosen event. */
-extern void sla_log_level_chosen(SlaAttachment *att, const char *key, TimestampTz at, SlaLevelChoice *choice);
+/* The rules' choice of a level as JSON (the level, the rules that matched): a created or level
+ * fact carries it, sla.explain shows it as a level_chosen event. */
+extern char *sla_level_chosen_detail(SlaLevelChoice *choice);
 
 /* A row of table relid passed to a SQL function (ERROR 42804 for any other value). */
 extern void sla_row_argument(FunctionCallInfo fcinfo, int argno, Oid relid, const char *function,

@@ -15,6 +15,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 #include "utils/snapmgr.h"
@@ -72,9 +73,13 @@ static const char *const fact_kind_names[] = {
 	[SLA_FACT_LEVEL] = "level", [SLA_FACT_POLICY] = "policy"
 };
 
-/* What the clock model reads of a fact, as the JSON of sla.fact.detail. */
+/*
+ * What the clock model reads of a fact, as the JSON of sla.fact.detail; chosen: the rules'
+ * choice of the level (JSON: the level and the rules that matched) that a created or level fact
+ * carries, or NULL.  sla.explain shows it as the level_chosen event.
+ */
 static char *
-fact_detail(const sla_fact *f)
+fact_detail(const sla_fact *f, const char *chosen)
 {
 	StringInfoData d;
 
@@ -84,9 +89,12 @@ fact_detail(const sla_fact *f)
 		case SLA_FACT_CREATED:
 			appendStringInfo(&d, "{\"lifecycle\": \"%s\", \"level\": ", sla_lifecycle_name(f->lifecycle));
 			if (f->level_id != 0)
-				appendStringInfo(&d, "%d}", f->level_id);
+				appendStringInfo(&d, "%d", f->level_id);
 			else
-				appendStringInfoString(&d, "null}");
+				appendStringInfoString(&d, "null");
+			if (chosen != NULL)
+				appendStringInfo(&d, ", \"chosen\": %s", chosen);
+			appendStringInfoChar(&d, '}');
 			break;
 		case SLA_FACT_MESSAGE:
 			appendStringInfo(&d, "{\"author\": \"%s\", \"public\": %s, \"response\": \"%s\"}",
@@ -97,7 +105,10 @@ fact_detail(const sla_fact *f)
 			appendStringInfo(&d, "{\"lifecycle\": \"%s\"}", sla_lifecycle_name(f->lifecycle));
 			break;
 		case SLA_FACT_LEVEL:
-			appendStringInfo(&d, "{\"level\": %d}", f->level_id);
+			appendStringInfo(&d, "{\"level\": %d", f->level_id);
+			if (chosen != NULL)
+				appendStringInfo(&d, ", \"chosen\": %s", chosen);
+			appendStringInfoChar(&d, '}');
 			break;
 		case SLA_FACT_POLICY:
 			appendStringInfoString(&d, "{}");
@@ -213,7 +224,7 @@ arrives_out_of_order(SlaStoredTicket *st, const sla_fact *fact)
  * then applied in arrival order.
  */
 static bool
-replay_with(SlaStoredTicket *st, const sla_fact *fact)
+replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 {
 	char	  **kinds;
 	char	  **details;
@@ -297,10 +308,14 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact)
 		if (!matched[j] && !(st->t.clocks[j].stopped && st->t.clocks[j].stopped_at < at))
 			sla_clock_delete(st->t.clocks[j].id);
 
-	/* the model's events of the instant, as the canonical order has them */
+	/* the model's events of the instant, as the canonical order has them (a clock's start is its
+	 * row: no event) */
 	sla_events_delete_at(st, at);
 	for (i = 0; i < nkept; i++)
-		sla_transition_event_write(st, &kept[i], ids[kept[i].clock]);
+		if (kept[i].kind != SLA_TR_START)
+			sla_transition_event_write(st, &kept[i], ids[kept[i].clock]);
+		else
+			sla_clock_started_here(ids[kept[i].clock]);
 
 	/* the ticket's row: the replayed state, one more fact */
 	st->t.level_id = r.level_id;
@@ -312,7 +327,7 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact)
 	st->t.last_at = r.last_at;
 	st->facts++;
 	sla_stored_ticket_write_row(st);
-	sla_fact_append(st, st->facts, at, fact_kind_names[fact->kind], fact_detail(fact));
+	sla_fact_append(st, st->facts, at, fact_kind_names[fact->kind], fact_detail(fact, level_chosen));
 	return true;
 }
 
@@ -326,7 +341,11 @@ sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_ch
 	TimestampTz at;
 	bool		logged;
 
-	if (arrives_out_of_order(st, fact) && replay_with(st, fact))
+	/* the rules' choice of a new level takes its place in the timeline before what it moves */
+	if (level_chosen != NULL && fact->kind == SLA_FACT_LEVEL && st->log_facts)
+		level_chosen = psprintf("%.*s, \"pos\": " INT64_FORMAT "}", (int) strlen(level_chosen) - 1, level_chosen,
+								sla_timeline_position());
+	if (arrives_out_of_order(st, fact) && replay_with(st, fact, level_chosen))
 	{
 		/* a message that sorts before the facts of its instant is still the latest message */
 		if (fact->kind == SLA_FACT_MESSAGE && fact->is_public)
@@ -336,8 +355,6 @@ sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_ch
 			st->last_message_at = st->t.last_at;
 			sla_stored_ticket_write_row(st);
 		}
-		if (level_chosen != NULL)
-			sla_log_event(st->attachment_id, st->key, 0, st->t.last_at, "level_chosen", level_chosen);
 		return;
 	}
 	result = palloc(sizeof(sla_cf_result));
@@ -366,7 +383,7 @@ sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_ch
 		sla_report_status(status, "business_interval", NULL);
 	sla_stored_ticket_write(st, fact, result, level_chosen);
 	if (logged)
-		sla_fact_append(st, st->facts, at, fact_kind_names[fact->kind], fact_detail(fact));
+		sla_fact_append(st, st->facts, at, fact_kind_names[fact->kind], fact_detail(fact, level_chosen));
 	pfree(result);
 }
 
@@ -552,6 +569,18 @@ sla_retarget_after_config_change(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("sla.retarget_after_config_change() must be an AFTER statement trigger")));
+
+	/*
+	 * pg_restore loads configuration that was consistent with the tracking rows it restores, in
+	 * an order of its own (a level before its targets): re-targeting half-loaded configuration
+	 * would cancel clocks and write events the dumped database never had.
+	 */
+	{
+		const char *application = GetConfigOption("application_name", true, false);
+
+		if (application != NULL && strcmp(application, "pg_restore") == 0)
+			return PointerGetDatum(NULL);
+	}
 	/* the caches read the configuration with the active snapshot, which predates this statement's
 	 * own edit: make the edit visible (and its invalidation processed) as a PL/pgSQL trigger's
 	 * next statement would see it */

@@ -46,8 +46,8 @@
 
 /* ---------------------------------------------------------------- tracking a new ticket */
 
-static char *
-level_chosen_detail(SlaLevelChoice *choice)
+char *
+sla_level_chosen_detail(SlaLevelChoice *choice)
 {
 	StringInfoData detail;
 
@@ -58,11 +58,6 @@ level_chosen_detail(SlaLevelChoice *choice)
 	return detail.data;
 }
 
-void
-sla_log_level_chosen(SlaAttachment *att, const char *key, TimestampTz at, SlaLevelChoice *choice)
-{
-	sla_log_event(att->id, key, 0, at, "level_chosen", level_chosen_detail(choice));
-}
 
 void
 sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnapshot *s)
@@ -124,11 +119,11 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 
 		solved.lifecycle = fact.lifecycle;
 		fact.lifecycle = SLA_LC_OPEN;
-		sla_ticket_apply(&st, &fact, choice.level_id != 0 ? level_chosen_detail(&choice) : NULL);
+		sla_ticket_apply(&st, &fact, choice.level_id != 0 ? sla_level_chosen_detail(&choice) : NULL);
 		sla_ticket_apply(&st, &solved, NULL);
 		return;
 	}
-	sla_ticket_apply(&st, &fact, choice.level_id != 0 ? level_chosen_detail(&choice) : NULL);
+	sla_ticket_apply(&st, &fact, choice.level_id != 0 ? sla_level_chosen_detail(&choice) : NULL);
 }
 
 /* Key, lifecycle and creation time of a ticket row, with the errors for missing ones. */

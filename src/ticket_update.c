@@ -86,11 +86,12 @@ rows_differ(HeapTuple a, TupleDesc adesc, HeapTuple b, TupleDesc bdesc)
 
 /*
  * The level the rules marked on_update choose for the updated row, when an attribute they read
- * changed; current_level (0: none) otherwise or when none sets one.  Records the choice.
+ * changed; current_level (0: none) otherwise or when none sets one.  *chosen: the choice as JSON
+ * when it is another level (the level fact carries it).
  */
 static int32
 rerun_rules(SlaAttachment *att, const char *key, HeapTuple new_tuple, HeapTuple old_tuple, TupleDesc desc,
-			TimestampTz at, const SlaStoredTicket *st)
+			TimestampTz at, const SlaStoredTicket *st, char **chosen)
 {
 	int32		current_level = st->t.level_id;
 	CompiledRules *cr = sla_current_rules(true);
@@ -118,7 +119,7 @@ rerun_rules(SlaAttachment *att, const char *key, HeapTuple new_tuple, HeapTuple 
 	if (choice.level_id == 0)
 		return current_level;	/* no update rule set a level: the ticket keeps its own */
 	if (choice.level_id != current_level)
-		sla_log_level_chosen(att, key, at, &choice);
+		*chosen = sla_level_chosen_detail(&choice);
 	return choice.level_id;
 }
 
@@ -197,13 +198,14 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 		/* escalation: the rules marked on_update run when an attribute they read changed (on a
 		 * deleted ticket too: the level is its state, and an attribute change of the instant of
 		 * its deletion applies before it) */
-		int32		level = rerun_rules(att, key, new_tuple, old_tuple, desc, at, &st);
+		char	   *chosen = NULL;
+		int32		level = rerun_rules(att, key, new_tuple, old_tuple, desc, at, &st, &chosen);
 
 		if (level != st.t.level_id && level != 0 && sla_level_use(level) != NULL)
 		{
 			fact = sla_fact_of(SLA_FACT_LEVEL, at);
 			fact.level_id = level;
-			sla_ticket_apply(&st, &fact, NULL);
+			sla_ticket_apply(&st, &fact, chosen);
 		}
 	}
 	fact = sla_fact_of(SLA_FACT_LIFECYCLE, at);

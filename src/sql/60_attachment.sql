@@ -126,6 +126,9 @@ CREATE TABLE @extschema@.clock (
     department    text,
     agent         text,
     requester     text,
+    -- the clock's start in the ticket's timeline: a number drawn from sla.event's sequence when
+    -- it started (0.2.0 writes no clock_started row; sla.explain shows one there)
+    started_pos   bigint,
     UNIQUE (attachment_id, ticket_key, metric, cycle)
 );
 ALTER SEQUENCE @extschema@.clock_id_seq OWNED BY @extschema@.clock.id;

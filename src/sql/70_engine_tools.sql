@@ -1,23 +1,53 @@
 -- 70_engine_tools.sql — explaining a ticket's SLA timeline, the dry run on a stored ticket row,
 -- and re-targeting running clocks when levels or calendars are edited.
 
--- A ticket's whole SLA history as rows, oldest first.
+-- A ticket's whole SLA history as rows, oldest first: its stored events, and the two kinds 0.2.0
+-- no longer stores as rows of their own (the facts and clocks hold them): the rules' choice of a
+-- level (level_chosen, kept with the created or level fact) and a clock's start (clock_started,
+-- the clock row; shown just before the clock's first event).  A ticket tracked by 0.1.0 has
+-- both as events, and they are not shown twice.
 CREATE FUNCTION @extschema@.explain(ticket_table regclass, ticket_key text,
         OUT at timestamptz, OUT event text, OUT metric @extschema@.metric, OUT cycle integer,
         OUT level text, OUT detail jsonb, OUT due_at timestamptz, OUT state text,
         OUT business_used @extschema@.business_interval, OUT calendar_time interval)
     RETURNS SETOF record
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT e.at, e.kind, c.metric, c.cycle, l.name, e.detail, c.due_at, c.state,
-           CASE WHEN e.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.business_used END,
-           CASE WHEN e.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.stopped_at OPERATOR(pg_catalog.-) c.started_at END
-      FROM @extschema@.event e
-      JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) e.attachment_id
-      LEFT JOIN @extschema@.clock c ON c.id OPERATOR(pg_catalog.=) e.clock_id
+    WITH att AS (
+        SELECT a.id FROM @extschema@.attachment a WHERE a.ticket_table OPERATOR(pg_catalog.=) explain.ticket_table
+    ), ev AS (
+        SELECT e.* FROM @extschema@.event e, att
+         WHERE e.attachment_id OPERATOR(pg_catalog.=) att.id AND e.ticket_key OPERATOR(pg_catalog.=) explain.ticket_key
+    ), timeline AS (
+        SELECT e.at, e.kind, e.clock_id, e.detail, e.id::numeric AS pos FROM ev e
+        UNION ALL
+        SELECT c.started_at, 'clock_started', c.id,
+               pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', c.cycle, 'target', c.target::text),
+               -- its place when it started (a number from sla.event's sequence)
+               coalesce(c.started_pos::numeric,
+                        coalesce((SELECT pg_catalog.max(x.id) FROM ev x WHERE x.at OPERATOR(pg_catalog.<=) c.started_at), 0)
+                            OPERATOR(pg_catalog.+) 0.5)
+          FROM @extschema@.clock c, att
+         WHERE c.attachment_id OPERATOR(pg_catalog.=) att.id AND c.ticket_key OPERATOR(pg_catalog.=) explain.ticket_key
+           AND NOT EXISTS (SELECT FROM ev x WHERE x.clock_id OPERATOR(pg_catalog.=) c.id
+                                              AND x.kind OPERATOR(pg_catalog.=) 'clock_started')
+        UNION ALL
+        SELECT f.at, 'level_chosen', NULL, (f.detail OPERATOR(pg_catalog.->) 'chosen') OPERATOR(pg_catalog.-) 'pos',
+               -- first for the created fact; a level fact's choice has its place (pos) in it
+               CASE WHEN f.kind OPERATOR(pg_catalog.=) 'created' THEN -1
+                    ELSE coalesce((f.detail OPERATOR(pg_catalog.->) 'chosen' OPERATOR(pg_catalog.->>) 'pos')::numeric,
+                                  coalesce((SELECT pg_catalog.max(x.id) FROM ev x WHERE x.at OPERATOR(pg_catalog.<=) f.at), 0)
+                                      OPERATOR(pg_catalog.+) 0.25) END
+          FROM @extschema@.fact f, att
+         WHERE f.attachment_id OPERATOR(pg_catalog.=) att.id AND f.ticket_key OPERATOR(pg_catalog.=) explain.ticket_key
+           AND f.detail OPERATOR(pg_catalog.?) 'chosen'
+    )
+    SELECT t.at, t.kind, c.metric, c.cycle, l.name, t.detail, c.due_at, c.state,
+           CASE WHEN t.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.business_used END,
+           CASE WHEN t.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.stopped_at OPERATOR(pg_catalog.-) c.started_at END
+      FROM timeline t
+      LEFT JOIN @extschema@.clock c ON c.id OPERATOR(pg_catalog.=) t.clock_id
       LEFT JOIN @extschema@.level l ON l.id OPERATOR(pg_catalog.=) c.level_id
-     WHERE a.ticket_table OPERATOR(pg_catalog.=) explain.ticket_table
-       AND e.ticket_key OPERATOR(pg_catalog.=) explain.ticket_key
-     ORDER BY e.id
+     ORDER BY t.pos, t.clock_id
 $$;
 COMMENT ON FUNCTION @extschema@.explain(regclass, text) IS
     'a ticket''s SLA timeline: which level was chosen and by which rules, every clock start, pause, resume, re-target, stop and cancel, with due dates, states, business and calendar time used';

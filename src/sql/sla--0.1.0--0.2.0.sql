@@ -962,3 +962,52 @@ ALTER TABLE @extschema@.ticket SET (fillfactor = 80);
 ALTER TABLE @extschema@.ticket ADD COLUMN last_message_author text, ADD COLUMN last_message_at timestamptz;
 COMMENT ON COLUMN @extschema@.ticket.last_message_author IS
     'customer or agent: who wrote the latest public message (the rules'' last_message_author; last_message_at its instant)';
+
+-- ------------------------------------------------------------------ fewer rows per ticket
+ALTER TABLE @extschema@.clock ADD COLUMN started_pos bigint;
+
+-- No clock_started or level_chosen rows: the clock rows and the created/level facts hold them,
+-- and sla.explain shows them (tickets tracked by 0.1.0 keep theirs as events).
+CREATE OR REPLACE FUNCTION @extschema@.explain(ticket_table regclass, ticket_key text,
+        OUT at timestamptz, OUT event text, OUT metric @extschema@.metric, OUT cycle integer,
+        OUT level text, OUT detail jsonb, OUT due_at timestamptz, OUT state text,
+        OUT business_used @extschema@.business_interval, OUT calendar_time interval)
+    RETURNS SETOF record
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH att AS (
+        SELECT a.id FROM @extschema@.attachment a WHERE a.ticket_table OPERATOR(pg_catalog.=) explain.ticket_table
+    ), ev AS (
+        SELECT e.* FROM @extschema@.event e, att
+         WHERE e.attachment_id OPERATOR(pg_catalog.=) att.id AND e.ticket_key OPERATOR(pg_catalog.=) explain.ticket_key
+    ), timeline AS (
+        SELECT e.at, e.kind, e.clock_id, e.detail, e.id::numeric AS pos FROM ev e
+        UNION ALL
+        SELECT c.started_at, 'clock_started', c.id,
+               pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', c.cycle, 'target', c.target::text),
+               -- its place when it started (a number from sla.event's sequence)
+               coalesce(c.started_pos::numeric,
+                        coalesce((SELECT pg_catalog.max(x.id) FROM ev x WHERE x.at OPERATOR(pg_catalog.<=) c.started_at), 0)
+                            OPERATOR(pg_catalog.+) 0.5)
+          FROM @extschema@.clock c, att
+         WHERE c.attachment_id OPERATOR(pg_catalog.=) att.id AND c.ticket_key OPERATOR(pg_catalog.=) explain.ticket_key
+           AND NOT EXISTS (SELECT FROM ev x WHERE x.clock_id OPERATOR(pg_catalog.=) c.id
+                                              AND x.kind OPERATOR(pg_catalog.=) 'clock_started')
+        UNION ALL
+        SELECT f.at, 'level_chosen', NULL, (f.detail OPERATOR(pg_catalog.->) 'chosen') OPERATOR(pg_catalog.-) 'pos',
+               -- first for the created fact; a level fact's choice has its place (pos) in it
+               CASE WHEN f.kind OPERATOR(pg_catalog.=) 'created' THEN -1
+                    ELSE coalesce((f.detail OPERATOR(pg_catalog.->) 'chosen' OPERATOR(pg_catalog.->>) 'pos')::numeric,
+                                  coalesce((SELECT pg_catalog.max(x.id) FROM ev x WHERE x.at OPERATOR(pg_catalog.<=) f.at), 0)
+                                      OPERATOR(pg_catalog.+) 0.25) END
+          FROM @extschema@.fact f, att
+         WHERE f.attachment_id OPERATOR(pg_catalog.=) att.id AND f.ticket_key OPERATOR(pg_catalog.=) explain.ticket_key
+           AND f.detail OPERATOR(pg_catalog.?) 'chosen'
+    )
+    SELECT t.at, t.kind, c.metric, c.cycle, l.name, t.detail, c.due_at, c.state,
+           CASE WHEN t.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.business_used END,
+           CASE WHEN t.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.stopped_at OPERATOR(pg_catalog.-) c.started_at END
+      FROM timeline t
+      LEFT JOIN @extschema@.clock c ON c.id OPERATOR(pg_catalog.=) t.clock_id
+      LEFT JOIN @extschema@.level l ON l.id OPERATOR(pg_catalog.=) c.level_id
+     ORDER BY t.pos, t.clock_id
+$$;

@@ -21,8 +21,9 @@ CREATE FUNCTION pg_temp.clocks(k text) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg(metric || '#' || cycle || ':' || state, ', ' ORDER BY metric, cycle)
       FROM sla.clock WHERE ticket_key = k $$;
 CREATE FUNCTION pg_temp.events(k text) RETURNS text LANGUAGE sql AS $$
-    SELECT string_agg(e.kind || coalesce(':' || c.metric || '#' || c.cycle, ''), ',' ORDER BY e.id)
-      FROM sla.event e LEFT JOIN sla.clock c ON c.id = e.clock_id WHERE e.ticket_key = k $$;
+    SELECT string_agg(x.event || coalesce(':' || x.metric || '#' || x.cycle, ''), ',' ORDER BY x.n)
+      FROM sla.explain('fl_ticket', k) WITH ORDINALITY x (at, event, metric, cycle, level, detail, due_at, state,
+                                                          business_used, calendar_time, n) $$;
 
 -- 1. The close written first, the reply at the same instant afterwards (one transaction): the
 --    reply counts, so first_response is met, not cancelled before a reply.
@@ -43,7 +44,7 @@ SELECT is((SELECT state || ' ' || business_used::text || ' ' || stopped_at::text
     'met 02:00:00 2026-11-23 11:00:00+00', 'first_response stopped at the reply');
 
 -- 2. The log: arrival order, what the model read, the row counts them
-SELECT is((SELECT string_agg(seq || ' ' || kind || ' ' || detail::text, ' | ' ORDER BY seq) FROM sla.fact WHERE ticket_key = '1'),
+SELECT is((SELECT string_agg(seq || ' ' || kind || ' ' || (detail - 'chosen')::text, ' | ' ORDER BY seq) FROM sla.fact WHERE ticket_key = '1'),
     '1 created {"level": ' || (SELECT id FROM sla.level WHERE name = 'fl_std') || ', "lifecycle": "open"} | '
     '2 lifecycle {"lifecycle": "solved"} | '
     '3 message {"author": "agent", "public": true, "response": "next_response"}',

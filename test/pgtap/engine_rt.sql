@@ -201,7 +201,7 @@ UPDATE tickets SET status = 'resolved', resolved = '2026-11-04 16:00:00', lastup
 -- Fri 2 + Mon 8 + Tue 8 + Wed 09:00-11:00 2 = 20:00, less 9:20 = 10:40; due Thu 16:20 EST: met
 SELECT is((SELECT state || ' ' || business_used::text || ' ' || cycle FROM sla.clock WHERE ticket_key = '1' AND metric = 'resolution'),
     'met 10:40:00 1', 'resolved again: one resolution clock, met after 10:40');
-SELECT is((SELECT string_agg(kind, ',' ORDER BY id) FROM sla.event WHERE ticket_key = '1'),
+SELECT is((SELECT string_agg(event, ',' ORDER BY n) FROM sla.explain('tickets', '1') WITH ORDINALITY x (at, event, metric, cycle, level, detail, due_at, state, business_used, calendar_time, n)),
     'level_chosen,clock_started,clock_started,reassigned,stopped,paused,clock_started,resumed,stopped,stopped,reopened,clock_started,stopped,stopped',
     'every transition of ticket 1 is an event; no Status/Take/Comment transaction made one');
 SELECT is((SELECT count(*)::int FROM sla.event WHERE ticket_key = '1' AND at <> date_trunc('minute', at)), 0,
@@ -247,7 +247,7 @@ UPDATE tickets SET queue = 2, lastupdatedby = 21, lastupdated = '2026-11-03 14:3
 -- re-targeted from the start: 1 hour from 09:00 EST = 15:00 UTC; 1 day: Wed 09:00 EST = 14:00 UTC
 SELECT is((SELECT string_agg(metric || ':' || (due_at AT TIME ZONE 'UTC')::text || ':' || department, ', ' ORDER BY id) FROM sla.clock WHERE ticket_key = '4'),
     'first_response:2026-11-03 15:00:00:2, resolution:2026-11-04 14:00:00:2', 'moving to the VIP queue re-targets the running clocks');
-SELECT is((SELECT string_agg(kind, ',' ORDER BY id) FROM sla.event WHERE ticket_key = '4'),
+SELECT is((SELECT string_agg(event, ',' ORDER BY n) FROM sla.explain('tickets', '4') WITH ORDINALITY x (at, event, metric, cycle, level, detail, due_at, state, business_used, calendar_time, n)),
     'level_chosen,clock_started,clock_started,reassigned,level_chosen,retargeted,retargeted',
     'queue move: the new holder, then the level and the re-targets (attribute changes in canonical order)');
 

@@ -109,7 +109,7 @@ SELECT is((SELECT count(*)::int FROM sla.clock WHERE ticket_key = '1' AND metric
 
 -- 10:05:00.250 UTC agent 3 takes the ticket and opens it (new -> open: both open)
 UPDATE tickets SET owner_id = 3, state_id = 2, updated_by_id = 3, updated_at = '2026-11-23 10:05:00.250' WHERE id = 1;
-SELECT is((SELECT string_agg(kind || '@' || (at AT TIME ZONE 'UTC')::text, ',' ORDER BY id) FROM sla.event WHERE ticket_key = '1' AND id > (SELECT min(id) + 2 FROM sla.event WHERE ticket_key = '1')),
+SELECT is((SELECT string_agg(kind || '@' || (at AT TIME ZONE 'UTC')::text, ',' ORDER BY id) FROM sla.event WHERE ticket_key = '1'),
     'reassigned@2026-11-23 10:05:00.25', 'owner change: one reassigned event at updated_at, milliseconds kept');
 SELECT is((SELECT string_agg(agent || '/' || department, ',' ORDER BY id) FROM sla.clock WHERE ticket_key = '1'), '3/1,3/1',
     'running clocks follow owner_id and group_id');
@@ -178,7 +178,7 @@ SELECT is((SELECT state || ' ' || paused_for::text || ' ' || business_used::text
     'met 13:25:00 10:04:59.583 2026-11-26 13:55:00.417', 'closed from pending close: the pending time does not count');
 -- (the follow-up's article and its reopening share 07:50: the article applies first, the
 -- canonical order within an instant, so next_response starts before resolution resumes)
-SELECT is((SELECT string_agg(kind, ',' ORDER BY id) FROM sla.event WHERE ticket_key = '1'),
+SELECT is((SELECT string_agg(event, ',' ORDER BY n) FROM sla.explain('tickets', '1') WITH ORDINALITY x (at, event, metric, cycle, level, detail, due_at, state, business_used, calendar_time, n)),
     'level_chosen,clock_started,clock_started,reassigned,stopped,paused,clock_started,resumed,stopped,stopped,reopened,clock_started,stopped,paused,resumed,stopped',
     'every transition of ticket 1 is an event');
 
@@ -218,7 +218,7 @@ INSERT INTO tickets (id, group_id, priority_id, state_id, number, title, owner_i
      VALUES (4, 1, 2, 1, '26113010004', 'Invoice copy', 1, 2, 'gold', 2, 2, '2026-11-30 09:00:00', '2026-11-30 09:00:00');
 SELECT is((SELECT (SELECT name FROM sla.level WHERE id = level_id) || ' ' || (due_at AT TIME ZONE 'UTC')::text FROM sla.clock WHERE ticket_key = '4' AND metric = 'first_response'),
     'zammad_high 2026-11-30 10:00:00', 'custom field customer_tier = gold (declared attribute) picks zammad_high');
-SELECT is((SELECT detail -> 'matched_rules' FROM sla.event WHERE ticket_key = '4' AND kind = 'level_chosen'), '["zammad high"]'::jsonb,
+SELECT is((SELECT detail -> 'matched_rules' FROM sla.explain('tickets', '4') WHERE event = 'level_chosen'), '["zammad high"]'::jsonb,
     'the level_chosen event names the rule');
 
 -- ---------------------------------------------------------------- what must be mapped first
