@@ -545,6 +545,12 @@ sla_row_value(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid, Row
 	if (!sla_row_datum(col, tuple, desc, relid, &value, &type))
 		return;
 	out->text = sla_row_text(col, tuple, desc, relid);
+	sla_value_number(value, type, out);
+}
+
+void
+sla_value_number(Datum value, Oid type, RowValue *out)
+{
 	switch (type)
 	{
 		case INT2OID:

@@ -134,6 +134,9 @@ extern void sla_column_type_mismatch(MappedColumn *col, Oid relid, Oid type, con
 
 /* The row's value of a mapped column, for sla_value_listed. */
 extern void sla_row_value(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid, RowValue *out);
+/* out->number for an integer or numeric value of that type (value lists compare numbers as
+ * numbers); left as it is for any other type. */
+extern void sla_value_number(Datum value, Oid type, RowValue *out);
 
 /* Whether the value is in the list: as a number on numeric columns, else as text. */
 extern bool sla_value_listed(const ValueList *list, const RowValue *value);

@@ -1144,6 +1144,24 @@ sla_fact_kinds_at(SlaStoredTicket *st, TimestampTz at, char ***kinds)
 
 /* ---------------------------------------------------------------- replay's writes */
 
+/* The clock model's columns of a clock, in the order S_CLOCK_REPLACE and S_CLOCK_INSERT take
+ * them: level, calendar, target, start, due, pause, time paused, stop, state, time used. */
+static void
+clock_model_values(const sla_cf_clock *c, Datum *v, char *n)
+{
+	v[0] = Int32GetDatum(c->level_id);
+	v[1] = Int32GetDatum(c->calendar_id);
+	v[2] = BusinessIntervalPGetDatum(&c->target);
+	v[3] = TimestampTzGetDatum(c->started_at);
+	v[4] = TimestampTzGetDatum(c->due_at);
+	v[5] = time_or_null(c->paused, c->paused_since, &n[5]);
+	v[6] = BusinessIntervalPGetDatum(&c->paused_for);
+	v[7] = time_or_null(c->stopped, c->stopped_at, &n[7]);
+	v[8] = CStringGetTextDatum(sla_clock_state_name(c->state));
+	v[9] = BusinessIntervalPGetDatum(&c->used);
+	n[9] = c->state == SLA_CS_MET || c->state == SLA_CS_BREACHED ? ' ' : 'n';
+}
+
 void
 sla_clock_replace(int64 id, const sla_cf_clock *c)
 {
@@ -1151,18 +1169,7 @@ sla_clock_replace(int64 id, const sla_cf_clock *c)
 	char		n[12] = "           ";
 
 	v[0] = Int64GetDatum(id);
-	v[1] = Int32GetDatum(c->level_id);
-	v[2] = Int32GetDatum(c->calendar_id);
-	v[3] = BusinessIntervalPGetDatum(&c->target);
-	v[4] = TimestampTzGetDatum(c->started_at);
-	v[5] = TimestampTzGetDatum(c->due_at);
-	v[6] = time_or_null(c->paused, c->paused_since, &n[6]);
-	v[7] = BusinessIntervalPGetDatum(&c->paused_for);
-	v[8] = time_or_null(c->stopped, c->stopped_at, &n[8]);
-	v[9] = CStringGetTextDatum(sla_clock_state_name(c->state));
-	v[10] = BusinessIntervalPGetDatum(&c->used);
-	if (c->state != SLA_CS_MET && c->state != SLA_CS_BREACHED)
-		n[10] = 'n';
+	clock_model_values(c, &v[1], &n[1]);
 	run(S_CLOCK_REPLACE, v, n);
 }
 
@@ -1180,18 +1187,7 @@ sla_clock_insert(SlaStoredTicket *st, const sla_cf_clock *c)
 	v[1] = CStringGetTextDatum(st->key);
 	v[2] = CStringGetTextDatum(sla_metric_name(c->metric));
 	v[3] = Int32GetDatum(c->cycle);
-	v[4] = Int32GetDatum(c->level_id);
-	v[5] = Int32GetDatum(c->calendar_id);
-	v[6] = BusinessIntervalPGetDatum(&c->target);
-	v[7] = TimestampTzGetDatum(c->started_at);
-	v[8] = TimestampTzGetDatum(c->due_at);
-	v[9] = time_or_null(c->paused, c->paused_since, &n[9]);
-	v[10] = BusinessIntervalPGetDatum(&c->paused_for);
-	v[11] = time_or_null(c->stopped, c->stopped_at, &n[11]);
-	v[12] = CStringGetTextDatum(sla_clock_state_name(c->state));
-	v[13] = BusinessIntervalPGetDatum(&c->used);
-	if (c->state != SLA_CS_MET && c->state != SLA_CS_BREACHED)
-		n[13] = 'n';
+	clock_model_values(c, &v[4], &n[4]);
 	v[14] = text_or_null(st->holder.department, &n[14]);
 	v[15] = text_or_null(st->holder.agent, &n[15]);
 	v[16] = text_or_null(st->holder.requester, &n[16]);

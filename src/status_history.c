@@ -41,19 +41,8 @@ status_value(FunctionCallInfo fcinfo, int argno, RowValue *out)
 		case BOOLOID:			/* as to_jsonb reads it, like the ticket table's column */
 			out->text = pstrdup(DatumGetBool(value) ? "true" : "false");
 			return;
-		case INT2OID:
-			out->number = DirectFunctionCall1(int2_numeric, value);
-			break;
-		case INT4OID:
-			out->number = DirectFunctionCall1(int4_numeric, value);
-			break;
-		case INT8OID:
-			out->number = DirectFunctionCall1(int8_numeric, value);
-			break;
-		case NUMERICOID:
-			out->number = value;
-			break;
 		default:
+			sla_value_number(value, type, out);
 			break;
 	}
 	getTypeOutputInfo(type, &output, &varlena);
