@@ -288,7 +288,10 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 			matched[j] = true;
 			ids[i] = s->id;
 			if (s->stopped && s->stopped_at < at)
-				break;			/* decided before the instant: history stays */
+			{
+				*c = *s;		/* decided before the instant: history stays, as stored */
+				break;
+			}
 			if (memcmp(&s->target, &c->target, sizeof(c->target)) != 0 || s->level_id != c->level_id ||
 				s->calendar_id != c->calendar_id || s->started_at != c->started_at || s->due_at != c->due_at ||
 				s->paused != c->paused || (c->paused && s->paused_since != c->paused_since) ||
@@ -317,7 +320,13 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 		else
 			sla_clock_started_here(ids[kept[i].clock]);
 
-	/* the ticket's row: the replayed state, one more fact */
+	/* the ticket as stored now: the replayed clocks with their ids (a fact applied next to this
+	 * one, in the same trigger, starts from them), its row with the replayed state */
+	for (i = 0; i < r.nclocks; i++)
+		r.clocks[i].id = ids[i];
+	st->t.clocks = r.clocks;
+	st->t.nclocks = r.nclocks;
+	st->t.capacity = r.capacity;
 	st->t.level_id = r.level_id;
 	st->t.lifecycle = r.lifecycle;
 	st->t.agent_replied = r.agent_replied;

@@ -2,7 +2,7 @@
 -- instant apply as messages, then attribute changes, then lifecycle changes, whatever order the
 -- helpdesk wrote them in.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.
 BEGIN;
-SELECT plan(26);
+SELECT plan(28);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -126,6 +126,18 @@ SELECT is((SELECT due_at::text FROM sla.clock WHERE ticket_key = '8' AND metric 
     '2026-11-23 10:00:00+00', 'and the running clocks are re-targeted to it from their start');
 SELECT is((SELECT string_agg(kind, ',' ORDER BY seq) FROM sla.fact WHERE ticket_key = '8'), 'created,message,level',
     'the level change is a fact after the message');
+
+-- 9. Two facts out of order in one trigger: the customer's message after the hold of the same
+--    instant (a replay), then the level its rule chooses (another replay, from the first one's state)
+INSERT INTO fl_ticket VALUES (9, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00');
+UPDATE fl_ticket SET st = 'pending', updated = '2026-11-23 10:00+00' WHERE id = 9;
+INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (9, 'customer', 'email', '2026-11-23 10:00+00');
+SELECT is((SELECT string_agg(kind, ',' ORDER BY seq) FROM sla.fact WHERE ticket_key = '9'), 'created,lifecycle,message,level',
+    'the log keeps the arrival order');
+SELECT is(pg_temp.clocks('9') || ' / ' || (SELECT target::text || ' ' || paused_since::text FROM sla.clock
+                                            WHERE ticket_key = '9' AND metric = 'resolution'),
+    'first_response#1:running, periodic_update#1:cancelled, resolution#1:paused / 04:00:00 2026-11-23 10:00:00+00',
+    'message, level, then hold: the hot level''s clocks, resolution on hold with its target');
 
 SELECT * FROM finish();
 ROLLBACK;
