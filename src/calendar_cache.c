@@ -61,7 +61,7 @@ calendar_relcache_callback(Datum arg, Oid relid)
 
 /*
  * Between installing this library and ALTER EXTENSION sla UPDATE, the 0.1.0 schema is in place
- * (sla.ticket without last_fact_at, sla.attachment without strict): the engine keeps moving
+ * (no sla.fact, sla.attachment without strict): the engine keeps moving
  * clocks with statements that fit it.  Looked up once per transaction, so an update committed by
  * another session is seen by the next one; when the answer changes every cache is dropped.
  */
@@ -73,8 +73,9 @@ sla_schema_before_0_2(void)
 
 	if (checked_in != SLA_MY_LXID)
 	{
-		Oid			ticket = get_relname_relid("ticket", sla_extension_schema());
-		bool		before = OidIsValid(ticket) && get_attnum(ticket, "last_fact_at") == InvalidAttrNumber;
+		Oid			schema = sla_extension_schema();
+		bool		before = OidIsValid(get_relname_relid("ticket", schema)) &&
+			!OidIsValid(get_relname_relid("fact", schema));
 
 		if (before != answer)
 			sla_calendar_generation++;

@@ -206,12 +206,18 @@ typedef enum Statement
 	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_UPDATE,
 	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET,
 	S_FACT_INSERT, S_FACTS, S_FACT_KINDS_AT, S_CLOCK_REPLACE, S_CLOCK_INSERT, S_CLOCK_DELETE, S_EVENTS_DELETE_AT,
-	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION,
+	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_TICKET_TAIL,
 	S_COUNT
 } Statement;
 
 #define CLOCK_COLUMNS "id, attachment_id, ticket_key, metric::text, cycle, level_id, calendar_id, target, " \
 	"started_at, due_at, paused_since, paused_for, stopped_at, state, department, agent, requester, business_used"
+
+/* the ticket's latest public message in its fact log ($1, $2: attachment, key) */
+#define LAST_MESSAGE_SQL "SELECT x.detail OPERATOR(pg_catalog.->>) 'author' AS author, x.at FROM sla.fact x " \
+	"WHERE x.attachment_id OPERATOR(pg_catalog.=) $1 AND x.ticket_key OPERATOR(pg_catalog.=) $2 " \
+	"AND x.kind OPERATOR(pg_catalog.=) 'message' AND x.detail OPERATOR(pg_catalog.@>) '{\"public\": true}' " \
+	"ORDER BY x.seq DESC LIMIT 1"
 
 #define EVENT_INSERT "INSERT INTO sla.event (attachment_id, ticket_key, clock_id, at, kind, detail) "
 
@@ -245,26 +251,34 @@ static const char *const statement_sql[S_COUNT] = {
 	"AND ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY id",
 	[S_CLOCK_BY_ID] = "SELECT " CLOCK_COLUMNS " FROM sla.clock WHERE id OPERATOR(pg_catalog.=) $1",
 	[S_TICKET_INSERT] = "INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, agent_replied, "
-	"customer_waiting_since, last_fact_at, facts, department, agent, requester, last_message_author, last_message_at) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+	"customer_waiting_since, department, agent, requester) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 	/* a new open ticket in one statement: its state row, its clocks, then its events in order
 	 * (level_chosen first, then clock_started by clock id, as the single steps would write them) */
 	/* a new open ticket in one statement: its state row and its clocks (the rules' choice is in
 	 * its created fact, the clocks' starts are the clock rows: no event; $13, the choice, serves
 	 * the 0.1.0 schema's statement below) */
 	[S_NEW_TICKET] = "WITH t AS (INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, "
-	"last_fact_at, facts, department, agent, requester) VALUES ($1, $2, $3, 'open', $5, $14, $6, $7, $8)) "
+	"department, agent, requester) VALUES ($1, $2, $3, 'open', $6, $7, $8)) "
 	"INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
 	"started_at, due_at, state, warn_at, department, agent, requester, started_pos) "
 	"SELECT $1, $2, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8, "
 	"pg_catalog.nextval('sla.event_id_seq') "
 	"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
 	"ORDER BY m.n RETURNING id",
-	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, last_fact_at, "
-	"department, agent, requester, facts, last_message_author, last_message_at FROM sla.ticket "
+	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, NULL::timestamptz, "
+	"department, agent, requester FROM sla.ticket "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+	/*
+	 * From the fact log, read after the lock (a statement of its own: its snapshot sees what the
+	 * writer that held the lock committed): the latest fact (how many, when) and the latest
+	 * public message (the rules' last_message_author and last_message_at).
+	 */
+	[S_TICKET_TAIL] = "SELECT f.seq, f.at, m.author, m.at FROM (SELECT 1) one "
+	"LEFT JOIN LATERAL (SELECT x.seq, x.at FROM sla.fact x WHERE x.attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND x.ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY x.seq DESC LIMIT 1) f ON true "
+	"LEFT JOIN LATERAL (" LAST_MESSAGE_SQL ") m ON true",
 	[S_TICKET_UPDATE] = "UPDATE sla.ticket SET level_id = $3, lifecycle = $4, agent_replied = $5, "
-	"customer_waiting_since = $6, last_fact_at = $7, facts = $8, last_message_author = $9, last_message_at = $10 "
+	"customer_waiting_since = $6 "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
 	[S_REOPEN] = "WITH c AS (UPDATE sla.clock k SET state = $3, paused_since = $4, paused_for = $5, due_at = $6, "
 	"stopped_at = NULL, business_used = NULL "
@@ -279,7 +293,9 @@ static const char *const statement_sql[S_COUNT] = {
 	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2 "
 	"AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) RETURNING k.id) "
 	EVENT_INSERT "VALUES ($1, $2, NULL, $3, 'reassigned', $6)",
-	[S_FACT_INSERT] = "INSERT INTO sla.fact (attachment_id, ticket_key, seq, at, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+	/* no row: a fact of that number exists, written by a transaction this one's snapshot predates */
+	[S_FACT_INSERT] = "INSERT INTO sla.fact (attachment_id, ticket_key, seq, at, kind, detail) VALUES ($1, $2, $3, $4, $5, $6) "
+	"ON CONFLICT DO NOTHING RETURNING seq",
 	[S_FACTS] = "SELECT seq, at, kind, detail::text FROM sla.fact WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY seq",
 	[S_FACT_KINDS_AT] = "SELECT kind FROM sla.fact WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
@@ -298,8 +314,8 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_CLOCK_STARTED_POS] = "UPDATE sla.clock SET started_pos = pg_catalog.nextval('sla.event_id_seq') "
 	"WHERE id OPERATOR(pg_catalog.=) $1",
 	[S_POSITION] = "SELECT pg_catalog.nextval('sla.event_id_seq')",
-	[S_TICKET_PEEK] = "SELECT last_message_author, last_message_at FROM sla.ticket "
-	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
+	[S_TICKET_PEEK] = "SELECT m.author, m.at FROM sla.ticket t LEFT JOIN LATERAL (" LAST_MESSAGE_SQL ") m ON true "
+	"WHERE t.attachment_id OPERATOR(pg_catalog.=) $1 AND t.ticket_key OPERATOR(pg_catalog.=) $2",
 	/* a changed ticket key: every tracking row follows, and an event says so */
 	[S_REKEY] = "WITH t AS (UPDATE sla.ticket SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1), "
@@ -412,12 +428,10 @@ argument_types(Statement s, Oid *types, int *n)
 			TYPES(INT4OID, TEXTOID, INT8OID, TIMESTAMPTZOID, TEXTOID, JSONBOID);
 			break;
 		case S_TICKET_INSERT:
-			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, TEXTOID,
-				  TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
+			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID);
 			break;
 		case S_TICKET_UPDATE:
-			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, TEXTOID,
-				  TIMESTAMPTZOID);
+			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID);
 			break;
 		case S_FACT_INSERT:
 			TYPES(INT4OID, TEXTOID, INT4OID, TIMESTAMPTZOID, TEXTOID, JSONBOID);
@@ -457,12 +471,13 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_NEW_TICKET:
 			TYPES(INT4OID, TEXTOID, INT4OID, INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
-				  TEXTARRAYOID, get_array_type(bi), TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, JSONBOID, INT4OID);
+				  TEXTARRAYOID, get_array_type(bi), TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, JSONBOID);
 			break;
 		case S_REASSIGN:
 			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID);
 			break;
 		case S_TICKET_LOCK:
+		case S_TICKET_TAIL:
 		case S_TICKET_PEEK:
 		case S_TICKET_CLOCKS:
 			TYPES(INT4OID, TEXTOID);
@@ -702,11 +717,17 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	out->holder.department = text_column(tup, desc, 6);
 	out->holder.agent = text_column(tup, desc, 7);
 	out->holder.requester = text_column(tup, desc, 8);
-	if (out->log_facts)
+	if (out->log_facts && run(S_TICKET_TAIL, v, "  ") == 1)
 	{
-		out->facts = DatumGetInt32(SPI_getbinval(tup, desc, 9, &isnull));
-		out->last_message_author = text_column(tup, desc, 10);
-		d = SPI_getbinval(tup, desc, 11, &isnull);
+		tup = SPI_tuptable->vals[0];
+		desc = SPI_tuptable->tupdesc;
+		d = SPI_getbinval(tup, desc, 1, &isnull);
+		out->facts = isnull ? 0 : DatumGetInt32(d);
+		d = SPI_getbinval(tup, desc, 2, &isnull);
+		out->t.has_last_at = !isnull;
+		out->t.last_at = isnull ? 0 : DatumGetTimestampTz(d);
+		out->last_message_author = text_column(tup, desc, 3);
+		d = SPI_getbinval(tup, desc, 4, &isnull);
 		out->has_last_message_at = !isnull;
 		out->last_message_at = isnull ? 0 : DatumGetTimestampTz(d);
 	}
@@ -884,8 +905,8 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 				targets[SLA_METRIC_COUNT],
 				dues[SLA_METRIC_COUNT],
 				warns[SLA_METRIC_COUNT];
-	Datum		v[14];
-	char		n[15] = "              ";
+	Datum		v[13];
+	char		n[14] = "             ";
 	int			i;
 
 	if (st->t.lifecycle != SLA_LC_OPEN || st->t.level_id == 0 || level_chosen == NULL ||
@@ -924,7 +945,6 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 	v[11] = PointerGetDatum(construct_array(warns, result->n, TIMESTAMPTZOID, sizeof(TimestampTz),
 											FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	v[12] = jsonb_datum(level_chosen);
-	v[13] = Int32GetDatum(st->facts);
 	run(S_NEW_TICKET, v, n);
 	/* the clocks' ids, for the facts that follow at once (a ticket created solved): the clocks
 	 * were inserted in the order of the arrays, so their ids ascend with it */
@@ -951,8 +971,8 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 static void
 write_ticket_row(SlaStoredTicket *st, bool insert)
 {
-	Datum		v[13];
-	char		n[14] = "             ";
+	Datum		v[9];
+	char		n[10] = "         ";
 
 	v[0] = Int32GetDatum(st->attachment_id);
 	v[1] = CStringGetTextDatum(st->key);
@@ -962,20 +982,14 @@ write_ticket_row(SlaStoredTicket *st, bool insert)
 	v[3] = CStringGetTextDatum(sla_lifecycle_name(st->t.lifecycle));
 	v[4] = BoolGetDatum(st->t.agent_replied);
 	v[5] = time_or_null(st->t.customer_waiting, st->t.customer_waiting_since, &n[5]);
-	v[6] = time_or_null(st->t.has_last_at, st->t.last_at, &n[6]);
-	v[7] = Int32GetDatum(st->facts);
 	if (!insert)
 	{
-		v[8] = text_or_null(st->last_message_author, &n[8]);
-		v[9] = time_or_null(st->has_last_message_at, st->last_message_at, &n[9]);
 		run(S_TICKET_UPDATE, v, n);
 		return;
 	}
-	v[8] = text_or_null(st->holder.department, &n[8]);
-	v[9] = text_or_null(st->holder.agent, &n[9]);
-	v[10] = text_or_null(st->holder.requester, &n[10]);
-	v[11] = text_or_null(st->last_message_author, &n[11]);
-	v[12] = time_or_null(st->has_last_message_at, st->last_message_at, &n[12]);
+	v[6] = text_or_null(st->holder.department, &n[6]);
+	v[7] = text_or_null(st->holder.agent, &n[7]);
+	v[8] = text_or_null(st->holder.requester, &n[8]);
 	run(S_TICKET_INSERT, v, n);
 }
 
@@ -998,10 +1012,9 @@ sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_
 		sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen", level_chosen);
 	for (i = 0; i < result->n; i++)
 		write_transition(st, &result->t[i]);
-	/* a logged fact counts on the row (facts) */
+	/* the latest instant is the fact log's (sla.fact); the 0.1.0 schema keeps nothing of it */
 	if (fact->kind != SLA_FACT_CREATED &&
-		(result->lifecycle_changed || result->level_changed || result->conversation_changed ||
-		 result->last_at_changed || (st->log_facts && fact->kind != SLA_FACT_POLICY)))
+		(result->lifecycle_changed || result->level_changed || result->conversation_changed))
 		write_ticket_row(st, false);
 }
 
@@ -1103,7 +1116,12 @@ sla_fact_append(SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind
 	Datum		v[6] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), Int32GetDatum(seq),
 	TimestampTzGetDatum(at), CStringGetTextDatum(kind), jsonb_datum(detail)};
 
-	run(S_FACT_INSERT, v, "      ");
+	if (run(S_FACT_INSERT, v, "      ") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access to the SLA state of ticket %s", st->key),
+				 errdetail("A concurrent transaction applied a fact to the ticket after this transaction's snapshot."),
+				 errhint("Retry the transaction.")));
 }
 
 int

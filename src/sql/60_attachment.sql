@@ -76,27 +76,18 @@ CREATE TABLE @extschema@.ticket (
     lifecycle     text NOT NULL,
     agent_replied boolean NOT NULL DEFAULT false,
     customer_waiting_since timestamptz,
-    last_fact_at  timestamptz,
     department    text,
     agent         text,
     requester     text,
-    facts         integer NOT NULL DEFAULT 0,
-    last_message_author text,
-    last_message_at timestamptz,
     PRIMARY KEY (attachment_id, ticket_key)
 )
--- every fact updates the row (facts, last_fact_at) and no indexed column: room on the page
--- keeps those updates heap-only, so they write no index entry
+-- its updates (lifecycle, level, holder) change no indexed column: room on the page keeps them
+-- heap-only, so they write no index entry.  What changes with every fact (how many there are,
+-- the latest instant, the latest message) is read from sla.fact, not written here.
 WITH (fillfactor = 80);
 COMMENT ON TABLE @extschema@.ticket IS 'the SLA level and lifecycle state of each attached ticket';
 COMMENT ON COLUMN @extschema@.ticket.customer_waiting_since IS
     'a customer message that arrived while the ticket was solved or closed: next_response starts from it on reopen';
-COMMENT ON COLUMN @extschema@.ticket.last_fact_at IS
-    'the instant of the latest fact applied: a later fact dated earlier takes effect at this instant';
-COMMENT ON COLUMN @extschema@.ticket.facts IS
-    'how many facts of the ticket sla.fact holds (the last one''s seq)';
-COMMENT ON COLUMN @extschema@.ticket.last_message_author IS
-    'customer or agent: who wrote the latest public message (the rules'' last_message_author; last_message_at its instant)';
 COMMENT ON COLUMN @extschema@.ticket.department IS
     'who holds the ticket (department, agent, requester), copied onto the clocks it starts';
 

@@ -37,12 +37,9 @@
 -- gone; configuration edits, backfill and escalations go through the model.
 
 ALTER TABLE @extschema@.ticket
-    ADD COLUMN last_fact_at timestamptz,
     ADD COLUMN department text,
     ADD COLUMN agent text,
     ADD COLUMN requester text;
-COMMENT ON COLUMN @extschema@.ticket.last_fact_at IS
-    'the instant of the latest fact applied: a later fact dated earlier takes effect at this instant';
 COMMENT ON COLUMN @extschema@.ticket.department IS
     'who holds the ticket (department, agent, requester), copied onto the clocks it starts';
 -- who holds each ticket: what its latest clock says (0.1.0 kept it on the clocks only)
@@ -608,9 +605,6 @@ CREATE POLICY mapping_problem_attachment_writer ON @extschema@.mapping_problem A
 -- Every fact the clock model applies is logged per ticket; a fact out of canonical order within
 -- an instant is applied by replaying the ticket (src/ticket_flow.c).
 
-ALTER TABLE @extschema@.ticket ADD COLUMN facts integer NOT NULL DEFAULT 0;
-COMMENT ON COLUMN @extschema@.ticket.facts IS
-    'how many facts of the ticket sla.fact holds (the last one''s seq)';
 
 CREATE TABLE @extschema@.fact (
     attachment_id integer NOT NULL,
@@ -958,10 +952,6 @@ COMMENT ON TABLE @extschema@.event IS
 -- every fact updates the ticket's row: room for heap-only updates
 ALTER TABLE @extschema@.ticket SET (fillfactor = 80);
 
--- the rules' last_message_author and last_message_at, kept from the message facts
-ALTER TABLE @extschema@.ticket ADD COLUMN last_message_author text, ADD COLUMN last_message_at timestamptz;
-COMMENT ON COLUMN @extschema@.ticket.last_message_author IS
-    'customer or agent: who wrote the latest public message (the rules'' last_message_author; last_message_at its instant)';
 
 -- ------------------------------------------------------------------ fewer rows per ticket
 ALTER TABLE @extschema@.clock ADD COLUMN started_pos bigint;
