@@ -286,7 +286,7 @@ host_ticket_row(SlaAttachment *att, const char *key, HeapTupleData *tuple, Tuple
 
 /*
  * The rules marked on_update run again after a public message when some rule reads
- * last_message_author or last_message_at (kept on sla.ticket from the message facts): "a
+ * last_message_author or last_message_at (read from the ticket's fact log): "a
  * customer answered and the ticket is urgent" can change the level without a ticket update.
  * A level they choose is a level fact of the message's instant, after the message.
  */

@@ -356,13 +356,13 @@ sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_ch
 								sla_timeline_position());
 	if (arrives_out_of_order(st, fact) && replay_with(st, fact, level_chosen))
 	{
-		/* a message that sorts before the facts of its instant is still the latest message */
+		/* a message that sorts before the facts of its instant is still the latest message (for
+		 * the rules run after it; the log holds it) */
 		if (fact->kind == SLA_FACT_MESSAGE && fact->is_public)
 		{
 			st->last_message_author = fact->author == SLA_AUTHOR_AGENT ? "agent" : "customer";
 			st->has_last_message_at = true;
 			st->last_message_at = st->t.last_at;
-			sla_stored_ticket_write_row(st);
 		}
 		return;
 	}
@@ -373,15 +373,16 @@ sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_ch
 		st->t.clocks = repalloc(st->t.clocks, sizeof(sla_cf_clock) * st->t.capacity);
 	}
 	at = sla_clockflow_effective_at(&st->t, fact);
-	/* a fact of the ticket's own history is logged (a policy edit is not; a created fact of a
-	 * ticket already tracked changes nothing) */
-	/* the latest public message: the rules' last_message_author and last_message_at */
+	/* the latest public message: the rules' last_message_author and last_message_at (for the
+	 * rules run after it; the log holds it) */
 	if (fact->kind == SLA_FACT_MESSAGE && fact->is_public && st->t.tracked)
 	{
 		st->last_message_author = fact->author == SLA_AUTHOR_AGENT ? "agent" : "customer";
 		st->has_last_message_at = true;
 		st->last_message_at = at;
 	}
+	/* a fact of the ticket's own history is logged (a policy edit is not; a created fact of a
+	 * ticket already tracked changes nothing) */
 	logged = st->log_facts && fact->kind != SLA_FACT_POLICY &&
 		(fact->kind != SLA_FACT_CREATED || !st->t.tracked) && (fact->kind == SLA_FACT_CREATED || st->t.tracked);
 
