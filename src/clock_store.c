@@ -293,7 +293,10 @@ static const char *const statement_sql[S_COUNT] = {
 	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2 "
 	"AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) RETURNING k.id) "
 	EVENT_INSERT "VALUES ($1, $2, NULL, $3, 'reassigned', $6)",
-	/* no row: a fact of that number exists, written by a transaction this one's snapshot predates */
+	/* A fact of that number written meanwhile: under REPEATABLE READ, when this transaction's
+	 * snapshot predates it, PostgreSQL raises a serialization failure (40001) itself; under READ
+	 * COMMITTED the tail is read after the ticket's lock and no conflict is possible, so no row
+	 * (the conflict seen) is a safety net reported the same way. */
 	[S_FACT_INSERT] = "INSERT INTO sla.fact (attachment_id, ticket_key, seq, at, kind, detail) VALUES ($1, $2, $3, $4, $5, $6) "
 	"ON CONFLICT DO NOTHING RETURNING seq",
 	[S_FACTS] = "SELECT seq, at, kind, detail::text FROM sla.fact WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
