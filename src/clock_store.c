@@ -265,7 +265,7 @@ static const char *const statement_sql[S_COUNT] = {
 	"pg_catalog.nextval('sla.event_id_seq') "
 	"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
 	"ORDER BY m.n RETURNING id",
-	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, NULL::timestamptz, "
+	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, "
 	"department, agent, requester FROM sla.ticket "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2 FOR UPDATE",
 	/*
@@ -357,7 +357,7 @@ static const char *const statement_sql_0_1[S_COUNT] = {
 	"SELECT 0::bigint AS ord, NULL::bigint AS clock_id, 'level_chosen' AS kind, $13::jsonb AS detail "
 	"UNION ALL SELECT c.id, c.id, 'clock_started', pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', 1, "
 	"'target', c.target::text) FROM c) e ORDER BY e.ord RETURNING clock_id",
-	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, NULL::timestamptz, "
+	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, "
 	"c.department, c.agent, c.requester FROM sla.ticket t LEFT JOIN LATERAL (SELECT k.department, k.agent, "
 	"k.requester FROM sla.clock k WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND k.ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY k.id DESC LIMIT 1) c ON true "
@@ -714,12 +714,9 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	d = SPI_getbinval(tup, desc, 4, &isnull);
 	out->t.customer_waiting = !isnull;
 	out->t.customer_waiting_since = isnull ? 0 : DatumGetTimestampTz(d);
-	d = SPI_getbinval(tup, desc, 5, &isnull);
-	out->t.has_last_at = !isnull;
-	out->t.last_at = isnull ? 0 : DatumGetTimestampTz(d);
-	out->holder.department = text_column(tup, desc, 6);
-	out->holder.agent = text_column(tup, desc, 7);
-	out->holder.requester = text_column(tup, desc, 8);
+	out->holder.department = text_column(tup, desc, 5);
+	out->holder.agent = text_column(tup, desc, 6);
+	out->holder.requester = text_column(tup, desc, 7);
 	if (out->log_facts && run(S_TICKET_TAIL, v, "  ") == 1)
 	{
 		tup = SPI_tuptable->vals[0];
@@ -775,8 +772,14 @@ write_start(SlaStoredTicket *st, const sla_cf_clock *c)
 	v[9] = text_or_null(st->holder.department, &n[9]);
 	v[10] = text_or_null(st->holder.agent, &n[10]);
 	v[11] = text_or_null(st->holder.requester, &n[11]);
-	snprintf(members, sizeof(members), "\"cycle\": %d, %s", c->cycle, bi_json_member("target", c->target));
-	v[12] = jsonb_datum(metric_detail(c->metric, members));
+	/* the clock_started event's detail: only the 0.1.0 schema's statement writes one */
+	if (st->log_facts)
+		n[12] = 'n';
+	else
+	{
+		snprintf(members, sizeof(members), "\"cycle\": %d, %s", c->cycle, bi_json_member("target", c->target));
+		v[12] = jsonb_datum(metric_detail(c->metric, members));
+	}
 	/* computed here, so the insert skips the warn_at trigger (it fires only when warn_at is null) */
 	v[13] = TimestampTzGetDatum(sla_clock_warn_at(c->started_at, c->due_at, c->paused_for, c->calendar_id,
 												  level->warning_fraction));
@@ -947,7 +950,11 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 											FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	v[11] = PointerGetDatum(construct_array(warns, result->n, TIMESTAMPTZOID, sizeof(TimestampTz),
 											FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	v[12] = jsonb_datum(level_chosen);
+	/* the level_chosen event: only the 0.1.0 schema's statement writes one (the fact holds it) */
+	if (st->log_facts)
+		n[12] = 'n';
+	else
+		v[12] = jsonb_datum(level_chosen);
 	run(S_NEW_TICKET, v, n);
 	/* the clocks' ids, for the facts that follow at once (a ticket created solved): the clocks
 	 * were inserted in the order of the arrays, so their ids ascend with it */

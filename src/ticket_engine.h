@@ -31,9 +31,6 @@ extern sla_value *sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, 
 
 extern void sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnapshot *s);
 
-/* The mapping's lifecycle text as the clock model's enum (22023 for anything else). */
-extern sla_lifecycle sla_lifecycle_of(const char *lifecycle);
-
 /* Choose a new ticket's level, record it, start its clocks (caller connected to SPI). */
 extern void sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc desc,
 							 const char *lifecycle, TimestampTz at);

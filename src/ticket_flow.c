@@ -419,17 +419,16 @@ connect_spi(void)
 		elog(ERROR, "SPI_connect failed");
 }
 
-/* A lifecycle named by a SQL caller: 22023 for anything but the five. */
-static sla_lifecycle
-lifecycle_argument(text *name)
+/* A lifecycle named by the mapping or a SQL caller: 22023 for anything but the five. */
+sla_lifecycle
+sla_lifecycle_of(const char *lifecycle)
 {
-	char	   *s = text_to_cstring(name);
-	int			lc = sla_lifecycle_from_text(s);
+	int			lc = sla_lifecycle_from_text(lifecycle);
 
 	if (lc < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" is not a lifecycle", s),
+				 errmsg("\"%s\" is not a lifecycle", lifecycle),
 				 errhint("A lifecycle is one of open, paused, solved, closed, deleted.")));
 	return (sla_lifecycle) lc;
 }
@@ -462,7 +461,7 @@ sla_apply_lifecycle_sql(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sla.apply_lifecycle needs an attachment, a ticket key, a lifecycle and an instant")));
 	fact = sla_fact_of(SLA_FACT_LIFECYCLE, PG_GETARG_TIMESTAMPTZ(3));
-	fact.lifecycle = lifecycle_argument(PG_GETARG_TEXT_PP(2));
+	fact.lifecycle = sla_lifecycle_of(text_to_cstring(PG_GETARG_TEXT_PP(2)));
 	finite_instant(fact.at, "apply_lifecycle");
 	sla_engine_use_attachment(PG_GETARG_INT32(0));
 	(void) sla_attachment_get(PG_GETARG_INT32(0));

@@ -14,6 +14,10 @@
 /* Apply the fact and write what it did; level_chosen: the rules' choice as JSON, or NULL. */
 extern void sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen);
 
+/* The lifecycle text of the mapping or a SQL caller as the clock model's enum (22023 for
+ * anything but open, paused, solved, closed, deleted). */
+extern sla_lifecycle sla_lifecycle_of(const char *lifecycle);
+
 /* A fact of this kind at this instant, every other field at its neutral value. */
 extern sla_fact sla_fact_of(sla_fact_kind kind, TimestampTz at);
 

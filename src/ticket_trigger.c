@@ -67,20 +67,6 @@ sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnap
 	s->requester = sla_row_text(&att->ticket[TF_REQUESTER], tuple, desc, att->ticket_table);
 }
 
-/* The lifecycle text of the mapping as the clock model's enum. */
-sla_lifecycle
-sla_lifecycle_of(const char *lifecycle)
-{
-	int			lc = sla_lifecycle_from_text(lifecycle);
-
-	if (lc < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("\"%s\" is not a lifecycle", lifecycle),
-				 errhint("A lifecycle is one of open, paused, solved, closed, deleted.")));
-	return (sla_lifecycle) lc;
-}
-
 void
 sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc desc,
 				 const char *lifecycle, TimestampTz at)
