@@ -19,7 +19,8 @@
 #      its own directory only, so it never meets another cluster; as the OS user postgres) and
 #      runs test/run_sql_suites.sh against it: pg_regress (make installcheck),
 #      pgTAP (pg_prove), ALTER EXTENSION sla UPDATE from every released version
-#      (test/upgrade/update_path.sh), the docs' SQL examples and the pgbench concurrency check; then
+#      (test/upgrade/update_path.sh), the docs' SQL examples, the pgbench concurrency check and
+#      pg_dump / pg_restore -j 4 of a database in use (test/restore/parallel_restore.sh); then
 #      restarts it with sla preloaded: the breach worker must start and a misspelt sla.*
 #      setting must be refused;
 #   5. prints one result line per major, and a closing line; exits non-zero if any failed.
@@ -204,14 +205,15 @@ run_major() {
 	fi
 	[ "$preload" = ok ] || { status=FAIL; failed=1; }
 
-	local regress pgtap docs conc update
+	local regress pgtap docs conc update restore
 	regress=$(grep -Eo '(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests failed)' "$work/suites.log" | tail -n 1 || true)
 	pgtap=$(grep -Eo 'Files=[0-9]+, Tests=[0-9]+' "$work/suites.log" | tail -n 1 || true)
 	if grep -q '^Result: PASS' "$work/suites.log"; then pgtap="$pgtap, all pass"; else pgtap="${pgtap:-not run}, failures"; fi
 	docs=$(awk '/^doc examples: / { c += $3; f += $5; n++ } END { if (n) printf "%d files, %d checked, %d failed", n, c, f; else print "not run" }' "$work/suites.log")
 	conc=$(grep -c '^concurrency:' "$work/suites.log" || true)
 	update=$(grep -q '^ALTER EXTENSION sla UPDATE to .*: PASS' "$work/suites.log" && echo ok || echo 'not ok')
-	detail="build ok, $warnings warnings; pg_regress: ${regress:-not run}; pgTAP: $pgtap; ALTER EXTENSION UPDATE from the released versions: $update; docs examples: $docs; concurrency checks: $conc; preloaded worker and reserved prefix: $preload"
+	restore=$(grep -q '^pg_restore -j 4 of a database with sla in use .*: PASS' "$work/suites.log" && echo ok || echo 'not ok')
+	detail="build ok, $warnings warnings; pg_regress: ${regress:-not run}; pgTAP: $pgtap; ALTER EXTENSION UPDATE from the released versions: $update; docs examples: $docs; concurrency checks: $conc; pg_dump/pg_restore -j 4 identical: $restore; preloaded worker and reserved prefix: $preload"
 	results+=("PostgreSQL $version: $status ($detail; $((SECONDS - t0)) s)")
 
 	runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$pg/data" -m fast stop >/dev/null
