@@ -20,8 +20,8 @@
  *    session set it — the setting PostgreSQL provides for loading objects that refer forward;
  *  - on the referenced table, AFTER DELETE OR UPDATE OF its key, FOR EACH ROW: ON DELETE CASCADE
  *    deletes the referencing rows, NO ACTION (and any change of a referenced key) refuses with
- *    23503 and a foreign key's message; and AFTER TRUNCATE: the referencing rows go (CASCADE) or
- *    the truncate is refused while some remain (NO ACTION).
+ *    23503 and a foreign key's message; and on TRUNCATE: the referencing rows go before it
+ *    (CASCADE), or after it the truncate is refused while some remain (NO ACTION).
  * The statements run as the owner of the table they read (as a foreign key's do) and, under
  * REPEATABLE READ, see rows other sessions committed meanwhile (as config_guard.c does): no
  * orphan is left by a concurrent writer.
@@ -151,7 +151,11 @@ owner_of(Oid relid)
 	return owner;
 }
 
-/* Runs sql as the owner of relid; with the latest snapshot when latest (sees what others committed). */
+/*
+ * Runs sql as the owner of relid; with the latest snapshot when latest (sees what others
+ * committed).  The AFTER triggers of a cascaded DELETE fire at its own end: left to the outer
+ * statement, as a foreign key's are, they would open relations a TRUNCATE never closes.
+ */
 static uint64
 run_as_owner(Oid relid, const char *sql, int nargs, Oid *types, Datum *values, bool latest, int expect)
 {
@@ -167,7 +171,7 @@ run_as_owner(Oid relid, const char *sql, int nargs, Oid *types, Datum *values, b
 	if (plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
 	rc = latest
-		? SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(), InvalidSnapshot, false, false, 0)
+		? SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(), InvalidSnapshot, false, true, 0)
 		: SPI_execute_plan(plan, values, NULL, false, 1);
 	if (rc != expect)
 		elog(ERROR, "\"%s\" failed: %s", sql, SPI_result_code_string(rc));
@@ -205,11 +209,11 @@ sla_config_reference(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	Oid			types[2];
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		trigdata->tg_trigger->tgnargs != 1)
+	if (!CALLED_AS_TRIGGER(fcinfo) || trigdata->tg_trigger->tgnargs != 1 ||
+		(!TRIGGER_FIRED_AFTER(trigdata->tg_event) && !TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event)))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("sla.config_reference() must be an AFTER trigger with a reference's name as argument")));
+				 errmsg("sla.config_reference() must be an AFTER trigger (or a TRUNCATE trigger) with a reference's name as argument")));
 	rel = trigdata->tg_relation;
 	relname = RelationGetRelationName(rel);
 	nsp = RelationGetNamespace(rel);
@@ -273,10 +277,16 @@ sla_config_reference(PG_FUNCTION_ARGS)
 					texts;
 		int			i;
 
-		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		/*
+		 * A truncate's cascade runs before it, the NO ACTION check after it, when every table
+		 * the statement names is empty.
+		 */
+		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+			(truncate && ref->cascade != TRIGGER_FIRED_BEFORE(trigdata->tg_event)))
 			ereport(ERROR,
 					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-					 errmsg("sla.config_reference() on the referenced table must fire on DELETE, UPDATE or TRUNCATE")));
+					 errmsg("sla.config_reference('%s') on the referenced table must fire on DELETE or UPDATE, or %s TRUNCATE",
+							ref->name, ref->cascade ? "BEFORE" : "AFTER")));
 		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && !key_changed(trigdata, ref->parent_cols, ref->ncols))
 			return PointerGetDatum(NULL);
 		initStringInfo(&names);

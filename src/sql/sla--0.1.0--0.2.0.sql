@@ -1033,31 +1033,34 @@ DECLARE
     r record;
 BEGIN
     FOR r IN SELECT * FROM (VALUES
-        -- name, referencing table and columns, referenced table and columns (ON DELETE: src/config_reference.c)
-        ('calendar_hours_calendar_id_fkey', 'calendar_hours', 'calendar_id', 'calendar', 'id'),
-        ('calendar_holiday_calendar_id_fkey', 'calendar_holiday', 'calendar_id', 'calendar', 'id'),
-        ('calendar_special_day_calendar_id_fkey', 'calendar_special_day', 'calendar_id', 'calendar', 'id'),
+        -- name, referencing table and columns, referenced table and columns, ON DELETE (the
+        -- same as src/config_reference.c's list, which checks it)
+        ('calendar_hours_calendar_id_fkey', 'calendar_hours', 'calendar_id', 'calendar', 'id', 'cascade'),
+        ('calendar_holiday_calendar_id_fkey', 'calendar_holiday', 'calendar_id', 'calendar', 'id', 'cascade'),
+        ('calendar_special_day_calendar_id_fkey', 'calendar_special_day', 'calendar_id', 'calendar', 'id', 'cascade'),
         ('calendar_special_hours_calendar_id_day_fkey', 'calendar_special_hours', 'calendar_id, day',
-         'calendar_special_day', 'calendar_id, day'),
-        ('level_calendar_id_fkey', 'level', 'calendar_id', 'calendar', 'id'),
-        ('level_target_level_id_fkey', 'level_target', 'level_id', 'level', 'id'),
-        ('rule_set_level_id_fkey', 'rule', 'set_level_id', 'level', 'id'),
-        ('rule_condition_rule_id_fkey', 'rule_condition', 'rule_id', 'rule', 'id'),
-        ('status_map_attachment_id_fkey', 'status_map', 'attachment_id', 'attachment', 'id'),
-        ('mapping_problem_attachment_id_fkey', 'mapping_problem', 'attachment_id', 'attachment', 'id'),
-        ('escalation_level_id_fkey', 'escalation', 'level_id', 'level', 'id'),
-        ('escalation_to_level_id_fkey', 'escalation', 'to_level_id', 'level', 'id'),
-        ('contract_tier_contract_id_fkey', 'contract_tier', 'contract_id', 'contract', 'id')
-    ) v(name, child, child_cols, parent, parent_cols) LOOP
+         'calendar_special_day', 'calendar_id, day', 'cascade'),
+        ('level_calendar_id_fkey', 'level', 'calendar_id', 'calendar', 'id', 'no action'),
+        ('level_target_level_id_fkey', 'level_target', 'level_id', 'level', 'id', 'cascade'),
+        ('rule_set_level_id_fkey', 'rule', 'set_level_id', 'level', 'id', 'no action'),
+        ('rule_condition_rule_id_fkey', 'rule_condition', 'rule_id', 'rule', 'id', 'cascade'),
+        ('status_map_attachment_id_fkey', 'status_map', 'attachment_id', 'attachment', 'id', 'cascade'),
+        ('mapping_problem_attachment_id_fkey', 'mapping_problem', 'attachment_id', 'attachment', 'id', 'cascade'),
+        ('escalation_level_id_fkey', 'escalation', 'level_id', 'level', 'id', 'cascade'),
+        ('escalation_to_level_id_fkey', 'escalation', 'to_level_id', 'level', 'id', 'no action'),
+        ('contract_tier_contract_id_fkey', 'contract_tier', 'contract_id', 'contract', 'id', 'cascade')
+    ) v(name, child, child_cols, parent, parent_cols, on_delete) LOOP
         EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OF %s ON @extschema@.%I '
                                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.config_reference(%L)',
                                   r.name, r.child_cols, r.child, r.name);
         EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER DELETE OR UPDATE OF %s ON @extschema@.%I '
                                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.config_reference(%L)',
                                   r.name, r.parent_cols, r.parent, r.name);
-        EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER TRUNCATE ON @extschema@.%I '
+        -- a truncate's cascade runs before it, the NO ACTION check after it
+        EXECUTE pg_catalog.format('CREATE TRIGGER %I %s TRUNCATE ON @extschema@.%I '
                                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.config_reference(%L)',
-                                  r.name || '_truncate', r.parent, r.name);
+                                  r.name || '_truncate', CASE r.on_delete WHEN 'cascade' THEN 'BEFORE' ELSE 'AFTER' END,
+                                  r.parent, r.name);
     END LOOP;
 END
 $$;
