@@ -243,10 +243,10 @@ run_major() {
 	# test/cron needs pg_cron, which only Debian's 15 has here: make test runs it)
 	own_cluster_test "$prefix" "$work/worker" $((port + 100)) \
 		"-c sla.breach_worker_database=sla_worker -c sla.breach_worker_interval=200" ./test/worker/run.sh ||
-		{ worker=FAIL; status=FAIL; failed=1; tail -n 30 "$work/worker.log"; }
+		{ worker=FAIL; status=FAIL; failed=1; tail -n 30 "$work/worker.log"; grep '^not ok' "$work/worker.log" || true; }
 	own_cluster_test "$prefix" "$work/crash" $((port + 100)) \
 		"-c sla.breach_worker_database=postgres -c sla.breach_worker_interval=100" ./test/worker/crash.sh ||
-		{ crash=FAIL; status=FAIL; failed=1; tail -n 30 "$work/crash.log"; }
+		{ crash=FAIL; status=FAIL; failed=1; tail -n 30 "$work/crash.log"; grep '^not ok' "$work/crash.log" || true; }
 	[ $worker = ok ] && worker="ok ($(grep -o 'breach [0-9.]* s after due_at' "$work/worker.log" || echo '?'))"
 	[ $crash = ok ] && crash="ok ($(grep -o '8,000 breach events, none twice, none missing' "$work/crash.log" || echo '?'))"
 
