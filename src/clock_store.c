@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -207,7 +208,7 @@ typedef enum Statement
 	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_UPDATE,
 	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET,
 	S_FACT_INSERT, S_FACTS, S_FACT_KINDS_AT, S_CLOCK_REPLACE, S_CLOCK_INSERT, S_CLOCK_DELETE, S_EVENTS_DELETE_AT,
-	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_TICKET_TAIL,
+	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_TICKET_TAIL, S_LAST_MESSAGE, S_FACT_APPEND,
 	S_CLAIM_LOCK, S_CLAIM_WARNING, S_CLAIM_BREACH,
 	S_COUNT
 } Statement;
@@ -222,6 +223,9 @@ typedef enum Statement
 	"ORDER BY x.seq DESC LIMIT 1"
 
 #define EVENT_INSERT "INSERT INTO sla.event{T} (attachment_id, ticket_key, clock_id, at, kind, detail) "
+
+/* how many of a ticket's latest facts S_TICKET_TAIL reads */
+#define TAIL_FACTS 16
 
 /*
  * Every SQL text is schema-qualified down to its operators: the writer's search_path is theirs.
@@ -258,7 +262,7 @@ static const char *const statement_sql[S_COUNT] = {
 	EVENT_INSERT "SELECT $3, $4{K}, c.id, $2, 'cancelled', $5 FROM c RETURNING clock_id",
 	[S_EVENT] = EVENT_INSERT "VALUES ($1, $2{K}, $3, $4, $5, $6)",
 	[S_TICKET_CLOCKS] = "SELECT " CLOCK_COLUMNS " FROM sla.clock{T} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} ORDER BY id",
+	"AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
 	[S_CLOCK_BY_ID] = "SELECT " CLOCK_COLUMNS " FROM sla.clock WHERE id OPERATOR(pg_catalog.=) $1",
 	[S_TICKET_INSERT] = "INSERT INTO sla.ticket{T} (attachment_id, ticket_key, level_id, lifecycle, agent_replied, "
 	"customer_waiting_since, department, agent, requester) VALUES ($1, $2{K}, $3, $4, $5, $6, $7, $8, $9)",
@@ -280,13 +284,16 @@ static const char *const statement_sql[S_COUNT] = {
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K} FOR UPDATE",
 	/*
 	 * From the fact log, read after the lock (a statement of its own: its snapshot sees what the
-	 * writer that held the lock committed): the latest fact (how many, when) and the latest
-	 * public message (the rules' last_message_author and last_message_at).
+	 * writer that held the lock committed): its latest facts, newest first, in one backward
+	 * scan of the primary key: the first is the latest fact (how many, when); the first public
+	 * message among them is the rules' last_message_author and last_message_at.  A ticket whose
+	 * TAIL_FACTS latest facts hold no public message asks S_LAST_MESSAGE.
 	 */
-	[S_TICKET_TAIL] = "SELECT f.seq, f.at, m.author, m.at FROM (SELECT 1) one "
-	"LEFT JOIN LATERAL (SELECT x.seq, x.at FROM sla.fact{T} x WHERE x.attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND x.ticket_key OPERATOR(pg_catalog.=) $2{K} ORDER BY x.seq DESC LIMIT 1) f ON true "
-	"LEFT JOIN LATERAL (" LAST_MESSAGE_SQL ") m ON true",
+	[S_TICKET_TAIL] = "SELECT x.seq, x.at, x.kind OPERATOR(pg_catalog.=) 'message' "
+	"AND x.detail OPERATOR(pg_catalog.@>) '{\"public\": true}', x.detail OPERATOR(pg_catalog.->>) 'author' "
+	"FROM sla.fact{T} x WHERE x.attachment_id OPERATOR(pg_catalog.=) $1 AND x.ticket_key OPERATOR(pg_catalog.=) $2{K} "
+	"ORDER BY x.seq DESC LIMIT " CppAsString2(TAIL_FACTS),
+	[S_LAST_MESSAGE] = LAST_MESSAGE_SQL,
 	[S_TICKET_UPDATE] = "UPDATE sla.ticket{T} SET level_id = $3, lifecycle = $4, agent_replied = $5, "
 	"customer_waiting_since = $6 "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
@@ -311,6 +318,9 @@ static const char *const statement_sql[S_COUNT] = {
 	 * (the conflict seen) is a safety net reported the same way. */
 	[S_FACT_INSERT] = "INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) VALUES ($1, $2{K}, $3, $4, $5, $6) "
 	"ON CONFLICT DO NOTHING RETURNING seq",
+	/* under READ COMMITTED, where the tail was read after the ticket's lock: a plain insert */
+	[S_FACT_APPEND] = "INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) "
+	"VALUES ($1, $2{K}, $3, $4, $5, $6)",
 	[S_FACTS] = "SELECT seq, at, kind, detail::text FROM sla.fact{T} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} ORDER BY seq",
 	[S_FACT_KINDS_AT] = "SELECT kind FROM sla.fact{T} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
@@ -494,6 +504,7 @@ argument_types(Statement s, Oid *types, int *n)
 			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID);
 			break;
 		case S_FACT_INSERT:
+		case S_FACT_APPEND:
 			TYPES(INT4OID, TEXTOID, INT4OID, TIMESTAMPTZOID, TEXTOID, JSONBOID);
 			break;
 		case S_FACT_KINDS_AT:
@@ -538,6 +549,7 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_TICKET_LOCK:
 		case S_TICKET_TAIL:
+		case S_LAST_MESSAGE:
 		case S_TICKET_PEEK:
 		case S_TICKET_CLOCKS:
 			TYPES(INT4OID, TEXTOID);
@@ -793,6 +805,15 @@ text_column(HeapTuple tup, TupleDesc desc, int col)
 	return SPI_getvalue(tup, desc, col);	/* NULL for SQL NULL */
 }
 
+static int
+compare_clock_ids(const void *a, const void *b)
+{
+	int64		x = ((const sla_cf_clock *) a)->id,
+				y = ((const sla_cf_clock *) b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
 void
 sla_stored_ticket_new(int32 attachment_id, const char *key, SlaStoredTicket *out)
 {
@@ -851,19 +872,36 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	out->holder.department = text_column(tup, desc, 5);
 	out->holder.agent = text_column(tup, desc, 6);
 	out->holder.requester = text_column(tup, desc, 7);
-	if (out->log_facts && run(S_TICKET_TAIL, out->key_type, v, "  ") == 1)
+	if (out->log_facts && (rows = run(S_TICKET_TAIL, out->key_type, v, "  ")) > 0)
 	{
-		tup = SPI_tuptable->vals[0];
+		bool		found = false;
+
 		desc = SPI_tuptable->tupdesc;
-		d = SPI_getbinval(tup, desc, 1, &isnull);
-		out->facts = isnull ? 0 : DatumGetInt32(d);
-		d = SPI_getbinval(tup, desc, 2, &isnull);
-		out->t.has_last_at = !isnull;
-		out->t.last_at = isnull ? 0 : DatumGetTimestampTz(d);
-		out->last_message_author = text_column(tup, desc, 3);
-		d = SPI_getbinval(tup, desc, 4, &isnull);
-		out->has_last_message_at = !isnull;
-		out->last_message_at = isnull ? 0 : DatumGetTimestampTz(d);
+		tup = SPI_tuptable->vals[0];
+		out->facts = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		out->t.has_last_at = true;
+		out->t.last_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
+		for (i = 0; i < rows && !found; i++)
+		{
+			tup = SPI_tuptable->vals[i];
+			d = SPI_getbinval(tup, desc, 3, &isnull);
+			if (isnull || !DatumGetBool(d))
+				continue;
+			found = true;
+			out->last_message_author = text_column(tup, desc, 4);
+			out->has_last_message_at = true;
+			out->last_message_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
+		}
+		/* older than the facts read: look further back */
+		if (!found && rows == TAIL_FACTS && run(S_LAST_MESSAGE, out->key_type, v, "  ") == 1)
+		{
+			tup = SPI_tuptable->vals[0];
+			desc = SPI_tuptable->tupdesc;
+			out->last_message_author = text_column(tup, desc, 1);
+			d = SPI_getbinval(tup, desc, 2, &isnull);
+			out->has_last_message_at = !isnull;
+			out->last_message_at = isnull ? 0 : DatumGetTimestampTz(d);
+		}
 	}
 
 	rows = run(S_TICKET_CLOCKS, out->key_type, v, "  ");
@@ -872,6 +910,8 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	for (i = 0; i < rows; i++)
 		clock_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &out->t.clocks[i]);
 	out->t.nclocks = (int) rows;
+	/* in the order they started (the ids' order): read unordered, so no sort node is started */
+	qsort(out->t.clocks, out->t.nclocks, sizeof(sla_cf_clock), compare_clock_ids);
 	return true;
 }
 
@@ -1285,7 +1325,11 @@ sla_fact_append(SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind
 	Datum		v[6] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), Int32GetDatum(seq),
 	TimestampTzGetDatum(at), CStringGetTextDatum(kind), jsonb_datum(detail)};
 
-	if (run(S_FACT_INSERT, st->key_type, v, "      ") == 0)
+	/* under READ COMMITTED no conflict is possible (the tail was read after the ticket's lock):
+	 * a plain insert, without the speculative insertion of ON CONFLICT */
+	if (!IsolationUsesXactSnapshot())
+		run(S_FACT_APPEND, st->key_type, v, "      ");
+	else if (run(S_FACT_INSERT, st->key_type, v, "      ") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access to the SLA state of ticket %s", st->key),

@@ -2,7 +2,7 @@
 -- instant apply as messages, then attribute changes, then lifecycle changes, whatever order the
 -- helpdesk wrote them in.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.
 BEGIN;
-SELECT plan(28);
+SELECT plan(31);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -125,6 +125,30 @@ SELECT is((SELECT due_at::text FROM sla.clock WHERE ticket_key = '8' AND metric 
     '2026-11-23 10:00:00+00', 'and the running clocks are re-targeted to it from their start');
 SELECT is((SELECT string_agg(kind, ',' ORDER BY seq) FROM sla.fact WHERE ticket_key = '8'), 'created,message,level',
     'the level change is a fact after the message');
+-- the latest public message further back than the last 16 facts (the tail read first): twenty
+-- status changes after the customer's message, each re-evaluating the rule
+INSERT INTO fl_ticket VALUES (80, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00');
+INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (80, 'customer', 'email', '2026-11-23 09:30+00');
+-- (a rule after it for tickets without a message: the level shows which one matched)
+SELECT ok(sla.define_level('fl_quiet', 'fl', first_response => '8 hours') > 0, 'a level for tickets without messages');
+INSERT INTO sla.rule (name, position, active, on_update, set_level_id)
+     VALUES ('nobody wrote', 20, true, true, (SELECT id FROM sla.level WHERE name = 'fl_quiet'));
+INSERT INTO sla.rule_condition (rule_id, group_no, position, attribute, operator, value)
+     VALUES ((SELECT id FROM sla.rule WHERE name = 'nobody wrote'), 1, 1, 'last_message_author', 'is_empty', NULL),
+            -- (reading the status: a status change re-evaluates the rules)
+            ((SELECT id FROM sla.rule WHERE name = 'nobody wrote'), 1, 2, 'status', 'not_equals', '"closed"');
+UPDATE fl_ticket SET st = CASE WHEN g % 2 = 1 THEN 'pending' ELSE 'open' END,
+                     updated = '2026-11-23 10:00+00'::timestamptz + g * interval '1 minute'
+  FROM generate_series(1, 20) g WHERE id = 80 AND g = 1;
+DO $$ BEGIN FOR g IN 2..20 LOOP
+    UPDATE fl_ticket SET st = CASE WHEN g % 2 = 1 THEN 'pending' ELSE 'open' END,
+                         updated = '2026-11-23 10:00+00'::timestamptz + g * interval '1 minute' WHERE id = 80;
+END LOOP; END $$;
+SELECT is((SELECT count(*)::int FROM sla.fact WHERE ticket_key = '80' AND seq > (SELECT seq FROM sla.fact WHERE ticket_key = '80' AND kind = 'message')),
+    21, 'the message is followed by 21 facts (its level, twenty status changes)');
+SELECT is((SELECT l.name FROM sla.ticket t JOIN sla.level l ON l.id = t.level_id WHERE t.ticket_key = '80'), 'fl_hot',
+    'the rule still reads the customer as the last author');
+DELETE FROM sla.rule WHERE name = 'nobody wrote';
 
 -- 9. Two facts out of order in one trigger: the customer's message after the hold of the same
 --    instant (a replay), then the level its rule chooses (another replay, from the first one's state)
