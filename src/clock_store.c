@@ -272,7 +272,10 @@ static const char *const statement_sql[S_COUNT] = {
 	 * its created fact, the clocks' starts are the clock rows: no event; $13, the choice, serves
 	 * the 0.1.0 schema's statement below) */
 	[S_NEW_TICKET] = "WITH t AS (INSERT INTO sla.ticket{T} (attachment_id, ticket_key, level_id, lifecycle, "
-	"department, agent, requester) VALUES ($1, $2{K}, $3, 'open', $6, $7, $8)) "
+	"department, agent, requester) VALUES ($1, $2{K}, $3, 'open', $6, $7, $8)), "
+	/* its created fact (the 0.1.0 schema's statement has no log: $14-$17 unused there) */
+	"f AS (INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) "
+	"SELECT $1, $2{K}, $14, $15, $16, $17 WHERE $14 IS NOT NULL) "
 	"INSERT INTO sla.clock{T} (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
 	"started_at, due_at, state, warn_at, department, agent, requester, started_pos) "
 	"SELECT $1, $2{K}, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8, "
@@ -542,7 +545,8 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_NEW_TICKET:
 			TYPES(INT4OID, TEXTOID, INT4OID, INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
-				  TEXTARRAYOID, get_array_type(bi), TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, JSONBOID);
+				  TEXTARRAYOID, get_array_type(bi), TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, JSONBOID,
+				  INT4OID, TIMESTAMPTZOID, TEXTOID, JSONBOID);
 			break;
 		case S_REASSIGN:
 			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID);
@@ -1078,15 +1082,15 @@ compare_ids(const void *a, const void *b)
 /* A new open ticket whose clocks all just started: one statement. */
 static bool
 write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
-					  const char *level_chosen)
+					  const char *level_chosen, const SlaFactRow *log)
 {
 	SlaLevel   *level;
 	Datum		metrics[SLA_METRIC_COUNT],
 				targets[SLA_METRIC_COUNT],
 				dues[SLA_METRIC_COUNT],
 				warns[SLA_METRIC_COUNT];
-	Datum		v[13];
-	char		n[14] = "             ";
+	Datum		v[17];
+	char		n[18] = "                 ";
 	int			i;
 
 	if (st->t.lifecycle != SLA_LC_OPEN || st->t.level_id == 0 || level_chosen == NULL ||
@@ -1129,6 +1133,17 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 		n[12] = 'n';
 	else
 		v[12] = jsonb_datum(level_chosen);
+	/* the created fact in the same statement (a new ticket: no concurrent writer can have
+	 * logged a fact of it, under any isolation level) */
+	if (log != NULL && st->log_facts)
+	{
+		v[13] = Int32GetDatum(log->seq);
+		v[14] = TimestampTzGetDatum(log->at);
+		v[15] = CStringGetTextDatum(log->kind);
+		v[16] = jsonb_datum(log->detail);
+	}
+	else
+		n[13] = n[14] = n[15] = n[16] = 'n';
 	run(S_NEW_TICKET, st->key_type, v, n);
 	/* the clocks' ids, for the facts that follow at once (a ticket created solved): the clocks
 	 * were inserted in the order of the arrays, so their ids ascend with it */
@@ -1177,16 +1192,16 @@ write_ticket_row(SlaStoredTicket *st, bool insert)
 	run(S_TICKET_INSERT, st->key_type, v, n);
 }
 
-void
+bool
 sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
-						const char *level_chosen)
+						const char *level_chosen, const SlaFactRow *log)
 {
 	int			i;
 
 	if (fact->kind == SLA_FACT_CREATED && result->lifecycle_changed)
 	{
-		if (write_new_open_ticket(st, fact, result, level_chosen))
-			return;
+		if (write_new_open_ticket(st, fact, result, level_chosen, log))
+			return log != NULL && st->log_facts;
 		/* the rules' choice: kept with the created fact (the 0.1.0 schema has no fact log) */
 		if (level_chosen != NULL && st->t.level_id != 0 && !st->log_facts)
 			sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen", level_chosen);
@@ -1200,6 +1215,7 @@ sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_
 	if (fact->kind != SLA_FACT_CREATED &&
 		(result->lifecycle_changed || result->level_changed || result->conversation_changed))
 		write_ticket_row(st, false);
+	return false;
 }
 
 static bool

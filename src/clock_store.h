@@ -101,8 +101,22 @@ extern bool sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStor
  * for its row, its clocks and their events.  level_chosen: the rules' choice as JSON for the
  * level_chosen event, or NULL.
  */
-extern void sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
-									const char *level_chosen);
+/* A fact's row of the log (sla.fact), for the writer that can insert it along with its effects. */
+typedef struct SlaFactRow
+{
+	int32		seq;
+	TimestampTz at;
+	const char *kind;
+	const char *detail;			/* JSON */
+} SlaFactRow;
+
+/*
+ * Write what applying a fact did: the transitions, the ticket row.  log: the fact's row of the
+ * log, or NULL; returns whether it was written here (a new open ticket writes it in the same
+ * statement as its state row and clocks), else the caller appends it (sla_fact_append).
+ */
+extern bool sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
+									const char *level_chosen, const SlaFactRow *log);
 
 /* A ticket's key changed in the host table: its tracking rows follow (a key_changed event);
  * false when it was not tracked.  23505 when the new key is tracked already. */

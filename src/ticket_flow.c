@@ -391,9 +391,15 @@ sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_ch
 	status = sla_clockflow_apply(&st->t, fact, sla_engine_policy(), result);
 	if (status != SLA_OK)
 		sla_report_status(status, "business_interval", NULL);
-	sla_stored_ticket_write(st, fact, result, level_chosen);
 	if (logged)
-		sla_fact_append(st, st->facts, at, fact_kind_names[fact->kind], fact_detail(fact, level_chosen));
+	{
+		SlaFactRow	row = {st->facts, at, fact_kind_names[fact->kind], fact_detail(fact, level_chosen)};
+
+		if (!sla_stored_ticket_write(st, fact, result, level_chosen, &row))
+			sla_fact_append(st, row.seq, row.at, row.kind, row.detail);
+	}
+	else
+		(void) sla_stored_ticket_write(st, fact, result, level_chosen, NULL);
 	pfree(result);
 }
 
