@@ -279,16 +279,16 @@ CREATE FUNCTION @extschema@.policy(version integer) RETURNS jsonb
         'took_effect', p.took_effect,
         'calendars', coalesce((
             SELECT jsonb_agg(c.data || jsonb_build_object(
-                       'hours', coalesce((SELECT jsonb_agg(h.data - 'calendar_id' ORDER BY h.key) FROM r h
+                       'hours', coalesce((SELECT jsonb_agg(h.data - 'calendar_id' ORDER BY (h.data ->> 'weekday')::integer, h.data ->> 'opens') FROM r h
                                            WHERE h.table_name = 'calendar_hours' AND h.data -> 'calendar_id' = c.data -> 'id'), '[]'),
-                       'holidays', coalesce((SELECT jsonb_agg(h.data - 'calendar_id' ORDER BY h.key) FROM r h
+                       'holidays', coalesce((SELECT jsonb_agg(h.data - 'calendar_id' ORDER BY h.data ->> 'day') FROM r h
                                               WHERE h.table_name = 'calendar_holiday' AND h.data -> 'calendar_id' = c.data -> 'id'), '[]'),
                        'special_days', coalesce((
                            SELECT jsonb_agg((s.data - 'calendar_id') || jsonb_build_object('hours', coalesce((
-                                      SELECT jsonb_agg(h.data - 'calendar_id' - 'day' ORDER BY h.key) FROM r h
+                                      SELECT jsonb_agg(h.data - 'calendar_id' - 'day' ORDER BY h.data ->> 'opens') FROM r h
                                        WHERE h.table_name = 'calendar_special_hours'
                                          AND h.data -> 'calendar_id' = s.data -> 'calendar_id'
-                                         AND h.data -> 'day' = s.data -> 'day'), '[]')) ORDER BY s.key)
+                                         AND h.data -> 'day' = s.data -> 'day'), '[]')) ORDER BY s.data ->> 'day')
                              FROM r s
                             WHERE s.table_name = 'calendar_special_day' AND s.data -> 'calendar_id' = c.data -> 'id'), '[]'))
                    ORDER BY c.data ->> 'name')
@@ -304,7 +304,7 @@ CREATE FUNCTION @extschema@.policy(version integer) RETURNS jsonb
         'rules', coalesce((
             SELECT jsonb_agg(u.data || jsonb_build_object(
                        'set_level', (SELECT l.data -> 'name' FROM r l WHERE l.table_name = 'level' AND l.data -> 'id' = u.data -> 'set_level_id'),
-                       'conditions', coalesce((SELECT jsonb_agg(k.data - 'rule_id' ORDER BY k.key) FROM r k
+                       'conditions', coalesce((SELECT jsonb_agg(k.data - 'rule_id' ORDER BY (k.data ->> 'group_no')::integer, (k.data ->> 'position')::integer) FROM r k
                                                 WHERE k.table_name = 'rule_condition' AND k.data -> 'rule_id' = u.data -> 'id'), '[]'))
                    ORDER BY (u.data ->> 'position')::integer)
               FROM r u WHERE u.table_name = 'rule'), '[]'))
