@@ -68,24 +68,25 @@ COMMENT ON COLUMN @extschema@.policy_history.data IS 'the whole row, to_jsonb(ro
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_version', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_history', '');
 
--- The version of the current transaction, made at its first configuration edit.  Transactions
--- that edit the configuration take turns from that edit to their commit (a lock on
--- policy_version that only they take: readers, the engine and pg_dump do not wait), so versions
--- are numbered in commit order and a transaction's version, once made, is the latest one.
+-- The version of the current transaction, made at its first configuration edit (made: by this
+-- call).  Transactions that edit the configuration take turns from that edit to their commit (a
+-- lock on policy_version that only they take: readers, the engine and pg_dump do not wait), so
+-- versions are numbered in commit order and a transaction's version, once made, is the latest.
 -- Under REPEATABLE READ a transaction that cannot see a version committed meanwhile fails with
 -- 40001 (ON CONFLICT on a row its snapshot does not see).  Called by the SECURITY DEFINER
 -- functions below only (nobody is granted EXECUTE).
-CREATE FUNCTION @extschema@.policy_version_of_transaction() RETURNS integer
+CREATE FUNCTION @extschema@.policy_version_of_transaction(OUT version integer, OUT made boolean)
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     latest record;
-    made integer;
 BEGIN
     SELECT p.version, p.took_effect, p.transaction_id, p.transaction_start INTO latest
       FROM @extschema@.policy_version p ORDER BY p.version DESC LIMIT 1;
     -- the transaction id alone could repeat after a restore into another cluster
     IF latest.transaction_id = pg_current_xact_id() AND latest.transaction_start = transaction_timestamp() THEN
-        RETURN latest.version;
+        version := latest.version;
+        made := false;
+        RETURN;
     END IF;
     LOCK TABLE @extschema@.policy_version IN SHARE ROW EXCLUSIVE MODE;
     SELECT p.version, p.took_effect INTO latest
@@ -99,13 +100,13 @@ BEGIN
                  -- outer one, SET ROLE's (which SECURITY DEFINER does not change)
                  CASE current_setting('role') WHEN 'none' THEN session_user ELSE current_setting('role') END,
                  pg_current_xact_id(), transaction_timestamp())
-    ON CONFLICT (version) DO NOTHING
-    RETURNING p.version INTO made;
-    IF made IS NULL THEN
+    ON CONFLICT ON CONSTRAINT policy_version_pkey DO NOTHING
+    RETURNING p.version INTO version;
+    IF version IS NULL THEN
         RAISE EXCEPTION 'could not serialize access: another transaction made policy version % meanwhile',
               coalesce(latest.version, 0) + 1 USING ERRCODE = 'serialization_failure';
     END IF;
-    RETURN made;
+    made := true;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.policy_version_of_transaction() IS
@@ -115,13 +116,17 @@ COMMENT ON FUNCTION @extschema@.policy_version_of_transaction() IS
 -- UPDATE that rewrote the same values) make no change and, when nothing changed, no version.  A
 -- row removed and written again with the same values in one transaction keeps its history row.
 -- pg_restore loads rows that are already in the restored history: it is left alone (as the
--- re-targeting trigger leaves it alone, application_name = 'pg_restore').
+-- re-targeting trigger leaves it alone, application_name = 'pg_restore').  Keys are matched with
+-- = ANY (arrays): index scans of the primary key whatever the planner thinks of the statement's
+-- size.
 CREATE FUNCTION @extschema@.policy_history_record() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     keys text[] := @extschema@.policy_table_key(TG_TABLE_NAME);
-    changed jsonb;		-- [{"key": {...}, "data": {...} or null when removed}, ...]
-    v integer;
+    touched jsonb[];		-- keys whose row in force ends (replaced or removed)
+    new_keys jsonb[];		-- keys and rows written (parallel arrays)
+    new_data jsonb[];
+    v record;
 BEGIN
     IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_TABLE_SCHEMA <> '@extschema@' OR keys IS NULL THEN
         RAISE EXCEPTION 'sla.policy_history_record() must be an AFTER statement trigger on a versioned sla table, not on %.%',
@@ -137,47 +142,55 @@ BEGIN
         END IF;
         v := @extschema@.policy_version_of_transaction();
         DELETE FROM @extschema@.policy_history h
-         WHERE h.table_name = TG_TABLE_NAME AND h.valid_to IS NULL AND h.valid_from = v;
-        UPDATE @extschema@.policy_history h SET valid_to = v
+         WHERE h.table_name = TG_TABLE_NAME AND h.valid_to IS NULL AND h.valid_from = v.version;
+        UPDATE @extschema@.policy_history h SET valid_to = v.version
          WHERE h.table_name = TG_TABLE_NAME AND h.valid_to IS NULL;
         RETURN NULL;
     ELSIF TG_OP = 'INSERT' THEN
-        SELECT jsonb_agg(jsonb_build_object('key', (SELECT jsonb_object_agg(k, x.d -> k) FROM unnest(keys) k), 'data', x.d))
-          INTO changed
-          FROM (SELECT to_jsonb(n) AS d FROM new_rows n) x;
+        SELECT array_agg(x.key), array_agg(x.key), array_agg(x.d) INTO touched, new_keys, new_data
+          FROM (SELECT (SELECT jsonb_object_agg(k, n.d -> k) FROM unnest(keys) k) AS key, n.d
+                  FROM (SELECT to_jsonb(r) AS d FROM new_rows r) n) x;
     ELSIF TG_OP = 'DELETE' THEN
-        SELECT jsonb_agg(jsonb_build_object('key', (SELECT jsonb_object_agg(k, x.d -> k) FROM unnest(keys) k), 'data', NULL))
-          INTO changed
-          FROM (SELECT to_jsonb(o) AS d FROM old_rows o) x;
+        SELECT array_agg((SELECT jsonb_object_agg(k, o.d -> k) FROM unnest(keys) k)) INTO touched
+          FROM (SELECT to_jsonb(r) AS d FROM old_rows r) o;
     ELSE
         WITH o AS (SELECT (SELECT jsonb_object_agg(k, x.d -> k) FROM unnest(keys) k) AS key, x.d
                      FROM (SELECT to_jsonb(r) AS d FROM old_rows r) x),
              n AS (SELECT (SELECT jsonb_object_agg(k, x.d -> k) FROM unnest(keys) k) AS key, x.d
                      FROM (SELECT to_jsonb(r) AS d FROM new_rows r) x)
-        SELECT jsonb_agg(jsonb_build_object('key', coalesce(n.key, o.key), 'data', n.d))
-          INTO changed
+        SELECT array_agg(coalesce(n.key, o.key)), array_agg(n.key) FILTER (WHERE n.d IS NOT NULL),
+               array_agg(n.d) FILTER (WHERE n.d IS NOT NULL)
+          INTO touched, new_keys, new_data
           FROM o FULL JOIN n ON n.key = o.key
          WHERE n.d IS DISTINCT FROM o.d;
     END IF;
-    IF changed IS NULL THEN
+    IF touched IS NULL THEN
         RETURN NULL;		-- no row, or no row changed
     END IF;
     v := @extschema@.policy_version_of_transaction();
     -- the rows in force for these keys end with this version (one this version wrote goes)
-    DELETE FROM @extschema@.policy_history h USING jsonb_array_elements(changed) c
-     WHERE h.table_name = TG_TABLE_NAME AND h.key = c.value -> 'key' AND h.valid_to IS NULL AND h.valid_from = v;
-    UPDATE @extschema@.policy_history h SET valid_to = v FROM jsonb_array_elements(changed) c
-     WHERE h.table_name = TG_TABLE_NAME AND h.key = c.value -> 'key' AND h.valid_to IS NULL;
-    -- the rows written: the one this version just ended when it is the same again, else new
-    UPDATE @extschema@.policy_history h SET valid_to = NULL FROM jsonb_array_elements(changed) c
-     WHERE h.table_name = TG_TABLE_NAME AND h.key = c.value -> 'key' AND h.valid_to = v
-       AND h.data = c.value -> 'data';
+    IF NOT v.made THEN
+        DELETE FROM @extschema@.policy_history h
+         WHERE h.table_name = TG_TABLE_NAME AND h.key = ANY (touched) AND h.valid_to IS NULL AND h.valid_from = v.version;
+    END IF;
+    UPDATE @extschema@.policy_history h SET valid_to = v.version
+     WHERE h.table_name = TG_TABLE_NAME AND h.key = ANY (touched) AND h.valid_to IS NULL;
+    IF new_keys IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- the rows written: the one this version just ended when it is the same again (a row holds
+    -- its key, so equal rows have equal keys), else a new one
+    IF NOT v.made THEN
+        UPDATE @extschema@.policy_history h SET valid_to = NULL
+         WHERE h.table_name = TG_TABLE_NAME AND h.key = ANY (new_keys) AND h.valid_to = v.version
+           AND h.data = ANY (new_data);
+    END IF;
     INSERT INTO @extschema@.policy_history (table_name, key, valid_from, data)
-         SELECT TG_TABLE_NAME, c.value -> 'key', v, c.value -> 'data'
-           FROM jsonb_array_elements(changed) c
-          WHERE jsonb_typeof(c.value -> 'data') = 'object'
-            AND NOT EXISTS (SELECT FROM @extschema@.policy_history h
-                             WHERE h.table_name = TG_TABLE_NAME AND h.key = c.value -> 'key' AND h.valid_to IS NULL);
+         SELECT TG_TABLE_NAME, u.key, v.version, u.data
+           FROM unnest(new_keys, new_data) AS u(key, data)
+          WHERE v.made
+             OR NOT EXISTS (SELECT FROM @extschema@.policy_history h
+                             WHERE h.table_name = TG_TABLE_NAME AND h.key = u.key AND h.valid_to IS NULL);
     RETURN NULL;
 END
 $$;
@@ -212,7 +225,7 @@ $$;
 CREATE FUNCTION @extschema@.set_policy_note(note text) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v integer := @extschema@.policy_version_of_transaction();
+    v integer := (@extschema@.policy_version_of_transaction()).version;
 BEGIN
     UPDATE @extschema@.policy_version p SET note = set_policy_note.note WHERE p.version = v;
     RETURN v;
