@@ -12,20 +12,21 @@
 -- policy_table_key().
 
 -- The versioned tables and the columns of their primary keys: a history row's key is these
--- columns of the row, as a JSON object.
+-- columns of the row, as a JSON object.  No SET search_path, so that it is inlined (it is read
+-- by the history's check constraint and by the trigger): its only operator is qualified.
 CREATE FUNCTION @extschema@.policy_table_key(table_name text) RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE $1
-        WHEN 'calendar' THEN ARRAY['id']
-        WHEN 'calendar_hours' THEN ARRAY['calendar_id', 'weekday', 'opens']
-        WHEN 'calendar_holiday' THEN ARRAY['calendar_id', 'day']
-        WHEN 'calendar_special_day' THEN ARRAY['calendar_id', 'day']
-        WHEN 'calendar_special_hours' THEN ARRAY['calendar_id', 'day', 'opens']
-        WHEN 'level' THEN ARRAY['id']
-        WHEN 'level_target' THEN ARRAY['level_id', 'metric']
-        WHEN 'attribute' THEN ARRAY['name']
-        WHEN 'rule' THEN ARRAY['id']
-        WHEN 'rule_condition' THEN ARRAY['rule_id', 'group_no', 'position']
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_hours' THEN ARRAY['calendar_id', 'weekday', 'opens']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_holiday' THEN ARRAY['calendar_id', 'day']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_special_day' THEN ARRAY['calendar_id', 'day']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_special_hours' THEN ARRAY['calendar_id', 'day', 'opens']
+        WHEN $1 OPERATOR(pg_catalog.=) 'level' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'level_target' THEN ARRAY['level_id', 'metric']
+        WHEN $1 OPERATOR(pg_catalog.=) 'attribute' THEN ARRAY['name']
+        WHEN $1 OPERATOR(pg_catalog.=) 'rule' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'rule_condition' THEN ARRAY['rule_id', 'group_no', 'position']
     END
 $$;
 COMMENT ON FUNCTION @extschema@.policy_table_key(text) IS
