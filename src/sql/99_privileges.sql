@@ -53,7 +53,8 @@ GRANT EXECUTE ON FUNCTION
 -- The policy history (55_policy_history.sql): read by readers and admins (SELECT on its tables
 -- comes with ALL TABLES in 95_report_access.sql), written by its trigger only; admins may note
 -- the version their transaction makes.
-GRANT SELECT ON @extschema@.policy_version, @extschema@.policy_history TO sla_reader, sla_admin;
+GRANT SELECT ON @extschema@.policy_version, @extschema@.policy_history, @extschema@.policy_version_pending
+    TO sla_reader, sla_admin;
 GRANT EXECUTE ON FUNCTION
     @extschema@.policy_table_key(text),
     @extschema@.policy_version_at(timestamptz),

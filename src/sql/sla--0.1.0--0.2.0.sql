@@ -1054,62 +1054,133 @@ CREATE TABLE @extschema@.policy_history (
         CONSTRAINT policy_history_table_known CHECK (@extschema@.policy_table_key(table_name) IS NOT NULL),
     key        jsonb NOT NULL,
     valid_from integer NOT NULL,
-    valid_to   integer CONSTRAINT policy_history_range CHECK (valid_to OPERATOR(pg_catalog.>) valid_from),
+    -- a provisional (negative) valid_to, or valid_from, exists only inside the editing transaction
+    valid_to   integer CONSTRAINT policy_history_range CHECK (valid_to OPERATOR(pg_catalog.>) valid_from
+                   OR (valid_to OPERATOR(pg_catalog.<) 0 AND valid_from OPERATOR(pg_catalog.>) 0)),
     data       jsonb NOT NULL,
     PRIMARY KEY (table_name, key, valid_from)
 );
 CREATE UNIQUE INDEX policy_history_current ON @extschema@.policy_history (table_name, key) WHERE valid_to IS NULL;
+-- the rows carrying a provisional number, found when it is rewritten at commit (empty otherwise)
+CREATE INDEX policy_history_provisional_from ON @extschema@.policy_history (valid_from)
+    WHERE valid_from OPERATOR(pg_catalog.<) 0;
+CREATE INDEX policy_history_provisional_to ON @extschema@.policy_history (valid_to)
+    WHERE valid_to OPERATOR(pg_catalog.<) 0;
 COMMENT ON TABLE @extschema@.policy_history IS
     'every row the versioned configuration tables ever held: in force from version valid_from up to (not including) valid_to, NULL while current';
 COMMENT ON COLUMN @extschema@.policy_history.key IS 'the row''s primary key as a JSON object, e.g. {"level_id": 1, "metric": "first_response"}';
 COMMENT ON COLUMN @extschema@.policy_history.data IS 'the whole row, to_jsonb(row)';
 
+-- The version an open transaction is making, under its provisional number: inserted at its first
+-- edit, turned into a policy_version row and deleted when it commits (so always empty to any
+-- other transaction, and not dumped).
+CREATE TABLE @extschema@.policy_version_pending (
+    provisional       integer PRIMARY KEY CONSTRAINT policy_version_pending_negative CHECK (provisional OPERATOR(pg_catalog.<) 0),
+    transaction_id    pg_catalog.xid8 NOT NULL,
+    transaction_start timestamptz NOT NULL,
+    session_user_name text NOT NULL,
+    current_user_name text NOT NULL,
+    note              text
+);
+COMMENT ON TABLE @extschema@.policy_version_pending IS
+    'the policy version of each open editing transaction, under its provisional (negative) number until its commit numbers it (internal)';
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_version', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_history', '');
 
 -- The version of the current transaction, made at its first configuration edit (made: by this
--- call).  Transactions that edit the configuration take turns from that edit to their commit (a
--- lock on policy_version that only they take: readers, the engine and pg_dump do not wait), so
--- versions are numbered in commit order and a transaction's version, once made, is the latest.
--- Under REPEATABLE READ a transaction that cannot see a version committed meanwhile fails with
--- 40001 (ON CONFLICT on a row its snapshot does not see).  Called by the SECURITY DEFINER
--- functions below only (nobody is granted EXECUTE).
+-- call): its provisional number until the commit numbers it (or the real number, when the
+-- transaction ran SET CONSTRAINTS ... IMMEDIATE after its first edit, which numbers it early).
+-- The provisional number is -1 - (transaction id mod 2^31 - 1): distinct for every two open
+-- transactions (their ids are less than 2^31 apart), and not settable by the caller.  No lock:
+-- editors do not wait for each other here.  Called by the SECURITY DEFINER functions below only
+-- (nobody is granted EXECUTE).
 CREATE FUNCTION @extschema@.policy_version_of_transaction(OUT version integer, OUT made boolean)
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    xid xid8 := pg_current_xact_id();
+    prov integer := -1 - (xid::text::bigint % 2147483647)::integer;
     latest record;
 BEGIN
-    SELECT p.version, p.took_effect, p.transaction_id, p.transaction_start INTO latest
+    IF EXISTS (SELECT FROM @extschema@.policy_version_pending q
+                WHERE q.provisional = prov AND q.transaction_id = xid) THEN
+        version := prov;
+        made := false;
+        RETURN;
+    END IF;
+    -- numbered already (SET CONSTRAINTS ALL IMMEDIATE): the latest version, and this transaction
+    -- holds the numbering lock.  The id alone could repeat after a restore into another cluster.
+    SELECT p.version, p.transaction_id, p.transaction_start INTO latest
       FROM @extschema@.policy_version p ORDER BY p.version DESC LIMIT 1;
-    -- the transaction id alone could repeat after a restore into another cluster
-    IF latest.transaction_id = pg_current_xact_id() AND latest.transaction_start = transaction_timestamp() THEN
+    IF latest.transaction_id = xid AND latest.transaction_start = transaction_timestamp() THEN
         version := latest.version;
         made := false;
         RETURN;
     END IF;
-    LOCK TABLE @extschema@.policy_version IN SHARE ROW EXCLUSIVE MODE;
-    SELECT p.version, p.took_effect INTO latest
-      FROM @extschema@.policy_version p ORDER BY p.version DESC LIMIT 1;
-    INSERT INTO @extschema@.policy_version AS p (version, took_effect, session_user_name, current_user_name,
-                                                 transaction_id, transaction_start)
-         VALUES (coalesce(latest.version, 0) + 1,
-                 greatest(transaction_timestamp(), latest.took_effect),
-                 session_user,
+    INSERT INTO @extschema@.policy_version_pending (provisional, transaction_id, transaction_start,
+                                                    session_user_name, current_user_name)
+         VALUES (prov, xid, transaction_timestamp(), session_user,
                  -- current_user here is this function's owner: the role of the statement is the
                  -- outer one, SET ROLE's (which SECURITY DEFINER does not change)
-                 CASE current_setting('role') WHEN 'none' THEN session_user ELSE current_setting('role') END,
-                 pg_current_xact_id(), transaction_timestamp())
-    ON CONFLICT ON CONSTRAINT policy_version_pkey DO NOTHING
-    RETURNING p.version INTO version;
-    IF version IS NULL THEN
-        RAISE EXCEPTION 'could not serialize access: another transaction made policy version % meanwhile',
-              coalesce(latest.version, 0) + 1 USING ERRCODE = 'serialization_failure';
-    END IF;
+                 CASE current_setting('role') WHEN 'none' THEN session_user ELSE current_setting('role') END);
+    version := prov;
     made := true;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.policy_version_of_transaction() IS
-    'the policy version of the current transaction, made (and the edit turn taken) on first use (internal)';
+    'the policy version of the current transaction (provisional until its commit), made on first use (internal)';
+
+-- The numbering, at commit: a deferred constraint trigger on policy_version_pending, so it runs
+-- when the transaction commits, after its last edit.  The lock on policy_version (SHARE ROW
+-- EXCLUSIVE: readers, the engine and pg_dump do not wait; no editor holds it before its commit)
+-- is held from here to the end of the commit, so the next numbering sees this version committed:
+-- versions are numbered in commit order.  took_effect is the transaction's start, or the previous
+-- version's when that is later (a transaction that started before the previous one committed).
+-- Under REPEATABLE READ or SERIALIZABLE a transaction whose snapshot does not see a version
+-- committed meanwhile cannot take the next number: 40001 at its COMMIT (ON CONFLICT on a row the
+-- snapshot does not see).
+CREATE FUNCTION @extschema@.policy_version_number() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    q record;
+    latest record;
+    v integer;
+BEGIN
+    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'INSERT' OR TG_TABLE_SCHEMA <> '@extschema@'
+       OR TG_TABLE_NAME <> 'policy_version_pending' THEN
+        RAISE EXCEPTION 'sla.policy_version_number() must be the constraint trigger on sla.policy_version_pending, not on %.%',
+              TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    -- the row as it is now (NEW is the row as inserted: without a note set later)
+    DELETE FROM @extschema@.policy_version_pending p WHERE p.provisional = NEW.provisional RETURNING p.* INTO q;
+    IF q.provisional IS NULL THEN
+        RETURN NULL;
+    END IF;
+    LOCK TABLE @extschema@.policy_version IN SHARE ROW EXCLUSIVE MODE;
+    SELECT p.version, p.took_effect INTO latest
+      FROM @extschema@.policy_version p ORDER BY p.version DESC LIMIT 1;
+    INSERT INTO @extschema@.policy_version AS p (version, took_effect, session_user_name, current_user_name, note,
+                                                 transaction_id, transaction_start)
+         VALUES (coalesce(latest.version, 0) + 1, greatest(q.transaction_start, latest.took_effect),
+                 q.session_user_name, q.current_user_name, q.note, q.transaction_id, q.transaction_start)
+    ON CONFLICT ON CONSTRAINT policy_version_pkey DO NOTHING
+    RETURNING p.version INTO v;
+    IF v IS NULL THEN
+        RAISE EXCEPTION 'could not serialize access: another transaction made policy version % meanwhile',
+              coalesce(latest.version, 0) + 1 USING ERRCODE = 'serialization_failure';
+    END IF;
+    UPDATE @extschema@.policy_history h SET valid_from = v
+     WHERE h.valid_from = q.provisional AND h.valid_from < 0;
+    UPDATE @extschema@.policy_history h SET valid_to = v
+     WHERE h.valid_to = q.provisional AND h.valid_to < 0;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.policy_version_number() IS
+    'deferred constraint trigger on sla.policy_version_pending: numbers the version of the committing transaction (internal)';
+
+CREATE CONSTRAINT TRIGGER policy_version_number AFTER INSERT ON @extschema@.policy_version_pending
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_version_number();
 
 -- The statement trigger of every versioned table.  Rows a statement left as they were (an
 -- UPDATE that rewrote the same values) make no change and, when nothing changed, no version.  A
@@ -1220,18 +1291,22 @@ $$;
 
 -- A note on the current transaction's version (made now if the transaction has edited nothing
 -- yet: call it before or after the edits, in their transaction).  SECURITY DEFINER for the same
--- reason as the trigger; it touches only the caller's own transaction's version.
-CREATE FUNCTION @extschema@.set_policy_note(note text) RETURNS integer
+-- reason as the trigger; it touches only the caller's own transaction's version.  The version's
+-- number is known once the transaction commits.
+CREATE FUNCTION @extschema@.set_policy_note(note text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v integer := (@extschema@.policy_version_of_transaction()).version;
 BEGIN
-    UPDATE @extschema@.policy_version p SET note = set_policy_note.note WHERE p.version = v;
-    RETURN v;
+    IF v < 0 THEN
+        UPDATE @extschema@.policy_version_pending p SET note = set_policy_note.note WHERE p.provisional = v;
+    ELSE
+        UPDATE @extschema@.policy_version p SET note = set_policy_note.note WHERE p.version = v;
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.set_policy_note(text) IS
-    'sets the note of the policy version the current transaction makes; returns its number';
+    'sets the note of the policy version the current transaction makes (numbered at its commit)';
 
 -- Reading the history.
 CREATE FUNCTION @extschema@.policy_version_at(at timestamptz) RETURNS integer
@@ -1245,7 +1320,7 @@ CREATE FUNCTION @extschema@.policy_rows(version integer, OUT table_name text, OU
     RETURNS SETOF record
     LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT h.table_name, h.key, h.data FROM @extschema@.policy_history h
-     WHERE h.valid_from <= $1 AND (h.valid_to IS NULL OR h.valid_to > $1)
+     WHERE h.valid_from <= $1 AND h.valid_from > 0 AND (h.valid_to IS NULL OR h.valid_to > $1 OR h.valid_to < 0)
 $$;
 COMMENT ON FUNCTION @extschema@.policy_rows(integer) IS
     'every configuration row in force in a policy version, as (table name, key, row) in JSON';
@@ -1266,7 +1341,8 @@ BEGIN
     RETURN QUERY
         SELECT (jsonb_populate_record(row_type, h.data)).*
           FROM @extschema@.policy_history h
-         WHERE h.table_name = tbl AND h.valid_from <= version AND (h.valid_to IS NULL OR h.valid_to > version)
+         WHERE h.table_name = tbl AND h.valid_from <= version AND h.valid_from > 0
+           AND (h.valid_to IS NULL OR h.valid_to > version OR h.valid_to < 0)
          ORDER BY h.key;
 END
 $$;
@@ -1363,6 +1439,7 @@ COMMENT ON FUNCTION @extschema@.policy_diff(integer, integer) IS
 REVOKE EXECUTE ON FUNCTION
     @extschema@.policy_table_key(text),
     @extschema@.policy_version_of_transaction(),
+    @extschema@.policy_version_number(),
     @extschema@.policy_history_record(),
     @extschema@.set_policy_note(text),
     @extschema@.policy_version_at(timestamptz),
@@ -1373,7 +1450,8 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.policy_at(timestamptz),
     @extschema@.policy_diff(integer, integer)
     FROM PUBLIC;
-GRANT SELECT ON @extschema@.policy_version, @extschema@.policy_history TO sla_reader, sla_admin;
+GRANT SELECT ON @extschema@.policy_version, @extschema@.policy_history, @extschema@.policy_version_pending
+    TO sla_reader, sla_admin;
 GRANT EXECUTE ON FUNCTION
     @extschema@.policy_table_key(text),
     @extschema@.policy_version_at(timestamptz),

@@ -2,14 +2,16 @@
 -- transaction that edits the configuration, with its instant and roles; the configuration in
 -- force at past instants read back (sla.policy_at, sla.policy_rows); differences between
 -- versions; TRUNCATE; plain SQL and the helper functions alike; a rolled-back edit, a no-op
--- edit and pg_restore make no version; concurrent editors under REPEATABLE READ; nobody but
--- the triggers writes the history.
+-- edit and pg_restore make no version; concurrent editors: the second edits and commits while
+-- the first's transaction is open, without waiting, and versions are numbered in commit order;
+-- REPEATABLE READ fails at commit; SET CONSTRAINTS ALL IMMEDIATE; nobody but the triggers writes
+-- the history.
 -- Versions are per committed transaction, and this file runs inside BEGIN ... ROLLBACK: the
 -- edits are made by dblink sessions, which commit; at the end they remove their configuration
 -- and the versions they made.  Version numbers are counted from the latest version before the
 -- test (other files may have committed some).
 BEGIN;
-SELECT plan(56);
+SELECT plan(78);
 
 CREATE FUNCTION pg_temp.connect(conn text) RETURNS text LANGUAGE sql AS $$
     SELECT public.dblink_connect(conn, format('dbname=%s port=%s host=%s user=%s', current_database(),
@@ -40,6 +42,11 @@ EXCEPTION WHEN OTHERS THEN
     PERFORM public.dblink_exec(conn, 'ROLLBACK');
     RETURN 'ERROR ' || SQLSTATE || ': ' || SQLERRM;
 END
+$$;
+
+-- One SELECT of one row in a session's open transaction (no commit): 'ok'
+CREATE FUNCTION pg_temp.run(conn text, q text) RETURNS text LANGUAGE sql AS $$
+    SELECT CASE WHEN count(*) = 1 THEN 'ok' END FROM public.dblink(conn, q) AS t(x text)
 $$;
 
 -- ------------------------------------------------------------------ v+1: helpers, as sla_admin
@@ -180,14 +187,70 @@ SELECT is((SELECT array_agg(table_name || ' ' || change) FROM sla.policy_diff(pg
 SELECT is((SELECT count(*) FROM sla.policy_history WHERE table_name = 'rule_condition' AND valid_to IS NULL), 0::bigint,
           'no condition is current in the history');
 
+-- ------------------------------------------------------------------ v+5, v+6: concurrent editors
+-- ph opens a transaction and edits; ph2 edits and commits while it is open (lock_timeout: a wait
+-- fails the test instead of hanging it); ph commits after.  Numbers follow the commits.
+SELECT is(public.dblink_exec('ph2', $q$SET lock_timeout = '5s'$q$), 'SET', 'the second editor gives up after 5 s of waiting');
+SELECT is(public.dblink_exec('ph', 'BEGIN'), 'BEGIN', 'the first editor opens a transaction');
+INSERT INTO instant SELECT 'first', t.now FROM public.dblink('ph', 'SELECT now()') AS t(now timestamptz);
+SELECT is(pg_temp.run('ph', $q$SELECT sla.add_holiday('ph_office', '2026-12-24', 'Christmas Eve')$q$), 'ok',
+          'and edits: a holiday');
+SELECT is(pg_temp.run('ph', $q$SELECT sla.set_policy_note('ph: the first editor')$q$), 'ok', 'and a note');
+SELECT is((SELECT n FROM public.dblink('ph', $q$SELECT count(*) FROM sla.policy_history WHERE valid_from < 0$q$) AS t(n bigint)),
+          1::bigint, 'inside its transaction, its history row carries a provisional (negative) version');
+SELECT is((SELECT n FROM public.dblink('ph', $q$SELECT count(*) FROM sla.policy_version_pending$q$) AS t(n bigint)),
+          1::bigint, 'and its version is pending');
+SELECT is((SELECT n FROM public.dblink('ph', format($q$SELECT count(*) FROM sla.policy_rows(%s) WHERE data->>'name' = 'Christmas Eve'$q$,
+                                                    pg_temp.v(4))) AS t(n bigint)),
+          0::bigint, 'a committed version read inside the transaction is as committed: without the pending edit');
+SELECT is(pg_temp.tx('second', $q$
+    SELECT sla.define_level('ph_silver', 'ph_office', first_response => '8 hours', resolution => '5 days');
+    SELECT sla.set_policy_note('ph: the second editor')$q$, 'ph2'), 'ok',
+    'the second editor edits and commits while the first''s transaction is open: no wait');
+SELECT is(pg_temp.versions(), 5::bigint, 'the second editor''s version is committed');
+SELECT is(pg_temp.run('ph', $q$SELECT sla.add_holiday('ph_office', '2026-12-31', 'New Year''s Eve')$q$), 'ok',
+          'the first editor edits again after that');
+SELECT is(public.dblink_exec('ph', 'COMMIT'), 'COMMIT', 'and commits');
+SELECT results_eq(
+    $$SELECT version, took_effect, note FROM sla.policy_version WHERE version > pg_temp.v(4) ORDER BY version$$,
+    $$VALUES (pg_temp.v(5), pg_temp.at('second'), 'ph: the second editor'::text),
+             (pg_temp.v(6), pg_temp.at('second'), 'ph: the first editor'::text)$$,
+    'numbered in commit order: the second editor''s is v+5, the first''s v+6, taking effect at the second''s instant (never backwards)');
+SELECT ok(pg_temp.at('first') < pg_temp.at('second'), 'although the first editor''s transaction started first');
+SELECT results_eq(
+    $$SELECT table_name || ' ' || change || ' ' || coalesce(new_value ->> 'name', '') FROM sla.policy_diff(pg_temp.v(4), pg_temp.v(5))
+       WHERE table_name IN ('level', 'calendar_holiday')$$,
+    $$VALUES ('level added ph_silver')$$, 'v+5 holds the second editor''s level');
+SELECT results_eq(
+    $$SELECT table_name || ' ' || change || ' ' || (new_value ->> 'name') FROM sla.policy_diff(pg_temp.v(5), pg_temp.v(6))$$,
+    $$VALUES ('calendar_holiday added Christmas Eve'), ('calendar_holiday added New Year''s Eve')$$,
+    'v+6 the first''s two holidays, made before and after the second''s commit');
+SELECT is((SELECT count(*) FROM sla.policy_history WHERE valid_from < 0 OR valid_to < 0), 0::bigint,
+          'no provisional number is left in the history');
+SELECT is((SELECT count(*) FROM sla.policy_version_pending), 0::bigint, 'nor a pending version');
+
 -- ------------------------------------------------------------------ REPEATABLE READ
 SELECT is(public.dblink_exec('ph2', 'BEGIN ISOLATION LEVEL REPEATABLE READ'), 'BEGIN', 'an editor under REPEATABLE READ');
-SELECT ok((SELECT n FROM public.dblink('ph2', 'SELECT count(*) FROM sla.policy_version') AS t(n bigint)) >= 4, 'its snapshot taken');
-SELECT is(pg_temp.tx('v5', $q$SELECT sla.add_holiday('ph_office', '2026-12-24')$q$), 'ok', 'another edits and commits meanwhile');
-SELECT throws_ok($$SELECT public.dblink_exec('ph2', $q$SELECT sla.add_holiday('ph_office', '2026-12-31')$q$)$$, '40001', NULL,
-                 'the first one''s edit is a serialization failure, not a duplicate version');
+SELECT ok((SELECT n FROM public.dblink('ph2', 'SELECT count(*) FROM sla.policy_version') AS t(n bigint)) >= 6, 'its snapshot taken');
+SELECT is(pg_temp.tx('v7', $q$SELECT sla.add_holiday('ph_office', '2027-01-01')$q$), 'ok', 'another edits and commits meanwhile');
+SELECT is(pg_temp.run('ph2', $q$SELECT sla.add_holiday('ph_office', '2027-12-31')$q$), 'ok',
+          'the first one''s edit does not wait');
+SELECT throws_ok($$SELECT public.dblink_exec('ph2', 'COMMIT')$$, '40001', NULL,
+                 'its commit is a serialization failure, not a duplicate version');
 SELECT is(public.dblink_exec('ph2', 'ROLLBACK'), 'ROLLBACK', 'it rolls back');
-SELECT is(pg_temp.versions(), 5::bigint, 'one version more, the committed one''s');
+SELECT is(pg_temp.versions(), 7::bigint, 'one version more, the committed one''s');
+SELECT is((SELECT count(*) FROM sla.calendar_holiday WHERE day = '2027-12-31'), 0::bigint, 'and the failed one''s edit is gone');
+
+-- ------------------------------------------------------------------ v+8: SET CONSTRAINTS ALL IMMEDIATE numbers the version early
+SELECT is(pg_temp.tx('v8', $q$
+    SELECT sla.add_holiday('ph_office', '2027-05-01');
+    SET CONSTRAINTS ALL IMMEDIATE;
+    SELECT sla.add_holiday('ph_office', '2027-05-08');
+    SELECT sla.set_policy_note('ph: numbered early')$q$), 'ok',
+    'an edit, SET CONSTRAINTS ALL IMMEDIATE, another edit and a note');
+SELECT results_eq($$SELECT version, note FROM sla.policy_version WHERE version > pg_temp.v(7)$$,
+                  $$VALUES (pg_temp.v(8), 'ph: numbered early'::text)$$, 'are still one version, with its note');
+SELECT is((SELECT count(*) FROM sla.policy_diff(pg_temp.v(7), pg_temp.v(8))), 2::bigint, 'holding both edits');
 
 -- ------------------------------------------------------------------ cleanup: the configuration and the versions of this file
 SELECT is(pg_temp.tx('cleanup', $q$
@@ -196,7 +259,7 @@ SELECT is(pg_temp.tx('cleanup', $q$
     DROP FUNCTION public.ph_tier(bigint);
     DELETE FROM sla.level WHERE name LIKE 'ph%';
     DELETE FROM sla.calendar WHERE name = 'ph_office'$q$), 'ok', 'the configuration of this file removed');
-SELECT is((SELECT count(*) FROM sla.policy_rows(pg_temp.v(6)) WHERE data::text LIKE '%ph\_%'), 0::bigint,
+SELECT is((SELECT count(*) FROM sla.policy_rows(pg_temp.v(9)) WHERE data::text LIKE '%ph\_%'), 0::bigint,
           'the last version has none of it');
 SELECT ok(public.dblink_exec('ph', format($q$
     DELETE FROM sla.policy_history WHERE valid_from > %1$s;
