@@ -8,13 +8,13 @@ SELECT sla.define_calendar('ri', 'UTC', '24/7') > 0;
 SELECT sla.define_level('ri', 'ri', first_response => '4 hours', is_default => true) > 0;
 CREATE TABLE ri_ticket (id int PRIMARY KEY, st text, created timestamptz);
 CREATE TABLE ri AS SELECT sla.attach('ri_ticket', '{"key": "id", "created_at": "created", "status": "st"}') AS att, (SELECT id FROM sla.level WHERE name = 'ri') AS lvl, sla.calendar_id('ri') AS cal;
-INSERT INTO sla.clock (attachment_id, ticket_key, metric, level_id, calendar_id, target, started_at, due_at, stopped_at, state, business_used, warn_at)
-     SELECT ri.att, 'old' || g, 'first_response', ri.lvl, ri.cal, '4 hours', now() - interval '30 days', now() - interval '30 days' + interval '4 hours', now() - interval '30 days' + interval '1 hour', 'met', '1 hour', now() - interval '30 days' + interval '3 hours'
+INSERT INTO sla.clock_int4 (attachment_id, ticket_key, metric, level_id, calendar_id, target, started_at, due_at, stopped_at, state, business_used, warn_at)
+     SELECT ri.att, 100000000 + g, 'first_response', ri.lvl, ri.cal, '4 hours', now() - interval '30 days', now() - interval '30 days' + interval '4 hours', now() - interval '30 days' + interval '1 hour', 'met', '1 hour', now() - interval '30 days' + interval '3 hours'
        FROM ri, generate_series(1, 1000000) g;
-INSERT INTO sla.clock (attachment_id, ticket_key, metric, level_id, calendar_id, target, started_at, due_at, state)
-     SELECT ri.att, 'new' || g, 'first_response', ri.lvl, ri.cal, '4 hours', now() - (g % 600) * interval '1 minute', now() - (g % 600) * interval '1 minute' + interval '4 hours', CASE WHEN g % 10 = 0 THEN 'paused' ELSE 'running' END
+INSERT INTO sla.clock_int4 (attachment_id, ticket_key, metric, level_id, calendar_id, target, started_at, due_at, state)
+     SELECT ri.att, g, 'first_response', ri.lvl, ri.cal, '4 hours', now() - (g % 600) * interval '1 minute', now() - (g % 600) * interval '1 minute' + interval '4 hours', CASE WHEN g % 10 = 0 THEN 'paused' ELSE 'running' END
        FROM ri, generate_series(1, 10000) g;
-VACUUM ANALYZE sla.clock;
+VACUUM ANALYZE sla.clock_int4;
 CREATE TABLE t (which text, q text, ms float8);
 CREATE FUNCTION timed(which text, q text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE t0 timestamptz; n bigint;

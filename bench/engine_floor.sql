@@ -39,28 +39,28 @@ CREATE TEMP TABLE src AS SELECT id, created, department, agent, requester FROM b
 VACUUM ANALYZE src;
 
 SELECT clock_timestamp() AS t0 \gset
-INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle)
-SELECT :att, s.id::text, :lvl, 'open' FROM src s;
-INSERT INTO result SELECT 'sla.ticket rows', :tickets, pg_temp.ms_since(:'t0');
+INSERT INTO sla.ticket_int8 (attachment_id, ticket_key, level_id, lifecycle)
+SELECT :att, s.id, :lvl, 'open' FROM src s;
+INSERT INTO result SELECT 'sla.ticket_int8 rows', :tickets, pg_temp.ms_since(:'t0');
 
 SELECT clock_timestamp() AS t0 \gset
-INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, started_at, due_at,
+INSERT INTO sla.clock_int8 (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, started_at, due_at,
                        state, warn_at, department, agent, requester)
-SELECT :att, s.id::text, m.metric::sla.metric, 1, :lvl, :cal, m.target::sla.business_interval, s.created,
+SELECT :att, s.id, m.metric::sla.metric, 1, :lvl, :cal, m.target::sla.business_interval, s.created,
        s.created + interval '1 day', 'running', s.created + interval '18 hours', s.department, s.agent, s.requester
   FROM src s CROSS JOIN (VALUES ('first_response', '3 hours'), ('resolution', '3 days')) m(metric, target);
-INSERT INTO result SELECT 'sla.clock rows (7 indexes)', 2 * :tickets, pg_temp.ms_since(:'t0');
+INSERT INTO result SELECT 'sla.clock_int8 rows (7 indexes)', 2 * :tickets, pg_temp.ms_since(:'t0');
 
 SELECT clock_timestamp() AS t0 \gset
-INSERT INTO sla.event (attachment_id, ticket_key, clock_id, at, kind, detail)
+INSERT INTO sla.event_int8 (attachment_id, ticket_key, clock_id, at, kind, detail)
 SELECT :att, c.ticket_key, CASE WHEN k.kind = 'clock_started' THEN c.id END, c.started_at, k.kind,
        CASE WHEN k.kind = 'clock_started'
             THEN jsonb_build_object('metric', c.metric, 'cycle', 1, 'target', c.target::text)
             ELSE '{"level": "bench_3", "rule": "rule 2", "conditions": []}' END
-  FROM sla.clock c
+  FROM sla.clock_int8 c
  CROSS JOIN LATERAL (VALUES ('level_chosen'), ('clock_started')) k(kind)
  WHERE k.kind = 'clock_started' OR c.metric = 'first_response';
-INSERT INTO result SELECT 'sla.event rows', 3 * :tickets, pg_temp.ms_since(:'t0');
+INSERT INTO result SELECT 'sla.event_int8 rows', 3 * :tickets, pg_temp.ms_since(:'t0');
 
 \echo '== the SLA rows of' :tickets 'new tickets written set-based, without any engine logic'
 SELECT measurement, rows_written, round(ms, 1) AS ms, round(1000 * ms / :tickets, 1) AS us_per_ticket,

@@ -11,6 +11,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -207,128 +208,155 @@ typedef enum Statement
 	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET,
 	S_FACT_INSERT, S_FACTS, S_FACT_KINDS_AT, S_CLOCK_REPLACE, S_CLOCK_INSERT, S_CLOCK_DELETE, S_EVENTS_DELETE_AT,
 	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_TICKET_TAIL,
+	S_CLAIM_LOCK, S_CLAIM_WARNING, S_CLAIM_BREACH,
 	S_COUNT
 } Statement;
 
-#define CLOCK_COLUMNS "id, attachment_id, ticket_key, metric::text, cycle, level_id, calendar_id, target, " \
+#define CLOCK_COLUMNS "id, attachment_id, ticket_key::pg_catalog.text, metric::text, cycle, level_id, calendar_id, target, " \
 	"started_at, due_at, paused_since, paused_for, stopped_at, state, department, agent, requester, business_used"
 
 /* the ticket's latest public message in its fact log ($1, $2: attachment, key) */
-#define LAST_MESSAGE_SQL "SELECT x.detail OPERATOR(pg_catalog.->>) 'author' AS author, x.at FROM sla.fact x " \
-	"WHERE x.attachment_id OPERATOR(pg_catalog.=) $1 AND x.ticket_key OPERATOR(pg_catalog.=) $2 " \
+#define LAST_MESSAGE_SQL "SELECT x.detail OPERATOR(pg_catalog.->>) 'author' AS author, x.at FROM sla.fact{T} x " \
+	"WHERE x.attachment_id OPERATOR(pg_catalog.=) $1 AND x.ticket_key OPERATOR(pg_catalog.=) $2{K} " \
 	"AND x.kind OPERATOR(pg_catalog.=) 'message' AND x.detail OPERATOR(pg_catalog.@>) '{\"public\": true}' " \
 	"ORDER BY x.seq DESC LIMIT 1"
 
-#define EVENT_INSERT "INSERT INTO sla.event (attachment_id, ticket_key, clock_id, at, kind, detail) "
+#define EVENT_INSERT "INSERT INTO sla.event{T} (attachment_id, ticket_key, clock_id, at, kind, detail) "
 
 /*
  * Every SQL text is schema-qualified down to its operators: the writer's search_path is theirs.
- * Statements on one clock name it by id alone: the caller has read it under the ticket's row
- * lock, and a state condition would let a generic plan made while sla.clock was small prefer a
- * partial index on running clocks, then scan all of them for every row.
+ * Each is a template for the tables of one key type: {T} is the tables' suffix ("_int8"), {K}
+ * the cast of a key parameter (text, as the engine carries keys) to the key type
+ * ("::pg_catalog.int8"), so the key compares in its own type and the primary keys serve.
+ * Every statement names the ticket (attachment and key); one on one clock adds its id and no
+ * state condition: the caller has read it under the ticket's row lock, and a state condition
+ * would let a generic plan made while the table was small prefer a partial index on running
+ * clocks, then scan all of them for every row.
  */
 static const char *const statement_sql[S_COUNT] = {
 	/* the clock row is its start: no clock_started event (sla.explain shows one, derived; $13,
 	 * the detail, serves the 0.1.0 schema's statement below) */
-	[S_START] = "INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, "
+	[S_START] = "INSERT INTO sla.clock{T} (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, "
 	"target, started_at, due_at, state, department, agent, requester, warn_at, started_pos) "
-	"VALUES ($1, $2, $3::sla.metric, $4, $5, $6, $7, $8, $9, 'running', $10, $11, $12, $14, "
+	"VALUES ($1, $2{K}, $3::sla.metric, $4, $5, $6, $7, $8, $9, 'running', $10, $11, $12, $14, "
 	"pg_catalog.nextval('sla.event_id_seq')) RETURNING id",
-	[S_PAUSE] = "WITH c AS (UPDATE sla.clock k SET state = 'paused', paused_since = $2 "
-	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
-	EVENT_INSERT "SELECT $3, $4, c.id, $2, 'paused', $5 FROM c RETURNING clock_id",
-	[S_RESUME] = "WITH c AS (UPDATE sla.clock k SET state = 'running', paused_since = NULL, paused_for = $3, due_at = $4 "
-	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
-	EVENT_INSERT "SELECT $5, $6, c.id, $2, 'resumed', $7 FROM c RETURNING clock_id",
-	[S_STOP] = "WITH c AS (UPDATE sla.clock k SET stopped_at = $2, state = $3, business_used = $4 "
-	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
-	EVENT_INSERT "SELECT $5, $6, c.id, $2, 'stopped', $7 FROM c RETURNING clock_id",
-	[S_CANCEL] = "WITH c AS (UPDATE sla.clock k SET state = 'cancelled', stopped_at = $2, paused_since = NULL "
-	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
-	EVENT_INSERT "SELECT $3, $4, c.id, $2, 'cancelled', $5 FROM c RETURNING clock_id",
-	[S_EVENT] = EVENT_INSERT "VALUES ($1, $2, $3, $4, $5, $6)",
-	[S_TICKET_CLOCKS] = "SELECT " CLOCK_COLUMNS " FROM sla.clock WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY id",
+	[S_PAUSE] = "WITH c AS (UPDATE sla.clock{T} k SET state = 'paused', paused_since = $2 "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $3 AND k.ticket_key OPERATOR(pg_catalog.=) $4{K} "
+	"AND k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $3, $4{K}, c.id, $2, 'paused', $5 FROM c RETURNING clock_id",
+	[S_RESUME] = "WITH c AS (UPDATE sla.clock{T} k SET state = 'running', paused_since = NULL, paused_for = $3, due_at = $4 "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $5 AND k.ticket_key OPERATOR(pg_catalog.=) $6{K} "
+	"AND k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $5, $6{K}, c.id, $2, 'resumed', $7 FROM c RETURNING clock_id",
+	[S_STOP] = "WITH c AS (UPDATE sla.clock{T} k SET stopped_at = $2, state = $3, business_used = $4 "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $5 AND k.ticket_key OPERATOR(pg_catalog.=) $6{K} "
+	"AND k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $5, $6{K}, c.id, $2, 'stopped', $7 FROM c RETURNING clock_id",
+	[S_CANCEL] = "WITH c AS (UPDATE sla.clock{T} k SET state = 'cancelled', stopped_at = $2, paused_since = NULL "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $3 AND k.ticket_key OPERATOR(pg_catalog.=) $4{K} "
+	"AND k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $3, $4{K}, c.id, $2, 'cancelled', $5 FROM c RETURNING clock_id",
+	[S_EVENT] = EVENT_INSERT "VALUES ($1, $2{K}, $3, $4, $5, $6)",
+	[S_TICKET_CLOCKS] = "SELECT " CLOCK_COLUMNS " FROM sla.clock{T} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} ORDER BY id",
 	[S_CLOCK_BY_ID] = "SELECT " CLOCK_COLUMNS " FROM sla.clock WHERE id OPERATOR(pg_catalog.=) $1",
-	[S_TICKET_INSERT] = "INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, agent_replied, "
-	"customer_waiting_since, department, agent, requester) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+	[S_TICKET_INSERT] = "INSERT INTO sla.ticket{T} (attachment_id, ticket_key, level_id, lifecycle, agent_replied, "
+	"customer_waiting_since, department, agent, requester) VALUES ($1, $2{K}, $3, $4, $5, $6, $7, $8, $9)",
 	/* a new open ticket in one statement: its state row, its clocks, then its events in order
 	 * (level_chosen first, then clock_started by clock id, as the single steps would write them) */
 	/* a new open ticket in one statement: its state row and its clocks (the rules' choice is in
 	 * its created fact, the clocks' starts are the clock rows: no event; $13, the choice, serves
 	 * the 0.1.0 schema's statement below) */
-	[S_NEW_TICKET] = "WITH t AS (INSERT INTO sla.ticket (attachment_id, ticket_key, level_id, lifecycle, "
-	"department, agent, requester) VALUES ($1, $2, $3, 'open', $6, $7, $8)) "
-	"INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
+	[S_NEW_TICKET] = "WITH t AS (INSERT INTO sla.ticket{T} (attachment_id, ticket_key, level_id, lifecycle, "
+	"department, agent, requester) VALUES ($1, $2{K}, $3, 'open', $6, $7, $8)) "
+	"INSERT INTO sla.clock{T} (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
 	"started_at, due_at, state, warn_at, department, agent, requester, started_pos) "
-	"SELECT $1, $2, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8, "
+	"SELECT $1, $2{K}, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8, "
 	"pg_catalog.nextval('sla.event_id_seq') "
 	"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
 	"ORDER BY m.n RETURNING id",
 	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, "
-	"department, agent, requester FROM sla.ticket "
-	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+	"department, agent, requester FROM sla.ticket{T} "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K} FOR UPDATE",
 	/*
 	 * From the fact log, read after the lock (a statement of its own: its snapshot sees what the
 	 * writer that held the lock committed): the latest fact (how many, when) and the latest
 	 * public message (the rules' last_message_author and last_message_at).
 	 */
 	[S_TICKET_TAIL] = "SELECT f.seq, f.at, m.author, m.at FROM (SELECT 1) one "
-	"LEFT JOIN LATERAL (SELECT x.seq, x.at FROM sla.fact x WHERE x.attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND x.ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY x.seq DESC LIMIT 1) f ON true "
+	"LEFT JOIN LATERAL (SELECT x.seq, x.at FROM sla.fact{T} x WHERE x.attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND x.ticket_key OPERATOR(pg_catalog.=) $2{K} ORDER BY x.seq DESC LIMIT 1) f ON true "
 	"LEFT JOIN LATERAL (" LAST_MESSAGE_SQL ") m ON true",
-	[S_TICKET_UPDATE] = "UPDATE sla.ticket SET level_id = $3, lifecycle = $4, agent_replied = $5, "
+	[S_TICKET_UPDATE] = "UPDATE sla.ticket{T} SET level_id = $3, lifecycle = $4, agent_replied = $5, "
 	"customer_waiting_since = $6 "
-	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2",
-	[S_REOPEN] = "WITH c AS (UPDATE sla.clock k SET state = $3, paused_since = $4, paused_for = $5, due_at = $6, "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
+	[S_REOPEN] = "WITH c AS (UPDATE sla.clock{T} k SET state = $3, paused_since = $4, paused_for = $5, due_at = $6, "
 	"stopped_at = NULL, business_used = NULL "
-	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
-	EVENT_INSERT "SELECT $7, $8, c.id, $2, 'reopened', $9 FROM c RETURNING clock_id",
-	[S_RETARGET] = "WITH c AS (UPDATE sla.clock k SET level_id = $3, calendar_id = $4, target = $5, due_at = $6 "
-	"WHERE k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
-	EVENT_INSERT "SELECT $7, $8, c.id, $2, 'retargeted', $9 FROM c RETURNING clock_id",
-	[S_REASSIGN] = "WITH t AS (UPDATE sla.ticket SET department = $4, agent = $5, requester = $7 "
-	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2), "
-	"c AS (UPDATE sla.clock k SET department = $4, agent = $5, requester = $7 "
-	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2 "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $7 AND k.ticket_key OPERATOR(pg_catalog.=) $8{K} "
+	"AND k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $7, $8{K}, c.id, $2, 'reopened', $9 FROM c RETURNING clock_id",
+	[S_RETARGET] = "WITH c AS (UPDATE sla.clock{T} k SET level_id = $3, calendar_id = $4, target = $5, due_at = $6 "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $7 AND k.ticket_key OPERATOR(pg_catalog.=) $8{K} "
+	"AND k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $7, $8{K}, c.id, $2, 'retargeted', $9 FROM c RETURNING clock_id",
+	[S_REASSIGN] = "WITH t AS (UPDATE sla.ticket{T} SET department = $4, agent = $5, requester = $7 "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}), "
+	"c AS (UPDATE sla.clock{T} k SET department = $4, agent = $5, requester = $7 "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} "
 	"AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) RETURNING k.id) "
-	EVENT_INSERT "VALUES ($1, $2, NULL, $3, 'reassigned', $6)",
+	EVENT_INSERT "VALUES ($1, $2{K}, NULL, $3, 'reassigned', $6)",
 	/* A fact of that number written meanwhile: under REPEATABLE READ, when this transaction's
 	 * snapshot predates it, PostgreSQL raises a serialization failure (40001) itself; under READ
 	 * COMMITTED the tail is read after the ticket's lock and no conflict is possible, so no row
 	 * (the conflict seen) is a safety net reported the same way. */
-	[S_FACT_INSERT] = "INSERT INTO sla.fact (attachment_id, ticket_key, seq, at, kind, detail) VALUES ($1, $2, $3, $4, $5, $6) "
+	[S_FACT_INSERT] = "INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) VALUES ($1, $2{K}, $3, $4, $5, $6) "
 	"ON CONFLICT DO NOTHING RETURNING seq",
-	[S_FACTS] = "SELECT seq, at, kind, detail::text FROM sla.fact WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY seq",
-	[S_FACT_KINDS_AT] = "SELECT kind FROM sla.fact WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND ticket_key OPERATOR(pg_catalog.=) $2 AND at OPERATOR(pg_catalog.=) $3",
-	[S_CLOCK_REPLACE] = "UPDATE sla.clock SET level_id = $2, calendar_id = $3, target = $4, started_at = $5, due_at = $6, "
+	[S_FACTS] = "SELECT seq, at, kind, detail::text FROM sla.fact{T} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} ORDER BY seq",
+	[S_FACT_KINDS_AT] = "SELECT kind FROM sla.fact{T} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} AND at OPERATOR(pg_catalog.=) $3",
+	[S_CLOCK_REPLACE] = "UPDATE sla.clock{T} SET level_id = $2, calendar_id = $3, target = $4, started_at = $5, due_at = $6, "
 	"paused_since = $7, paused_for = $8, stopped_at = $9, state = $10, business_used = $11 "
-	"WHERE id OPERATOR(pg_catalog.=) $1",
-	[S_CLOCK_INSERT] = "INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $12 AND ticket_key OPERATOR(pg_catalog.=) $13{K} "
+	"AND id OPERATOR(pg_catalog.=) $1",
+	[S_CLOCK_INSERT] = "INSERT INTO sla.clock{T} (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
 	"started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, department, agent, requester, warn_at) "
-	"VALUES ($1, $2, $3::sla.metric, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
-	[S_CLOCK_DELETE] = "WITH e AS (DELETE FROM sla.event WHERE clock_id OPERATOR(pg_catalog.=) $1) "
-	"DELETE FROM sla.clock WHERE id OPERATOR(pg_catalog.=) $1",
-	[S_EVENTS_DELETE_AT] = "DELETE FROM sla.event WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND ticket_key OPERATOR(pg_catalog.=) $2 AND at OPERATOR(pg_catalog.=) $3 AND kind OPERATOR(pg_catalog.=) ANY "
+	"VALUES ($1, $2{K}, $3::sla.metric, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+	[S_CLOCK_DELETE] = "WITH e AS (DELETE FROM sla.event{T} WHERE attachment_id OPERATOR(pg_catalog.=) $2 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $3{K} AND clock_id OPERATOR(pg_catalog.=) $1) "
+	"DELETE FROM sla.clock{T} WHERE attachment_id OPERATOR(pg_catalog.=) $2 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $3{K} AND id OPERATOR(pg_catalog.=) $1",
+	[S_EVENTS_DELETE_AT] = "DELETE FROM sla.event{T} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} AND at OPERATOR(pg_catalog.=) $3 AND kind OPERATOR(pg_catalog.=) ANY "
 	"(ARRAY['clock_started', 'paused', 'resumed', 'stopped', 'cancelled', 'reopened', 'retargeted'])",
-	[S_CLOCK_STARTED_POS] = "UPDATE sla.clock SET started_pos = pg_catalog.nextval('sla.event_id_seq') "
-	"WHERE id OPERATOR(pg_catalog.=) $1",
+	[S_CLOCK_STARTED_POS] = "UPDATE sla.clock{T} SET started_pos = pg_catalog.nextval('sla.event_id_seq') "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $2 AND ticket_key OPERATOR(pg_catalog.=) $3{K} "
+	"AND id OPERATOR(pg_catalog.=) $1",
 	[S_POSITION] = "SELECT pg_catalog.nextval('sla.event_id_seq')",
-	[S_TICKET_PEEK] = "SELECT m.author, m.at FROM sla.ticket t LEFT JOIN LATERAL (" LAST_MESSAGE_SQL ") m ON true "
-	"WHERE t.attachment_id OPERATOR(pg_catalog.=) $1 AND t.ticket_key OPERATOR(pg_catalog.=) $2",
+	[S_TICKET_PEEK] = "SELECT m.author, m.at FROM sla.ticket{T} t LEFT JOIN LATERAL (" LAST_MESSAGE_SQL ") m ON true "
+	"WHERE t.attachment_id OPERATOR(pg_catalog.=) $1 AND t.ticket_key OPERATOR(pg_catalog.=) $2{K}",
+	/*
+	 * A crossing of the breach check: the clock locked or skipped (SKIP LOCKED: concurrent
+	 * checkers share the work), whether it is still pending read after the lock, then marked.
+	 */
+	[S_CLAIM_LOCK] = "SELECT CASE WHEN $4 OPERATOR(pg_catalog.=) 'warning' THEN k.warned_at IS NULL "
+	"ELSE k.breach_seen_at IS NULL END AND k.state OPERATOR(pg_catalog.=) 'running', k.due_at "
+	"FROM sla.clock{T} k WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} "
+	"AND k.id OPERATOR(pg_catalog.=) $3 FOR UPDATE SKIP LOCKED",
+	[S_CLAIM_WARNING] = "UPDATE sla.clock{T} k SET warned_at = $4 WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} AND k.id OPERATOR(pg_catalog.=) $3",
+	[S_CLAIM_BREACH] = "UPDATE sla.clock{T} k SET breach_seen_at = $4 WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} AND k.id OPERATOR(pg_catalog.=) $3",
 	/* a changed ticket key: every tracking row follows, and an event says so */
-	[S_REKEY] = "WITH t AS (UPDATE sla.ticket SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1), "
-	"c AS (UPDATE sla.clock SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1), "
-	"e AS (UPDATE sla.event SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1), "
-	"f AS (UPDATE sla.fact SET ticket_key = $3 WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING 1) "
-	EVENT_INSERT "SELECT $1, $3, NULL, $4, 'key_changed', $5 FROM t "
+	[S_REKEY] = "WITH t AS (UPDATE sla.ticket{T} SET ticket_key = $3{K} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} RETURNING 1), "
+	"c AS (UPDATE sla.clock{T} SET ticket_key = $3{K} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} RETURNING 1), "
+	"e AS (UPDATE sla.event{T} SET ticket_key = $3{K} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} RETURNING 1), "
+	"f AS (UPDATE sla.fact{T} SET ticket_key = $3{K} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} RETURNING 1) "
+	EVENT_INSERT "SELECT $1, $3{K}, NULL, $4, 'key_changed', $5 FROM t "
 	"WHERE (SELECT pg_catalog.count(*) FROM c) OPERATOR(pg_catalog.>=) 0 "
 	"AND (SELECT pg_catalog.count(*) FROM e) OPERATOR(pg_catalog.>=) 0 "
 	"AND (SELECT pg_catalog.count(*) FROM f) OPERATOR(pg_catalog.>=) 0",
@@ -380,10 +408,39 @@ static const char *const statement_sql_0_1[S_COUNT] = {
 	EVENT_INSERT "VALUES ($1, $2, NULL, $3, 'reassigned', $6)",
 };
 
-static SPIPlanPtr plans[S_COUNT];
+static SPIPlanPtr plans[SLA_KEY_TYPES][S_COUNT];
 static bool plans_for_0_1 = false;
-static uint32 plan_uses[S_COUNT];
+static uint32 plan_uses[SLA_KEY_TYPES][S_COUNT];
 static uint64 plans_generation = 0;
+
+/* A statement's text for the tables of one key type (the 0.1.0 schema: one set, text keys). */
+static char *
+statement_text(Statement s, SlaKeyType kt)
+{
+	const char *template = plans_for_0_1 && statement_sql_0_1[s] ? statement_sql_0_1[s] : statement_sql[s];
+	StringInfoData buf;
+	const char *p;
+
+	initStringInfo(&buf);
+	for (p = template; *p; p++)
+	{
+		if (strncmp(p, "{T}", 3) == 0)
+		{
+			if (!plans_for_0_1)
+				appendStringInfo(&buf, "_%s", sla_key_type_names[kt]);
+			p += 2;
+		}
+		else if (strncmp(p, "{K}", 3) == 0)
+		{
+			if (!plans_for_0_1 && kt != SLA_KEY_TEXT)
+				appendStringInfo(&buf, "::pg_catalog.%s", sla_key_type_names[kt]);
+			p += 2;
+		}
+		else
+			appendStringInfoChar(&buf, *p);
+	}
+	return buf.data;
+}
 
 /*
  * A kept plan is made again after this many executions: a generic plan chosen while the tables
@@ -447,7 +504,7 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_CLOCK_REPLACE:
 			TYPES(INT8OID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, bi, TIMESTAMPTZOID,
-				  TEXTOID, bi);
+				  TEXTOID, bi, INT4OID, TEXTOID);
 			break;
 		case S_CLOCK_INSERT:
 			TYPES(INT4OID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, TIMESTAMPTZOID,
@@ -455,7 +512,7 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_CLOCK_DELETE:
 		case S_CLOCK_STARTED_POS:
-			TYPES(INT8OID);
+			TYPES(INT8OID, INT4OID, TEXTOID);
 			break;
 		case S_POSITION:
 			*n = 0;
@@ -488,52 +545,66 @@ argument_types(Statement s, Oid *types, int *n)
 		case S_CLOCK_BY_ID:
 			TYPES(INT8OID);
 			break;
+		case S_CLAIM_LOCK:
+			TYPES(INT4OID, TEXTOID, INT8OID, TEXTOID);
+			break;
+		case S_CLAIM_WARNING:
+		case S_CLAIM_BREACH:
+			TYPES(INT4OID, TEXTOID, INT8OID, TIMESTAMPTZOID);
+			break;
 		case S_COUNT:
 			elog(ERROR, "no such statement");
 	}
 }
 
-/* Execute a statement (the caller is connected to SPI); returns SPI_processed. */
+/*
+ * Execute a statement on the tables of a key type (the caller is connected to SPI); returns
+ * SPI_processed.
+ */
 static uint64
-run(Statement s, Datum *values, const char *nulls)
+run(Statement s, SlaKeyType kt, Datum *values, const char *nulls)
 {
 	int			rc;
 
 	sla_config_cache_prepare();
 	if (plans_generation != sla_calendar_generation || plans_for_0_1 != sla_schema_before_0_2())
 	{
-		int			i;
+		int			i,
+					k;
 
-		for (i = 0; i < S_COUNT; i++)
-			if (plans[i])
-			{
-				SPI_freeplan(plans[i]);
-				plans[i] = NULL;
-			}
+		for (k = 0; k < SLA_KEY_TYPES; k++)
+			for (i = 0; i < S_COUNT; i++)
+				if (plans[k][i])
+				{
+					SPI_freeplan(plans[k][i]);
+					plans[k][i] = NULL;
+				}
 		plans_generation = sla_calendar_generation;
 		plans_for_0_1 = sla_schema_before_0_2();
 	}
-	if (plans[s] != NULL && ++plan_uses[s] >= PLAN_REUSES)
+	if (plans_for_0_1)
+		kt = SLA_KEY_TEXT;
+	if (plans[kt][s] != NULL && ++plan_uses[kt][s] >= PLAN_REUSES)
 	{
-		SPI_freeplan(plans[s]);
-		plans[s] = NULL;
+		SPI_freeplan(plans[kt][s]);
+		plans[kt][s] = NULL;
 	}
-	if (plans[s] == NULL)
+	if (plans[kt][s] == NULL)
 	{
 		Oid			types[24];
 		int			n;
 		SPIPlanPtr	plan;
 
 		argument_types(s, types, &n);
-		plan = SPI_prepare(plans_for_0_1 && statement_sql_0_1[s] ? statement_sql_0_1[s] : statement_sql[s], n, types);
+		plan = SPI_prepare(statement_text(s, kt), n, types);
 		if (plan == NULL)
 			elog(ERROR, "could not prepare an sla statement: %s", SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "could not keep an sla statement");
-		plans[s] = plan;
-		plan_uses[s] = 0;
+		plans[kt][s] = plan;
+		plan_uses[kt][s] = 0;
 	}
-	rc = SPI_execute_plan(plans[s], values, nulls, false, 0);
+	rc = SPI_execute_plan(plans[kt][s], values, nulls, false, 0);
 	if (rc < 0)
 		elog(ERROR, "sla statement failed: %s", SPI_result_code_string(rc));
 	return SPI_processed;
@@ -602,6 +673,68 @@ json_string_or_null(const char *value)
 	return value ? json_string(value) : "null";
 }
 
+const char *const sla_key_type_names[SLA_KEY_TYPES] = {"int4", "int8", "uuid", "text"};
+
+/*
+ * Where an attachment's tracking rows are: sla.attachment.key_type, cached per configuration
+ * generation.  A cache of its own, holding no pointer anyone keeps: the attachment cache may be
+ * reset while a trigger still uses its entry, and this is read in the middle of the trigger's
+ * work.
+ */
+static struct
+{
+	int32		attachment_id;
+	SlaKeyType	key_type;
+}			key_types[64];
+static int	nkey_types = 0;
+static uint64 key_types_generation = 0;
+
+static SlaKeyType
+attachment_key_type(int32 attachment_id)
+{
+	Oid			argtypes[1] = {INT4OID};
+	Datum		args[1] = {Int32GetDatum(attachment_id)};
+	SlaKeyType	kt = SLA_KEY_TEXT;
+	int			i;
+
+	sla_config_cache_prepare();
+	if (key_types_generation != sla_calendar_generation)
+	{
+		nkey_types = 0;
+		key_types_generation = sla_calendar_generation;
+	}
+	for (i = 0; i < nkey_types; i++)
+		if (key_types[i].attachment_id == attachment_id)
+			return key_types[i].key_type;
+	if (sla_schema_before_0_2())
+		return SLA_KEY_TEXT;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT key_type FROM sla.attachment WHERE id OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sla.attachment");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("sla attachment %d does not exist", attachment_id)));
+	{
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		/* the column's CHECK admits only these */
+		for (i = 0; i < SLA_KEY_TYPES; i++)
+			if (strcmp(name, sla_key_type_names[i]) == 0)
+				kt = (SlaKeyType) i;
+	}
+	SPI_finish();
+	if (nkey_types < (int) lengthof(key_types) && key_types_generation == sla_calendar_generation)
+	{
+		key_types[nkey_types].attachment_id = attachment_id;
+		key_types[nkey_types].key_type = kt;
+		nkey_types++;
+	}
+	return kt;
+}
+
 /* ---------------------------------------------------------------- events */
 
 void
@@ -621,7 +754,7 @@ sla_log_event(int32 attachment_id, const char *key, int64 clock_id, TimestampTz 
 	v[5] = detail ? jsonb_datum(detail) : (Datum) 0;
 	if (detail == NULL)
 		n[5] = 'n';
-	run(S_EVENT, v, n);
+	run(S_EVENT, attachment_key_type(attachment_id), v, n);
 }
 
 /* ---------------------------------------------------------------- reading a ticket */
@@ -670,6 +803,7 @@ sla_stored_ticket_new(int32 attachment_id, const char *key, SlaStoredTicket *out
 	out->t.capacity = SLA_CF_MAX_NEW_CLOCKS;
 	out->t.clocks = palloc0(sizeof(sla_cf_clock) * out->t.capacity);
 	out->log_facts = !sla_schema_before_0_2();
+	out->key_type = attachment_key_type(attachment_id);
 }
 
 bool
@@ -680,7 +814,7 @@ sla_stored_ticket_peek(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	Datum		d;
 
 	sla_stored_ticket_new(attachment_id, key, out);
-	if (!out->log_facts || run(S_TICKET_PEEK, v, "  ") == 0)
+	if (!out->log_facts || run(S_TICKET_PEEK, out->key_type, v, "  ") == 0)
 		return false;
 	out->t.tracked = true;
 	out->last_message_author = text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -702,7 +836,7 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 				i;
 
 	sla_stored_ticket_new(attachment_id, key, out);
-	if (run(S_TICKET_LOCK, v, "  ") == 0)
+	if (run(S_TICKET_LOCK, out->key_type, v, "  ") == 0)
 		return false;
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
@@ -717,7 +851,7 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	out->holder.department = text_column(tup, desc, 5);
 	out->holder.agent = text_column(tup, desc, 6);
 	out->holder.requester = text_column(tup, desc, 7);
-	if (out->log_facts && run(S_TICKET_TAIL, v, "  ") == 1)
+	if (out->log_facts && run(S_TICKET_TAIL, out->key_type, v, "  ") == 1)
 	{
 		tup = SPI_tuptable->vals[0];
 		desc = SPI_tuptable->tupdesc;
@@ -732,7 +866,7 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 		out->last_message_at = isnull ? 0 : DatumGetTimestampTz(d);
 	}
 
-	rows = run(S_TICKET_CLOCKS, v, "  ");
+	rows = run(S_TICKET_CLOCKS, out->key_type, v, "  ");
 	out->t.capacity = (int) rows + SLA_CF_MAX_NEW_CLOCKS;
 	out->t.clocks = repalloc(out->t.clocks, sizeof(sla_cf_clock) * out->t.capacity);
 	for (i = 0; i < rows; i++)
@@ -783,7 +917,7 @@ write_start(SlaStoredTicket *st, const sla_cf_clock *c)
 	/* computed here, so the insert skips the warn_at trigger (it fires only when warn_at is null) */
 	v[13] = TimestampTzGetDatum(sla_clock_warn_at(c->started_at, c->due_at, c->paused_for, c->calendar_id,
 												  level->warning_fraction));
-	run(S_START, v, n);
+	run(S_START, st->key_type, v, n);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
@@ -851,7 +985,7 @@ write_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 			v[2] = Int32GetDatum(st->attachment_id);
 			v[3] = CStringGetTextDatum(st->key);
 			v[4] = detail;
-			run(tr->kind == SLA_TR_PAUSE ? S_PAUSE : S_CANCEL, v, n);
+			run(tr->kind == SLA_TR_PAUSE ? S_PAUSE : S_CANCEL, st->key_type, v, n);
 			break;
 		case SLA_TR_RESUME:
 			v[2] = BusinessIntervalPGetDatum(&c->paused_for);
@@ -859,7 +993,7 @@ write_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 			v[4] = Int32GetDatum(st->attachment_id);
 			v[5] = CStringGetTextDatum(st->key);
 			v[6] = detail;
-			run(S_RESUME, v, n);
+			run(S_RESUME, st->key_type, v, n);
 			break;
 		case SLA_TR_STOP:
 			v[2] = CStringGetTextDatum(sla_clock_state_name(c->state));
@@ -867,7 +1001,7 @@ write_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 			v[4] = Int32GetDatum(st->attachment_id);
 			v[5] = CStringGetTextDatum(st->key);
 			v[6] = detail;
-			run(S_STOP, v, n);
+			run(S_STOP, st->key_type, v, n);
 			break;
 		case SLA_TR_REOPEN:
 			v[2] = CStringGetTextDatum(sla_clock_state_name(c->state));
@@ -877,7 +1011,7 @@ write_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 			v[6] = Int32GetDatum(st->attachment_id);
 			v[7] = CStringGetTextDatum(st->key);
 			v[8] = detail;
-			run(S_REOPEN, v, n);
+			run(S_REOPEN, st->key_type, v, n);
 			break;
 		case SLA_TR_RETARGET:
 			v[2] = Int32GetDatum(c->level_id);
@@ -887,7 +1021,7 @@ write_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 			v[6] = Int32GetDatum(st->attachment_id);
 			v[7] = CStringGetTextDatum(st->key);
 			v[8] = detail;
-			run(S_RETARGET, v, n);
+			run(S_RETARGET, st->key_type, v, n);
 			break;
 	}
 }
@@ -955,7 +1089,7 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 		n[12] = 'n';
 	else
 		v[12] = jsonb_datum(level_chosen);
-	run(S_NEW_TICKET, v, n);
+	run(S_NEW_TICKET, st->key_type, v, n);
 	/* the clocks' ids, for the facts that follow at once (a ticket created solved): the clocks
 	 * were inserted in the order of the arrays, so their ids ascend with it */
 	{
@@ -994,13 +1128,13 @@ write_ticket_row(SlaStoredTicket *st, bool insert)
 	v[5] = time_or_null(st->t.customer_waiting, st->t.customer_waiting_since, &n[5]);
 	if (!insert)
 	{
-		run(S_TICKET_UPDATE, v, n);
+		run(S_TICKET_UPDATE, st->key_type, v, n);
 		return;
 	}
 	v[6] = text_or_null(st->holder.department, &n[6]);
 	v[7] = text_or_null(st->holder.agent, &n[7]);
 	v[8] = text_or_null(st->holder.requester, &n[8]);
-	run(S_TICKET_INSERT, v, n);
+	run(S_TICKET_INSERT, st->key_type, v, n);
 }
 
 void
@@ -1059,7 +1193,7 @@ sla_stored_ticket_reassign(SlaStoredTicket *st, TimestampTz at, const SlaSnapsho
 	v[4] = text_or_null(now->agent, &n[4]);
 	v[5] = jsonb_datum(detail.data);
 	v[6] = text_or_null(now->requester, &n[6]);
-	run(S_REASSIGN, v, n);
+	run(S_REASSIGN, st->key_type, v, n);
 	st->holder = *now;
 }
 
@@ -1073,7 +1207,7 @@ sla_clock_cancel_by_id(int64 clock_id, TimestampTz at, sla_reason reason)
 	HeapTuple	tup;
 	TupleDesc	desc;
 
-	if (run(S_CLOCK_BY_ID, v, " ") != 1)
+	if (run(S_CLOCK_BY_ID, SLA_KEY_TEXT, v, " ") != 1)
 		return;
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
@@ -1081,12 +1215,36 @@ sla_clock_cancel_by_id(int64 clock_id, TimestampTz at, sla_reason reason)
 	memset(&st, 0, sizeof(st));
 	st.attachment_id = DatumGetInt32(SPI_getbinval(tup, desc, 2, &(bool) {false}));
 	st.key = text_column(tup, desc, 3);
+	st.key_type = attachment_key_type(st.attachment_id);
 	st.t.clocks = &clock;
 	st.t.nclocks = st.t.capacity = 1;
 	if (!sla_clockflow_cancel(&clock, at, reason, &tr))
 		return;
 	tr.clock = 0;
 	write_transition(&st, &tr);
+}
+
+/* ---------------------------------------------------------------- the breach check */
+
+bool
+sla_clock_claim_crossing(int32 attachment_id, const char *key, int64 clock_id, bool warning, TimestampTz as_of,
+						 TimestampTz *due_at)
+{
+	SlaKeyType	kt = attachment_key_type(attachment_id);
+	Datum		v[4] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key), Int64GetDatum(clock_id),
+	CStringGetTextDatum(warning ? "warning" : "breach")};
+	bool		isnull;
+	Datum		pending;
+
+	if (run(S_CLAIM_LOCK, kt, v, "    ") != 1)
+		return false;
+	pending = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull || !DatumGetBool(pending))
+		return false;
+	*due_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	v[3] = TimestampTzGetDatum(as_of);
+	run(warning ? S_CLAIM_WARNING : S_CLAIM_BREACH, kt, v, "    ");
+	return true;
 }
 
 /* ---------------------------------------------------------------- a changed key */
@@ -1096,11 +1254,12 @@ sla_stored_ticket_rekey(int32 attachment_id, const char *from, const char *to, T
 {
 	Datum		probe[2] = {Int32GetDatum(attachment_id), CStringGetTextDatum(to)};
 	Datum		v[5];
+	SlaKeyType	kt = attachment_key_type(attachment_id);
 	StringInfoData detail;
 
 	/* the new key tracked already (a ticket deleted from the host keeps its history): the two
 	 * histories would become one */
-	if (run(S_TICKET_LOCK, probe, "  ") > 0)
+	if (run(S_TICKET_LOCK, kt, probe, "  ") > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("ticket key %s changed to %s, which sla tracks already", from, to),
@@ -1115,7 +1274,7 @@ sla_stored_ticket_rekey(int32 attachment_id, const char *from, const char *to, T
 	v[2] = CStringGetTextDatum(to);
 	v[3] = TimestampTzGetDatum(at);
 	v[4] = jsonb_datum(detail.data);
-	return run(S_REKEY, v, "     ") > 0;
+	return run(S_REKEY, kt, v, "     ") > 0;
 }
 
 /* ---------------------------------------------------------------- the fact log */
@@ -1126,7 +1285,7 @@ sla_fact_append(SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind
 	Datum		v[6] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), Int32GetDatum(seq),
 	TimestampTzGetDatum(at), CStringGetTextDatum(kind), jsonb_datum(detail)};
 
-	if (run(S_FACT_INSERT, v, "      ") == 0)
+	if (run(S_FACT_INSERT, st->key_type, v, "      ") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access to the SLA state of ticket %s", st->key),
@@ -1138,7 +1297,7 @@ int
 sla_facts_load(SlaStoredTicket *st, char ***kinds, TimestampTz **instants, char ***details)
 {
 	Datum		v[2] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key)};
-	uint64		rows = run(S_FACTS, v, "  ");
+	uint64		rows = run(S_FACTS, st->key_type, v, "  ");
 	uint64		i;
 
 	*kinds = palloc(sizeof(char *) * (rows + 1));
@@ -1161,7 +1320,7 @@ int
 sla_fact_kinds_at(SlaStoredTicket *st, TimestampTz at, char ***kinds)
 {
 	Datum		v[3] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), TimestampTzGetDatum(at)};
-	uint64		rows = run(S_FACT_KINDS_AT, v, "   ");
+	uint64		rows = run(S_FACT_KINDS_AT, st->key_type, v, "   ");
 	uint64		i;
 
 	*kinds = palloc(sizeof(char *) * (rows + 1));
@@ -1191,14 +1350,16 @@ clock_model_values(const sla_cf_clock *c, Datum *v, char *n)
 }
 
 void
-sla_clock_replace(int64 id, const sla_cf_clock *c)
+sla_clock_replace(SlaStoredTicket *st, int64 id, const sla_cf_clock *c)
 {
-	Datum		v[11];
-	char		n[12] = "           ";
+	Datum		v[13];
+	char		n[14] = "             ";
 
 	v[0] = Int64GetDatum(id);
 	clock_model_values(c, &v[1], &n[1]);
-	run(S_CLOCK_REPLACE, v, n);
+	v[11] = Int32GetDatum(st->attachment_id);
+	v[12] = CStringGetTextDatum(st->key);
+	run(S_CLOCK_REPLACE, st->key_type, v, n);
 }
 
 int64
@@ -1221,16 +1382,16 @@ sla_clock_insert(SlaStoredTicket *st, const sla_cf_clock *c)
 	v[16] = text_or_null(st->holder.requester, &n[16]);
 	v[17] = TimestampTzGetDatum(sla_clock_warn_at(c->started_at, c->due_at, c->paused_for, c->calendar_id,
 												  level->warning_fraction));
-	run(S_CLOCK_INSERT, v, n);
+	run(S_CLOCK_INSERT, st->key_type, v, n);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 void
-sla_clock_delete(int64 id)
+sla_clock_delete(SlaStoredTicket *st, int64 id)
 {
-	Datum		v[1] = {Int64GetDatum(id)};
+	Datum		v[3] = {Int64GetDatum(id), Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key)};
 
-	run(S_CLOCK_DELETE, v, " ");
+	run(S_CLOCK_DELETE, st->key_type, v, "   ");
 }
 
 void
@@ -1238,15 +1399,15 @@ sla_events_delete_at(SlaStoredTicket *st, TimestampTz at)
 {
 	Datum		v[3] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), TimestampTzGetDatum(at)};
 
-	run(S_EVENTS_DELETE_AT, v, "   ");
+	run(S_EVENTS_DELETE_AT, st->key_type, v, "   ");
 }
 
 void
-sla_clock_started_here(int64 clock_id)
+sla_clock_started_here(SlaStoredTicket *st, int64 clock_id)
 {
-	Datum		v[1] = {Int64GetDatum(clock_id)};
+	Datum		v[3] = {Int64GetDatum(clock_id), Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key)};
 
-	run(S_CLOCK_STARTED_POS, v, " ");
+	run(S_CLOCK_STARTED_POS, st->key_type, v, "   ");
 }
 
 int64
@@ -1254,7 +1415,7 @@ sla_timeline_position(void)
 {
 	bool		isnull;
 
-	run(S_POSITION, NULL, "");
+	run(S_POSITION, SLA_KEY_TEXT, NULL, "");
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
@@ -1306,13 +1467,18 @@ warn_at_columns(FunctionCallInfo fcinfo, TupleDesc desc)
 	if (cols == NULL)
 	{
 		TriggerData *trigdata = (TriggerData *) fcinfo->context;
-		Oid			clock_table = get_relname_relid("clock", sla_extension_schema());
+		const char *name = RelationGetRelationName(trigdata->tg_relation);
+		bool		clock_table = strcmp(name, "clock") == 0;	/* a 0.1.0 schema's */
+		int			k;
 
-		/* the columns are trusted by name and type below: only sla.clock has the right ones */
-		if (!OidIsValid(clock_table) || RelationGetRelid(trigdata->tg_relation) != clock_table)
+		for (k = 0; k < SLA_KEY_TYPES; k++)
+			clock_table |= strncmp(name, "clock_", 6) == 0 && strcmp(name + 6, sla_key_type_names[k]) == 0;
+		/* the columns are trusted by name and type below: only sla's clock tables have the right ones */
+		if (!clock_table || RelationGetNamespace(trigdata->tg_relation) != sla_extension_schema() ||
+			trigdata->tg_relation->rd_rel->relkind != RELKIND_RELATION)
 			ereport(ERROR,
 					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-					 errmsg("sla.clock_warn_at() fires on sla.clock only, not on %s",
+					 errmsg("sla.clock_warn_at() fires on sla's clock tables only, not on %s",
 							sla_relation_text(RelationGetRelid(trigdata->tg_relation)))));
 		cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(WarnAtColumns));
 		cols->level_id = column_number(desc, "level_id");

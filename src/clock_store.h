@@ -55,10 +55,25 @@ typedef struct SlaSnapshot
  * A ticket's tracking state as stored: its sla.ticket row, its clocks (the core's model) and
  * who holds it.  clocks has room for the clocks one fact may start (clockflow.h).
  */
+/*
+ * The type the tracking tables store an attachment's ticket keys in (sla.attachment.key_type):
+ * the host key's own type for int4, int8 and uuid, text for any other.  Each has its own set of
+ * tables (sla.ticket_int8, sla.clock_int8, ...); SLA_KEY_TEXT also serves a 0.1.0 schema.
+ */
+typedef enum SlaKeyType
+{
+	SLA_KEY_INT4, SLA_KEY_INT8, SLA_KEY_UUID, SLA_KEY_TEXT,
+	SLA_KEY_TYPES
+} SlaKeyType;
+
+/* "int4", "int8", "uuid", "text": the tables' suffix and the SQL type name */
+extern const char *const sla_key_type_names[SLA_KEY_TYPES];
+
 typedef struct SlaStoredTicket
 {
 	int32		attachment_id;
 	char	   *key;
+	SlaKeyType	key_type;		/* the attachment's: which tracking tables hold the ticket */
 	sla_cf_ticket t;
 	SlaSnapshot holder;
 	bool		log_facts;		/* sla.fact exists (not a 0.1.0 schema awaiting its update) */
@@ -103,14 +118,14 @@ extern int	sla_fact_kinds_at(SlaStoredTicket *st, TimestampTz at, char ***kinds)
 /* Replay's reconciling writes: a clock's model columns set as given (by id), a clock inserted
  * with them (returns its id), a clock removed with its events, the model's events of an instant
  * removed, and a transition's event written alone. */
-extern void sla_clock_replace(int64 id, const sla_cf_clock *c);
+extern void sla_clock_replace(SlaStoredTicket *st, int64 id, const sla_cf_clock *c);
 extern int64 sla_clock_insert(SlaStoredTicket *st, const sla_cf_clock *c);
-extern void sla_clock_delete(int64 id);
+extern void sla_clock_delete(SlaStoredTicket *st, int64 id);
 extern void sla_events_delete_at(SlaStoredTicket *st, TimestampTz at);
 extern void sla_transition_event_write(SlaStoredTicket *st, const sla_cf_transition *tr, int64 clock_id);
 /* A clock's start takes its place in the timeline now (clock.started_pos); a place for an entry
  * sla.explain derives (the rules' choice): a number from sla.event's sequence. */
-extern void sla_clock_started_here(int64 clock_id);
+extern void sla_clock_started_here(SlaStoredTicket *st, int64 clock_id);
 extern int64 sla_timeline_position(void);
 /* The ticket's row as it is in st (after a replay). */
 extern void sla_stored_ticket_write_row(SlaStoredTicket *st);
@@ -119,6 +134,13 @@ extern void sla_stored_ticket_write_row(SlaStoredTicket *st);
 extern void sla_stored_ticket_reassign(SlaStoredTicket *st, TimestampTz at, const SlaSnapshot *now);
 
 /* An administrative cancel of one clock by id (TRUNCATE or DROP of the ticket table). */
+/*
+ * The breach check's claim of a crossing (warning or breach) of one clock: true, with its due
+ * time, when this transaction locked it and marked it crossed as of as_of; false when it is
+ * gone, not running, marked already, or locked by another checker (skipped, not waited for).
+ */
+extern bool sla_clock_claim_crossing(int32 attachment_id, const char *key, int64 clock_id, bool warning,
+									 TimestampTz as_of, TimestampTz *due_at);
 extern void sla_clock_cancel_by_id(int64 clock_id, TimestampTz at, sla_reason reason);
 
 /* Append an sla.event row; detail is JSON text or NULL. */

@@ -1,5 +1,5 @@
 /*
- * config_guard.c — the references from tracking rows (sla.ticket, sla.clock, sla.event) to the
+ * config_guard.c — the references from tracking rows (sla.ticket_*, sla.clock_*, sla.event_*) to the
  * configuration (sla.attachment, sla.level, sla.calendar), kept without per-row foreign keys.
  *
  * Why: a foreign-key check is one SPI query per referenced row, and it locks the referenced row
@@ -39,20 +39,70 @@
 #include "calendar_cache.h"
 #include "clock_store.h"
 
-static const char *const tracking_tables[] = {"ticket", "clock", "event"};
+static const char *const tracking_kinds[] = {"ticket", "clock", "event", "fact"};
+
+/*
+ * The tracking tables of one kind: one per key type (sla.clock_int4 ... sla.clock_text), or in a
+ * 0.1.0 schema the kind's own table (sla.clock; no sla.fact there).
+ */
+static int
+tracking_tables_of(const char *kind, const char **names)
+{
+	int			k;
+
+	if (sla_schema_before_0_2())
+	{
+		names[0] = psprintf("sla.%s", kind);
+		return strcmp(kind, "fact") == 0 ? 0 : 1;
+	}
+	for (k = 0; k < SLA_KEY_TYPES; k++)
+		names[k] = psprintf("sla.%s_%s", kind, sla_key_type_names[k]);
+	return SLA_KEY_TYPES;
+}
 
 static void
 lock_tracking_tables(Oid nsp, LOCKMODE mode)
 {
-	int			i;
+	int			i,
+				k,
+				n;
+	const char *names[SLA_KEY_TYPES];
 
-	for (i = 0; i < (int) lengthof(tracking_tables); i++)
+	for (i = 0; i < (int) lengthof(tracking_kinds); i++)
 	{
-		Oid			relid = get_relname_relid(tracking_tables[i], nsp);
+		n = tracking_tables_of(tracking_kinds[i], names);
+		for (k = 0; k < n; k++)
+		{
+			Oid			relid = get_relname_relid(strchr(names[k], '.') + 1, nsp);
 
-		if (OidIsValid(relid))
-			LockRelationOid(relid, mode);
+			if (OidIsValid(relid))
+				LockRelationOid(relid, mode);
+		}
 	}
+}
+
+/*
+ * One statement over every table of a kind: the format (with one %s for the table) for each,
+ * joined by UNION ALL (a query; a LIMIT applies to the whole) or run one by one (a DELETE).
+ */
+static char *
+over_tables(const char *kind, const char *format, const char *joiner)
+{
+	const char *names[SLA_KEY_TYPES];
+	int			n = tracking_tables_of(kind, names);
+	int			k;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (k = 0; k < n; k++)
+	{
+		if (k > 0)
+			appendStringInfoString(&buf, joiner);
+		appendStringInfoChar(&buf, '(');
+		appendStringInfo(&buf, format, names[k]);
+		appendStringInfoChar(&buf, ')');
+	}
+	return n > 0 ? buf.data : NULL;
 }
 
 typedef enum ConfigTable
@@ -118,6 +168,27 @@ latest(const char *sql, int32 id, bool *found)
 	return *found ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
 }
 
+/* Delete the tracking rows a condition on $1 (an attachment id) selects, with the latest snapshot. */
+static void
+delete_tracking_rows(const char *condition, int32 id)
+{
+	int			i,
+				k,
+				n;
+	const char *names[SLA_KEY_TYPES];
+	bool		found;
+
+	/* events and facts before clocks and tickets, as a cascade would */
+	static const char *const order[] = {"fact", "event", "clock", "ticket"};
+
+	for (i = 0; i < (int) lengthof(order); i++)
+	{
+		n = tracking_tables_of(order[i], names);
+		for (k = 0; k < n; k++)
+			(void) latest(psprintf("DELETE FROM %s WHERE %s", names[k], condition), id, &found);
+	}
+}
+
 /* BEFORE TRUNCATE: an attachment takes every tracking row with it; levels and calendars in use stay. */
 static Datum
 truncate_guard(TriggerData *trigdata, const char *what)
@@ -128,17 +199,12 @@ truncate_guard(TriggerData *trigdata, const char *what)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (strcmp(what, "attachment") == 0)
-	{
-		if (!sla_schema_before_0_2())
-			(void) latest("DELETE FROM sla.fact WHERE $1 IS NOT NULL", 0, &found);
-		(void) latest("DELETE FROM sla.event WHERE $1 IS NOT NULL", 0, &found);
-		(void) latest("DELETE FROM sla.clock WHERE $1 IS NOT NULL", 0, &found);
-		(void) latest("DELETE FROM sla.ticket WHERE $1 IS NOT NULL", 0, &found);
-	}
+		delete_tracking_rows("$1 IS NOT NULL", 0);
 	else
 	{
-		(void) latest("(SELECT 1 FROM sla.clock WHERE $1 IS NOT NULL LIMIT 1) UNION ALL "
-					  "(SELECT 1 FROM sla.ticket LIMIT 1) LIMIT 1", 0, &found);
+		(void) latest(psprintf("%s UNION ALL %s LIMIT 1",
+							   over_tables("clock", "SELECT 1 FROM %s WHERE $1 IS NOT NULL LIMIT 1", " UNION ALL "),
+							   over_tables("ticket", "SELECT 1 FROM %s LIMIT 1", " UNION ALL ")), 0, &found);
 		if (found)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
@@ -201,22 +267,26 @@ sla_config_guard(PG_FUNCTION_ARGS)
 	if (strcmp(what, "attachment") == 0 && TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 	{
 		/* the attachment's tracking rows go with it */
-		if (!sla_schema_before_0_2())
-			(void) latest("DELETE FROM sla.fact WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);
-		(void) latest("DELETE FROM sla.event WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);
-		(void) latest("DELETE FROM sla.clock WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);
-		(void) latest("DELETE FROM sla.ticket WHERE attachment_id OPERATOR(pg_catalog.=) $1", id, &found);
+		delete_tracking_rows("attachment_id OPERATOR(pg_catalog.=) $1", id);
 	}
 	else
 	{
 		/* a level or calendar deleted or renumbered, an attachment renumbered: refused while used */
 		const char *sql = strcmp(what, "level") == 0
-			? "(SELECT 'clocks' FROM sla.clock WHERE level_id OPERATOR(pg_catalog.=) $1 LIMIT 1) UNION ALL "
-			"(SELECT 'tickets' FROM sla.ticket WHERE level_id OPERATOR(pg_catalog.=) $1 LIMIT 1) LIMIT 1"
+			? psprintf("%s UNION ALL %s LIMIT 1",
+					   over_tables("clock", "SELECT 'clocks' FROM %s WHERE level_id OPERATOR(pg_catalog.=) $1 LIMIT 1",
+								   " UNION ALL "),
+					   over_tables("ticket", "SELECT 'tickets' FROM %s WHERE level_id OPERATOR(pg_catalog.=) $1 LIMIT 1",
+								   " UNION ALL "))
 			: strcmp(what, "calendar") == 0
-			? "SELECT 'clocks' FROM sla.clock WHERE calendar_id OPERATOR(pg_catalog.=) $1 LIMIT 1"
-			: "(SELECT 'tickets' FROM sla.ticket WHERE attachment_id OPERATOR(pg_catalog.=) $1 LIMIT 1) UNION ALL "
-			"(SELECT 'events' FROM sla.event WHERE attachment_id OPERATOR(pg_catalog.=) $1 LIMIT 1) LIMIT 1";
+			? psprintf("%s LIMIT 1",
+					   over_tables("clock", "SELECT 'clocks' FROM %s WHERE calendar_id OPERATOR(pg_catalog.=) $1 LIMIT 1",
+								   " UNION ALL "))
+			: psprintf("%s UNION ALL %s LIMIT 1",
+					   over_tables("ticket", "SELECT 'tickets' FROM %s WHERE attachment_id OPERATOR(pg_catalog.=) $1 LIMIT 1",
+								   " UNION ALL "),
+					   over_tables("event", "SELECT 'events' FROM %s WHERE attachment_id OPERATOR(pg_catalog.=) $1 LIMIT 1",
+								   " UNION ALL "));
 		char	   *user = latest(sql, id, &found);
 
 		if (found)

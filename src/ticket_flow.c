@@ -298,7 +298,7 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 				memcmp(&s->paused_for, &c->paused_for, sizeof(c->paused_for)) != 0 || s->stopped != c->stopped ||
 				(c->stopped && s->stopped_at != c->stopped_at) || s->state != c->state ||
 				memcmp(&s->used, &c->used, sizeof(c->used)) != 0)
-				sla_clock_replace(s->id, c);
+				sla_clock_replace(st, s->id, c);
 			break;
 		}
 		if (ids[i] == 0)
@@ -309,7 +309,7 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 	 * from a message written while the ticket was solved) */
 	for (j = 0; j < st->t.nclocks; j++)
 		if (!matched[j] && !(st->t.clocks[j].stopped && st->t.clocks[j].stopped_at < at))
-			sla_clock_delete(st->t.clocks[j].id);
+			sla_clock_delete(st, st->t.clocks[j].id);
 
 	/* the model's events of the instant, as the canonical order has them (a clock's start is its
 	 * row: no event) */
@@ -318,7 +318,7 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 		if (kept[i].kind != SLA_TR_START)
 			sla_transition_event_write(st, &kept[i], ids[kept[i].clock]);
 		else
-			sla_clock_started_here(ids[kept[i].clock]);
+			sla_clock_started_here(st, ids[kept[i].clock]);
 
 	/* the ticket as stored now: the replayed clocks with their ids (a fact applied next to this
 	 * one, in the same trigger, starts from them), its row with the replayed state */
@@ -554,6 +554,31 @@ sla_log_event_sql(PG_FUNCTION_ARGS)
 				  text_to_cstring(PG_GETARG_TEXT_PP(4)), detail);
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+/*
+ * sla.claim_crossing(attachment, key, clock, kind, as_of): the breach check's claim of one
+ * crossing (src/sql/80_breach.sql): the clock's due time when this call marked it, else NULL.
+ */
+PG_FUNCTION_INFO_V1(sla_claim_crossing_sql);
+Datum
+sla_claim_crossing_sql(PG_FUNCTION_ARGS)
+{
+	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	TimestampTz due_at = 0;
+	bool		claimed;
+
+	if (strcmp(kind, "warning") != 0 && strcmp(kind, "breach") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a crossing is a warning or a breach, not \"%s\"", kind)));
+	connect_spi();
+	claimed = sla_clock_claim_crossing(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_INT64(2),
+									   strcmp(kind, "warning") == 0, PG_GETARG_TIMESTAMPTZ(4), &due_at);
+	SPI_finish();
+	if (!claimed)
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMPTZ(due_at);
 }
 
 /*

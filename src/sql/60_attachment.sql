@@ -21,7 +21,11 @@ CREATE TABLE @extschema@.attachment (
     strict          boolean NOT NULL DEFAULT false,
     -- set by sla.backfill(created_after => ...): tickets created before it are left untracked,
     -- by backfill and by their later updates alike; NULL: every ticket is tracked
-    created_after   timestamptz
+    created_after   timestamptz,
+    -- the type the tracking tables store its ticket keys in: the host key's type (int4, int8,
+    -- uuid), any other type as text; set by attach from the key column
+    key_type        text NOT NULL DEFAULT 'text'
+        CHECK (key_type OPERATOR(pg_catalog.=) ANY (ARRAY['int4', 'int8', 'uuid', 'text']))
 );
 ALTER SEQUENCE @extschema@.attachment_id_seq OWNED BY @extschema@.attachment.id;
 COMMENT ON TABLE @extschema@.attachment IS
@@ -66,111 +70,283 @@ COMMENT ON COLUMN @extschema@.mapping_problem.value IS 'the value as text (its f
 COMMENT ON COLUMN @extschema@.mapping_problem.count IS
     'occurrences recorded; one met while another open transaction holds this row is not counted (writes never wait here)';
 
--- Per-ticket state: the level chosen for it and its lifecycle.
--- The tracking tables (ticket, clock, event) refer to attachments, levels and calendars without
--- foreign keys: the config_guard triggers below keep those references valid (src/config_guard.c).
-CREATE TABLE @extschema@.ticket (
-    attachment_id integer NOT NULL,
-    ticket_key    text NOT NULL,
-    level_id      integer,
-    lifecycle     text NOT NULL,
-    agent_replied boolean NOT NULL DEFAULT false,
-    customer_waiting_since timestamptz,
-    department    text,
-    agent         text,
-    requester     text,
-    PRIMARY KEY (attachment_id, ticket_key)
-)
--- its updates (lifecycle, level, holder) change no indexed column: room on the page keeps them
--- heap-only, so they write no index entry.  What changes with every fact (how many there are,
--- the latest instant, the latest message) is read from sla.fact, not written here.
-WITH (fillfactor = 80);
-COMMENT ON TABLE @extschema@.ticket IS 'the SLA level and lifecycle state of each attached ticket';
+-- The tracking rows: per ticket its state (sla.ticket_*), its clocks (sla.clock_*), its events
+-- (sla.event_*) and its fact log (sla.fact_*), kept beside the host rows: the ticket key is
+-- stored in the host key's own type, one set of tables per key type (int4, int8, uuid; any
+-- other type as text), so they can be joined with the host table without casts and
+-- distributed with it by the key (Citus).  Every key starts with (attachment, ticket key):
+-- a ticket's clock is (metric, cycle) within it, a fact its number within it.  The views
+-- sla.ticket, sla.clock, sla.event and sla.fact unite the sets for the reports and for the
+-- queries users run, with the key as text (its canonical text form, as 0.1.0 stored it).
+-- The engine (src/clock_store.c) writes the table of the attachment's key type
+-- (sla.attachment.key_type), naming the ticket key in every statement.
+--
+-- Clock and event ids are labels drawn from two sequences: an event id orders a ticket's
+-- events, a clock id names a clock in events, NOTIFY payloads and admin calls; neither is used
+-- without the ticket key by the engine.
+-- The tracking tables refer to attachments, levels and calendars without foreign keys: the
+-- config_guard triggers below keep those references valid (src/config_guard.c).
+CREATE SEQUENCE @extschema@.clock_id_seq;
+CREATE SEQUENCE @extschema@.event_id_seq;
+
+-- The names of the tables of one kind (ticket, clock, event, fact) for one key type.
+CREATE FUNCTION @extschema@.tracking_table(kind text, key_type text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('@extschema@.%I', kind OPERATOR(pg_catalog.||) '_' OPERATOR(pg_catalog.||) key_type)
+     WHERE kind OPERATOR(pg_catalog.=) ANY (ARRAY['ticket', 'clock', 'event', 'fact'])
+       AND key_type OPERATOR(pg_catalog.=) ANY (ARRAY['int4', 'int8', 'uuid', 'text'])
+$$;
+COMMENT ON FUNCTION @extschema@.tracking_table(text, text) IS
+    'the tracking table of a kind (ticket, clock, event, fact) for a key type (int4, int8, uuid, text), e.g. sla.clock_int8; NULL for anything else';
+
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        -- Per-ticket state: the level chosen for it, its lifecycle and who holds it.  Its updates
+        -- (lifecycle, level, holder) change no indexed column: room on the page keeps them
+        -- heap-only, so they write no index entry.  What changes with every fact (how many there
+        -- are, the latest instant, the latest message) is read from the fact log, not written here.
+        EXECUTE format($t$
+            CREATE TABLE @extschema@.%1$I (
+                attachment_id integer NOT NULL,
+                ticket_key    pg_catalog.%2$s NOT NULL,
+                level_id      integer,
+                lifecycle     text NOT NULL,
+                agent_replied boolean NOT NULL DEFAULT false,
+                customer_waiting_since timestamptz,
+                department    text,
+                agent         text,
+                requester     text,
+                PRIMARY KEY (attachment_id, ticket_key)
+            ) WITH (fillfactor = 80)$t$, 'ticket_' || kt, kt);
+        EXECUTE format($t$
+            CREATE TABLE @extschema@.%1$I (
+                id            bigint NOT NULL DEFAULT pg_catalog.nextval('@extschema@.clock_id_seq'),
+                attachment_id integer NOT NULL,
+                ticket_key    pg_catalog.%2$s NOT NULL,
+                metric        @extschema@.metric NOT NULL,
+                cycle         integer NOT NULL DEFAULT 1,
+                level_id      integer NOT NULL,
+                calendar_id   integer NOT NULL,
+                target        @extschema@.business_interval NOT NULL,
+                started_at    timestamptz NOT NULL,
+                due_at        timestamptz NOT NULL,
+                paused_since  timestamptz,
+                paused_for    @extschema@.business_interval NOT NULL DEFAULT '00:00:00',
+                stopped_at    timestamptz,
+                state         text NOT NULL CONSTRAINT %3$I
+                    CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused', 'met', 'breached', 'cancelled'])),
+                business_used @extschema@.business_interval,
+                decided_at    timestamptz GENERATED ALWAYS AS (coalesce(stopped_at, due_at)) STORED,
+                warn_at       timestamptz,
+                warned_at     timestamptz,
+                breach_seen_at timestamptz,
+                department    text,
+                agent         text,
+                requester     text,
+                started_pos   bigint,
+                PRIMARY KEY (attachment_id, ticket_key, metric, cycle)
+            )$t$, 'clock_' || kt, kt, 'clock_' || kt || '_state_known');
+        -- the clock an id names (a NOTIFY payload, sla.cancel_clock): found without the ticket key
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (id)', 'clock_' || kt || '_id', 'clock_' || kt);
+        -- Never two running (or paused) clocks of one metric for a ticket, whatever the concurrency.
+        EXECUTE format('CREATE UNIQUE INDEX %I ON @extschema@.%I (attachment_id, ticket_key, metric)
+                        WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY[''running'', ''paused''])',
+                       'clock_' || kt || '_one_active', 'clock_' || kt);
+        -- The active clocks by due time: at_risk, breached_now and the queue read it in order (a
+        -- pause or resume keeps a clock in it), whatever the number of stopped clocks.
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (due_at)
+                        WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY[''running'', ''paused''])',
+                       'clock_' || kt || '_active_due', 'clock_' || kt);
+        EXECUTE format($t$
+            CREATE TABLE @extschema@.%1$I (
+                id            bigint NOT NULL DEFAULT pg_catalog.nextval('@extschema@.event_id_seq'),
+                attachment_id integer NOT NULL,
+                ticket_key    pg_catalog.%2$s NOT NULL,
+                clock_id      bigint,
+                at            timestamptz NOT NULL,
+                kind          text NOT NULL,
+                detail        jsonb,
+                PRIMARY KEY (attachment_id, ticket_key, id)
+            )$t$, 'event_' || kt, kt);
+        -- The fact log: per ticket and in the order they arrived, the facts the clock model
+        -- applied (src/core/clockflow.h), with what the model read of them.  A fact that
+        -- arrives after a fact of the same instant it sorts before (a reply saved after the
+        -- close in one transaction) is applied by replaying the ticket's facts in canonical
+        -- order (src/ticket_flow.c).  Keyed by the ticket and a number per ticket.
+        EXECUTE format($t$
+            CREATE TABLE @extschema@.%1$I (
+                attachment_id integer NOT NULL,
+                ticket_key    pg_catalog.%2$s NOT NULL,
+                seq           integer NOT NULL,
+                at            timestamptz NOT NULL,
+                kind          text NOT NULL,
+                detail        jsonb NOT NULL,
+                PRIMARY KEY (attachment_id, ticket_key, seq)
+            )$t$, 'fact_' || kt, kt);
+        -- one call per table: each rewrites the extension's catalog row
+        PERFORM pg_catalog.pg_extension_config_dump(format('@extschema@.%I', 'ticket_' || kt), '');
+        PERFORM pg_catalog.pg_extension_config_dump(format('@extschema@.%I', 'clock_' || kt), '');
+        PERFORM pg_catalog.pg_extension_config_dump(format('@extschema@.%I', 'event_' || kt), '');
+        PERFORM pg_catalog.pg_extension_config_dump(format('@extschema@.%I', 'fact_' || kt), '');
+        EXECUTE format('COMMENT ON TABLE @extschema@.%I IS %L', 'ticket_' || kt,
+                       format('the SLA level, lifecycle and holder of each attached ticket whose key is %s (all key types: the view sla.ticket)', kt));
+        EXECUTE format('COMMENT ON TABLE @extschema@.%I IS %L', 'clock_' || kt,
+                       format('SLA clocks of tickets whose key is %s, one row per ticket, metric and cycle (all key types: the view sla.clock)', kt));
+        EXECUTE format('COMMENT ON TABLE @extschema@.%I IS %L', 'event_' || kt,
+                       format('SLA events of tickets whose key is %s (all key types: the view sla.event)', kt));
+        EXECUTE format('COMMENT ON TABLE @extschema@.%I IS %L', 'fact_' || kt,
+                       format('the fact log of tickets whose key is %s (all key types: the view sla.fact)', kt));
+    END LOOP;
+END
+$$;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.clock_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_id_seq', '');
+
+-- The views over every key type.  security_invoker: the caller's rights and the tables'
+-- row-level security apply (97_row_security.sql), as they did on the tables of 0.1.0.
+CREATE VIEW @extschema@.ticket WITH (security_invoker = true) AS
+    SELECT attachment_id, ticket_key::text AS ticket_key, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_int4
+    UNION ALL
+    SELECT attachment_id, ticket_key::text, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_int8
+    UNION ALL
+    SELECT attachment_id, ticket_key::text, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_uuid
+    UNION ALL
+    SELECT attachment_id, ticket_key, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_text;
+COMMENT ON VIEW @extschema@.ticket IS 'the SLA level and lifecycle state of each attached ticket (the key as text)';
 COMMENT ON COLUMN @extschema@.ticket.customer_waiting_since IS
     'a customer message that arrived while the ticket was solved or closed: next_response starts from it on reopen';
+COMMENT ON COLUMN @extschema@.ticket.attachment_id IS 'the attachment (sla.attachment.id) whose host table holds the ticket';
+COMMENT ON COLUMN @extschema@.ticket.ticket_key IS 'the ticket''s key in its host table, as text (stored in the host key''s own type)';
+COMMENT ON COLUMN @extschema@.ticket.level_id IS 'the SLA level the rules chose (sla.level.id); NULL: no level, no clocks';
+COMMENT ON COLUMN @extschema@.ticket.lifecycle IS 'open, paused, solved, closed or deleted, from the host status through the status map';
+COMMENT ON COLUMN @extschema@.ticket.agent_replied IS 'an agent has replied since the customer''s latest message';
+COMMENT ON COLUMN @extschema@.ticket.agent IS 'the agent holding the ticket';
+COMMENT ON COLUMN @extschema@.ticket.requester IS 'the customer who asked';
 COMMENT ON COLUMN @extschema@.ticket.department IS
     'who holds the ticket (department, agent, requester), copied onto the clocks it starts';
 
-CREATE SEQUENCE @extschema@.clock_id_seq;
-CREATE TABLE @extschema@.clock (
-    id            bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.clock_id_seq'),
-    attachment_id integer NOT NULL,
-    ticket_key    text NOT NULL,
-    metric        @extschema@.metric NOT NULL,
-    cycle         integer NOT NULL DEFAULT 1,
-    level_id      integer NOT NULL,
-    calendar_id   integer NOT NULL,
-    target        @extschema@.business_interval NOT NULL,
-    started_at    timestamptz NOT NULL,
-    due_at        timestamptz NOT NULL,
-    paused_since  timestamptz,
-    paused_for    @extschema@.business_interval NOT NULL DEFAULT '00:00:00',
-    stopped_at    timestamptz,
-    state         text NOT NULL CONSTRAINT clock_state_known
-        CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused', 'met', 'breached', 'cancelled'])),
-    business_used @extschema@.business_interval,
-    -- when the clock is decided for the reports: its stop, or its due time while it runs
-    decided_at    timestamptz GENERATED ALWAYS AS (coalesce(stopped_at, due_at)) STORED,
-    warn_at       timestamptz,
-    warned_at     timestamptz,
-    breach_seen_at timestamptz,
-    department    text,
-    agent         text,
-    requester     text,
-    -- the clock's start in the ticket's timeline: a number drawn from sla.event's sequence when
-    -- it started (0.2.0 writes no clock_started row; sla.explain shows one there)
-    started_pos   bigint,
-    UNIQUE (attachment_id, ticket_key, metric, cycle)
-);
-ALTER SEQUENCE @extschema@.clock_id_seq OWNED BY @extschema@.clock.id;
--- Never two running (or paused) clocks of one metric for a ticket, whatever the concurrency.
-CREATE UNIQUE INDEX clock_one_active ON @extschema@.clock (attachment_id, ticket_key, metric)
-    WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']);
--- The active clocks by due time: at_risk, breached_now and the queue read it in order (a pause
--- or resume keeps a clock in it), whatever the number of stopped clocks.
-CREATE INDEX clock_active_due ON @extschema@.clock (due_at)
-    WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']);
-COMMENT ON TABLE @extschema@.clock IS
+CREATE VIEW @extschema@.clock WITH (security_invoker = true) AS
+    SELECT id, attachment_id, ticket_key::text AS ticket_key, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+      FROM @extschema@.clock_int4
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+      FROM @extschema@.clock_int8
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+      FROM @extschema@.clock_uuid
+    UNION ALL
+    SELECT id, attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+      FROM @extschema@.clock_text;
+COMMENT ON VIEW @extschema@.clock IS
     'SLA clocks: one row per ticket, metric and cycle; due_at = business_add(started_at, target + paused_for, calendar)';
 COMMENT ON COLUMN @extschema@.clock.paused_for IS 'business time spent paused so far (it moves the due date out)';
 COMMENT ON COLUMN @extschema@.clock.business_used IS 'business time counted when the clock stopped (pauses excluded)';
 COMMENT ON COLUMN @extschema@.clock.decided_at IS 'coalesce(stopped_at, due_at): the instant the reports count the clock at (a plain column, so reports can use its index under row-level security too)';
+COMMENT ON COLUMN @extschema@.clock.id IS 'a label naming the clock in events, NOTIFY payloads and sla.cancel_clock (drawn from a sequence; the key is attachment, ticket, metric, cycle)';
+COMMENT ON COLUMN @extschema@.clock.attachment_id IS 'the attachment (sla.attachment.id)';
+COMMENT ON COLUMN @extschema@.clock.ticket_key IS 'the ticket''s key in its host table, as text';
+COMMENT ON COLUMN @extschema@.clock.metric IS 'first_response, next_response, resolution, periodic_update or any metric of the level';
+COMMENT ON COLUMN @extschema@.clock.cycle IS '1 for the first clock of its metric on the ticket, then 2, 3... (next_response after each customer message)';
+COMMENT ON COLUMN @extschema@.clock.level_id IS 'the SLA level whose target it measures (sla.level.id)';
+COMMENT ON COLUMN @extschema@.clock.calendar_id IS 'the business-hours calendar it counts in (sla.calendar.id)';
+COMMENT ON COLUMN @extschema@.clock.target IS 'the business time allowed';
+COMMENT ON COLUMN @extschema@.clock.started_at IS 'when it started';
+COMMENT ON COLUMN @extschema@.clock.due_at IS 'when it falls due: started_at plus target plus paused_for, in business time';
+COMMENT ON COLUMN @extschema@.clock.paused_since IS 'when its current pause began; NULL while not paused';
+COMMENT ON COLUMN @extschema@.clock.stopped_at IS 'when it stopped (met, breached) or was cancelled';
+COMMENT ON COLUMN @extschema@.clock.state IS 'running, paused, met, breached or cancelled';
+COMMENT ON COLUMN @extschema@.clock.warn_at IS 'when the level''s warning share of the target is used up';
+COMMENT ON COLUMN @extschema@.clock.warned_at IS 'when sla.check_breaches recorded its warning; NULL: not yet';
+COMMENT ON COLUMN @extschema@.clock.breach_seen_at IS 'when sla.check_breaches recorded its breach; NULL: not yet';
+COMMENT ON COLUMN @extschema@.clock.department IS 'the department holding the ticket while the clock ran (its latest, once reassigned)';
+COMMENT ON COLUMN @extschema@.clock.agent IS 'the agent holding the ticket while the clock ran';
+COMMENT ON COLUMN @extschema@.clock.requester IS 'the customer who asked';
+COMMENT ON COLUMN @extschema@.clock.started_pos IS
+    'the clock''s start in the ticket''s timeline: a number drawn from sla.event''s sequence when it started (0.2.0 writes no clock_started row; sla.explain shows one there)';
 
-CREATE SEQUENCE @extschema@.event_id_seq;
-CREATE TABLE @extschema@.event (
-    id            bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.event_id_seq'),
-    attachment_id integer NOT NULL,
-    ticket_key    text NOT NULL,
-    clock_id      bigint,
-    at            timestamptz NOT NULL,
-    kind          text NOT NULL,
-    detail        jsonb
-);
-ALTER SEQUENCE @extschema@.event_id_seq OWNED BY @extschema@.event.id;
-CREATE INDEX event_ticket ON @extschema@.event (attachment_id, ticket_key, id);
-COMMENT ON TABLE @extschema@.event IS
-    'what happened to a ticket''s SLA: level_chosen, clock_started, paused, resumed, retargeted, stopped, cancelled, reopened, reassigned, backfilled, tracked_on_update, warning, breach, escalated, escalation_failed';
+CREATE VIEW @extschema@.event WITH (security_invoker = true) AS
+    SELECT id, attachment_id, ticket_key::text AS ticket_key, clock_id, at, kind, detail FROM @extschema@.event_int4
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, clock_id, at, kind, detail FROM @extschema@.event_int8
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, clock_id, at, kind, detail FROM @extschema@.event_uuid
+    UNION ALL
+    SELECT id, attachment_id, ticket_key, clock_id, at, kind, detail FROM @extschema@.event_text;
+COMMENT ON COLUMN @extschema@.event.id IS 'orders the ticket''s events (drawn from a sequence)';
+COMMENT ON COLUMN @extschema@.event.attachment_id IS 'the attachment (sla.attachment.id)';
+COMMENT ON COLUMN @extschema@.event.ticket_key IS 'the ticket''s key in its host table, as text';
+COMMENT ON COLUMN @extschema@.event.clock_id IS 'the clock it concerns (sla.clock.id); NULL for an event of the ticket';
+COMMENT ON COLUMN @extschema@.event.at IS 'when it happened';
+COMMENT ON COLUMN @extschema@.event.kind IS 'what happened: paused, resumed, stopped, cancelled, reopened, retargeted, reassigned, warning, breach, escalated...';
+COMMENT ON COLUMN @extschema@.event.detail IS 'its particulars as JSON (metric, reason, levels, targets...)';
+COMMENT ON VIEW @extschema@.event IS
+    'what happened to a ticket''s SLA: level_chosen, clock_started, paused, resumed, retargeted, stopped, cancelled, reopened, reassigned, backfilled, tracked_on_update, key_changed, warning, breach, escalated, escalation_failed';
 
--- The fact log: per ticket and in the order they arrived, the facts the clock model applied
--- (src/core/clockflow.h): created, message, level, lifecycle, with what the model read of them.
--- A fact that arrives after a fact of the same instant it sorts before (a reply saved after
--- the close in one transaction) is applied by replaying the ticket's facts in canonical order
--- (src/ticket_flow.c).  Keyed by the ticket and a number per ticket: no global sequence.
-CREATE TABLE @extschema@.fact (
-    attachment_id integer NOT NULL,
-    ticket_key    text NOT NULL,
-    seq           integer NOT NULL,
-    at            timestamptz NOT NULL,
-    kind          text NOT NULL,
-    detail        jsonb NOT NULL,
-    PRIMARY KEY (attachment_id, ticket_key, seq)
-);
-COMMENT ON TABLE @extschema@.fact IS
+CREATE VIEW @extschema@.fact WITH (security_invoker = true) AS
+    SELECT attachment_id, ticket_key::text AS ticket_key, seq, at, kind, detail FROM @extschema@.fact_int4
+    UNION ALL
+    SELECT attachment_id, ticket_key::text, seq, at, kind, detail FROM @extschema@.fact_int8
+    UNION ALL
+    SELECT attachment_id, ticket_key::text, seq, at, kind, detail FROM @extschema@.fact_uuid
+    UNION ALL
+    SELECT attachment_id, ticket_key, seq, at, kind, detail FROM @extschema@.fact_text;
+COMMENT ON VIEW @extschema@.fact IS
     'the facts the clock model applied, per ticket in arrival order (seq): created, message, level, lifecycle';
+COMMENT ON COLUMN @extschema@.fact.attachment_id IS 'the attachment (sla.attachment.id)';
+COMMENT ON COLUMN @extschema@.fact.ticket_key IS 'the ticket''s key in its host table, as text';
+COMMENT ON COLUMN @extschema@.fact.seq IS 'its number in the ticket''s log: 1, 2, 3... in arrival order';
+COMMENT ON COLUMN @extschema@.fact.kind IS 'created, message, level or lifecycle';
 COMMENT ON COLUMN @extschema@.fact.at IS
     'the instant it took effect (never before the ticket''s previous fact: a fact dated earlier takes effect then)';
 COMMENT ON COLUMN @extschema@.fact.detail IS
     'what the clock model read: created {lifecycle, level}, message {author, public, response}, level {level}, lifecycle {lifecycle}';
+
+-- A ticket's rows of one view (sla.ticket, sla.clock, sla.event or sla.fact: pass NULL::sla.clock
+-- etc.), read from the table of its attachment's key type by the key: an index lookup, where a
+-- condition on the views' text key would read all the attachment's rows.  Runs as the caller
+-- (row-level security applies).  Used by explain, time_split and backfill.
+CREATE FUNCTION @extschema@.ticket_rows(kind anyelement, att_id integer, ticket_key text)
+    RETURNS SETOF anyelement
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    kt text;
+    view_name text := pg_catalog.pg_typeof(kind)::text;
+    tbl text;
+BEGIN
+    SELECT a.key_type INTO kt FROM @extschema@.attachment a WHERE a.id OPERATOR(pg_catalog.=) att_id;
+    tbl := @extschema@.tracking_table(pg_catalog.regexp_replace(view_name, '^.*\.', ''), kt);
+    IF tbl IS NULL OR view_name NOT IN ('@extschema@.ticket', '@extschema@.clock', '@extschema@.event', '@extschema@.fact') THEN
+        RETURN;
+    END IF;
+    -- the view's columns in its order; the key back to text
+    RETURN QUERY EXECUTE pg_catalog.format(
+        'SELECT %s FROM %s x WHERE x.attachment_id OPERATOR(pg_catalog.=) $1 AND x.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%s',
+        (SELECT pg_catalog.string_agg(CASE WHEN a.attname OPERATOR(pg_catalog.=) 'ticket_key' THEN 'x.ticket_key::pg_catalog.text'
+                                           ELSE 'x.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(a.attname) END, ', ' ORDER BY a.attnum)
+           FROM pg_catalog.pg_attribute a
+          WHERE a.attrelid OPERATOR(pg_catalog.=) view_name::pg_catalog.regclass AND a.attnum OPERATOR(pg_catalog.>) 0
+            AND NOT a.attisdropped),
+        tbl, kt)
+        USING att_id, ticket_key;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.ticket_rows(anyelement, integer, text) IS
+    'one ticket''s rows of sla.ticket, sla.clock, sla.event or sla.fact (pass NULL::sla.clock etc.), read by the key from the table of its key type';
 
 -- References from the tracking tables, kept without per-row foreign keys: deleting (or
 -- renumbering) a level or calendar that clocks use is refused with 23503, deleting an
@@ -204,12 +380,6 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.attachment', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.attachment_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.status_map', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.mapping_problem', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.ticket', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.clock', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.clock_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.event', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.fact', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_id_seq', '');
 
 -- Validate one mapped column: it exists and its type is of an allowed kind; returns the kind.
 CREATE FUNCTION @extschema@.mapped_column_kind(tbl regclass, field text, col text, allowed text[])
@@ -253,6 +423,21 @@ $$;
 
 -- ------------------------------------------------------------------ attach, detach, statuses
 
+-- The tracking tables' key type for a host key column: its own type (a domain's base type) when
+-- int4, int8 or uuid, else text.
+CREATE FUNCTION @extschema@.key_type_of(tbl regclass, col text) RETURNS text
+    LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE CASE WHEN t.typbasetype OPERATOR(pg_catalog.<>) 0 THEN t.typbasetype ELSE t.oid END
+               WHEN 'pg_catalog.int4'::pg_catalog.regtype THEN 'int4'
+               WHEN 'pg_catalog.int8'::pg_catalog.regtype THEN 'int8'
+               WHEN 'pg_catalog.uuid'::pg_catalog.regtype THEN 'uuid'
+               ELSE 'text' END
+      FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+     WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) col AND NOT a.attisdropped
+$$;
+COMMENT ON FUNCTION @extschema@.key_type_of(regclass, text) IS
+    'the type sla stores the keys of a host key column in: int4, int8 or uuid when it is one (or a domain over one), else text';
+
 CREATE FUNCTION @extschema@.attach(ticket_table regclass, mapping jsonb,
         message_table regclass DEFAULT NULL, message_mapping jsonb DEFAULT NULL,
         time_zone text DEFAULT 'UTC', strict boolean DEFAULT false, replace boolean DEFAULT false)
@@ -283,6 +468,8 @@ DECLARE
     fn regprocedure;
     existing @extschema@.attachment;
     publish_when text;
+    tracked_as text;
+    has_rows boolean;
 BEGIN
     IF ticket_table IS NULL OR mapping IS NULL OR jsonb_typeof(mapping) <> 'object' THEN
         RAISE EXCEPTION 'attach needs a ticket table and a JSON object mapping its columns'
@@ -326,6 +513,8 @@ BEGIN
     m := m || jsonb_build_object('kinds', kinds, 'key_type',
          (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
            WHERE a.attrelid = ticket_table AND a.attname = mapping ->> 'key'));
+    -- and the tracking tables that store keys of that type
+    tracked_as := @extschema@.key_type_of(ticket_table, mapping ->> 'key');
 
     IF message_table IS NOT NULL THEN
         IF message_mapping IS NULL OR jsonb_typeof(message_mapping) <> 'object' THEN
@@ -423,6 +612,19 @@ BEGIN
               USING ERRCODE = 'duplicate_object',
                     HINT = 'To replace its mapping, call sla.attach(..., replace => true); its clocks, status map and problems stay.';
     END IF;
+    -- the tickets tracked so far are stored with keys of the old type: a new key type would
+    -- leave them where the engine no longer looks
+    IF FOUND AND existing.key_type <> tracked_as THEN
+        EXECUTE format('SELECT EXISTS (SELECT FROM %s t WHERE t.attachment_id OPERATOR(pg_catalog.=) $1)',
+                       @extschema@.tracking_table('ticket', existing.key_type))
+           INTO has_rows USING existing.id;
+        IF has_rows THEN
+            RAISE EXCEPTION 'cannot attach % again with a % key: its tickets are tracked with % keys', ticket_table,
+                  tracked_as, existing.key_type
+                  USING ERRCODE = 'object_not_in_prerequisite_state',
+                        HINT = 'Keep the key column''s type, or delete the attachment''s tracking rows first (DELETE FROM sla.attachment drops them with it).';
+        END IF;
+    END IF;
     IF message_table IS NOT NULL THEN
         SELECT * INTO existing FROM @extschema@.attachment a
          WHERE a.message_table = attach.message_table AND a.ticket_table <> attach.ticket_table;
@@ -444,12 +646,12 @@ BEGIN
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message_update') THEN
         EXECUTE format('DROP TRIGGER sla_message_update ON %s', old_message_table);
     END IF;
-    INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone, strict)
-         VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone, attach.strict)
+    INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone, strict, key_type)
+         VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone, attach.strict, tracked_as)
     ON CONFLICT ON CONSTRAINT attachment_ticket_table_key DO UPDATE
          SET mapping = EXCLUDED.mapping, message_table = EXCLUDED.message_table,
              message_mapping = EXCLUDED.message_mapping, time_zone = EXCLUDED.time_zone,
-             strict = EXCLUDED.strict, attached = true
+             strict = EXCLUDED.strict, attached = true, key_type = EXCLUDED.key_type
     RETURNING a.id INTO att_id;
     IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket') THEN
         EXECUTE format('DROP TRIGGER sla_ticket ON %s', ticket_table);
@@ -741,7 +943,10 @@ BEGIN
               WHERE k.attachment_id = att_id AND k.state IN ('running', 'paused') ORDER BY k.id LOOP
         PERFORM @extschema@.cancel_clock(c.id, now(), 'ticket table truncated');
     END LOOP;
-    UPDATE @extschema@.ticket t SET lifecycle = 'deleted' WHERE t.attachment_id = att_id AND t.lifecycle <> 'deleted';
+    EXECUTE format('UPDATE %s t SET lifecycle = ''deleted'' WHERE t.attachment_id OPERATOR(pg_catalog.=) $1
+                    AND t.lifecycle OPERATOR(pg_catalog.<>) ''deleted''',
+                   @extschema@.tracking_table('ticket', (SELECT a.key_type FROM @extschema@.attachment a WHERE a.id = att_id)))
+       USING att_id;
     RETURN NULL;
 END
 $$;

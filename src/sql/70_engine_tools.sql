@@ -15,8 +15,9 @@ CREATE FUNCTION @extschema@.explain(ticket_table regclass, ticket_key text,
     WITH att AS (
         SELECT a.id FROM @extschema@.attachment a WHERE a.ticket_table OPERATOR(pg_catalog.=) explain.ticket_table
     ), ev AS (
-        SELECT e.* FROM @extschema@.event e, att
-         WHERE e.attachment_id OPERATOR(pg_catalog.=) att.id AND e.ticket_key OPERATOR(pg_catalog.=) explain.ticket_key
+        SELECT e.* FROM att, @extschema@.ticket_rows(NULL::@extschema@.event, att.id, explain.ticket_key) e
+    ), clocks AS (
+        SELECT c.* FROM att, @extschema@.ticket_rows(NULL::@extschema@.clock, att.id, explain.ticket_key) c
     ), timeline AS (
         SELECT e.at, e.kind, e.clock_id, e.detail, e.id::numeric AS pos FROM ev e
         UNION ALL
@@ -26,9 +27,8 @@ CREATE FUNCTION @extschema@.explain(ticket_table regclass, ticket_key text,
                coalesce(c.started_pos::numeric,
                         coalesce((SELECT pg_catalog.max(x.id) FROM ev x WHERE x.at OPERATOR(pg_catalog.<=) c.started_at), 0)
                             OPERATOR(pg_catalog.+) 0.5)
-          FROM @extschema@.clock c, att
-         WHERE c.attachment_id OPERATOR(pg_catalog.=) att.id AND c.ticket_key OPERATOR(pg_catalog.=) explain.ticket_key
-           AND NOT EXISTS (SELECT FROM ev x WHERE x.clock_id OPERATOR(pg_catalog.=) c.id
+          FROM clocks c
+         WHERE NOT EXISTS (SELECT FROM ev x WHERE x.clock_id OPERATOR(pg_catalog.=) c.id
                                               AND x.kind OPERATOR(pg_catalog.=) 'clock_started')
         UNION ALL
         SELECT f.at, 'level_chosen', NULL, (f.detail OPERATOR(pg_catalog.->) 'chosen') OPERATOR(pg_catalog.-) 'pos',
@@ -37,15 +37,14 @@ CREATE FUNCTION @extschema@.explain(ticket_table regclass, ticket_key text,
                     ELSE coalesce((f.detail OPERATOR(pg_catalog.->) 'chosen' OPERATOR(pg_catalog.->>) 'pos')::numeric,
                                   coalesce((SELECT pg_catalog.max(x.id) FROM ev x WHERE x.at OPERATOR(pg_catalog.<=) f.at), 0)
                                       OPERATOR(pg_catalog.+) 0.25) END
-          FROM @extschema@.fact f, att
-         WHERE f.attachment_id OPERATOR(pg_catalog.=) att.id AND f.ticket_key OPERATOR(pg_catalog.=) explain.ticket_key
-           AND f.detail OPERATOR(pg_catalog.?) 'chosen'
+          FROM att, @extschema@.ticket_rows(NULL::@extschema@.fact, att.id, explain.ticket_key) f
+         WHERE f.detail OPERATOR(pg_catalog.?) 'chosen'
     )
     SELECT t.at, t.kind, c.metric, c.cycle, l.name, t.detail, c.due_at, c.state,
            CASE WHEN t.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.business_used END,
            CASE WHEN t.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.stopped_at OPERATOR(pg_catalog.-) c.started_at END
       FROM timeline t
-      LEFT JOIN @extschema@.clock c ON c.id OPERATOR(pg_catalog.=) t.clock_id
+      LEFT JOIN clocks c ON c.id OPERATOR(pg_catalog.=) t.clock_id
       LEFT JOIN @extschema@.level l ON l.id OPERATOR(pg_catalog.=) c.level_id
      ORDER BY t.pos, t.clock_id
 $$;
@@ -142,6 +141,7 @@ DECLARE
     step record;
     started boolean;
     marked boolean;
+    tracked boolean;
     lc text;
     replaced jsonb;
     n integer := 0;
@@ -240,36 +240,55 @@ BEGIN
     -- ---------------------------------------------------------------- the tickets
     -- not tracked, or tracked on an update since attaching: oldest first
     -- (those created before the cut-off only to remove what an update tracked)
+    -- (the tracking tables of the attachment's key type, compared in that type: index lookups)
     FOR candidate IN EXECUTE format('SELECT x.%1$I::text AS key FROM %2$s x
-                              WHERE (NOT EXISTS (SELECT FROM @extschema@.ticket s
+                              WHERE (NOT EXISTS (SELECT FROM %4$s s
                                                   WHERE s.attachment_id OPERATOR(pg_catalog.=) $1
-                                                    AND s.ticket_key OPERATOR(pg_catalog.=) x.%1$I::text)
+                                                    AND s.ticket_key OPERATOR(pg_catalog.=) x.%1$I::pg_catalog.%6$s)
                                      AND ($2 IS NULL OR %3$s OPERATOR(pg_catalog.>=) $2))
-                                 OR EXISTS (SELECT FROM @extschema@.event e
+                                 OR EXISTS (SELECT FROM %5$s e
                                              WHERE e.attachment_id OPERATOR(pg_catalog.=) $1
-                                               AND e.ticket_key OPERATOR(pg_catalog.=) x.%1$I::text
+                                               AND e.ticket_key OPERATOR(pg_catalog.=) x.%1$I::pg_catalog.%6$s
                                                AND e.kind OPERATOR(pg_catalog.=) ''tracked_on_update'')
                               ORDER BY %3$s',
                             m ->> 'key', att.ticket_table,
-                            @extschema@.instant_expression(m ->> 'created_at', m -> 'kinds' ->> 'created_at', att.time_zone))
+                            @extschema@.instant_expression(m ->> 'created_at', m -> 'kinds' ->> 'created_at', att.time_zone),
+                            @extschema@.tracking_table('ticket', att.key_type),
+                            @extschema@.tracking_table('event', att.key_type), att.key_type)
              USING att.id, cutoff LOOP
         CONTINUE WHEN candidate.key IS NULL;
         -- the row locked, then read again: a helpdesk update committed meanwhile is in it, and
         -- its trigger may have tracked the ticket
         EXECUTE facts_sql INTO host USING att.id, candidate.key;
         CONTINUE WHEN host.key IS NULL OR host.created_at IS NULL;
-        marked := EXISTS (SELECT FROM @extschema@.event e WHERE e.attachment_id = att.id AND e.ticket_key = host.key
-                                                             AND e.kind = 'tracked_on_update');
-        CONTINUE WHEN NOT marked AND EXISTS (SELECT FROM @extschema@.ticket s
-                                              WHERE s.attachment_id = att.id AND s.ticket_key = host.key);
+        EXECUTE format('SELECT EXISTS (SELECT FROM %s e WHERE e.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND e.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%s
+                                          AND e.kind OPERATOR(pg_catalog.=) ''tracked_on_update''),
+                               EXISTS (SELECT FROM %s s WHERE s.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND s.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%s)',
+                       @extschema@.tracking_table('event', att.key_type), att.key_type,
+                       @extschema@.tracking_table('ticket', att.key_type), att.key_type)
+           INTO marked, tracked USING att.id, host.key;
+        CONTINUE WHEN NOT marked AND tracked;
         replaced := NULL;
         IF marked THEN
             -- its tracking from that update is replaced (or, before the cut-off, removed)
-            WITH c AS (DELETE FROM @extschema@.clock c WHERE c.attachment_id = att.id AND c.ticket_key = host.key RETURNING 1),
-                 ev AS (DELETE FROM @extschema@.event e WHERE e.attachment_id = att.id AND e.ticket_key = host.key RETURNING 1)
-            SELECT jsonb_build_object('clocks', (SELECT count(*) FROM c), 'events', (SELECT count(*) FROM ev)) INTO replaced;
-            DELETE FROM @extschema@.fact f WHERE f.attachment_id = att.id AND f.ticket_key = host.key;
-            DELETE FROM @extschema@.ticket s WHERE s.attachment_id = att.id AND s.ticket_key = host.key;
+            EXECUTE format('WITH c AS (DELETE FROM %1$s c WHERE c.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND c.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%5$s RETURNING 1),
+                                 ev AS (DELETE FROM %2$s e WHERE e.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND e.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%5$s RETURNING 1),
+                                 f AS (DELETE FROM %3$s f WHERE f.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND f.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%5$s RETURNING 1),
+                                 s AS (DELETE FROM %4$s s WHERE s.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND s.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%5$s RETURNING 1)
+                            SELECT pg_catalog.jsonb_build_object(''clocks'', (SELECT pg_catalog.count(*) FROM c),
+                                                                 ''events'', (SELECT pg_catalog.count(*) FROM ev))
+                             WHERE (SELECT pg_catalog.count(*) FROM f) OPERATOR(pg_catalog.>=) 0
+                               AND (SELECT pg_catalog.count(*) FROM s) OPERATOR(pg_catalog.>=) 0',
+                           @extschema@.tracking_table('clock', att.key_type), @extschema@.tracking_table('event', att.key_type),
+                           @extschema@.tracking_table('fact', att.key_type), @extschema@.tracking_table('ticket', att.key_type),
+                           att.key_type)
+               INTO replaced USING att.id, host.key;
         END IF;
         IF host.created_at < cutoff THEN
             n_cut := n_cut + 1;
@@ -302,7 +321,7 @@ BEGIN
                 CASE WHEN status_history IS NULL AND host.lifecycle = 'deleted' THEN 'deleted' ELSE 'open' END, host.created_at;
         END IF;
         -- the current status, when the history does not end with it (or there is none)
-        SELECT s.lifecycle INTO lc FROM @extschema@.ticket s WHERE s.attachment_id = att.id AND s.ticket_key = host.key;
+        SELECT s.lifecycle INTO lc FROM @extschema@.ticket_rows(NULL::@extschema@.ticket, att.id, host.key) s;
         IF lc IS DISTINCT FROM host.lifecycle THEN
             PERFORM @extschema@.apply_lifecycle(att.id, host.key, host.lifecycle, coalesce(host.updated_at, host.created_at));
         END IF;

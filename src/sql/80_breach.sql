@@ -7,17 +7,35 @@
 -- clock may run, counted from its start past the pauses.
 CREATE FUNCTION @extschema@.clock_warn_at() RETURNS trigger
     AS 'MODULE_PATHNAME', 'sla_clock_warn_at_trigger' LANGUAGE C;
--- Inserts from the C engine carry warn_at already; any other insert gets it computed here.
-CREATE TRIGGER clock_warn_at_insert BEFORE INSERT ON @extschema@.clock
-    FOR EACH ROW WHEN (NEW.warn_at IS NULL) EXECUTE FUNCTION @extschema@.clock_warn_at();
-CREATE TRIGGER clock_warn_at BEFORE UPDATE OF due_at, paused_for, started_at, calendar_id, level_id
-    ON @extschema@.clock FOR EACH ROW EXECUTE FUNCTION @extschema@.clock_warn_at();
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        -- Inserts from the C engine carry warn_at already; any other insert gets it computed here.
+        EXECUTE format('CREATE TRIGGER clock_warn_at_insert BEFORE INSERT ON @extschema@.%I
+                        FOR EACH ROW WHEN (NEW.warn_at IS NULL) EXECUTE FUNCTION @extschema@.clock_warn_at()', 'clock_' || kt);
+        EXECUTE format('CREATE TRIGGER clock_warn_at BEFORE UPDATE OF due_at, paused_for, started_at, calendar_id, level_id
+                        ON @extschema@.%I FOR EACH ROW EXECUTE FUNCTION @extschema@.clock_warn_at()', 'clock_' || kt);
+        -- Only clocks with a crossing still to record are looked at: checking is cheap when nothing is due.
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (warn_at)
+                        WHERE state OPERATOR(pg_catalog.=) ''running'' AND warned_at IS NULL',
+                       'clock_' || kt || '_warning_pending', 'clock_' || kt);
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (due_at)
+                        WHERE state OPERATOR(pg_catalog.=) ''running'' AND breach_seen_at IS NULL',
+                       'clock_' || kt || '_breach_pending', 'clock_' || kt);
+    END LOOP;
+END
+$$;
 
--- Only clocks with a crossing still to record are looked at: checking is cheap when nothing is due.
-CREATE INDEX clock_warning_pending ON @extschema@.clock (warn_at)
-    WHERE state OPERATOR(pg_catalog.=) 'running' AND warned_at IS NULL;
-CREATE INDEX clock_breach_pending ON @extschema@.clock (due_at)
-    WHERE state OPERATOR(pg_catalog.=) 'running' AND breach_seen_at IS NULL;
+-- One crossing claimed: the clock locked (or skipped when another checker holds it), found still
+-- pending, and marked; its due time, or NULL when there was nothing to claim.  C: the clock is
+-- found by its ticket (attachment and key) in the table of the key's type.
+CREATE FUNCTION @extschema@.claim_crossing(att_id integer, ticket_key text, clock_id bigint, kind text,
+                                           as_of timestamptz) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'sla_claim_crossing_sql' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.claim_crossing(integer, text, bigint, text, timestamptz) IS
+    'the breach check''s claim of one warning or breach crossing: marks the clock crossed and returns its due time, or NULL when it is not pending or another checker holds it';
 
 CREATE FUNCTION @extschema@.check_breaches(as_of timestamptz DEFAULT pg_catalog.now(),
                                            max_crossings integer DEFAULT NULL) RETURNS integer
@@ -26,7 +44,7 @@ DECLARE
     c record;
     n integer := 0;
     kind text;
-    pending boolean;
+    due timestamptz;
 BEGIN
     IF max_crossings IS NOT NULL AND max_crossings < 1 THEN
         RAISE EXCEPTION 'max_crossings must be positive, not %', max_crossings USING ERRCODE = 'invalid_parameter_value';
@@ -34,12 +52,14 @@ BEGIN
     -- the pending crossings, earliest first, read through the two partial indexes; at most
     -- max_crossings of them (a caller that commits between calls works in bounded batches)
     FOR c IN
-        SELECT x.id, x.kind FROM (
-            (SELECT k.id, 'warning' AS kind, k.warn_at AS at FROM @extschema@.clock k
+        SELECT x.id, x.attachment_id, x.ticket_key, x.metric, x.kind FROM (
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'warning' AS kind, k.warn_at AS at
+               FROM @extschema@.clock k
               WHERE k.state = 'running' AND k.warned_at IS NULL AND k.warn_at < as_of
               ORDER BY k.warn_at LIMIT max_crossings)
             UNION ALL
-            (SELECT k.id, 'breach', k.due_at FROM @extschema@.clock k
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'breach', k.due_at
+               FROM @extschema@.clock k
               WHERE k.state = 'running' AND k.breach_seen_at IS NULL AND k.due_at < as_of
               ORDER BY k.due_at LIMIT max_crossings)) x
          -- a clock past both crossings gets its warning, then its breach
@@ -47,25 +67,16 @@ BEGIN
          LIMIT max_crossings
     LOOP
         kind := c.kind;
-        -- one clock by its key, locked or skipped (SKIP LOCKED: concurrent callers share the
-        -- work), its flag re-checked after the lock: every crossing is recorded exactly once.
-        -- The statements name the clock by id and nothing else: a condition such as
-        -- "warned_at IS NULL" would match a pending-crossings partial index, and without table
-        -- statistics (after a bulk load or a crash) the planner scanned that whole index for
-        -- each clock, quadratic in the backlog
-        SELECT CASE WHEN kind = 'warning' THEN k.warned_at IS NULL ELSE k.breach_seen_at IS NULL END
-               AND k.state = 'running'
-          INTO pending FROM @extschema@.clock k WHERE k.id = c.id FOR UPDATE SKIP LOCKED;
-        CONTINUE WHEN NOT coalesce(pending, false);
-        IF kind = 'warning' THEN
-            UPDATE @extschema@.clock k SET warned_at = as_of WHERE k.id = c.id;
-        ELSE
-            UPDATE @extschema@.clock k SET breach_seen_at = as_of WHERE k.id = c.id;
-        END IF;
+        -- one clock by its ticket and id, locked or skipped (SKIP LOCKED: concurrent callers
+        -- share the work), its flag re-checked after the lock: every crossing is recorded
+        -- exactly once.  The claim names no pending condition: "warned_at IS NULL" would match
+        -- a pending-crossings partial index, and without table statistics (after a bulk load or
+        -- a crash) the planner scanned that whole index for each clock, quadratic in the backlog
+        due := @extschema@.claim_crossing(c.attachment_id, c.ticket_key, c.id, kind, as_of);
+        CONTINUE WHEN due IS NULL;
         n := n + 1;
-        PERFORM @extschema@.log_event(k.attachment_id, k.ticket_key, k.id, as_of, kind,
-                                      jsonb_build_object('metric', k.metric, 'due_at', k.due_at))
-           FROM @extschema@.clock k WHERE k.id = c.id;
+        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, kind,
+                                      jsonb_build_object('metric', c.metric, 'due_at', due));
         -- the payload names the clock and nothing else: every session may LISTEN, so what a
         -- listener learns of the ticket it reads from sla.clock, under the host's row security
         PERFORM pg_notify('sla_events', json_build_object('event', kind, 'clock', c.id)::text);

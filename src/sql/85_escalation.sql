@@ -159,8 +159,10 @@ BEGIN
         -- actions and every other clock's crossings go on
         BEGIN
             IF esc.action = 'raise_level' THEN
-                SELECT t.level_id INTO cur_level FROM @extschema@.ticket t
-                 WHERE t.attachment_id = c.attachment_id AND t.ticket_key = c.ticket_key FOR UPDATE;
+                -- (read without a lock: the level fact below locks the ticket and applies the
+                -- level whatever it is by then; this value only names the level it leaves)
+                SELECT t.level_id INTO cur_level
+                  FROM @extschema@.ticket_rows(NULL::@extschema@.ticket, c.attachment_id, c.ticket_key) t;
                 CONTINUE WHEN NOT FOUND OR cur_level IS NOT DISTINCT FROM esc.to_level_id;
                 -- a level fact: the ticket's level, its running clocks and the clocks the new level adds
                 PERFORM @extschema@.retarget_clocks(c.attachment_id, c.ticket_key, esc.to_level_id, run_escalations.at);

@@ -114,7 +114,15 @@ $$;
 -- of the selected range, not to the table.  A plain column rather than an expression index:
 -- under row-level security only leakproof conditions reach an index, and COALESCE is not
 -- recognised as one.
-CREATE INDEX clock_decided_at ON @extschema@.clock (decided_at);
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (decided_at)', 'clock_' || kt || '_decided_at', 'clock_' || kt);
+    END LOOP;
+END
+$$;
 
 CREATE FUNCTION @extschema@.compliance_report(from_time timestamptz, to_time timestamptz,
         group_by text[] DEFAULT ARRAY['day', 'department', 'level', 'metric'],

@@ -31,22 +31,26 @@ BEGIN
         RAISE EXCEPTION 'time_split needs a finite as_of, not %', as_of USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN QUERY
-    WITH moves AS (
+    WITH events AS MATERIALIZED (
+        SELECT e.* FROM @extschema@.ticket_rows(NULL::@extschema@.event, att_id, time_split.ticket_key) e
+    ), ticket_clocks AS MATERIALIZED (
+        SELECT k.* FROM @extschema@.ticket_rows(NULL::@extschema@.clock, att_id, time_split.ticket_key) k
+    ), moves AS (
         SELECT e.id, e.at, e.detail ->> 'department' AS dep, e.detail ->> 'agent' AS agt,
                e.detail ->> 'from_department' AS fdep, e.detail ->> 'from_agent' AS fagt,
                e.detail ? 'from_department' AS has_from
-          FROM @extschema@.event e
-         WHERE e.attachment_id = att_id AND e.ticket_key = time_split.ticket_key AND e.kind = 'reassigned'
+          FROM events e
+         WHERE e.kind = 'reassigned'
     ), origin AS (
         SELECT k.department AS dep, k.agent AS agt
-          FROM @extschema@.clock k
-         WHERE k.attachment_id = att_id AND k.ticket_key = time_split.ticket_key AND k.stopped_at IS NOT NULL
+          FROM ticket_clocks k
+         WHERE k.stopped_at IS NOT NULL
            AND k.stopped_at <= coalesce((SELECT min(m.at) FROM moves m), 'infinity')
          ORDER BY k.started_at, k.id LIMIT 1
     ), clocks AS (
         SELECT k.*, least(coalesce(k.stopped_at, 'infinity'), as_of) AS till
-          FROM @extschema@.clock k
-         WHERE k.attachment_id = att_id AND k.ticket_key = time_split.ticket_key AND k.started_at <= as_of
+          FROM ticket_clocks k
+         WHERE k.started_at <= as_of
     ), pieces AS (
         SELECT k.id AS clock_id, k.started_at AS s, h.dep, h.agt, 0::bigint AS ord
           FROM clocks k
@@ -76,12 +80,11 @@ BEGIN
           FROM pieces p JOIN clocks k ON k.id = p.clock_id
     ), pauses AS (
         SELECT p.clock_id, p.at AS ps,
-               coalesce((SELECT min(q.at) FROM @extschema@.event q
-                          WHERE q.attachment_id = att_id AND q.ticket_key = time_split.ticket_key
-                            AND q.clock_id = p.clock_id AND q.kind IN ('resumed', 'reopened', 'cancelled')
+               coalesce((SELECT min(q.at) FROM events q
+                          WHERE q.clock_id = p.clock_id AND q.kind IN ('resumed', 'reopened', 'cancelled')
                             AND (q.at, q.id) > (p.at, p.id)), 'infinity') AS pe
-          FROM @extschema@.event p
-         WHERE p.attachment_id = att_id AND p.ticket_key = time_split.ticket_key AND p.kind IN ('paused', 'stopped')
+          FROM events p
+         WHERE p.kind IN ('paused', 'stopped')
     )
     SELECT k.metric, k.cycle, st.dep, st.agt, st.s, st.e,
            st.s AT TIME ZONE time_split.time_zone, st.e AT TIME ZONE time_split.time_zone,
@@ -176,8 +179,6 @@ GRANT INSERT, UPDATE, DELETE ON
     @extschema@.level, @extschema@.level_target, @extschema@.attribute, @extschema@.rule,
     @extschema@.rule_condition, @extschema@.escalation, @extschema@.status_map
     TO sla_admin;
-GRANT UPDATE ON @extschema@.ticket, @extschema@.clock TO sla_admin;
-GRANT INSERT ON @extschema@.event TO sla_admin;
 GRANT USAGE ON SEQUENCE @extschema@.event_id_seq TO sla_admin;
 GRANT USAGE ON SEQUENCE @extschema@.calendar_id_seq, @extschema@.level_id_seq, @extschema@.rule_id_seq,
     @extschema@.escalation_id_seq TO sla_admin;
@@ -194,11 +195,24 @@ GRANT EXECUTE ON FUNCTION @extschema@.define_level(text, text, @extschema@.busin
 
 -- sla_writer: what the ticket and message triggers need, for a helpdesk application role that
 -- writes tickets and messages (the triggers run as that role).
-GRANT SELECT, INSERT, UPDATE ON @extschema@.ticket, @extschema@.clock, @extschema@.event TO sla_writer;
--- the fact log; a fact applied out of canonical order replays the ticket, which may remove the
--- clocks and events of that instant that no longer happen
-GRANT SELECT, INSERT ON @extschema@.fact TO sla_writer;
-GRANT DELETE ON @extschema@.clock, @extschema@.event TO sla_writer;
+-- The tracking tables of every key type, as 0.1.0 granted its single set (the views read them
+-- with the caller's rights).  The fact log: a fact applied out of canonical order replays the
+-- ticket, which may remove the clocks and events of that instant that no longer happen.
+GRANT SELECT ON @extschema@.ticket, @extschema@.clock, @extschema@.event, @extschema@.fact TO sla_writer;
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('GRANT UPDATE ON @extschema@.%I, @extschema@.%I TO sla_admin', 'ticket_' || kt, 'clock_' || kt);
+        EXECUTE format('GRANT INSERT ON @extschema@.%I TO sla_admin', 'event_' || kt);
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE ON @extschema@.%I, @extschema@.%I, @extschema@.%I TO sla_writer',
+                       'ticket_' || kt, 'clock_' || kt, 'event_' || kt);
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.%I TO sla_writer', 'fact_' || kt);
+        EXECUTE format('GRANT DELETE ON @extschema@.%I, @extschema@.%I TO sla_writer', 'clock_' || kt, 'event_' || kt);
+    END LOOP;
+END
+$$;
 -- the triggers count the values the mapping cannot classify as the writing role
 GRANT SELECT, INSERT, UPDATE ON @extschema@.mapping_problem TO sla_writer;
 -- admins clear them once fixed

@@ -45,11 +45,15 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['clock', 'event', 'ticket', 'fact'] LOOP
+    -- the tables of every key type (the views sla.clock etc. read them as the caller)
+    FOR t IN SELECT kinds.kind || '_' || types.kt
+               FROM unnest(ARRAY['clock', 'event', 'ticket', 'fact']) WITH ORDINALITY kinds(kind, i),
+                    unnest(ARRAY['int4', 'int8', 'uuid', 'text']) WITH ORDINALITY types(kt, j)
+              ORDER BY kinds.i, types.j LOOP
         EXECUTE format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
         -- reading: the engine's and the admin's roles see everything; anyone else what the host shows them
         EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR SELECT TO sla_writer, sla_admin USING (true)', t || '_engine_and_admin_read', t);
-        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR SELECT USING (attachment_id OPERATOR(pg_catalog.<>) ALL ((SELECT @extschema@.rls_hidden_attachments())::integer[]) OR @extschema@.ticket_visible(attachment_id, ticket_key))',
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR SELECT USING (attachment_id OPERATOR(pg_catalog.<>) ALL ((SELECT @extschema@.rls_hidden_attachments())::integer[]) OR @extschema@.ticket_visible(attachment_id, ticket_key::pg_catalog.text))',
                        t || '_follows_host', t);
         -- writing is gated by table privileges alone (sla_writer, sla_admin), as before
         EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR INSERT WITH CHECK (true)', t || '_insert', t);

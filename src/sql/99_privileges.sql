@@ -14,7 +14,7 @@
 --
 -- Internal functions granted to a role are those a documented function of that role calls as
 -- the caller; each validates its arguments and does nothing the role could not do with its own
--- table privileges.  SECURITY DEFINER: the policy history's trigger and sla.set_policy_note
+-- table privileges.  SECURITY DEFINER: the policy history's triggers (recording, numbering) and sla.set_policy_note
 -- (55_policy_history.sql), since no role may write the history itself.  test/pgtap/security_functions.sql lists
 -- every function of the schema with the roles that may execute it.
 
@@ -82,8 +82,17 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.escalation_column(@extschema@.attachment, @extschema@.escalation),
     @extschema@.escalation_set_column(integer, integer, text),
     @extschema@.log_event(integer, text, bigint, timestamptz, text, jsonb),
-    @extschema@.retarget_clocks(integer, text, integer, timestamptz)
+    @extschema@.retarget_clocks(integer, text, integer, timestamptz),
+    @extschema@.claim_crossing(integer, text, bigint, text, timestamptz)
     TO sla_writer;
+
+-- One ticket's tracking rows (explain, time_split, the escalations) and the names of the
+-- tracking tables (the TRUNCATE trigger): they read as the caller, under its rights and the
+-- tables' row-level security.
+GRANT EXECUTE ON FUNCTION
+    @extschema@.ticket_rows(anyelement, integer, text),
+    @extschema@.tracking_table(text, text)
+    TO sla_reader, sla_admin, sla_writer;
 
 GRANT EXECUTE ON PROCEDURE @extschema@.check_breaches_in_batches(integer) TO sla_writer;
 

@@ -1002,6 +1002,1227 @@ CREATE OR REPLACE FUNCTION @extschema@.explain(ticket_table regclass, ticket_key
      ORDER BY t.pos, t.clock_id
 $$;
 
+-- ------------------------------------------------------------------ tracking rows keyed like the host's
+-- The tracking rows move into one set of tables per key type (sla.ticket_int8, sla.clock_int8,
+-- sla.event_int8, sla.fact_int8; int4, uuid, text likewise), keyed by the ticket key in the
+-- host key's own type; sla.ticket, sla.clock, sla.event and sla.fact become views uniting them,
+-- with the same columns.  Each attachment's rows go to the tables of its key column's type.
+-- (Generated parts: the same text as the install script's, so both end with the same objects.)
+
+ALTER TABLE @extschema@.attachment ADD COLUMN key_type text NOT NULL DEFAULT 'text'
+    CHECK (key_type OPERATOR(pg_catalog.=) ANY (ARRAY['int4', 'int8', 'uuid', 'text']));
+-- The tracking tables' key type for a host key column: its own type (a domain's base type) when
+-- int4, int8 or uuid, else text.
+CREATE FUNCTION @extschema@.key_type_of(tbl regclass, col text) RETURNS text
+    LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE CASE WHEN t.typbasetype OPERATOR(pg_catalog.<>) 0 THEN t.typbasetype ELSE t.oid END
+               WHEN 'pg_catalog.int4'::pg_catalog.regtype THEN 'int4'
+               WHEN 'pg_catalog.int8'::pg_catalog.regtype THEN 'int8'
+               WHEN 'pg_catalog.uuid'::pg_catalog.regtype THEN 'uuid'
+               ELSE 'text' END
+      FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+     WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) col AND NOT a.attisdropped
+$$;
+COMMENT ON FUNCTION @extschema@.key_type_of(regclass, text) IS
+    'the type sla stores the keys of a host key column in: int4, int8 or uuid when it is one (or a domain over one), else text';
+
+UPDATE @extschema@.attachment a
+   SET key_type = coalesce(@extschema@.key_type_of(a.ticket_table, a.mapping OPERATOR(pg_catalog.->>) 'key'), 'text');
+
+-- the sequences outlive the tables that owned them
+ALTER SEQUENCE @extschema@.clock_id_seq OWNED BY NONE;
+ALTER SEQUENCE @extschema@.event_id_seq OWNED BY NONE;
+
+-- The names of the tables of one kind (ticket, clock, event, fact) for one key type.
+CREATE FUNCTION @extschema@.tracking_table(kind text, key_type text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('@extschema@.%I', kind OPERATOR(pg_catalog.||) '_' OPERATOR(pg_catalog.||) key_type)
+     WHERE kind OPERATOR(pg_catalog.=) ANY (ARRAY['ticket', 'clock', 'event', 'fact'])
+       AND key_type OPERATOR(pg_catalog.=) ANY (ARRAY['int4', 'int8', 'uuid', 'text'])
+$$;
+COMMENT ON FUNCTION @extschema@.tracking_table(text, text) IS
+    'the tracking table of a kind (ticket, clock, event, fact) for a key type (int4, int8, uuid, text), e.g. sla.clock_int8; NULL for anything else';
+
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        -- Per-ticket state: the level chosen for it, its lifecycle and who holds it.  Its updates
+        -- (lifecycle, level, holder) change no indexed column: room on the page keeps them
+        -- heap-only, so they write no index entry.  What changes with every fact (how many there
+        -- are, the latest instant, the latest message) is read from the fact log, not written here.
+        EXECUTE format($t$
+            CREATE TABLE @extschema@.%1$I (
+                attachment_id integer NOT NULL,
+                ticket_key    pg_catalog.%2$s NOT NULL,
+                level_id      integer,
+                lifecycle     text NOT NULL,
+                agent_replied boolean NOT NULL DEFAULT false,
+                customer_waiting_since timestamptz,
+                department    text,
+                agent         text,
+                requester     text,
+                PRIMARY KEY (attachment_id, ticket_key)
+            ) WITH (fillfactor = 80)$t$, 'ticket_' || kt, kt);
+        EXECUTE format($t$
+            CREATE TABLE @extschema@.%1$I (
+                id            bigint NOT NULL DEFAULT pg_catalog.nextval('@extschema@.clock_id_seq'),
+                attachment_id integer NOT NULL,
+                ticket_key    pg_catalog.%2$s NOT NULL,
+                metric        @extschema@.metric NOT NULL,
+                cycle         integer NOT NULL DEFAULT 1,
+                level_id      integer NOT NULL,
+                calendar_id   integer NOT NULL,
+                target        @extschema@.business_interval NOT NULL,
+                started_at    timestamptz NOT NULL,
+                due_at        timestamptz NOT NULL,
+                paused_since  timestamptz,
+                paused_for    @extschema@.business_interval NOT NULL DEFAULT '00:00:00',
+                stopped_at    timestamptz,
+                state         text NOT NULL CONSTRAINT %3$I
+                    CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused', 'met', 'breached', 'cancelled'])),
+                business_used @extschema@.business_interval,
+                decided_at    timestamptz GENERATED ALWAYS AS (coalesce(stopped_at, due_at)) STORED,
+                warn_at       timestamptz,
+                warned_at     timestamptz,
+                breach_seen_at timestamptz,
+                department    text,
+                agent         text,
+                requester     text,
+                started_pos   bigint,
+                PRIMARY KEY (attachment_id, ticket_key, metric, cycle)
+            )$t$, 'clock_' || kt, kt, 'clock_' || kt || '_state_known');
+        -- the clock an id names (a NOTIFY payload, sla.cancel_clock): found without the ticket key
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (id)', 'clock_' || kt || '_id', 'clock_' || kt);
+        -- Never two running (or paused) clocks of one metric for a ticket, whatever the concurrency.
+        EXECUTE format('CREATE UNIQUE INDEX %I ON @extschema@.%I (attachment_id, ticket_key, metric)
+                        WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY[''running'', ''paused''])',
+                       'clock_' || kt || '_one_active', 'clock_' || kt);
+        -- The active clocks by due time: at_risk, breached_now and the queue read it in order (a
+        -- pause or resume keeps a clock in it), whatever the number of stopped clocks.
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (due_at)
+                        WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY[''running'', ''paused''])',
+                       'clock_' || kt || '_active_due', 'clock_' || kt);
+        EXECUTE format($t$
+            CREATE TABLE @extschema@.%1$I (
+                id            bigint NOT NULL DEFAULT pg_catalog.nextval('@extschema@.event_id_seq'),
+                attachment_id integer NOT NULL,
+                ticket_key    pg_catalog.%2$s NOT NULL,
+                clock_id      bigint,
+                at            timestamptz NOT NULL,
+                kind          text NOT NULL,
+                detail        jsonb,
+                PRIMARY KEY (attachment_id, ticket_key, id)
+            )$t$, 'event_' || kt, kt);
+        -- The fact log: per ticket and in the order they arrived, the facts the clock model
+        -- applied (src/core/clockflow.h), with what the model read of them.  A fact that
+        -- arrives after a fact of the same instant it sorts before (a reply saved after the
+        -- close in one transaction) is applied by replaying the ticket's facts in canonical
+        -- order (src/ticket_flow.c).  Keyed by the ticket and a number per ticket.
+        EXECUTE format($t$
+            CREATE TABLE @extschema@.%1$I (
+                attachment_id integer NOT NULL,
+                ticket_key    pg_catalog.%2$s NOT NULL,
+                seq           integer NOT NULL,
+                at            timestamptz NOT NULL,
+                kind          text NOT NULL,
+                detail        jsonb NOT NULL,
+                PRIMARY KEY (attachment_id, ticket_key, seq)
+            )$t$, 'fact_' || kt, kt);
+        -- one call per table: each rewrites the extension's catalog row
+        PERFORM pg_catalog.pg_extension_config_dump(format('@extschema@.%I', 'ticket_' || kt), '');
+        PERFORM pg_catalog.pg_extension_config_dump(format('@extschema@.%I', 'clock_' || kt), '');
+        PERFORM pg_catalog.pg_extension_config_dump(format('@extschema@.%I', 'event_' || kt), '');
+        PERFORM pg_catalog.pg_extension_config_dump(format('@extschema@.%I', 'fact_' || kt), '');
+        EXECUTE format('COMMENT ON TABLE @extschema@.%I IS %L', 'ticket_' || kt,
+                       format('the SLA level, lifecycle and holder of each attached ticket whose key is %s (all key types: the view sla.ticket)', kt));
+        EXECUTE format('COMMENT ON TABLE @extschema@.%I IS %L', 'clock_' || kt,
+                       format('SLA clocks of tickets whose key is %s, one row per ticket, metric and cycle (all key types: the view sla.clock)', kt));
+        EXECUTE format('COMMENT ON TABLE @extschema@.%I IS %L', 'event_' || kt,
+                       format('SLA events of tickets whose key is %s (all key types: the view sla.event)', kt));
+        EXECUTE format('COMMENT ON TABLE @extschema@.%I IS %L', 'fact_' || kt,
+                       format('the fact log of tickets whose key is %s (all key types: the view sla.fact)', kt));
+    END LOOP;
+END
+$$;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.clock_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_id_seq', '');
+
+-- the rows, each attachment's to the tables of its key type (no trigger fires: the clocks keep
+-- their warn_at)
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('INSERT INTO @extschema@.%I (attachment_id, ticket_key, level_id, lifecycle, agent_replied,
+                            customer_waiting_since, department, agent, requester)
+                        SELECT t.attachment_id, t.ticket_key::pg_catalog.%s, t.level_id, t.lifecycle, t.agent_replied,
+                               t.customer_waiting_since, t.department, t.agent, t.requester
+                          FROM @extschema@.ticket t JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) t.attachment_id
+                         WHERE a.key_type OPERATOR(pg_catalog.=) %L', 'ticket_' || kt, kt, kt);
+        EXECUTE format('INSERT INTO @extschema@.%I (id, attachment_id, ticket_key, metric, cycle, level_id, calendar_id,
+                            target, started_at, due_at, paused_since, paused_for, stopped_at, state, business_used,
+                            warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos)
+                        SELECT c.id, c.attachment_id, c.ticket_key::pg_catalog.%s, c.metric, c.cycle, c.level_id, c.calendar_id,
+                               c.target, c.started_at, c.due_at, c.paused_since, c.paused_for, c.stopped_at, c.state,
+                               c.business_used, c.warn_at, c.warned_at, c.breach_seen_at, c.department, c.agent,
+                               c.requester, c.started_pos
+                          FROM @extschema@.clock c JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) c.attachment_id
+                         WHERE a.key_type OPERATOR(pg_catalog.=) %L', 'clock_' || kt, kt, kt);
+        EXECUTE format('INSERT INTO @extschema@.%I (id, attachment_id, ticket_key, clock_id, at, kind, detail)
+                        SELECT e.id, e.attachment_id, e.ticket_key::pg_catalog.%s, e.clock_id, e.at, e.kind, e.detail
+                          FROM @extschema@.event e JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) e.attachment_id
+                         WHERE a.key_type OPERATOR(pg_catalog.=) %L', 'event_' || kt, kt, kt);
+        EXECUTE format('INSERT INTO @extschema@.%I (attachment_id, ticket_key, seq, at, kind, detail)
+                        SELECT f.attachment_id, f.ticket_key::pg_catalog.%s, f.seq, f.at, f.kind, f.detail
+                          FROM @extschema@.fact f JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) f.attachment_id
+                         WHERE a.key_type OPERATOR(pg_catalog.=) %L', 'fact_' || kt, kt, kt);
+    END LOOP;
+END
+$$;
+
+-- the old tables go (their policies and triggers with them); clock_used takes the view's row type
+DROP FUNCTION @extschema@.clock_used(@extschema@.clock, timestamptz);
+-- out of the extension first: that also takes them out of its configuration tables (pg_dump)
+ALTER EXTENSION sla DROP TABLE @extschema@.ticket;
+ALTER EXTENSION sla DROP TABLE @extschema@.clock;
+ALTER EXTENSION sla DROP TABLE @extschema@.event;
+ALTER EXTENSION sla DROP TABLE @extschema@.fact;
+DROP TABLE @extschema@.ticket, @extschema@.clock, @extschema@.event, @extschema@.fact;
+
+-- The views over every key type.  security_invoker: the caller's rights and the tables'
+-- row-level security apply (97_row_security.sql), as they did on the tables of 0.1.0.
+CREATE VIEW @extschema@.ticket WITH (security_invoker = true) AS
+    SELECT attachment_id, ticket_key::text AS ticket_key, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_int4
+    UNION ALL
+    SELECT attachment_id, ticket_key::text, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_int8
+    UNION ALL
+    SELECT attachment_id, ticket_key::text, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_uuid
+    UNION ALL
+    SELECT attachment_id, ticket_key, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_text;
+COMMENT ON VIEW @extschema@.ticket IS 'the SLA level and lifecycle state of each attached ticket (the key as text)';
+COMMENT ON COLUMN @extschema@.ticket.customer_waiting_since IS
+    'a customer message that arrived while the ticket was solved or closed: next_response starts from it on reopen';
+COMMENT ON COLUMN @extschema@.ticket.attachment_id IS 'the attachment (sla.attachment.id) whose host table holds the ticket';
+COMMENT ON COLUMN @extschema@.ticket.ticket_key IS 'the ticket''s key in its host table, as text (stored in the host key''s own type)';
+COMMENT ON COLUMN @extschema@.ticket.level_id IS 'the SLA level the rules chose (sla.level.id); NULL: no level, no clocks';
+COMMENT ON COLUMN @extschema@.ticket.lifecycle IS 'open, paused, solved, closed or deleted, from the host status through the status map';
+COMMENT ON COLUMN @extschema@.ticket.agent_replied IS 'an agent has replied since the customer''s latest message';
+COMMENT ON COLUMN @extschema@.ticket.agent IS 'the agent holding the ticket';
+COMMENT ON COLUMN @extschema@.ticket.requester IS 'the customer who asked';
+COMMENT ON COLUMN @extschema@.ticket.department IS
+    'who holds the ticket (department, agent, requester), copied onto the clocks it starts';
+
+CREATE VIEW @extschema@.clock WITH (security_invoker = true) AS
+    SELECT id, attachment_id, ticket_key::text AS ticket_key, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+      FROM @extschema@.clock_int4
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+      FROM @extschema@.clock_int8
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+      FROM @extschema@.clock_uuid
+    UNION ALL
+    SELECT id, attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+      FROM @extschema@.clock_text;
+COMMENT ON VIEW @extschema@.clock IS
+    'SLA clocks: one row per ticket, metric and cycle; due_at = business_add(started_at, target + paused_for, calendar)';
+COMMENT ON COLUMN @extschema@.clock.paused_for IS 'business time spent paused so far (it moves the due date out)';
+COMMENT ON COLUMN @extschema@.clock.business_used IS 'business time counted when the clock stopped (pauses excluded)';
+COMMENT ON COLUMN @extschema@.clock.decided_at IS 'coalesce(stopped_at, due_at): the instant the reports count the clock at (a plain column, so reports can use its index under row-level security too)';
+COMMENT ON COLUMN @extschema@.clock.id IS 'a label naming the clock in events, NOTIFY payloads and sla.cancel_clock (drawn from a sequence; the key is attachment, ticket, metric, cycle)';
+COMMENT ON COLUMN @extschema@.clock.attachment_id IS 'the attachment (sla.attachment.id)';
+COMMENT ON COLUMN @extschema@.clock.ticket_key IS 'the ticket''s key in its host table, as text';
+COMMENT ON COLUMN @extschema@.clock.metric IS 'first_response, next_response, resolution, periodic_update or any metric of the level';
+COMMENT ON COLUMN @extschema@.clock.cycle IS '1 for the first clock of its metric on the ticket, then 2, 3... (next_response after each customer message)';
+COMMENT ON COLUMN @extschema@.clock.level_id IS 'the SLA level whose target it measures (sla.level.id)';
+COMMENT ON COLUMN @extschema@.clock.calendar_id IS 'the business-hours calendar it counts in (sla.calendar.id)';
+COMMENT ON COLUMN @extschema@.clock.target IS 'the business time allowed';
+COMMENT ON COLUMN @extschema@.clock.started_at IS 'when it started';
+COMMENT ON COLUMN @extschema@.clock.due_at IS 'when it falls due: started_at plus target plus paused_for, in business time';
+COMMENT ON COLUMN @extschema@.clock.paused_since IS 'when its current pause began; NULL while not paused';
+COMMENT ON COLUMN @extschema@.clock.stopped_at IS 'when it stopped (met, breached) or was cancelled';
+COMMENT ON COLUMN @extschema@.clock.state IS 'running, paused, met, breached or cancelled';
+COMMENT ON COLUMN @extschema@.clock.warn_at IS 'when the level''s warning share of the target is used up';
+COMMENT ON COLUMN @extschema@.clock.warned_at IS 'when sla.check_breaches recorded its warning; NULL: not yet';
+COMMENT ON COLUMN @extschema@.clock.breach_seen_at IS 'when sla.check_breaches recorded its breach; NULL: not yet';
+COMMENT ON COLUMN @extschema@.clock.department IS 'the department holding the ticket while the clock ran (its latest, once reassigned)';
+COMMENT ON COLUMN @extschema@.clock.agent IS 'the agent holding the ticket while the clock ran';
+COMMENT ON COLUMN @extschema@.clock.requester IS 'the customer who asked';
+COMMENT ON COLUMN @extschema@.clock.started_pos IS
+    'the clock''s start in the ticket''s timeline: a number drawn from sla.event''s sequence when it started (0.2.0 writes no clock_started row; sla.explain shows one there)';
+
+CREATE VIEW @extschema@.event WITH (security_invoker = true) AS
+    SELECT id, attachment_id, ticket_key::text AS ticket_key, clock_id, at, kind, detail FROM @extschema@.event_int4
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, clock_id, at, kind, detail FROM @extschema@.event_int8
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, clock_id, at, kind, detail FROM @extschema@.event_uuid
+    UNION ALL
+    SELECT id, attachment_id, ticket_key, clock_id, at, kind, detail FROM @extschema@.event_text;
+COMMENT ON COLUMN @extschema@.event.id IS 'orders the ticket''s events (drawn from a sequence)';
+COMMENT ON COLUMN @extschema@.event.attachment_id IS 'the attachment (sla.attachment.id)';
+COMMENT ON COLUMN @extschema@.event.ticket_key IS 'the ticket''s key in its host table, as text';
+COMMENT ON COLUMN @extschema@.event.clock_id IS 'the clock it concerns (sla.clock.id); NULL for an event of the ticket';
+COMMENT ON COLUMN @extschema@.event.at IS 'when it happened';
+COMMENT ON COLUMN @extschema@.event.kind IS 'what happened: paused, resumed, stopped, cancelled, reopened, retargeted, reassigned, warning, breach, escalated...';
+COMMENT ON COLUMN @extschema@.event.detail IS 'its particulars as JSON (metric, reason, levels, targets...)';
+COMMENT ON VIEW @extschema@.event IS
+    'what happened to a ticket''s SLA: level_chosen, clock_started, paused, resumed, retargeted, stopped, cancelled, reopened, reassigned, backfilled, tracked_on_update, key_changed, warning, breach, escalated, escalation_failed';
+
+CREATE VIEW @extschema@.fact WITH (security_invoker = true) AS
+    SELECT attachment_id, ticket_key::text AS ticket_key, seq, at, kind, detail FROM @extschema@.fact_int4
+    UNION ALL
+    SELECT attachment_id, ticket_key::text, seq, at, kind, detail FROM @extschema@.fact_int8
+    UNION ALL
+    SELECT attachment_id, ticket_key::text, seq, at, kind, detail FROM @extschema@.fact_uuid
+    UNION ALL
+    SELECT attachment_id, ticket_key, seq, at, kind, detail FROM @extschema@.fact_text;
+COMMENT ON VIEW @extschema@.fact IS
+    'the facts the clock model applied, per ticket in arrival order (seq): created, message, level, lifecycle';
+COMMENT ON COLUMN @extschema@.fact.attachment_id IS 'the attachment (sla.attachment.id)';
+COMMENT ON COLUMN @extschema@.fact.ticket_key IS 'the ticket''s key in its host table, as text';
+COMMENT ON COLUMN @extschema@.fact.seq IS 'its number in the ticket''s log: 1, 2, 3... in arrival order';
+COMMENT ON COLUMN @extschema@.fact.kind IS 'created, message, level or lifecycle';
+COMMENT ON COLUMN @extschema@.fact.at IS
+    'the instant it took effect (never before the ticket''s previous fact: a fact dated earlier takes effect then)';
+COMMENT ON COLUMN @extschema@.fact.detail IS
+    'what the clock model read: created {lifecycle, level}, message {author, public, response}, level {level}, lifecycle {lifecycle}';
+
+-- A ticket's rows of one view (sla.ticket, sla.clock, sla.event or sla.fact: pass NULL::sla.clock
+-- etc.), read from the table of its attachment's key type by the key: an index lookup, where a
+-- condition on the views' text key would read all the attachment's rows.  Runs as the caller
+-- (row-level security applies).  Used by explain, time_split and backfill.
+CREATE FUNCTION @extschema@.ticket_rows(kind anyelement, att_id integer, ticket_key text)
+    RETURNS SETOF anyelement
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    kt text;
+    view_name text := pg_catalog.pg_typeof(kind)::text;
+    tbl text;
+BEGIN
+    SELECT a.key_type INTO kt FROM @extschema@.attachment a WHERE a.id OPERATOR(pg_catalog.=) att_id;
+    tbl := @extschema@.tracking_table(pg_catalog.regexp_replace(view_name, '^.*\.', ''), kt);
+    IF tbl IS NULL OR view_name NOT IN ('@extschema@.ticket', '@extschema@.clock', '@extschema@.event', '@extschema@.fact') THEN
+        RETURN;
+    END IF;
+    -- the view's columns in its order; the key back to text
+    RETURN QUERY EXECUTE pg_catalog.format(
+        'SELECT %s FROM %s x WHERE x.attachment_id OPERATOR(pg_catalog.=) $1 AND x.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%s',
+        (SELECT pg_catalog.string_agg(CASE WHEN a.attname OPERATOR(pg_catalog.=) 'ticket_key' THEN 'x.ticket_key::pg_catalog.text'
+                                           ELSE 'x.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(a.attname) END, ', ' ORDER BY a.attnum)
+           FROM pg_catalog.pg_attribute a
+          WHERE a.attrelid OPERATOR(pg_catalog.=) view_name::pg_catalog.regclass AND a.attnum OPERATOR(pg_catalog.>) 0
+            AND NOT a.attisdropped),
+        tbl, kt)
+        USING att_id, ticket_key;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.ticket_rows(anyelement, integer, text) IS
+    'one ticket''s rows of sla.ticket, sla.clock, sla.event or sla.fact (pass NULL::sla.clock etc.), read by the key from the table of its key type';
+
+CREATE OR REPLACE FUNCTION @extschema@.attach(ticket_table regclass, mapping jsonb,
+        message_table regclass DEFAULT NULL, message_mapping jsonb DEFAULT NULL,
+        time_zone text DEFAULT 'UTC', strict boolean DEFAULT false, replace boolean DEFAULT false)
+    RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket_spec constant jsonb := '{
+        "key": ["integer", "uuid", "scalar"], "created_at": ["timestamptz", "timestamp", "epoch"],
+        "updated_at": ["timestamptz", "timestamp", "epoch"], "status": ["scalar"],
+        "priority": ["scalar"], "channel": ["scalar"], "department": ["scalar"], "agent": ["scalar"],
+        "requester": ["scalar"], "referrer": ["scalar"], "tags": ["text_array"],
+        "custom_fields": ["json"], "deleted": ["boolean", "integer"], "created_by_invitation": ["boolean"]}';
+    message_spec constant jsonb := '{
+        "ticket": ["integer", "uuid", "scalar"], "created_at": ["timestamptz", "timestamp", "epoch"],
+        "author_kind": ["scalar"], "public": ["boolean"], "internal": ["boolean"], "channel": ["scalar"],
+        "updated_at": ["timestamptz", "timestamp", "epoch"], "published": ["boolean", "scalar"],
+        "published_at": ["timestamptz", "timestamp", "epoch"]}';
+    message_options constant text[] := ARRAY['customer_values', 'agent_values', 'system_values',
+                                             'author_function', 'public_function', 'chat_values',
+                                             'call_values', 'published_values', 'published_function'];
+    m jsonb := '{}';
+    kinds jsonb := '{}';
+    mm jsonb := NULL;
+    old_message_table regclass;
+    k text;
+    v jsonb;
+    att_id integer;
+    fn regprocedure;
+    existing @extschema@.attachment;
+    publish_when text;
+    tracked_as text;
+    has_rows boolean;
+BEGIN
+    IF ticket_table IS NULL OR mapping IS NULL OR jsonb_typeof(mapping) <> 'object' THEN
+        RAISE EXCEPTION 'attach needs a ticket table and a JSON object mapping its columns'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF attach.strict IS NULL OR attach.replace IS NULL THEN
+        RAISE EXCEPTION 'attach: strict and replace must be true or false, not NULL'
+              USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(mapping) LOOP
+        IF NOT ticket_spec ? k THEN
+            RAISE EXCEPTION 'unknown ticket mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys: ' || (SELECT string_agg(x, ', ') FROM jsonb_object_keys(ticket_spec) x) || '.';
+        END IF;
+    END LOOP;
+    -- only a helpdesk's own tables: sla's tracking tables would feed the engine its own writes
+    -- (every insert recursed until the stack ran out), views and sequences have no rows to track
+    FOR k, v IN SELECT 'ticket table', to_jsonb(attach.ticket_table::oid)
+                UNION ALL SELECT 'message table', to_jsonb(attach.message_table::oid) WHERE attach.message_table IS NOT NULL LOOP
+        IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = (v #>> '{}')::oid AND c.relkind IN ('r', 'p')) THEN
+            RAISE EXCEPTION 'cannot attach %: the % must be a table', (v #>> '{}')::oid::regclass, k
+                  USING ERRCODE = 'wrong_object_type';
+        END IF;
+        IF (SELECT c.relnamespace FROM pg_class c WHERE c.oid = (v #>> '{}')::oid)
+           = (SELECT e.extnamespace FROM pg_extension e WHERE e.extname = 'sla') THEN
+            RAISE EXCEPTION 'cannot attach %: it belongs to sla itself', (v #>> '{}')::oid::regclass
+                  USING ERRCODE = 'wrong_object_type', HINT = 'Attach the helpdesk''s own ticket and message tables.';
+        END IF;
+    END LOOP;
+    FOREACH k IN ARRAY ARRAY['key', 'created_at', 'status'] LOOP
+        IF NOT mapping ? k THEN
+            RAISE EXCEPTION 'the ticket mapping must name the % column', k USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT * FROM jsonb_each(mapping) LOOP
+        kinds := kinds || jsonb_build_object(k, @extschema@.mapped_column_kind(ticket_table, k, v #>> '{}',
+                     ARRAY(SELECT jsonb_array_elements_text(ticket_spec -> k))));
+        m := m || jsonb_build_object(k, v #>> '{}');
+    END LOOP;
+    -- the key's own type, so lookups by key can use the host's index
+    m := m || jsonb_build_object('kinds', kinds, 'key_type',
+         (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+           WHERE a.attrelid = ticket_table AND a.attname = mapping ->> 'key'));
+    -- and the tracking tables that store keys of that type
+    tracked_as := @extschema@.key_type_of(ticket_table, mapping ->> 'key');
+
+    IF message_table IS NOT NULL THEN
+        IF message_mapping IS NULL OR jsonb_typeof(message_mapping) <> 'object' THEN
+            RAISE EXCEPTION 'a message table needs a message mapping' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        mm := '{}';
+        kinds := '{}';
+        FOR k, v IN SELECT * FROM jsonb_each(message_mapping) LOOP
+            IF k LIKE '%\_values' AND k = ANY (message_options) THEN
+                -- a value list: strings (or numbers, read as their text), never a lone value
+                IF jsonb_typeof(v) <> 'array'
+                   OR EXISTS (SELECT FROM jsonb_array_elements(v) x WHERE jsonb_typeof(x) NOT IN ('string', 'number')) THEN
+                    RAISE EXCEPTION 'message mapping key "%" must be a JSON array of values, not %', k, v
+                          USING ERRCODE = 'invalid_parameter_value',
+                                HINT = format('For example "%s": ["customer", "requester"].', k);
+                END IF;
+                mm := mm || jsonb_build_object(k, (SELECT jsonb_agg(x #>> '{}') FROM jsonb_array_elements(v) x));
+            ELSIF k = ANY (message_options) THEN
+                IF jsonb_typeof(v) <> 'string' THEN
+                    RAISE EXCEPTION 'message mapping key "%" must name a function as a JSON string, not %', k, v
+                          USING ERRCODE = 'invalid_parameter_value';
+                END IF;
+                mm := mm || jsonb_build_object(k, v);
+            ELSIF message_spec ? k THEN
+                kinds := kinds || jsonb_build_object(k, @extschema@.mapped_column_kind(message_table, k, v #>> '{}',
+                             ARRAY(SELECT jsonb_array_elements_text(message_spec -> k))));
+                mm := mm || jsonb_build_object(k, v #>> '{}');
+            ELSE
+                RAISE EXCEPTION 'unknown message mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Keys: ticket, created_at, updated_at, author_kind, customer_values, agent_values, system_values, author_function, public, internal, public_function, channel, chat_values, call_values, published, published_values, published_function, published_at.';
+            END IF;
+        END LOOP;
+        FOREACH k IN ARRAY ARRAY['ticket', 'created_at'] LOOP
+            IF NOT mm ? k THEN
+                RAISE EXCEPTION 'the message mapping must name the % column', k USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END LOOP;
+        IF NOT (mm ? 'author_kind' OR mm ? 'author_function') THEN
+            RAISE EXCEPTION 'the message mapping needs author_kind (a column with value lists) or author_function'
+                  USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- drafts: published is a boolean column, or any column with the values meaning "sent",
+        -- or a function of the row; published_at only dates what one of them publishes
+        IF mm ? 'published' AND mm ? 'published_function' THEN
+            RAISE EXCEPTION 'the message mapping names both published (column "%") and published_function: one tells drafts from published messages',
+                  mm ->> 'published' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF mm ? 'published_values' AND NOT mm ? 'published' THEN
+            RAISE EXCEPTION 'the message mapping has published_values but no published column'
+                  USING ERRCODE = 'invalid_parameter_value',
+                        HINT = 'For example "published": "status", "published_values": ["sent"].';
+        END IF;
+        IF message_mapping -> 'published_values' = '[]' THEN
+            RAISE EXCEPTION 'published_values of column "%" is empty: no message would ever count', mm ->> 'published'
+                  USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF mm ? 'published' AND kinds ->> 'published' <> 'boolean' AND NOT mm ? 'published_values' THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be mapped as published without published_values',
+                  mm ->> 'published', message_table,
+                  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                    WHERE a.attrelid = attach.message_table AND a.attname = mm ->> 'published')
+                  USING ERRCODE = 'datatype_mismatch',
+                        HINT = 'Map a boolean column, or list the values meaning published: "published_values": ["sent"].';
+        END IF;
+        IF mm ? 'published_at' AND NOT (mm ? 'published' OR mm ? 'published_function') THEN
+            RAISE EXCEPTION 'the message mapping has published_at (column "%") but neither published nor published_function',
+                  mm ->> 'published_at' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- a function signature is read with the message table's schema on the search path, so
+        -- its argument may be written unqualified (my_author(desk_message)); it is stored
+        -- qualified, as the engine reads it under its own fixed search path
+        FOREACH k IN ARRAY ARRAY['author_function', 'public_function', 'published_function'] LOOP
+            CONTINUE WHEN NOT mm ? k;
+            PERFORM set_config('search_path', format('%I, pg_catalog, pg_temp',
+                               (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                 WHERE c.oid = attach.message_table)), true);
+            fn := (mm ->> k)::regprocedure;
+            PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+            PERFORM @extschema@.check_function_registration(fn, format('the %s of %s', k, message_table));
+            IF k = 'published_function' AND (SELECT p.prorettype FROM pg_proc p WHERE p.oid = fn) <> 'boolean'::regtype THEN
+                RAISE EXCEPTION 'the published_function % of % returns %, not boolean', fn, message_table,
+                      format_type((SELECT p.prorettype FROM pg_proc p WHERE p.oid = fn), NULL)
+                      USING ERRCODE = 'datatype_mismatch';
+            END IF;
+            mm := mm || jsonb_build_object(k, fn::text);
+        END LOOP;
+        mm := mm || jsonb_build_object('kinds', kinds);
+    END IF;
+
+    -- a second attach of a live table would silently swap the mapping the helpdesk's writes are
+    -- read with (a setup script run twice): only on request.  A detached table is attached again.
+    SELECT * INTO existing FROM @extschema@.attachment a WHERE a.ticket_table = attach.ticket_table FOR UPDATE;
+    IF FOUND AND existing.attached AND NOT attach.replace THEN
+        RAISE EXCEPTION 'table % is already attached (attachment %)', ticket_table, existing.id
+              USING ERRCODE = 'duplicate_object',
+                    HINT = 'To replace its mapping, call sla.attach(..., replace => true); its clocks, status map and problems stay.';
+    END IF;
+    -- the tickets tracked so far are stored with keys of the old type: a new key type would
+    -- leave them where the engine no longer looks
+    IF FOUND AND existing.key_type <> tracked_as THEN
+        EXECUTE format('SELECT EXISTS (SELECT FROM %s t WHERE t.attachment_id OPERATOR(pg_catalog.=) $1)',
+                       @extschema@.tracking_table('ticket', existing.key_type))
+           INTO has_rows USING existing.id;
+        IF has_rows THEN
+            RAISE EXCEPTION 'cannot attach % again with a % key: its tickets are tracked with % keys', ticket_table,
+                  tracked_as, existing.key_type
+                  USING ERRCODE = 'object_not_in_prerequisite_state',
+                        HINT = 'Keep the key column''s type, or delete the attachment''s tracking rows first (DELETE FROM sla.attachment drops them with it).';
+        END IF;
+    END IF;
+    IF message_table IS NOT NULL THEN
+        SELECT * INTO existing FROM @extschema@.attachment a
+         WHERE a.message_table = attach.message_table AND a.ticket_table <> attach.ticket_table;
+        IF FOUND THEN
+            RAISE EXCEPTION 'message table % is already attached to %', message_table, existing.ticket_table
+                  USING ERRCODE = 'duplicate_object',
+                        HINT = 'A message table serves one ticket table: attach that one again without it first.';
+        END IF;
+    END IF;
+    -- replacing the mapping: a message table no longer named loses its trigger; the triggers of
+    -- the ticket table are made again below, so every one of them exists afterwards
+    SELECT a.message_table INTO old_message_table FROM @extschema@.attachment a
+     WHERE a.ticket_table = attach.ticket_table;
+    IF old_message_table IS NOT NULL AND old_message_table IS DISTINCT FROM message_table
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message') THEN
+        EXECUTE format('DROP TRIGGER sla_message ON %s', old_message_table);
+    END IF;
+    IF old_message_table IS NOT NULL AND old_message_table IS DISTINCT FROM message_table
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message_update') THEN
+        EXECUTE format('DROP TRIGGER sla_message_update ON %s', old_message_table);
+    END IF;
+    INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone, strict, key_type)
+         VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone, attach.strict, tracked_as)
+    ON CONFLICT ON CONSTRAINT attachment_ticket_table_key DO UPDATE
+         SET mapping = EXCLUDED.mapping, message_table = EXCLUDED.message_table,
+             message_mapping = EXCLUDED.message_mapping, time_zone = EXCLUDED.time_zone,
+             strict = EXCLUDED.strict, attached = true, key_type = EXCLUDED.key_type
+    RETURNING a.id INTO att_id;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket ON %s', ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_update') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_update ON %s', ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_delete') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_delete ON %s', ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_truncate') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_truncate ON %s', ticket_table);
+    END IF;
+    EXECUTE format('CREATE TRIGGER sla_ticket_truncate AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.ticket_table_truncated(%s)',
+                   ticket_table, att_id);
+    EXECUTE format('CREATE TRIGGER sla_ticket AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_inserted(%s)',
+                   ticket_table, att_id);
+    EXECUTE format('CREATE TRIGGER sla_ticket_update AFTER UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_changed(%s)',
+                   ticket_table, att_id);
+    EXECUTE format('CREATE TRIGGER sla_ticket_delete AFTER DELETE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_deleted(%s)',
+                   ticket_table, att_id);
+    IF message_table IS NOT NULL THEN
+        IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message') THEN
+            EXECUTE format('DROP TRIGGER sla_message ON %s', message_table);
+        END IF;
+        EXECUTE format('CREATE TRIGGER sla_message AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.message_added(%s)',
+                       message_table, att_id);
+        IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message_update') THEN
+            EXECUTE format('DROP TRIGGER sla_message_update ON %s', message_table);
+        END IF;
+        -- the update that publishes a draft counts; the WHEN clause keeps the helpdesk's draft
+        -- autosaves out of C: a boolean column exactly (only the update that sets it true), a
+        -- value list by any change of the column (C compares the values, numerically on numeric
+        -- columns).  A published_function runs as its owner in C, so it gets no WHEN clause: a
+        -- WHEN clause would run it as the writer.
+        publish_when := CASE
+            WHEN mm ? 'published' AND NOT mm ? 'published_values'
+                THEN format('WHEN (NEW.%I IS TRUE AND OLD.%I IS NOT TRUE) ', mm ->> 'published', mm ->> 'published')
+            WHEN mm ? 'published'
+                THEN format('WHEN (OLD.%I::pg_catalog.text IS DISTINCT FROM NEW.%I::pg_catalog.text) ', mm ->> 'published', mm ->> 'published')
+            ELSE '' END;
+        IF mm ? 'published' OR mm ? 'published_function' THEN
+            EXECUTE format('CREATE TRIGGER sla_message_update AFTER UPDATE ON %s FOR EACH ROW %sEXECUTE FUNCTION @extschema@.message_updated(%s)',
+                           message_table, publish_when, att_id);
+        END IF;
+    END IF;
+    RETURN att_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.attach(regclass, jsonb, regclass, jsonb, text, boolean, boolean) IS
+    'attaches sla to a helpdesk''s ticket (and message) table through a column mapping; adds row triggers, never columns; returns the attachment id.  strict: unclassifiable values fail the write; replace: an attached table gets the new mapping (else 42710)';
+CREATE OR REPLACE FUNCTION @extschema@.ticket_table_truncated() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att_id integer;
+    c record;
+BEGIN
+    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP <> 'TRUNCATE' OR TG_NARGS <> 1
+       OR TG_NAME <> 'sla_ticket_truncate' OR TG_ARGV[0] !~ '^[0-9]{1,9}$' THEN
+        RAISE EXCEPTION 'sla.ticket_table_truncated() must be the AFTER TRUNCATE statement trigger "sla_ticket_truncate" with the attachment id as argument'
+              USING ERRCODE = 'E0001', HINT = 'Let sla.attach() create it.';
+    END IF;
+    att_id := TG_ARGV[0]::integer;
+    IF NOT EXISTS (SELECT FROM @extschema@.attachment a WHERE a.id = att_id AND a.ticket_table = TG_RELID) THEN
+        RAISE EXCEPTION 'trigger "sla_ticket_truncate" on %.% names attachment %, which is not attached to it',
+              TG_TABLE_SCHEMA, TG_TABLE_NAME, att_id USING ERRCODE = 'E0001';
+    END IF;
+    FOR c IN SELECT k.id FROM @extschema@.clock k
+              WHERE k.attachment_id = att_id AND k.state IN ('running', 'paused') ORDER BY k.id LOOP
+        PERFORM @extschema@.cancel_clock(c.id, now(), 'ticket table truncated');
+    END LOOP;
+    EXECUTE format('UPDATE %s t SET lifecycle = ''deleted'' WHERE t.attachment_id OPERATOR(pg_catalog.=) $1
+                    AND t.lifecycle OPERATOR(pg_catalog.<>) ''deleted''',
+                   @extschema@.tracking_table('ticket', (SELECT a.key_type FROM @extschema@.attachment a WHERE a.id = att_id)))
+       USING att_id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.ticket_table_truncated() IS
+    'statement trigger sla.attach() puts on a ticket table for TRUNCATE: cancels the attachment''s running and paused clocks and marks its tickets deleted';
+
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        -- Inserts from the C engine carry warn_at already; any other insert gets it computed here.
+        EXECUTE format('CREATE TRIGGER clock_warn_at_insert BEFORE INSERT ON @extschema@.%I
+                        FOR EACH ROW WHEN (NEW.warn_at IS NULL) EXECUTE FUNCTION @extschema@.clock_warn_at()', 'clock_' || kt);
+        EXECUTE format('CREATE TRIGGER clock_warn_at BEFORE UPDATE OF due_at, paused_for, started_at, calendar_id, level_id
+                        ON @extschema@.%I FOR EACH ROW EXECUTE FUNCTION @extschema@.clock_warn_at()', 'clock_' || kt);
+        -- Only clocks with a warning still to record are looked at: checking is cheap when
+        -- nothing is due.  Pending breaches are read from the index of active clocks by due time
+        -- (clock_<type>_active_due, 60_attachment.sql), skipping those already recorded: one
+        -- index entry less for every clock, for a scan over the clocks overdue and still open
+        -- (a few thousand entries at most, in order, each check).
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (warn_at)
+                        WHERE state OPERATOR(pg_catalog.=) ''running'' AND warned_at IS NULL',
+                       'clock_' || kt || '_warning_pending', 'clock_' || kt);
+    END LOOP;
+END
+$$;
+
+-- One crossing claimed: the clock locked (or skipped when another checker holds it), found still
+-- pending, and marked; its due time, or NULL when there was nothing to claim.  C: the clock is
+-- found by its ticket (attachment and key) in the table of the key's type.
+CREATE FUNCTION @extschema@.claim_crossing(att_id integer, ticket_key text, clock_id bigint, kind text,
+                                           as_of timestamptz) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'sla_claim_crossing_sql' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.claim_crossing(integer, text, bigint, text, timestamptz) IS
+    'the breach check''s claim of one warning or breach crossing: marks the clock crossed and returns its due time, or NULL when it is not pending or another checker holds it';
+
+CREATE OR REPLACE FUNCTION @extschema@.check_breaches(as_of timestamptz DEFAULT pg_catalog.now(),
+                                           max_crossings integer DEFAULT NULL) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c record;
+    n integer := 0;
+    kind text;
+    due timestamptz;
+BEGIN
+    IF max_crossings IS NOT NULL AND max_crossings < 1 THEN
+        RAISE EXCEPTION 'max_crossings must be positive, not %', max_crossings USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- the pending crossings, earliest first, read through the two partial indexes; at most
+    -- max_crossings of them (a caller that commits between calls works in bounded batches)
+    FOR c IN
+        SELECT x.id, x.attachment_id, x.ticket_key, x.metric, x.kind FROM (
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'warning' AS kind, k.warn_at AS at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.warned_at IS NULL AND k.warn_at < as_of
+              ORDER BY k.warn_at LIMIT max_crossings)
+            UNION ALL
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'breach', k.due_at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.breach_seen_at IS NULL AND k.due_at < as_of
+              ORDER BY k.due_at LIMIT max_crossings)) x
+         -- a clock past both crossings gets its warning, then its breach
+         ORDER BY x.at, x.id, x.kind DESC
+         LIMIT max_crossings
+    LOOP
+        kind := c.kind;
+        -- one clock by its ticket and id, locked or skipped (SKIP LOCKED: concurrent callers
+        -- share the work), its flag re-checked after the lock: every crossing is recorded
+        -- exactly once.  The claim names no pending condition: "warned_at IS NULL" would match
+        -- a pending-crossings partial index, and without table statistics (after a bulk load or
+        -- a crash) the planner scanned that whole index for each clock, quadratic in the backlog
+        due := @extschema@.claim_crossing(c.attachment_id, c.ticket_key, c.id, kind, as_of);
+        CONTINUE WHEN due IS NULL;
+        n := n + 1;
+        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, kind,
+                                      jsonb_build_object('metric', c.metric, 'due_at', due));
+        -- the payload names the clock and nothing else: every session may LISTEN, so what a
+        -- listener learns of the ticket it reads from sla.clock, under the host's row security
+        PERFORM pg_notify('sla_events', json_build_object('event', kind, 'clock', c.id)::text);
+        PERFORM @extschema@.run_escalations(c.id, kind, as_of);
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
+    'records every running clock that crossed its warning threshold or its due time since the last call (one warning and one breach event per clock, exactly once even with concurrent callers), earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many it recorded';
+CREATE OR REPLACE FUNCTION @extschema@.run_escalations(clock_id bigint, kind text, at timestamptz)
+    RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c @extschema@.clock;
+    att @extschema@.attachment;
+    esc @extschema@.escalation;
+    cur_level integer;
+    col text;
+    n_rows bigint;
+    n integer := 0;
+    err_state text;
+    err_message text;
+BEGIN
+    IF run_escalations.kind IS NULL OR run_escalations.kind NOT IN ('warning', 'breach') THEN
+        RAISE EXCEPTION 'escalations run on a warning or a breach, not on "%"', run_escalations.kind
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO c FROM @extschema@.clock k WHERE k.id = run_escalations.clock_id;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    -- an action's writes fire the host's triggers (and any trigger of the host's own); should one
+    -- of them call check_breaches again, its crossings are recorded but escalate nothing, so an
+    -- escalation can never start another one inside itself
+    IF current_setting('sla.escalating', true) = 'on' THEN
+        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at,
+                                      'escalation_skipped',
+                                      jsonb_build_object('on_event', run_escalations.kind, 'metric', c.metric,
+                                                         'reason', 'inside another escalation'));
+        RETURN 0;
+    END IF;
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = c.attachment_id;
+    PERFORM set_config('sla.escalating', 'on', true);
+
+    -- the escalations of the level the clock crossed at, read once: a raise_level action does
+    -- not bring the new level's escalations into this crossing
+    FOR esc IN SELECT * FROM @extschema@.escalation e
+                WHERE e.active AND e.level_id = c.level_id AND e.on_event = run_escalations.kind
+                  AND (e.metric IS NULL OR e.metric = c.metric)
+                ORDER BY e.position, e.id LOOP
+        CONTINUE WHEN esc.action = 'notify_only';		-- check_breaches sends the NOTIFY itself
+        -- each action on its own: one that fails (a column gone, a value its type refuses, a
+        -- host trigger that raises) is undone alone and recorded, and the crossing, the other
+        -- actions and every other clock's crossings go on
+        BEGIN
+            IF esc.action = 'raise_level' THEN
+                -- (read without a lock: the level fact below locks the ticket and applies the
+                -- level whatever it is by then; this value only names the level it leaves)
+                SELECT t.level_id INTO cur_level
+                  FROM @extschema@.ticket_rows(NULL::@extschema@.ticket, c.attachment_id, c.ticket_key) t;
+                CONTINUE WHEN NOT FOUND OR cur_level IS NOT DISTINCT FROM esc.to_level_id;
+                -- a level fact: the ticket's level, its running clocks and the clocks the new level adds
+                PERFORM @extschema@.retarget_clocks(c.attachment_id, c.ticket_key, esc.to_level_id, run_escalations.at);
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id));
+            ELSE
+                col := @extschema@.escalation_column(att, esc);
+                -- the host's sla trigger fires on this update (on_update rules, lifecycle changes);
+                -- C: it runs as the table's owner, after checking the registrant may update the column
+                n_rows := @extschema@.escalation_set_column(esc.id, att.id, c.ticket_key);
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'metric', c.metric, 'column', col, 'value', esc.column_value,
+                                               'rows', n_rows));
+            END IF;
+            n := n + 1;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
+            PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalation_failed',
+                        jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                           'metric', c.metric, 'sqlstate', err_state, 'error', err_message));
+            PERFORM pg_notify('sla_events', json_build_object('event', 'escalation_failed', 'clock', c.id)::text);
+        END;
+    END LOOP;
+    PERFORM set_config('sla.escalating', 'off', true);
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz) IS
+    'runs the active escalations of the clock''s level for a warning or breach crossing (called by sla.check_breaches in its transaction); logs an escalated event per raise_level and set_column action, and an escalation_failed event (with its SQLSTATE and message, and a NOTIFY) for an action that fails, which is undone alone; returns how many actions ran';
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (decided_at)', 'clock_' || kt || '_decided_at', 'clock_' || kt);
+    END LOOP;
+END
+$$;
+CREATE FUNCTION @extschema@.clock_used(c @extschema@.clock, as_of timestamptz)
+    RETURNS @extschema@.business_interval
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN c.business_used IS NOT NULL THEN c.business_used
+        ELSE @extschema@.business_between(c.started_at,
+                 greatest(coalesce(c.paused_since, as_of), c.started_at), c.calendar_id)
+             OPERATOR(@extschema@.-) c.paused_for
+    END
+$$;
+COMMENT ON FUNCTION @extschema@.clock_used(@extschema@.clock, timestamptz) IS
+    'business time a clock has used as of an instant, pauses excluded (its final figure once stopped)';
+CREATE OR REPLACE FUNCTION @extschema@.explain(ticket_table regclass, ticket_key text,
+        OUT at timestamptz, OUT event text, OUT metric @extschema@.metric, OUT cycle integer,
+        OUT level text, OUT detail jsonb, OUT due_at timestamptz, OUT state text,
+        OUT business_used @extschema@.business_interval, OUT calendar_time interval)
+    RETURNS SETOF record
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH att AS (
+        SELECT a.id FROM @extschema@.attachment a WHERE a.ticket_table OPERATOR(pg_catalog.=) explain.ticket_table
+    ), ev AS (
+        SELECT e.* FROM att, @extschema@.ticket_rows(NULL::@extschema@.event, att.id, explain.ticket_key) e
+    ), clocks AS (
+        SELECT c.* FROM att, @extschema@.ticket_rows(NULL::@extschema@.clock, att.id, explain.ticket_key) c
+    ), timeline AS (
+        SELECT e.at, e.kind, e.clock_id, e.detail, e.id::numeric AS pos FROM ev e
+        UNION ALL
+        SELECT c.started_at, 'clock_started', c.id,
+               pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', c.cycle, 'target', c.target::text),
+               -- its place when it started (a number from sla.event's sequence)
+               coalesce(c.started_pos::numeric,
+                        coalesce((SELECT pg_catalog.max(x.id) FROM ev x WHERE x.at OPERATOR(pg_catalog.<=) c.started_at), 0)
+                            OPERATOR(pg_catalog.+) 0.5)
+          FROM clocks c
+         WHERE NOT EXISTS (SELECT FROM ev x WHERE x.clock_id OPERATOR(pg_catalog.=) c.id
+                                              AND x.kind OPERATOR(pg_catalog.=) 'clock_started')
+        UNION ALL
+        SELECT f.at, 'level_chosen', NULL, (f.detail OPERATOR(pg_catalog.->) 'chosen') OPERATOR(pg_catalog.-) 'pos',
+               -- first for the created fact; a level fact's choice has its place (pos) in it
+               CASE WHEN f.kind OPERATOR(pg_catalog.=) 'created' THEN -1
+                    ELSE coalesce((f.detail OPERATOR(pg_catalog.->) 'chosen' OPERATOR(pg_catalog.->>) 'pos')::numeric,
+                                  coalesce((SELECT pg_catalog.max(x.id) FROM ev x WHERE x.at OPERATOR(pg_catalog.<=) f.at), 0)
+                                      OPERATOR(pg_catalog.+) 0.25) END
+          FROM att, @extschema@.ticket_rows(NULL::@extschema@.fact, att.id, explain.ticket_key) f
+         WHERE f.detail OPERATOR(pg_catalog.?) 'chosen'
+    )
+    SELECT t.at, t.kind, c.metric, c.cycle, l.name, t.detail, c.due_at, c.state,
+           CASE WHEN t.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.business_used END,
+           CASE WHEN t.kind OPERATOR(pg_catalog.=) 'stopped' THEN c.stopped_at OPERATOR(pg_catalog.-) c.started_at END
+      FROM timeline t
+      LEFT JOIN clocks c ON c.id OPERATOR(pg_catalog.=) t.clock_id
+      LEFT JOIN @extschema@.level l ON l.id OPERATOR(pg_catalog.=) c.level_id
+     ORDER BY t.pos, t.clock_id
+$$;
+COMMENT ON FUNCTION @extschema@.explain(regclass, text) IS
+    'a ticket''s SLA timeline: which level was chosen and by which rules, every clock start, pause, resume, re-target, stop and cancel, with due dates, states, business and calendar time used';
+CREATE OR REPLACE FUNCTION @extschema@.backfill(ticket_table regclass, status_history regclass DEFAULT NULL,
+        history_mapping jsonb DEFAULT NULL, created_after timestamptz DEFAULT NULL) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    history_spec constant jsonb := '{"ticket": ["integer", "uuid", "scalar"],
+        "at": ["timestamptz", "timestamp", "epoch"], "status": ["scalar"], "sequence": ["scalar"]}';
+    att @extschema@.attachment;
+    m jsonb;
+    mm jsonb;
+    k text;
+    v jsonb;
+    history_kinds jsonb := '{}';
+    cutoff timestamptz;
+    steps_sql text;       -- one ticket's replay: its messages and status history, in order
+    tracked_sql text;     -- track_ticket on the host row of one key
+    facts_sql text;       -- the host row of one key, locked, as the engine reads it
+    candidate record;
+    host record;
+    step record;
+    started boolean;
+    marked boolean;
+    tracked boolean;
+    lc text;
+    replaced jsonb;
+    n integer := 0;
+    n_replayed integer := 0;
+    n_cut integer := 0;
+BEGIN
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.ticket_table = backfill.ticket_table AND a.attached
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
+    END IF;
+    m := att.mapping;
+    mm := att.message_mapping;
+
+    -- ---------------------------------------------------------------- the status history source
+    IF (status_history IS NULL) <> (history_mapping IS NULL) THEN
+        RAISE EXCEPTION 'backfill: a status history needs a history mapping and the other way round (got %, %)',
+              coalesce(status_history::text, 'NULL'), coalesce(history_mapping::text, 'NULL')
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'For example sla.backfill(''tickets'', ''ticket_status_history'', ''{"ticket": "ticket_id", "at": "changed_at", "status": "status"}'').';
+    END IF;
+    IF status_history IS NOT NULL THEN
+        IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = status_history AND c.relkind IN ('r', 'p', 'v', 'm', 'f')) THEN
+            RAISE EXCEPTION 'status history % must be a table or a view', status_history
+                  USING ERRCODE = 'wrong_object_type';
+        END IF;
+        IF jsonb_typeof(history_mapping) <> 'object' THEN
+            RAISE EXCEPTION 'the history mapping must be a JSON object naming columns, not %', history_mapping
+                  USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        FOR k, v IN SELECT * FROM jsonb_each(history_mapping) LOOP
+            IF NOT history_spec ? k THEN
+                RAISE EXCEPTION 'unknown history mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Keys: ticket, at, status (required) and sequence (orders the entries of one instant).';
+            END IF;
+            IF jsonb_typeof(v) <> 'string' THEN
+                RAISE EXCEPTION 'history mapping key "%" must name a column as a JSON string, not %', k, v
+                      USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            history_kinds := history_kinds || jsonb_build_object(k, @extschema@.mapped_column_kind(status_history,
+                                 'history ' || k, v #>> '{}', ARRAY(SELECT jsonb_array_elements_text(history_spec -> k))));
+        END LOOP;
+        FOREACH k IN ARRAY ARRAY['ticket', 'at', 'status'] LOOP
+            IF NOT history_mapping ? k THEN
+                RAISE EXCEPTION 'the history mapping must name the % column', k USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END LOOP;
+    END IF;
+
+    -- ---------------------------------------------------------------- the cut-off
+    IF created_after IS NOT NULL THEN
+        UPDATE @extschema@.attachment a SET created_after = nullif(backfill.created_after, '-infinity')
+         WHERE a.id = att.id;
+    END IF;
+    cutoff := CASE WHEN created_after IS NULL THEN att.created_after ELSE nullif(created_after, '-infinity') END;
+
+    -- ---------------------------------------------------------------- the statements, once
+    facts_sql := format('SELECT f.* FROM %s x CROSS JOIN LATERAL @extschema@.ticket_facts($1, x) f
+                          WHERE x.%I OPERATOR(pg_catalog.=) $2::%s LIMIT 1 FOR NO KEY UPDATE OF x',
+                        att.ticket_table, m ->> 'key', m ->> 'key_type');
+    tracked_sql := format('SELECT @extschema@.track_ticket($1, x, $3, $4) FROM %s x
+                            WHERE x.%I OPERATOR(pg_catalog.=) $2::%s LIMIT 1',
+                          att.ticket_table, m ->> 'key', m ->> 'key_type');
+    -- steps: (creation, at, message, lifecycle); the history's first entry, when it is at or
+    -- before the creation, comes first (creation true: the lifecycle the ticket was created in).
+    -- Messages: the published ones (drafts never counted), at the instant they were published.
+    -- Messages travel as text, cast back to the table's row type: a record field of the row
+    -- type would pin the first table's type in this function's cached plans.
+    steps_sql := 'SELECT false AS creation, NULL::timestamptz AS at, 0 AS rank, 0::bigint AS ord, NULL::text AS message, NULL::text AS lifecycle WHERE false';
+    IF att.message_table IS NOT NULL THEN
+        steps_sql := steps_sql || format('
+            UNION ALL
+            SELECT false, msg.at, 0, pg_catalog.row_number() OVER (ORDER BY msg.at, msg.tid), msg.message, NULL
+              FROM (SELECT f.published_at AS at, x.ctid AS tid, x::text AS message
+                      FROM %s x CROSS JOIN LATERAL @extschema@.message_facts($2, x) f
+                     WHERE x.%I OPERATOR(pg_catalog.=) $1::%s AND f.published) msg',
+            att.message_table, mm ->> 'ticket', m ->> 'key_type');
+    END IF;
+    IF status_history IS NOT NULL THEN
+        steps_sql := steps_sql || format('
+            UNION ALL
+            SELECT h.ord OPERATOR(pg_catalog.=) 1 AND h.at OPERATOR(pg_catalog.<=) $3, h.at, 2, h.ord, NULL,
+                   @extschema@.history_lifecycle($2, h.status, $1)
+              FROM (SELECT %1$s AS at, x.%2$I AS status,
+                           pg_catalog.row_number() OVER (ORDER BY %1$s, %3$s) AS ord
+                      FROM %4$s x WHERE x.%5$I OPERATOR(pg_catalog.=) $1::%6$s AND %1$s IS NOT NULL) h',
+            @extschema@.instant_expression(history_mapping ->> 'at', history_kinds ->> 'at', att.time_zone),
+            history_mapping ->> 'status',
+            CASE WHEN history_mapping ? 'sequence' THEN format('x.%I', history_mapping ->> 'sequence') ELSE '1' END,
+            status_history, history_mapping ->> 'ticket',
+            (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+              WHERE a.attrelid = status_history AND a.attname = history_mapping ->> 'ticket'));
+    END IF;
+    steps_sql := steps_sql || ' ORDER BY creation DESC, at, rank, ord';
+
+    -- ---------------------------------------------------------------- the tickets
+    -- not tracked, or tracked on an update since attaching: oldest first
+    -- (those created before the cut-off only to remove what an update tracked)
+    -- (the tracking tables of the attachment's key type, compared in that type: index lookups)
+    FOR candidate IN EXECUTE format('SELECT x.%1$I::text AS key FROM %2$s x
+                              WHERE (NOT EXISTS (SELECT FROM %4$s s
+                                                  WHERE s.attachment_id OPERATOR(pg_catalog.=) $1
+                                                    AND s.ticket_key OPERATOR(pg_catalog.=) x.%1$I::pg_catalog.%6$s)
+                                     AND ($2 IS NULL OR %3$s OPERATOR(pg_catalog.>=) $2))
+                                 OR EXISTS (SELECT FROM %5$s e
+                                             WHERE e.attachment_id OPERATOR(pg_catalog.=) $1
+                                               AND e.ticket_key OPERATOR(pg_catalog.=) x.%1$I::pg_catalog.%6$s
+                                               AND e.kind OPERATOR(pg_catalog.=) ''tracked_on_update'')
+                              ORDER BY %3$s',
+                            m ->> 'key', att.ticket_table,
+                            @extschema@.instant_expression(m ->> 'created_at', m -> 'kinds' ->> 'created_at', att.time_zone),
+                            @extschema@.tracking_table('ticket', att.key_type),
+                            @extschema@.tracking_table('event', att.key_type), att.key_type)
+             USING att.id, cutoff LOOP
+        CONTINUE WHEN candidate.key IS NULL;
+        -- the row locked, then read again: a helpdesk update committed meanwhile is in it, and
+        -- its trigger may have tracked the ticket
+        EXECUTE facts_sql INTO host USING att.id, candidate.key;
+        CONTINUE WHEN host.key IS NULL OR host.created_at IS NULL;
+        EXECUTE format('SELECT EXISTS (SELECT FROM %s e WHERE e.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND e.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%s
+                                          AND e.kind OPERATOR(pg_catalog.=) ''tracked_on_update''),
+                               EXISTS (SELECT FROM %s s WHERE s.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND s.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%s)',
+                       @extschema@.tracking_table('event', att.key_type), att.key_type,
+                       @extschema@.tracking_table('ticket', att.key_type), att.key_type)
+           INTO marked, tracked USING att.id, host.key;
+        CONTINUE WHEN NOT marked AND tracked;
+        replaced := NULL;
+        IF marked THEN
+            -- its tracking from that update is replaced (or, before the cut-off, removed)
+            EXECUTE format('WITH c AS (DELETE FROM %1$s c WHERE c.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND c.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%5$s RETURNING 1),
+                                 ev AS (DELETE FROM %2$s e WHERE e.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND e.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%5$s RETURNING 1),
+                                 f AS (DELETE FROM %3$s f WHERE f.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND f.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%5$s RETURNING 1),
+                                 s AS (DELETE FROM %4$s s WHERE s.attachment_id OPERATOR(pg_catalog.=) $1
+                                          AND s.ticket_key OPERATOR(pg_catalog.=) $2::pg_catalog.%5$s RETURNING 1)
+                            SELECT pg_catalog.jsonb_build_object(''clocks'', (SELECT pg_catalog.count(*) FROM c),
+                                                                 ''events'', (SELECT pg_catalog.count(*) FROM ev))
+                             WHERE (SELECT pg_catalog.count(*) FROM f) OPERATOR(pg_catalog.>=) 0
+                               AND (SELECT pg_catalog.count(*) FROM s) OPERATOR(pg_catalog.>=) 0',
+                           @extschema@.tracking_table('clock', att.key_type), @extschema@.tracking_table('event', att.key_type),
+                           @extschema@.tracking_table('fact', att.key_type), @extschema@.tracking_table('ticket', att.key_type),
+                           att.key_type)
+               INTO replaced USING att.id, host.key;
+        END IF;
+        IF host.created_at < cutoff THEN
+            n_cut := n_cut + 1;
+            CONTINUE;
+        END IF;
+
+        -- the replay
+        started := false;
+        FOR step IN EXECUTE steps_sql USING host.key, att.id, host.created_at LOOP
+            IF NOT started THEN
+                -- without a history entry at its creation: open (deleted stays deleted when only
+                -- the current status is known, as before the history source existed)
+                EXECUTE tracked_sql USING att.id, host.key,
+                    CASE WHEN step.creation THEN coalesce(step.lifecycle, 'open')
+                         WHEN status_history IS NULL AND host.lifecycle = 'deleted' THEN 'deleted' ELSE 'open' END,
+                    host.created_at;
+                started := true;
+                CONTINUE WHEN step.creation;
+            END IF;
+            IF step.message IS NOT NULL THEN
+                EXECUTE format('SELECT @extschema@.process_message($1, $2::%s)', att.message_table)
+                  USING att.id, step.message;
+            ELSIF step.lifecycle IS NOT NULL THEN
+                -- a status the map lacks (recorded as a problem) keeps the ticket's lifecycle
+                PERFORM @extschema@.apply_lifecycle(att.id, host.key, step.lifecycle, step.at);
+            END IF;
+        END LOOP;
+        IF NOT started THEN
+            EXECUTE tracked_sql USING att.id, host.key,
+                CASE WHEN status_history IS NULL AND host.lifecycle = 'deleted' THEN 'deleted' ELSE 'open' END, host.created_at;
+        END IF;
+        -- the current status, when the history does not end with it (or there is none)
+        SELECT s.lifecycle INTO lc FROM @extschema@.ticket_rows(NULL::@extschema@.ticket, att.id, host.key) s;
+        IF lc IS DISTINCT FROM host.lifecycle THEN
+            PERFORM @extschema@.apply_lifecycle(att.id, host.key, host.lifecycle, coalesce(host.updated_at, host.created_at));
+        END IF;
+        PERFORM @extschema@.log_event(att.id, host.key, NULL, host.created_at, 'backfilled',
+            jsonb_strip_nulls(jsonb_build_object('lifecycle', host.lifecycle, 'status_history', status_history::text,
+                                                 'replaced', replaced)));
+        n := n + 1;
+        n_replayed := n_replayed + (marked)::int;
+    END LOOP;
+    IF n_replayed > 0 OR n_cut > 0 THEN
+        RAISE NOTICE 'backfill of %: % tickets started, % of them replayed (tracked on an update since attaching), % tracked on an update removed (created before the cut-off %)',
+              att.ticket_table, n, n_replayed, n_cut, cutoff;
+    END IF;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.backfill(regclass, regclass, jsonb, timestamptz) IS
+    'computes clocks for tickets that existed before attaching (and replays those tracked on an update since): creation, messages, the status changes of an optional status history (a table or view of ticket, at, status), the current status; created_after leaves older tickets untracked; returns how many tickets it started';
+CREATE OR REPLACE FUNCTION @extschema@.time_split(ticket_table regclass, ticket_key text, time_zone text DEFAULT 'UTC',
+        as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (metric @extschema@.metric, cycle integer, department text, agent text,
+                   stretch_start timestamptz, stretch_end timestamptz, local_start timestamp, local_end timestamp,
+                   business_time @extschema@.business_interval, paused_time @extschema@.business_interval,
+                   calendar_time interval)
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att_id integer;
+BEGIN
+    SELECT a.id INTO att_id FROM @extschema@.attachment a WHERE a.ticket_table = time_split.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @extschema@.valid_time_zone(time_zone);
+    -- an infinite as_of would make open stretches infinite: refused the same on every major
+    -- (PostgreSQL 17 has infinite intervals, 15 and 16 report an overflow)
+    IF NOT isfinite(as_of) THEN
+        RAISE EXCEPTION 'time_split needs a finite as_of, not %', as_of USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY
+    WITH events AS MATERIALIZED (
+        SELECT e.* FROM @extschema@.ticket_rows(NULL::@extschema@.event, att_id, time_split.ticket_key) e
+    ), ticket_clocks AS MATERIALIZED (
+        SELECT k.* FROM @extschema@.ticket_rows(NULL::@extschema@.clock, att_id, time_split.ticket_key) k
+    ), moves AS (
+        SELECT e.id, e.at, e.detail ->> 'department' AS dep, e.detail ->> 'agent' AS agt,
+               e.detail ->> 'from_department' AS fdep, e.detail ->> 'from_agent' AS fagt,
+               e.detail ? 'from_department' AS has_from
+          FROM events e
+         WHERE e.kind = 'reassigned'
+    ), origin AS (
+        SELECT k.department AS dep, k.agent AS agt
+          FROM ticket_clocks k
+         WHERE k.stopped_at IS NOT NULL
+           AND k.stopped_at <= coalesce((SELECT min(m.at) FROM moves m), 'infinity')
+         ORDER BY k.started_at, k.id LIMIT 1
+    ), clocks AS (
+        SELECT k.*, least(coalesce(k.stopped_at, 'infinity'), as_of) AS till
+          FROM ticket_clocks k
+         WHERE k.started_at <= as_of
+    ), pieces AS (
+        SELECT k.id AS clock_id, k.started_at AS s, h.dep, h.agt, 0::bigint AS ord
+          FROM clocks k
+          CROSS JOIN LATERAL (
+              SELECT x.dep, x.agt FROM (
+                  SELECT m.dep, m.agt, 1 AS pref, m.at, m.id FROM moves m WHERE m.at <= k.started_at
+                  UNION ALL
+                  -- the holder a later reassignment records as the one it replaced
+                  SELECT f.fdep, f.fagt, 2, NULL, NULL
+                    FROM (SELECT m.fdep, m.fagt FROM moves m WHERE m.at > k.started_at AND m.has_from
+                           ORDER BY m.at, m.id LIMIT 1) f
+                  UNION ALL
+                  SELECT k.department, k.agent, 3, NULL, NULL
+                   WHERE NOT EXISTS (SELECT FROM moves m WHERE m.at > k.started_at
+                                                         AND m.at < coalesce(k.stopped_at, 'infinity'))
+                  UNION ALL
+                  SELECT o.dep, o.agt, 4, NULL, NULL FROM origin o
+                  UNION ALL
+                  SELECT NULL, NULL, 5, NULL, NULL) x
+               ORDER BY x.pref, x.at DESC, x.id DESC LIMIT 1) h
+        UNION ALL
+        SELECT k.id, m.at, m.dep, m.agt, m.id
+          FROM clocks k JOIN moves m ON m.at > k.started_at AND m.at < k.till
+    ), stretches AS (
+        SELECT p.clock_id, p.dep, p.agt, p.s,
+               coalesce(lead(p.s) OVER (PARTITION BY p.clock_id ORDER BY p.s, p.ord), k.till) AS e
+          FROM pieces p JOIN clocks k ON k.id = p.clock_id
+    ), pauses AS (
+        SELECT p.clock_id, p.at AS ps,
+               coalesce((SELECT min(q.at) FROM events q
+                          WHERE q.clock_id = p.clock_id AND q.kind IN ('resumed', 'reopened', 'cancelled')
+                            AND (q.at, q.id) > (p.at, p.id)), 'infinity') AS pe
+          FROM events p
+         WHERE p.kind IN ('paused', 'stopped')
+    )
+    SELECT k.metric, k.cycle, st.dep, st.agt, st.s, st.e,
+           st.s AT TIME ZONE time_split.time_zone, st.e AT TIME ZONE time_split.time_zone,
+           @extschema@.business_between(st.s, st.e, k.calendar_id),
+           coalesce((SELECT @extschema@.sum(@extschema@.business_between(greatest(pz.ps, st.s), least(pz.pe, st.e),
+                                                                          k.calendar_id))
+                       FROM pauses pz
+                      WHERE pz.clock_id = k.id AND greatest(pz.ps, st.s) < least(pz.pe, st.e)),
+                    '00:00:00'::@extschema@.business_interval),
+           st.e OPERATOR(pg_catalog.-) st.s
+      FROM stretches st JOIN clocks k ON k.id = st.clock_id
+     WHERE st.e > st.s
+     ORDER BY k.started_at, k.metric, k.cycle, st.s;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.time_split(regclass, text, text, timestamptz) IS
+    'where a ticket''s SLA time went: per clock and per stretch in which one department/agent held the ticket, business time (paused time included, paused_time reported apart) and calendar time, clipped to the clock''s start and its stop or as_of';
+DO $$
+DECLARE
+    t text;
+BEGIN
+    -- the tables of every key type (the views sla.clock etc. read them as the caller)
+    FOR t IN SELECT kinds.kind || '_' || types.kt
+               FROM unnest(ARRAY['clock', 'event', 'ticket', 'fact']) WITH ORDINALITY kinds(kind, i),
+                    unnest(ARRAY['int4', 'int8', 'uuid', 'text']) WITH ORDINALITY types(kt, j)
+              ORDER BY kinds.i, types.j LOOP
+        EXECUTE format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
+        -- reading: the engine's and the admin's roles see everything; anyone else what the host shows them
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR SELECT TO sla_writer, sla_admin USING (true)', t || '_engine_and_admin_read', t);
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR SELECT USING (attachment_id OPERATOR(pg_catalog.<>) ALL ((SELECT @extschema@.rls_hidden_attachments())::integer[]) OR @extschema@.ticket_visible(attachment_id, ticket_key::pg_catalog.text))',
+                       t || '_follows_host', t);
+        -- writing is gated by table privileges alone (sla_writer, sla_admin), as before
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR INSERT WITH CHECK (true)', t || '_insert', t);
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR UPDATE USING (true)', t || '_update', t);
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I FOR DELETE USING (true)', t || '_delete', t);
+        -- one helpdesk's application role cannot read, move or forge another's rows
+        EXECUTE format('CREATE POLICY %I ON @extschema@.%I AS RESTRICTIVE FOR ALL TO sla_writer
+                        USING (@extschema@.may_write_attachment(attachment_id))
+                        WITH CHECK (@extschema@.may_write_attachment(attachment_id))', t || '_attachment_writer', t);
+    END LOOP;
+END
+$$;
+
+-- privileges: the tables of every key type as the old tables had them, the views to read
+GRANT SELECT ON ALL TABLES IN SCHEMA @extschema@ TO sla_reader, sla_admin;
+GRANT SELECT ON @extschema@.ticket, @extschema@.clock, @extschema@.event, @extschema@.fact TO sla_writer;
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('GRANT UPDATE ON @extschema@.%I, @extschema@.%I TO sla_admin', 'ticket_' || kt, 'clock_' || kt);
+        EXECUTE format('GRANT INSERT ON @extschema@.%I TO sla_admin', 'event_' || kt);
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE ON @extschema@.%I, @extschema@.%I, @extschema@.%I TO sla_writer',
+                       'ticket_' || kt, 'clock_' || kt, 'event_' || kt);
+        EXECUTE format('GRANT SELECT, INSERT ON @extschema@.%I TO sla_writer', 'fact_' || kt);
+        EXECUTE format('GRANT DELETE ON @extschema@.%I, @extschema@.%I TO sla_writer', 'clock_' || kt, 'event_' || kt);
+    END LOOP;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION @extschema@.key_type_of(regclass, text), @extschema@.tracking_table(text, text),
+    @extschema@.ticket_rows(anyelement, integer, text), @extschema@.clock_used(@extschema@.clock, timestamptz),
+    @extschema@.claim_crossing(integer, text, bigint, text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.clock_used(@extschema@.clock, timestamptz) TO sla_reader, sla_admin;
+GRANT EXECUTE ON FUNCTION @extschema@.claim_crossing(integer, text, bigint, text, timestamptz) TO sla_writer;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.ticket_rows(anyelement, integer, text),
+    @extschema@.tracking_table(text, text)
+    TO sla_reader, sla_admin, sla_writer;
+
 
 -- ================================================================== issue 12: versioned policy
 -- Mirrors src/sql/55_policy_history.sql (and its grants in 99_privileges.sql): the policy

@@ -190,9 +190,9 @@ SELECT is((SELECT p.field || ' ' || p.value || ' ' || p.count FROM sla.mapping_p
 ROLLBACK TO SAVEPOINT unknown_author;
 
 -- the partial unique index is the last line of defence against two running clocks
-SELECT throws_ok($$INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, started_at, due_at, state)
+SELECT throws_ok($$INSERT INTO sla.clock_int8 (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, started_at, due_at, state)
     SELECT attachment_id, ticket_key, metric, 9, level_id, calendar_id, target, started_at, due_at, 'running'
-      FROM sla.clock WHERE ticket_key = '101' AND metric = 'resolution'$$,
+      FROM sla.clock_int8 WHERE ticket_key = 101 AND metric = 'resolution'$$,
     '23505', NULL, 'two running clocks of one metric are impossible');
 
 -- detaching removes the triggers and nothing else

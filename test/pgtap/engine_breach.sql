@@ -55,9 +55,9 @@ END
 $$;
 SET LOCAL enable_seqscan = off;
 SELECT matches(pg_temp.plan_of($$SELECT id FROM sla.clock WHERE state = 'running' AND breach_seen_at IS NULL AND due_at < '2026-11-23'$$),
-    'clock_breach_pending', 'pending breaches are found through the partial index on due_at');
+    'clock_int4_breach_pending', 'pending breaches are found through the partial index on due_at');
 SELECT matches(pg_temp.plan_of($$SELECT id FROM sla.clock WHERE state = 'running' AND warned_at IS NULL AND warn_at < '2026-11-23'$$),
-    'clock_warning_pending', 'pending warnings are found through the partial index on warn_at');
+    'clock_int4_warning_pending', 'pending warnings are found through the partial index on warn_at');
 
 -- warn_at written by the C engine on insert equals the trigger's formula, also for a share
 -- that is not a round fraction (33.333333 % of 3 business hours from 16:20 = 3599.99996 s: Tuesday 09:19:59.999964)

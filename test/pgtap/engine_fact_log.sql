@@ -83,7 +83,7 @@ SELECT is((SELECT stopped_at::text FROM sla.clock WHERE ticket_key = '5' AND met
 
 -- 6. A ticket without its history in the log (tracked before 0.2.0): arrival order, as 0.1.0 did
 INSERT INTO fl_ticket VALUES (6, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00');
-DELETE FROM sla.fact WHERE ticket_key = '6';
+DELETE FROM sla.fact_int4 WHERE ticket_key = 6;
 UPDATE fl_ticket SET st = 'solved', updated = '2026-11-23 11:00+00' WHERE id = 6;
 INSERT INTO fl_msg (ticket, kind, channel, created) VALUES (6, 'agent', 'email', '2026-11-23 11:00+00');
 SELECT is((SELECT state FROM sla.clock WHERE ticket_key = '6' AND metric = 'first_response'), 'cancelled',

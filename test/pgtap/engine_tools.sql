@@ -28,7 +28,7 @@ SELECT ok(sla.define_calendar('tools', 'UTC', 'mon-fri 10:30-17:00') > 0, 'hours
 SELECT is((SELECT due_at FROM sla.clock WHERE ticket_key = '7001' AND metric = 'first_response'),
     '2026-11-23 11:30+00'::timestamptz, 'a 10:30 opening moves the 1-hour due date to 11:30');
 -- stopped clocks keep the due date they were judged by
-UPDATE sla.clock SET state = 'met', stopped_at = '2026-11-23 11:00+00' WHERE ticket_key = '7001' AND metric = 'first_response';
+UPDATE sla.clock_int4 SET state = 'met', stopped_at = '2026-11-23 11:00+00' WHERE ticket_key = 7001 AND metric = 'first_response';
 UPDATE sla.level_target SET target = '3 hours' WHERE metric = 'first_response'
    AND level_id = (SELECT id FROM sla.level WHERE name = 'tools_std');
 SELECT is((SELECT due_at FROM sla.clock WHERE ticket_key = '7001' AND metric = 'first_response'),

@@ -80,8 +80,8 @@ SELECT is_empty($$SELECT * FROM sla.compliance_report('2026-11-23', '2026-11-26'
 -- The day of a clock is taken in its calendar's zone unless the report names one: a clock of a
 -- Tokyo calendar stopped Tue 16:00 UTC is decided on Wednesday 01:00 in Tokyo.
 SELECT sla.define_calendar('rep_tokyo', 'Asia/Tokyo', '24/7');
-INSERT INTO sla.clock (attachment_id, ticket_key, metric, level_id, calendar_id, target, started_at, due_at, stopped_at, state, business_used)
-SELECT a.id, '99', 'first_response', l.id, k.id, '1 hour', '2026-11-24 15:30+00', '2026-11-24 16:30+00', '2026-11-24 16:00+00', 'met', '00:30:00'
+INSERT INTO sla.clock_int4 (attachment_id, ticket_key, metric, level_id, calendar_id, target, started_at, due_at, stopped_at, state, business_used)
+SELECT a.id, 99, 'first_response', l.id, k.id, '1 hour', '2026-11-24 15:30+00', '2026-11-24 16:30+00', '2026-11-24 16:00+00', 'met', '00:30:00'
   FROM sla.attachment a, sla.level l, sla.calendar k WHERE a.ticket_table = 'rep_ticket'::regclass AND l.name = 'rep_std' AND k.name = 'rep_tokyo';
 SELECT results_eq(
     $$SELECT period, met, failed FROM sla.compliance_report('2026-11-24 12:00+00', '2026-11-24 20:00+00', ARRAY['day'], as_of => '2026-11-25 10:00+00')$$,

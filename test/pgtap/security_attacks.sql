@@ -66,8 +66,8 @@ CREATE TABLE public.sa_fake_clock (level_id int, started_at timestamptz, due_at 
                                    paused_for bigint, warn_at timestamptz);
 CREATE TRIGGER warn BEFORE INSERT ON public.sa_fake_clock FOR EACH ROW EXECUTE FUNCTION sla.clock_warn_at();
 SELECT throws_ok($$INSERT INTO public.sa_fake_clock VALUES (1, now(), now(), 1, 5, NULL)$$, '39P01',
-    'sla.clock_warn_at() fires on sla.clock only, not on public.sa_fake_clock',
-    'clock_warn_at reads columns by name only on sla.clock (a bigint paused_for crashed it)');
+    'sla.clock_warn_at() fires on sla''s clock tables only, not on public.sa_fake_clock',
+    'clock_warn_at reads columns by name only on sla''s clock tables (a bigint paused_for crashed it)');
 CREATE TABLE public.sa_level (id int);
 CREATE TRIGGER guard BEFORE DELETE ON public.sa_level FOR EACH ROW EXECUTE FUNCTION sla.config_guard('bogus');
 INSERT INTO public.sa_level VALUES (1);
@@ -238,12 +238,12 @@ SET LOCAL ROLE sa_app_a;
 SELECT is((SELECT string_agg(DISTINCT (attachment_id = (SELECT a FROM sa_desks))::text, ',') FROM sla.clock
             WHERE attachment_id IN ((SELECT a FROM sa_desks), (SELECT b FROM sa_desks))), 'true',
     'it sees only its own helpdesk''s clocks');
-UPDATE sla.clock SET state = 'cancelled' WHERE attachment_id = (SELECT b FROM sa_desks);
+UPDATE sla.clock_int4 SET state = 'cancelled' WHERE attachment_id = (SELECT b FROM sa_desks);
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM sla.clock WHERE attachment_id = (SELECT b FROM sa_desks) AND state = 'cancelled'), 0,
     'it cannot cancel the other helpdesk''s clocks');
 SET LOCAL ROLE sa_app_a;
-SELECT throws_like($$INSERT INTO sla.event (attachment_id, ticket_key, at, kind) SELECT b, '1', now(), 'breach' FROM sa_desks$$,
+SELECT throws_like($$INSERT INTO sla.event_int4 (attachment_id, ticket_key, at, kind) SELECT b, 1, now(), 'breach' FROM sa_desks$$,
     '%row-level security policy%', 'nor forge its events');
 SELECT throws_like($$INSERT INTO public.sa_desk_b VALUES (2, 'open', '2026-11-23 10:00+00')$$,
     '%row-level security policy%', 'and even where the host lets it write the other helpdesk''s table, sla does not track for it');
