@@ -5,6 +5,9 @@
  * writer's privileges, their FmgrInfo kept per backend).  Also the dry run's JSON of them.
  */
 #include "postgres.h"
+
+#include <ctype.h>
+#include <errno.h>
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_collation.h"
@@ -366,6 +369,62 @@ sla_call_function(Oid fn, Datum arg, Oid argcollation, bool *isnull, Oid *rettyp
 	return result;
 }
 
+/*
+ * Whether a ticket key (its text) is a value of an integer or uuid argument type.  One attribute
+ * function serves every attachment, and their keys may be of other types (a uuid key, a bigint
+ * beyond integer): such a key has no value of the function's, so the attribute is unknown (NULL)
+ * for that ticket, instead of failing the helpdesk's write on the conversion.  Other argument
+ * types (text, numeric...) take the key's text as their input does.
+ */
+static bool
+key_fits(Oid argtype, const char *key)
+{
+	const char *p = key;
+	int			digits = 0;
+
+	switch (argtype)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			{
+				char	   *end;
+				long long	n;
+
+				while (*p == ' ')
+					p++;
+				if (*p == '-' || *p == '+')
+					p++;
+				for (; *p >= '0' && *p <= '9'; p++)
+					digits++;
+				while (*p == ' ')
+					p++;
+				if (digits == 0 || *p != '\0' || digits > 19)
+					return false;
+				errno = 0;
+				n = strtoll(key, &end, 10);
+				if (errno == ERANGE)
+					return false;
+				return argtype == INT8OID ||
+					(argtype == INT4OID ? n >= PG_INT32_MIN && n <= PG_INT32_MAX : n >= PG_INT16_MIN && n <= PG_INT16_MAX);
+			}
+		case UUIDOID:
+			/* what uuid_in takes: 32 hex digits, optionally braced, dashes after any group of four */
+			if (*p == '{')
+				p++;
+			for (; *p && *p != '}'; p++)
+			{
+				if (isxdigit((unsigned char) *p))
+					digits++;
+				else if (*p != '-' || digits % 4 != 0 || digits == 0)
+					return false;
+			}
+			return digits == 32 && (*p == '\0' || (*key == '{' && p[0] == '}' && p[1] == '\0'));
+		default:
+			return true;
+	}
+}
+
 /* A declared attribute: its function of the ticket key, called by OID with the key's type. */
 static void
 set_declared(sla_value *v, Oid fn, const char *key, const char *attribute)
@@ -381,6 +440,11 @@ set_declared(sla_value *v, Oid fn, const char *key, const char *attribute)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("the function of attribute \"%s\" must take one argument, the ticket key", attribute)));
+	if (!key_fits(argtype, key))
+	{
+		v->is_null = true;		/* a key of another attachment's type: unknown here */
+		return;
+	}
 	getTypeInputInfo(argtype, &input, &ioparam);
 	result = sla_call_function(fn, OidInputFunctionCall(input, (char *) key, ioparam, -1),
 							   type_is_collatable(argtype) ? DEFAULT_COLLATION_OID : InvalidOid,

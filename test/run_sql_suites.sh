@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run_sql_suites.sh — pg_regress, pg_prove, the upgrade path from every released version, the
-# docs' examples and the concurrency check against the server in $PGHOST/$PGPORT (pg_virtualenv
-# or test/matrix/run.sh provides one).  Prints regression.diffs when pg_regress fails.
+# docs' examples, the concurrency check and a parallel restore against the server in
+# $PGHOST/$PGPORT (pg_virtualenv or test/matrix/run.sh provides one).  Prints regression.diffs when pg_regress fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
@@ -31,3 +31,7 @@ done
 
 # Concurrent writers on the same tickets never produce two running clocks of one metric.
 ./test/concurrency/run.sh
+
+# pg_dump -Fd and a plain pg_restore -j 4 of a database in use: every table identical row by
+# row, and the restored database keeps working (test/restore/parallel_restore.sh).
+PG_CONFIG="$PG_CONFIG" ./test/restore/parallel_restore.sh

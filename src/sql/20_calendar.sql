@@ -19,7 +19,7 @@ COMMENT ON TABLE @extschema@.calendar IS 'business-hours calendars: a name and t
 COMMENT ON COLUMN @extschema@.calendar.time_zone IS 'IANA time zone; opening hours are local wall-clock times there';
 
 CREATE TABLE @extschema@.calendar_hours (
-    calendar_id integer NOT NULL REFERENCES @extschema@.calendar (id) ON DELETE CASCADE,
+    calendar_id integer NOT NULL,   -- sla.calendar (id), ON DELETE CASCADE (98_config_reference.sql)
     weekday     smallint NOT NULL CHECK (weekday BETWEEN 1 AND 7),
     opens       time NOT NULL CHECK (opens OPERATOR(pg_catalog.<) '24:00'),
     closes      time NOT NULL,
@@ -33,7 +33,7 @@ COMMENT ON COLUMN @extschema@.calendar_hours.weekday IS 'ISO weekday: 1 = Monday
 COMMENT ON COLUMN @extschema@.calendar_hours.closes IS 'exclusive end; 24:00 allowed; earlier than opens = next day';
 
 CREATE TABLE @extschema@.calendar_holiday (
-    calendar_id integer NOT NULL REFERENCES @extschema@.calendar (id) ON DELETE CASCADE,
+    calendar_id integer NOT NULL,   -- sla.calendar (id), ON DELETE CASCADE (98_config_reference.sql)
     day         date NOT NULL CHECK (day BETWEEN '1700-01-01' AND '2199-12-31'),
     name        text,
     yearly      boolean NOT NULL DEFAULT false,
@@ -44,7 +44,7 @@ COMMENT ON TABLE @extschema@.calendar_holiday IS
 COMMENT ON COLUMN @extschema@.calendar_holiday.yearly IS 'true: the same month and day every year (29 February: leap years only)';
 
 CREATE TABLE @extschema@.calendar_special_day (
-    calendar_id integer NOT NULL REFERENCES @extschema@.calendar (id) ON DELETE CASCADE,
+    calendar_id integer NOT NULL,   -- sla.calendar (id), ON DELETE CASCADE (98_config_reference.sql)
     day         date NOT NULL CHECK (day BETWEEN '1700-01-01' AND '2199-12-31'),
     name        text,
     PRIMARY KEY (calendar_id, day)
@@ -53,12 +53,12 @@ COMMENT ON TABLE @extschema@.calendar_special_day IS
     'local dates with their own hours (rows in calendar_special_hours) or none (closed); they win over weekly hours and holidays';
 
 CREATE TABLE @extschema@.calendar_special_hours (
+    -- sla.calendar_special_day (calendar_id, day), ON DELETE CASCADE (98_config_reference.sql)
     calendar_id integer NOT NULL,
     day         date NOT NULL,
     opens       time NOT NULL CHECK (opens OPERATOR(pg_catalog.<) '24:00'),
     closes      time NOT NULL,
     PRIMARY KEY (calendar_id, day, opens),
-    FOREIGN KEY (calendar_id, day) REFERENCES @extschema@.calendar_special_day (calendar_id, day) ON DELETE CASCADE,
     CONSTRAINT calendar_special_hours_not_empty CHECK (closes OPERATOR(pg_catalog.<>) opens
         AND NOT (opens OPERATOR(pg_catalog.=) '00:00' AND closes OPERATOR(pg_catalog.=) '00:00'))
 );

@@ -11,9 +11,8 @@ CREATE SEQUENCE @extschema@.level_id_seq AS integer;
 CREATE TABLE @extschema@.level (
     id              integer PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.level_id_seq'),
     name            text NOT NULL UNIQUE CONSTRAINT level_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
-    -- NO ACTION rather than RESTRICT, here and for levels named by rules and escalations: a
-    -- RESTRICT violation is 23001 from PostgreSQL 18 on, NO ACTION is 23503 on every major
-    calendar_id     integer NOT NULL REFERENCES @extschema@.calendar (id) ON DELETE NO ACTION,
+    -- sla.calendar (id): deleting a calendar a level uses is refused, 23503 (98_config_reference.sql)
+    calendar_id     integer NOT NULL,
     warning_percent numeric NOT NULL DEFAULT 75
         CONSTRAINT level_warning_percent_range CHECK (warning_percent OPERATOR(pg_catalog.>) 0
                                                       AND warning_percent OPERATOR(pg_catalog.<) 100),
@@ -28,7 +27,7 @@ COMMENT ON COLUMN @extschema@.level.warning_percent IS 'a running clock is "at r
 COMMENT ON COLUMN @extschema@.level.is_default IS 'the level a ticket gets when no rule sets one (at most one level)';
 
 CREATE TABLE @extschema@.level_target (
-    level_id integer NOT NULL REFERENCES @extschema@.level (id) ON DELETE CASCADE,
+    level_id integer NOT NULL,   -- sla.level (id), ON DELETE CASCADE (98_config_reference.sql)
     metric   @extschema@.metric NOT NULL,
     target   @extschema@.business_interval NOT NULL
         CONSTRAINT level_target_positive CHECK (CASE WHEN @extschema@.isfinite(target) THEN

@@ -39,7 +39,7 @@ COMMENT ON COLUMN @extschema@.attachment.writer_role IS
     'NULL: any member of sla_writer may write this attachment''s tickets, clocks and events; else only members of this role or of sla_admin (docs/security.md)';
 
 CREATE TABLE @extschema@.status_map (
-    attachment_id integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,
+    attachment_id integer NOT NULL,   -- sla.attachment (id), ON DELETE CASCADE (98_config_reference.sql)
     status        text NOT NULL,
     lifecycle     text NOT NULL CONSTRAINT status_map_lifecycle_known
         CHECK (lifecycle OPERATOR(pg_catalog.=) ANY (ARRAY['open', 'paused', 'solved', 'closed', 'deleted'])),
@@ -52,7 +52,7 @@ COMMENT ON TABLE @extschema@.status_map IS
 -- and value, counted by the triggers instead of failing the helpdesk's write (unless the
 -- attachment is strict).  A value NULL is the SQL NULL the column held.
 CREATE TABLE @extschema@.mapping_problem (
-    attachment_id    integer NOT NULL REFERENCES @extschema@.attachment (id) ON DELETE CASCADE,
+    attachment_id    integer NOT NULL,   -- sla.attachment (id), ON DELETE CASCADE (98_config_reference.sql)
     field            text NOT NULL,
     value            text,
     first_ticket_key text,

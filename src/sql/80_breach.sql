@@ -17,13 +17,14 @@ BEGIN
                         FOR EACH ROW WHEN (NEW.warn_at IS NULL) EXECUTE FUNCTION @extschema@.clock_warn_at()', 'clock_' || kt);
         EXECUTE format('CREATE TRIGGER clock_warn_at BEFORE UPDATE OF due_at, paused_for, started_at, calendar_id, level_id
                         ON @extschema@.%I FOR EACH ROW EXECUTE FUNCTION @extschema@.clock_warn_at()', 'clock_' || kt);
-        -- Only clocks with a crossing still to record are looked at: checking is cheap when nothing is due.
+        -- Only clocks with a warning still to record are looked at: checking is cheap when
+        -- nothing is due.  Pending breaches are read from the index of active clocks by due time
+        -- (clock_<type>_active_due, 60_attachment.sql), skipping those already recorded: one
+        -- index entry less for every clock, for a scan over the clocks overdue and still open
+        -- (a few thousand entries at most, in order, each check).
         EXECUTE format('CREATE INDEX %I ON @extschema@.%I (warn_at)
                         WHERE state OPERATOR(pg_catalog.=) ''running'' AND warned_at IS NULL',
                        'clock_' || kt || '_warning_pending', 'clock_' || kt);
-        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (due_at)
-                        WHERE state OPERATOR(pg_catalog.=) ''running'' AND breach_seen_at IS NULL',
-                       'clock_' || kt || '_breach_pending', 'clock_' || kt);
     END LOOP;
 END
 $$;

@@ -7,13 +7,13 @@ CREATE SEQUENCE @extschema@.escalation_id_seq AS integer;
 
 CREATE TABLE @extschema@.escalation (
     id           integer PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.escalation_id_seq'),
-    level_id     integer NOT NULL REFERENCES @extschema@.level (id) ON DELETE CASCADE,
+    level_id     integer NOT NULL,   -- sla.level (id), ON DELETE CASCADE (98_config_reference.sql)
     metric       @extschema@.metric,
     on_event     text NOT NULL CONSTRAINT escalation_on_event_known
         CHECK (on_event OPERATOR(pg_catalog.=) ANY (ARRAY['warning', 'breach'])),
     action       text NOT NULL CONSTRAINT escalation_action_known
         CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['raise_level', 'set_column', 'notify_only'])),
-    to_level_id  integer REFERENCES @extschema@.level (id) ON DELETE NO ACTION,
+    to_level_id  integer,   -- sla.level (id), NO ACTION (98_config_reference.sql)
     column_name  text,
     column_value text,
     position     integer NOT NULL DEFAULT 0,

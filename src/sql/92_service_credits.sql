@@ -46,7 +46,7 @@ COMMENT ON COLUMN @extschema@.contract.valid_from IS 'first day the contract app
 COMMENT ON COLUMN @extschema@.contract.valid_until IS 'day the contract ends (exclusive); null: open-ended';
 
 CREATE TABLE @extschema@.contract_tier (
-    contract_id      integer NOT NULL REFERENCES @extschema@.contract (id) ON DELETE CASCADE,
+    contract_id      integer NOT NULL,   -- sla.contract (id), ON DELETE CASCADE (98_config_reference.sql)
     below_compliance numeric NOT NULL CONSTRAINT contract_tier_below_percent
         CHECK (below_compliance OPERATOR(pg_catalog.>) 0 AND below_compliance OPERATOR(pg_catalog.<=) 100),
     credit_percent   numeric NOT NULL CONSTRAINT contract_tier_credit_percent

@@ -2222,6 +2222,96 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.ticket_rows(anyelement, integer, text),
     @extschema@.tracking_table(text, text)
     TO sla_reader, sla_admin, sla_writer;
+-- ============================================================================================
+-- issue 13: restore in any order
+-- The foreign keys between configuration tables become triggers of sla.config_reference()
+-- under the same names (src/sql/98_config_reference.sql, src/config_reference.c), and a rule
+-- condition is not validated while a dump is loaded (src/sql/50_rule.sql): pg_restore -j loads
+-- the configuration tables' data in any order.
+-- ============================================================================================
+ALTER TABLE @extschema@.calendar_hours DROP CONSTRAINT calendar_hours_calendar_id_fkey;
+ALTER TABLE @extschema@.calendar_holiday DROP CONSTRAINT calendar_holiday_calendar_id_fkey;
+ALTER TABLE @extschema@.calendar_special_day DROP CONSTRAINT calendar_special_day_calendar_id_fkey;
+ALTER TABLE @extschema@.calendar_special_hours DROP CONSTRAINT calendar_special_hours_calendar_id_day_fkey;
+ALTER TABLE @extschema@.level DROP CONSTRAINT level_calendar_id_fkey;
+ALTER TABLE @extschema@.level_target DROP CONSTRAINT level_target_level_id_fkey;
+ALTER TABLE @extschema@.rule DROP CONSTRAINT rule_set_level_id_fkey;
+ALTER TABLE @extschema@.rule_condition DROP CONSTRAINT rule_condition_rule_id_fkey;
+ALTER TABLE @extschema@.status_map DROP CONSTRAINT status_map_attachment_id_fkey;
+ALTER TABLE @extschema@.mapping_problem DROP CONSTRAINT mapping_problem_attachment_id_fkey;
+ALTER TABLE @extschema@.escalation DROP CONSTRAINT escalation_level_id_fkey;
+ALTER TABLE @extschema@.escalation DROP CONSTRAINT escalation_to_level_id_fkey;
+ALTER TABLE @extschema@.contract_tier DROP CONSTRAINT contract_tier_contract_id_fkey;
+
+CREATE FUNCTION @extschema@.config_reference() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_config_reference' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.config_reference() IS
+    'trigger keeping a reference between two sla configuration tables (argument: the former foreign key''s name): the referenced row must exist; deleting it cascades or is refused (23503)';
+
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM (VALUES
+        -- name, referencing table and columns, referenced table and columns, ON DELETE (the
+        -- same as src/config_reference.c's list, which checks it)
+        ('calendar_hours_calendar_id_fkey', 'calendar_hours', 'calendar_id', 'calendar', 'id', 'cascade'),
+        ('calendar_holiday_calendar_id_fkey', 'calendar_holiday', 'calendar_id', 'calendar', 'id', 'cascade'),
+        ('calendar_special_day_calendar_id_fkey', 'calendar_special_day', 'calendar_id', 'calendar', 'id', 'cascade'),
+        ('calendar_special_hours_calendar_id_day_fkey', 'calendar_special_hours', 'calendar_id, day',
+         'calendar_special_day', 'calendar_id, day', 'cascade'),
+        ('level_calendar_id_fkey', 'level', 'calendar_id', 'calendar', 'id', 'no action'),
+        ('level_target_level_id_fkey', 'level_target', 'level_id', 'level', 'id', 'cascade'),
+        ('rule_set_level_id_fkey', 'rule', 'set_level_id', 'level', 'id', 'no action'),
+        ('rule_condition_rule_id_fkey', 'rule_condition', 'rule_id', 'rule', 'id', 'cascade'),
+        ('status_map_attachment_id_fkey', 'status_map', 'attachment_id', 'attachment', 'id', 'cascade'),
+        ('mapping_problem_attachment_id_fkey', 'mapping_problem', 'attachment_id', 'attachment', 'id', 'cascade'),
+        ('escalation_level_id_fkey', 'escalation', 'level_id', 'level', 'id', 'cascade'),
+        ('escalation_to_level_id_fkey', 'escalation', 'to_level_id', 'level', 'id', 'no action'),
+        ('contract_tier_contract_id_fkey', 'contract_tier', 'contract_id', 'contract', 'id', 'cascade')
+    ) v(name, child, child_cols, parent, parent_cols, on_delete) LOOP
+        EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OF %s ON @extschema@.%I '
+                                  'FOR EACH ROW EXECUTE FUNCTION @extschema@.config_reference(%L)',
+                                  r.name, r.child_cols, r.child, r.name);
+        EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER DELETE OR UPDATE OF %s ON @extschema@.%I '
+                                  'FOR EACH ROW EXECUTE FUNCTION @extschema@.config_reference(%L)',
+                                  r.name, r.parent_cols, r.parent, r.name);
+        -- a truncate's cascade runs before it, the NO ACTION check after it
+        EXECUTE pg_catalog.format('CREATE TRIGGER %I %s TRUNCATE ON @extschema@.%I '
+                                  'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.config_reference(%L)',
+                                  r.name || '_truncate', CASE r.on_delete WHEN 'cascade' THEN 'BEFORE' ELSE 'AFTER' END,
+                                  r.parent, r.name);
+    END LOOP;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION @extschema@.config_reference() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.rule_condition_check() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    msg text;
+    state text;
+    hint text;
+BEGIN
+    -- a dump loads the conditions perhaps before the declared attributes they name: they were
+    -- valid when dumped (check_function_bodies off, as with function bodies: 98_config_reference.sql)
+    IF pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM @extschema@.check_condition(NEW.attribute, NEW.operator, NEW.value);
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE, hint = PG_EXCEPTION_HINT;
+    msg := format('rule "%s", condition %s of group %s: %s',
+                  (SELECT r.name FROM @extschema@.rule r WHERE r.id = NEW.rule_id), NEW.position, NEW.group_no, msg);
+    IF hint <> '' THEN
+        RAISE EXCEPTION USING MESSAGE = msg, ERRCODE = state, HINT = hint;
+    END IF;
+    RAISE EXCEPTION USING MESSAGE = msg, ERRCODE = state;
+END
+$$;
+-- ============================================================================================
+-- end of issue 13: restore in any order
 
 
 -- ================================================================== issue 12: versioned policy

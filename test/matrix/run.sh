@@ -19,9 +19,13 @@
 #      its own directory only, so it never meets another cluster; as the OS user postgres) and
 #      runs test/run_sql_suites.sh against it: pg_regress (make installcheck),
 #      pgTAP (pg_prove), ALTER EXTENSION sla UPDATE from every released version
-#      (test/upgrade/update_path.sh), the docs' SQL examples and the pgbench concurrency check; then
+#      (test/upgrade/update_path.sh), the docs' SQL examples, the pgbench concurrency check and
+#      pg_dump / pg_restore -j 4 of a database in use (test/restore/parallel_restore.sh); then
 #      restarts it with sla preloaded: the breach worker must start and a misspelt sla.*
-#      setting must be refused;
+#      setting must be refused; then the demo (300 tickets, test/demo_check.sh), and the breach
+#      worker's tests test/worker/run.sh and test/worker/crash.sh, each in a cluster of its own
+#      (port 55516 and up; test/lib/cluster.sh).  test/cron stays on Debian's 15 (make test):
+#      pg_cron is Debian's package for 15 only, and ../shared/sources has no pg_cron;
 #   5. prints one result line per major, and a closing line; exits non-zero if any failed.
 # Installs what it needs from Debian's registry (bison, flex, build tools, pg_prove) when run as
 # root.  Never touches Debian's PostgreSQL installation.
@@ -140,6 +144,27 @@ done
 port=55416
 results=()
 failed=0
+
+# A test that starts and stops its server itself (test/worker/run.sh, test/worker/crash.sh), in
+# a cluster of its own: initdb in $dir, started with sla preloaded and the given settings on port
+# $wport, described to the test by SLA_CLUSTER_* (test/lib/cluster.sh).  Output in $dir.log;
+# returns the test's status.
+own_cluster_test() {   # prefix dir wport settings test
+	local prefix=$1 dir=$2 wport=$3 settings=$4 test=$5 opts rc=0
+	opts="-p $wport -k $dir/sock -c listen_addresses= -c fsync=off -c shared_preload_libraries=sla $settings"
+	mkdir -p "$dir/sock" && chown -R "$os_user": "$dir"
+	runuser -u "$os_user" -- "$prefix/bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
+		--locale=C.UTF-8 --no-sync >"$dir.log" 2>&1 || { cat "$dir.log"; return 1; }
+	runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "$opts" start \
+		>>"$dir.log" 2>&1 || { tail -n 20 "$dir/server.log"; return 1; }
+	(cd "$work/sla" && PATH="$prefix/bin:$PATH" PGHOST="$dir/sock" PGPORT=$wport PGUSER=postgres \
+	    PGDATABASE=postgres SLA_WORKER_TEST_INSIDE=1 SLA_CRASH_TEST_INSIDE=1 SLA_CLUSTER_PGDATA="$dir/data" \
+	    SLA_CLUSTER_BIN="$prefix/bin" SLA_CLUSTER_LOG="$dir/server.log" SLA_CLUSTER_USER="$os_user" \
+	    SLA_CLUSTER_OPTS="$opts" "$test") >>"$dir.log" 2>&1 || rc=$?
+	runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+	return $rc
+}
+
 run_major() {
 	local m=$1 prefix=$2 work t0=$SECONDS version status=PASS detail warnings
 	version=$("$prefix/bin/pg_config" --version | sed 's/^PostgreSQL //')
@@ -204,14 +229,36 @@ run_major() {
 	fi
 	[ "$preload" = ok ] || { status=FAIL; failed=1; }
 
-	local regress pgtap docs conc update
+	# the demo, small, in its own database (test/demo_check.sh: every report printed)
+	local demo=ok worker=ok crash=ok
+	if ! (cd "$work/sla" && PATH="$prefix/bin:$PATH" PGHOST="$pg/sock" PGPORT=$port PGUSER=postgres \
+	      psql -qX -d postgres -c 'CREATE DATABASE sla_demo' &&
+	      PATH="$prefix/bin:$PATH" PGHOST="$pg/sock" PGPORT=$port PGUSER=postgres \
+	      psql -X -q -v ON_ERROR_STOP=1 -v tickets=300 -P pager=off -d sla_demo -f test/demo.sql) \
+	      >"$work/demo.log" 2>&1 || ! ./test/demo_check.sh "$work/demo.log" 300 >/dev/null 2>&1; then
+		demo=FAIL; status=FAIL; failed=1
+		tail -n 30 "$work/demo.log"
+	fi
+	# the breach worker end to end, then under crashes, each in a cluster of its own (test/worker;
+	# test/cron needs pg_cron, which only Debian's 15 has here: make test runs it)
+	own_cluster_test "$prefix" "$work/worker" $((port + 100)) \
+		"-c sla.breach_worker_database=sla_worker -c sla.breach_worker_interval=200" ./test/worker/run.sh ||
+		{ worker=FAIL; status=FAIL; failed=1; tail -n 30 "$work/worker.log"; grep '^not ok' "$work/worker.log" || true; }
+	own_cluster_test "$prefix" "$work/crash" $((port + 100)) \
+		"-c sla.breach_worker_database=postgres -c sla.breach_worker_interval=100" ./test/worker/crash.sh ||
+		{ crash=FAIL; status=FAIL; failed=1; tail -n 30 "$work/crash.log"; grep '^not ok' "$work/crash.log" || true; }
+	[ $worker = ok ] && worker="ok ($(grep -o 'breach [0-9.]* s after due_at' "$work/worker.log" || echo '?'))"
+	[ $crash = ok ] && crash="ok ($(grep -o '8,000 breach events, none twice, none missing' "$work/crash.log" || echo '?'))"
+
+	local regress pgtap docs conc update restore
 	regress=$(grep -Eo '(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests failed)' "$work/suites.log" | tail -n 1 || true)
 	pgtap=$(grep -Eo 'Files=[0-9]+, Tests=[0-9]+' "$work/suites.log" | tail -n 1 || true)
 	if grep -q '^Result: PASS' "$work/suites.log"; then pgtap="$pgtap, all pass"; else pgtap="${pgtap:-not run}, failures"; fi
 	docs=$(awk '/^doc examples: / { c += $3; f += $5; n++ } END { if (n) printf "%d files, %d checked, %d failed", n, c, f; else print "not run" }' "$work/suites.log")
 	conc=$(grep -c '^concurrency:' "$work/suites.log" || true)
 	update=$(grep -q '^ALTER EXTENSION sla UPDATE to .*: PASS' "$work/suites.log" && echo ok || echo 'not ok')
-	detail="build ok, $warnings warnings; pg_regress: ${regress:-not run}; pgTAP: $pgtap; ALTER EXTENSION UPDATE from the released versions: $update; docs examples: $docs; concurrency checks: $conc; preloaded worker and reserved prefix: $preload"
+	restore=$(grep -q '^pg_restore -j 4 of a database with sla in use .*: PASS' "$work/suites.log" && echo ok || echo 'not ok')
+	detail="build ok, $warnings warnings; pg_regress: ${regress:-not run}; pgTAP: $pgtap; ALTER EXTENSION UPDATE from the released versions: $update; docs examples: $docs; concurrency checks: $conc; pg_dump/pg_restore -j 4 identical: $restore; preloaded worker and reserved prefix: $preload; demo (300 tickets): $demo; worker: $worker; crash: $crash"
 	results+=("PostgreSQL $version: $status ($detail; $((SECONDS - t0)) s)")
 
 	runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$pg/data" -m fast stop >/dev/null

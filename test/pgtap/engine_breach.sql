@@ -55,7 +55,7 @@ END
 $$;
 SET LOCAL enable_seqscan = off;
 SELECT matches(pg_temp.plan_of($$SELECT id FROM sla.clock WHERE state = 'running' AND breach_seen_at IS NULL AND due_at < '2026-11-23'$$),
-    'clock_int4_breach_pending', 'pending breaches are found through the partial index on due_at');
+    'clock_int4_active_due', 'pending breaches are found through the index of active clocks by due time');
 SELECT matches(pg_temp.plan_of($$SELECT id FROM sla.clock WHERE state = 'running' AND warned_at IS NULL AND warn_at < '2026-11-23'$$),
     'clock_int4_warning_pending', 'pending warnings are found through the partial index on warn_at');
 

@@ -22,7 +22,11 @@ if [ -z "${SLA_CRASH_TEST_INSIDE:-}" ]; then
 fi
 
 export PGDATABASE=postgres PGCONNECT_TIMEOUT=2
-read -r cluster pgdata log < <(pg_lsclusters -h | awk -v p="$PGPORT" '$3 == p { print $2, $6, $7 }')
+# the cluster: pg_virtualenv's, or the version matrix's (SLA_CLUSTER_*: test/lib/cluster.sh)
+. "$here/../lib/cluster.sh"
+cluster_init
+pgdata=$cluster_pgdata
+log=$cluster_log
 fail() { echo "not ok - crash: $*"; tail -n 30 "$log"; exit 1; }
 q() { psql -qXAt -v ON_ERROR_STOP=1 "$@"; }
 now() { echo "$EPOCHREALTIME"; }
@@ -111,7 +115,7 @@ for p in $pm $procs; do
 	kill -0 "$p" 2>/dev/null && fail "round 1: process $p survived kill -9"
 done
 t=$(now)
-pg_ctlcluster 15 "$cluster" start || fail "round 1: the cluster did not start again"
+cluster_start || fail "round 1: the cluster did not start again"
 up1=$(since "$t")
 grep -q 'database system was interrupted' "$log" || fail "round 1: no crash recovery in the log"
 caught1=$(catch_up "$t") || fail "round 1: the restarted worker did not record every breach within 30 s"

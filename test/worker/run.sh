@@ -25,7 +25,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "not ok - worker: $*"; [ -n "${log:-}" ] && tail -n 20 "$log"; exit 1; }
 q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-read -r cluster log < <(pg_lsclusters -h | awk -v p="$PGPORT" '$3 == p { print $2, $7 }')
+# the cluster: pg_virtualenv's, or the version matrix's (SLA_CLUSTER_*: test/lib/cluster.sh)
+. "$here/../lib/cluster.sh"
+cluster_init
+log=$cluster_log
 
 t0=$EPOCHREALTIME
 psql -qX -d postgres -c "CREATE DATABASE $db"
@@ -97,7 +100,7 @@ interval=$(q -c "SHOW sla.breach_worker_interval")
 
 # 5: a fast shutdown sends SIGTERM; the worker ends and the server stops cleanly
 s0=$EPOCHREALTIME
-pg_ctlcluster 15 "$cluster" stop -m fast -- -t 20 || fail "the server did not stop"
+cluster_stop || fail "the server did not stop"
 stop=$(awk -v a="$EPOCHREALTIME" -v b="$s0" 'BEGIN { printf "%.2f", a - b }')
 kill -0 "$worker_pid" 2>/dev/null && fail "worker process $worker_pid still alive after shutdown"
 grep -q 'terminating background worker "sla breach worker" due to administrator command' "$log" ||
