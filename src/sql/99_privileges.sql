@@ -13,8 +13,9 @@
 --                trigger functions
 --
 -- Internal functions granted to a role are those a documented function of that role calls as
--- the caller (nothing is SECURITY DEFINER); each validates its arguments and does nothing the
--- role could not do with its own table privileges.  test/pgtap/security_functions.sql lists
+-- the caller; each validates its arguments and does nothing the role could not do with its own
+-- table privileges.  SECURITY DEFINER: the policy history's triggers (recording, numbering) and sla.set_policy_note
+-- (55_policy_history.sql), since no role may write the history itself.  test/pgtap/security_functions.sql lists
 -- every function of the schema with the roles that may execute it.
 
 REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA @extschema@ FROM PUBLIC;
@@ -48,6 +49,23 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.ticket_attributes(integer, anyelement),
     @extschema@.check_condition(text, text, jsonb)
     TO sla_reader, sla_admin;
+
+-- The policy history (55_policy_history.sql): read by readers and admins (SELECT on its tables
+-- comes with ALL TABLES in 95_report_access.sql), written by its trigger only; admins may note
+-- the version their transaction makes.
+GRANT SELECT ON @extschema@.policy_version, @extschema@.policy_history, @extschema@.policy_version_pending
+    TO sla_reader, sla_admin;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.policy_table_key(text),
+    @extschema@.policy_version_at(timestamptz),
+    @extschema@.policy_rows(integer),
+    @extschema@.policy_rows(anyelement, integer),
+    @extschema@.policy_rows_at(anyelement, timestamptz),
+    @extschema@.policy(integer),
+    @extschema@.policy_at(timestamptz),
+    @extschema@.policy_diff(integer, integer)
+    TO sla_reader, sla_admin;
+GRANT EXECUTE ON FUNCTION @extschema@.set_policy_note(text) TO sla_admin;
 
 -- Admins: recording interaction mappings validates their columns the way attach does; declaring
 -- an attribute checks its function.

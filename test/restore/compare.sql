@@ -66,9 +66,11 @@ BEGIN
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'the restored database differs from the dumped one in: %', bad;
     END IF;
-    -- every table of sla's must have had rows, or its comparison proved nothing
+    -- every table of sla's must have had rows, or its comparison proved nothing; except
+    -- sla.policy_version_pending, empty whenever no editing transaction is open (its rows live only
+    -- inside their transaction, docs/policy-versions.md)
     SELECT string_agg(relation, ', ' ORDER BY relation) INTO empty FROM restore_compare
-     WHERE kind = 'table' AND dumped = 0;
+     WHERE kind = 'table' AND dumped = 0 AND relation <> 'sla.policy_version_pending';
     IF empty IS NOT NULL THEN
         RAISE EXCEPTION 'the dumped database had no rows in: % (test/restore/in_use_more.sql must fill them)', empty;
     END IF;
