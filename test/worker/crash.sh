@@ -54,12 +54,12 @@ SQL
 load_and_wait_for_run() {
 	local first=$1 b pid pending committed
 	insert() { echo "INSERT INTO crash_ticket SELECT g, 'open', now() FROM generate_series($1, $(($1 + 499))) g;"; }
-	insert "$first" | q
+	insert "$first" | q || { echo "not ok - crash: inserting tickets $first.. failed" >&2; return 1; }
 	for _ in $(seq 1 200); do
 		[ "$(q -c "SELECT count(*) FROM sla.clock WHERE ticket_key::int >= $first AND breach_seen_at IS NOT NULL")" = 1000 ] && break
 		sleep 0.05
 	done
-	for b in 1 2 3; do insert $((first + b * 500)); done | q
+	for b in 1 2 3; do insert $((first + b * 500)); done | q || { echo "not ok - crash: inserting tickets $first.. failed" >&2; return 1; }
 	for _ in $(seq 1 200); do
 		read -r pid pending committed < <(q -F ' ' -c "
 			SELECT a.pid,
@@ -101,7 +101,9 @@ check_invariants() {
 	[ "$not_once" = 0 ] || fail "round $round: $not_once breached clocks without exactly one breach event"
 	[ "$doubled" = 0 ] && [ "$dwarn" = 0 ] || fail "round $round: $doubled clocks with two breach events, $dwarn with two warnings"
 	[ "$breached" = "$expected" ] && [ "$events" = "$expected" ] ||
-		fail "round $round: $breached breached clocks and $events breach events, expected $expected"
+		fail "round $round: $breached breached clocks and $events breach events, expected $expected ($(q -c "
+			SELECT format('%s tickets; clocks by state: %s', (SELECT count(*) FROM crash_ticket),
+			              (SELECT string_agg(state || ' ' || n, ', ') FROM (SELECT state, count(*) n FROM sla.clock GROUP BY state) s))" 2>&1))"
 }
 
 # Round 1: kill -9 the whole server during a run, restart it
