@@ -20,6 +20,12 @@ CREATE TABLE @extschema@.escalation (
     active       boolean NOT NULL DEFAULT true,
     -- the role whose privileges a set_column action is checked against (escalation_check)
     registered_by text NOT NULL DEFAULT CURRENT_USER,
+    -- issue 15: a step at this share of the target (NULL: with the on_event crossing itself)
+    at_percent   numeric,
+    -- a step before the due date is a warning step, one at or after it a breach step
+    CONSTRAINT escalation_at_percent CHECK (at_percent IS NULL OR
+        (at_percent OPERATOR(pg_catalog.>) 0 AND at_percent OPERATOR(pg_catalog.<=) 10000
+         AND (on_event OPERATOR(pg_catalog.=) 'breach') OPERATOR(pg_catalog.=) (at_percent OPERATOR(pg_catalog.>=) 100))),
     -- raise_level needs a level to raise to, and only raise_level has one
     CONSTRAINT escalation_to_level CHECK ((action OPERATOR(pg_catalog.=) 'raise_level')
                                          OPERATOR(pg_catalog.=) (to_level_id IS NOT NULL)),
@@ -40,6 +46,8 @@ COMMENT ON COLUMN @extschema@.escalation.column_name IS
     'set_column: a ticket mapping key (priority, status, agent, department, ...: the column it maps to in each attached table), else a column of the attached ticket table itself; checked when the action runs (42703)';
 COMMENT ON COLUMN @extschema@.escalation.column_value IS 'set_column: the value, as a literal of the column''s type';
 
+COMMENT ON COLUMN @extschema@.escalation.at_percent IS
+    'a step at this share of the target (50: half the business time used; 150: half of it again past the due date), recorded once per clock and due date as a step event; NULL (and 100 on a breach row): with the warning or breach crossing itself';
 COMMENT ON COLUMN @extschema@.escalation.registered_by IS
     'the role that wrote the action: a set_column action writes only a column this role may update (docs/security.md)';
 
@@ -112,7 +120,7 @@ CREATE FUNCTION @extschema@.escalation_set_column(escalation_id integer, att_id 
     RETURNS bigint AS 'MODULE_PATHNAME', 'sla_escalation_set_column' LANGUAGE C STRICT;
 
 -- Run the active escalations of a crossing; returns how many actions ran.
-CREATE FUNCTION @extschema@.run_escalations(clock_id bigint, kind text, at timestamptz)
+CREATE FUNCTION @extschema@.run_escalations(clock_id bigint, kind text, at timestamptz, at_percent numeric DEFAULT NULL)
     RETURNS integer
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -126,8 +134,12 @@ DECLARE
     err_state text;
     err_message text;
 BEGIN
-    IF run_escalations.kind IS NULL OR run_escalations.kind NOT IN ('warning', 'breach') THEN
-        RAISE EXCEPTION 'escalations run on a warning or a breach, not on "%"', run_escalations.kind
+    IF run_escalations.kind IS NULL OR run_escalations.kind NOT IN ('warning', 'breach', 'step') THEN
+        RAISE EXCEPTION 'escalations run on a warning, a breach or a step, not on "%"', run_escalations.kind
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (run_escalations.kind = 'step') <> (run_escalations.at_percent IS NOT NULL) THEN
+        RAISE EXCEPTION 'a step names its share of the target (at_percent), a warning or a breach does not'
               USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT * INTO c FROM @extschema@.clock k WHERE k.id = run_escalations.clock_id;
@@ -140,8 +152,9 @@ BEGIN
     IF current_setting('sla.escalating', true) = 'on' THEN
         PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at,
                                       'escalation_skipped',
-                                      jsonb_build_object('on_event', run_escalations.kind, 'metric', c.metric,
-                                                         'reason', 'inside another escalation'));
+                                      jsonb_strip_nulls(jsonb_build_object('on_event', run_escalations.kind, 'metric', c.metric,
+                                                         'at_percent', run_escalations.at_percent,
+                                                         'reason', 'inside another escalation')));
         RETURN 0;
     END IF;
     SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = c.attachment_id;
@@ -149,9 +162,15 @@ BEGIN
 
     -- the escalations of the level the clock crossed at, read once: a raise_level action does
     -- not bring the new level's escalations into this crossing
+    -- a warning runs the rows of its crossing (no at_percent), a breach those at 100 % or
+    -- without a share, a step those at its share
     FOR esc IN SELECT * FROM @extschema@.escalation e
-                WHERE e.active AND e.level_id = c.level_id AND e.on_event = run_escalations.kind
-                  AND (e.metric IS NULL OR e.metric = c.metric)
+                WHERE e.active AND e.level_id = c.level_id AND (e.metric IS NULL OR e.metric = c.metric)
+                  AND CASE run_escalations.kind
+                          WHEN 'warning' THEN e.on_event = 'warning' AND e.at_percent IS NULL
+                          WHEN 'breach' THEN e.on_event = 'breach' AND coalesce(e.at_percent, 100) = 100
+                          ELSE e.at_percent = run_escalations.at_percent
+                               AND NOT (e.on_event = 'breach' AND e.at_percent = 100) END
                 ORDER BY e.position, e.id LOOP
         CONTINUE WHEN esc.action = 'notify_only';		-- check_breaches sends the NOTIFY itself
         -- each action on its own: one that fails (a column gone, a value its type refuses, a
@@ -167,30 +186,108 @@ BEGIN
                 -- a level fact: the ticket's level, its running clocks and the clocks the new level adds
                 PERFORM @extschema@.retarget_clocks(c.attachment_id, c.ticket_key, esc.to_level_id, run_escalations.at);
                 PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
-                            jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
-                                               'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id));
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id)));
             ELSE
                 col := @extschema@.escalation_column(att, esc);
                 -- the host's sla trigger fires on this update (on_update rules, lifecycle changes);
                 -- C: it runs as the table's owner, after checking the registrant may update the column
                 n_rows := @extschema@.escalation_set_column(esc.id, att.id, c.ticket_key);
                 PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
-                            jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
                                                'metric', c.metric, 'column', col, 'value', esc.column_value,
-                                               'rows', n_rows));
+                                               'rows', n_rows)));
             END IF;
             n := n + 1;
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
             PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalation_failed',
-                        jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
-                                           'metric', c.metric, 'sqlstate', err_state, 'error', err_message));
-            PERFORM pg_notify('sla_events', json_build_object('event', 'escalation_failed', 'clock', c.id)::text);
+                        jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                           'at_percent', run_escalations.at_percent,
+                                           'metric', c.metric, 'sqlstate', err_state, 'error', err_message)));
+            PERFORM pg_notify('sla_events', json_build_object('event', 'escalation_failed', 'clock', c.id,
+                                                              'escalation', esc.id)::text);
         END;
     END LOOP;
     PERFORM set_config('sla.escalating', 'off', true);
     RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz) IS
-    'runs the active escalations of the clock''s level for a warning or breach crossing (called by sla.check_breaches in its transaction); logs an escalated event per raise_level and set_column action, and an escalation_failed event (with its SQLSTATE and message, and a NOTIFY) for an action that fails, which is undone alone; returns how many actions ran';
+COMMENT ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz, numeric) IS
+    'runs the active escalations of the clock''s level for a warning or breach crossing or a step at a share of the target (called by sla.check_breaches in its transaction); logs an escalated event per raise_level and set_column action, and an escalation_failed event (with its SQLSTATE and message, and a NOTIFY) for an action that fails, which is undone alone; returns how many actions ran';
+
+-- Issue 15: the escalations edited, the active clocks find their next step again (the trigger
+-- clock_steps, src/escalation_step.c, fires on step_done).  A statement trigger, after
+-- calendar_invalidate (name order): the step cache is read again.
+CREATE FUNCTION @extschema@.escalation_steps_refresh() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('UPDATE @extschema@.%I k SET step_done = k.step_done
+                         WHERE k.state = ANY (ARRAY[''running'', ''paused''])', 'clock_' || kt);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER escalation_steps_refresh AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON @extschema@.escalation FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.escalation_steps_refresh();
+
+-- Escalation outcomes per clock, for the health view: a failure stays listed until a later run
+-- of the same escalation on the clock (a retry) succeeds or fails anew.
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (clock_id, id)
+                        WHERE kind OPERATOR(pg_catalog.=) ANY (ARRAY[''escalated'', ''escalation_failed''])',
+                       'event_' || kt || '_escalation', 'event_' || kt);
+    END LOOP;
+END
+$$;
+
+-- The health view (60_attachment.sql) lists the escalations that failed too: one row per
+-- attachment and escalation, with the clocks whose failure no later run of it replaced.
+CREATE OR REPLACE VIEW @extschema@.health WITH (security_invoker = true) AS
+SELECT p.attachment_id, a.ticket_table, 'mapping_problem'::text AS item, p.field, p.value,
+       p.count AS occurrences, p.first_seen, p.last_seen, p.first_ticket_key, p.last_ticket_key,
+       CASE p.field
+           WHEN 'status' THEN CASE WHEN p.value IS NULL THEN 'the status column was NULL: give the tickets a status'
+                                   ELSE pg_catalog.format('SELECT sla.map_status(%L, %L, ''open'');  -- or paused, solved, closed, deleted',
+                                                a.ticket_table::text, p.value) END
+           WHEN 'author_kind' THEN 'list the value in customer_values, agent_values or system_values: sla.attach(..., replace => true)'
+           ELSE 'make the author function return customer, agent or system'
+       END AS remedy
+  FROM @extschema@.mapping_problem p
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) p.attachment_id
+UNION ALL
+SELECT f.attachment_id, a.ticket_table, 'escalation_failed'::text, pg_catalog.format('escalation %s', f.escalation),
+       (pg_catalog.array_agg(f.error ORDER BY f.id DESC))[1], pg_catalog.count(*), pg_catalog.min(f.at), pg_catalog.max(f.at),
+       (pg_catalog.array_agg(f.ticket_key ORDER BY f.id))[1], (pg_catalog.array_agg(f.ticket_key ORDER BY f.id DESC))[1],
+       pg_catalog.format('fix the cause, then as a member of sla_writer: SELECT sla.run_escalations(%s, %L, now()%s);  -- for each failed clock (sla.event, kind escalation_failed)',
+                         (pg_catalog.array_agg(f.clock_id ORDER BY f.id DESC))[1], (pg_catalog.array_agg(f.on_event ORDER BY f.id DESC))[1],
+                         coalesce(', ' OPERATOR(pg_catalog.||) (pg_catalog.array_agg(f.at_percent ORDER BY f.id DESC))[1], ''))
+  FROM (SELECT e.id, e.attachment_id, e.ticket_key, e.clock_id, e.at, e.detail OPERATOR(pg_catalog.->>) 'escalation' AS escalation,
+               e.detail OPERATOR(pg_catalog.->>) 'on_event' AS on_event, e.detail OPERATOR(pg_catalog.->>) 'at_percent' AS at_percent,
+               (e.detail OPERATOR(pg_catalog.->>) 'sqlstate') OPERATOR(pg_catalog.||) ': '
+                   OPERATOR(pg_catalog.||) (e.detail OPERATOR(pg_catalog.->>) 'error') AS error
+          FROM @extschema@.event e
+         WHERE e.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
+           AND e.kind OPERATOR(pg_catalog.=) 'escalation_failed'
+           AND NOT EXISTS (SELECT FROM @extschema@.event l
+                            WHERE l.clock_id OPERATOR(pg_catalog.=) e.clock_id
+                              AND l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
+                              AND l.id OPERATOR(pg_catalog.>) e.id
+                              AND (l.detail OPERATOR(pg_catalog.->>) 'escalation') OPERATOR(pg_catalog.=) (e.detail OPERATOR(pg_catalog.->>) 'escalation'))) f
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) f.attachment_id
+ GROUP BY f.attachment_id, a.ticket_table, f.escalation;
+COMMENT ON VIEW @extschema@.health IS
+    'items needing attention per attachment, with a remedy: mapping problems (values the mapping could not classify) and escalations that failed (until a retry of the escalation on the clock succeeds)';
+COMMENT ON COLUMN @extschema@.health.item IS 'the kind of item: mapping_problem or escalation_failed';
+COMMENT ON COLUMN @extschema@.health.field IS 'the mapping field concerned (status, author_kind, author_function), or the escalation (escalation <id>)';
+COMMENT ON COLUMN @extschema@.health.value IS 'the value that could not be classified (NULL: the column was NULL), or the latest failure (SQLSTATE: message)';
+COMMENT ON COLUMN @extschema@.health.occurrences IS 'how often it was met (a lower bound under concurrent writers); for an escalation, the clocks it failed on and was not run again';
