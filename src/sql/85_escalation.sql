@@ -12,7 +12,7 @@ CREATE TABLE @extschema@.escalation (
     on_event     text NOT NULL CONSTRAINT escalation_on_event_known
         CHECK (on_event OPERATOR(pg_catalog.=) ANY (ARRAY['warning', 'breach'])),
     action       text NOT NULL CONSTRAINT escalation_action_known
-        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['raise_level', 'set_column', 'notify_only'])),
+        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['raise_level', 'set_column', 'notify_only', 'notify', 'call_function'])),
     to_level_id  integer,   -- sla.level (id), NO ACTION (98_config_reference.sql)
     column_name  text,
     column_value text,
@@ -26,6 +26,14 @@ CREATE TABLE @extschema@.escalation (
     CONSTRAINT escalation_at_percent CHECK (at_percent IS NULL OR
         (at_percent OPERATOR(pg_catalog.>) 0 AND at_percent OPERATOR(pg_catalog.<=) 10000
          AND (on_event OPERATOR(pg_catalog.=) 'breach') OPERATOR(pg_catalog.=) (at_percent OPERATOR(pg_catalog.>=) 100))),
+    -- notify: a channel and, optionally, a JSON object the payload starts from
+    channel      text,
+    payload      jsonb,
+    -- call_function: a DBA-declared function(event jsonb), stored schema-qualified
+    function_name text,
+    CONSTRAINT escalation_notify CHECK ((action OPERATOR(pg_catalog.=) 'notify') OPERATOR(pg_catalog.=) (channel IS NOT NULL)
+        AND (payload IS NULL OR (action OPERATOR(pg_catalog.=) 'notify' AND pg_catalog.jsonb_typeof(payload) OPERATOR(pg_catalog.=) 'object'))),
+    CONSTRAINT escalation_function CHECK ((action OPERATOR(pg_catalog.=) 'call_function') OPERATOR(pg_catalog.=) (function_name IS NOT NULL)),
     -- raise_level needs a level to raise to, and only raise_level has one
     CONSTRAINT escalation_to_level CHECK ((action OPERATOR(pg_catalog.=) 'raise_level')
                                          OPERATOR(pg_catalog.=) (to_level_id IS NOT NULL)),
@@ -39,7 +47,7 @@ CREATE TABLE @extschema@.escalation (
 ALTER SEQUENCE @extschema@.escalation_id_seq OWNED BY @extschema@.escalation.id;
 CREATE INDEX escalation_level ON @extschema@.escalation (level_id, on_event) WHERE active;
 COMMENT ON TABLE @extschema@.escalation IS
-    'escalation actions run by sla.check_breaches() when a clock of a level crosses its warning instant or its due time: raise_level, set_column or notify_only, in position order';
+    'escalation actions run by sla.check_breaches() when a clock of a level crosses its warning instant, its due time or a step at at_percent of its target: raise_level, set_column, notify, call_function or notify_only, in position order';
 COMMENT ON COLUMN @extschema@.escalation.metric IS 'the metric whose clock must cross; NULL: any metric';
 COMMENT ON COLUMN @extschema@.escalation.to_level_id IS 'raise_level: the level the ticket gets (its running and paused clocks are re-targeted)';
 COMMENT ON COLUMN @extschema@.escalation.column_name IS
@@ -57,8 +65,8 @@ CREATE FUNCTION @extschema@.escalation_check() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND NEW.registered_by = OLD.registered_by
-       AND (NEW.action, NEW.column_name, NEW.column_value, NEW.level_id, NEW.metric, NEW.on_event)
-           IS DISTINCT FROM (OLD.action, OLD.column_name, OLD.column_value, OLD.level_id, OLD.metric, OLD.on_event) THEN
+       AND (NEW.action, NEW.column_name, NEW.column_value, NEW.level_id, NEW.metric, NEW.on_event, NEW.function_name)
+           IS DISTINCT FROM (OLD.action, OLD.column_name, OLD.column_value, OLD.level_id, OLD.metric, OLD.on_event, OLD.function_name) THEN
         NEW.registered_by := current_user;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = NEW.registered_by) THEN
@@ -74,6 +82,28 @@ END
 $$;
 CREATE TRIGGER escalation_check BEFORE INSERT OR UPDATE ON @extschema@.escalation
     FOR EACH ROW EXECUTE FUNCTION @extschema@.escalation_check();
+
+-- A call_function action's function runs as its owner (src/escalation_action.c): naming it needs
+-- the privileges of that owner, checked here (as for declared attributes, 50_rule.sql) and again,
+-- against the registrant, when it runs.  No SET search_path: the name is read with the writer's
+-- search path, as a regprocedure literal would be, and stored qualified.
+CREATE FUNCTION @extschema@.escalation_function_check() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.function_name IS NOT NULL THEN
+        NEW.function_name := @extschema@.check_function_registration(NEW.function_name::pg_catalog.regprocedure,
+                                                                     pg_catalog.format('escalation %s', NEW.id));
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER escalation_function_check BEFORE INSERT OR UPDATE OF function_name ON @extschema@.escalation
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.escalation_function_check();
+COMMENT ON COLUMN @extschema@.escalation.channel IS 'notify: the channel of the NOTIFY';
+COMMENT ON COLUMN @extschema@.escalation.payload IS
+    'notify: a JSON object the payload starts from; event, clock, escalation (and percent for a step) are added';
+COMMENT ON COLUMN @extschema@.escalation.function_name IS
+    'call_function: a function(event jsonb), run as its owner; naming it needs that owner''s privileges (checked again, against registered_by, when it runs)';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.escalation', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.escalation_id_seq', '');
@@ -118,6 +148,12 @@ COMMENT ON FUNCTION @extschema@.escalation_column(@extschema@.attachment, @extsc
 -- otherwise fire the owner's own triggers as superuser).  Returns the rows updated.
 CREATE FUNCTION @extschema@.escalation_set_column(escalation_id integer, att_id integer, ticket_key text)
     RETURNS bigint AS 'MODULE_PATHNAME', 'sla_escalation_set_column' LANGUAGE C STRICT;
+
+-- A call_function action's call (src/escalation_action.c): the function named by the escalation,
+-- of one jsonb argument, run as its owner, after checking the registrant has that owner's
+-- privileges (42501 otherwise).
+CREATE FUNCTION @extschema@.escalation_call_function(escalation_id integer, event jsonb)
+    RETURNS void AS 'MODULE_PATHNAME', 'sla_escalation_call_function' LANGUAGE C STRICT;
 
 -- Run the active escalations of a crossing; returns how many actions ran.
 CREATE FUNCTION @extschema@.run_escalations(clock_id bigint, kind text, at timestamptz, at_percent numeric DEFAULT NULL)
@@ -189,6 +225,26 @@ BEGIN
                             jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
                                                'at_percent', run_escalations.at_percent,
                                                'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id)));
+            ELSIF esc.action = 'notify' THEN
+                -- the payload names the clock, the event and the escalation (and what the DBA
+                -- put in it): every session may LISTEN
+                PERFORM pg_notify(esc.channel, (coalesce(esc.payload, '{}') || jsonb_strip_nulls(jsonb_build_object(
+                            'event', run_escalations.kind, 'clock', c.id, 'escalation', esc.id,
+                            'percent', run_escalations.at_percent)))::text);
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'channel', esc.channel)));
+            ELSIF esc.action = 'call_function' THEN
+                PERFORM @extschema@.escalation_call_function(esc.id, jsonb_strip_nulls(jsonb_build_object(
+                            'event', run_escalations.kind, 'at', run_escalations.at, 'percent', run_escalations.at_percent,
+                            'escalation', esc.id, 'clock', c.id, 'attachment', c.attachment_id,
+                            'ticket_table', att.ticket_table::text, 'ticket_key', c.ticket_key, 'metric', c.metric,
+                            'level', c.level_id, 'due_at', c.due_at)));
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'function', esc.function_name)));
             ELSE
                 col := @extschema@.escalation_column(att, esc);
                 -- the host's sla trigger fires on this update (on_update rules, lifecycle changes);

@@ -63,6 +63,7 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.run_escalations(bigint, text, timestamptz, numeric),
     @extschema@.escalation_column(@extschema@.attachment, @extschema@.escalation),
     @extschema@.escalation_set_column(integer, integer, text),
+    @extschema@.escalation_call_function(integer, jsonb),
     @extschema@.log_event(integer, text, bigint, timestamptz, text, jsonb),
     @extschema@.retarget_clocks(integer, text, integer, timestamptz),
     @extschema@.claim_crossing(integer, text, bigint, text, timestamptz),

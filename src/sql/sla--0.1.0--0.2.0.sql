@@ -2316,7 +2316,8 @@ $$;
 -- ============================================================================================
 -- issue 15: breaches never missed
 -- A late stop records its breach; a re-target past a recorded crossing makes it pending again;
--- escalation steps at any share of the target; failed escalations in sla.health.
+-- escalation steps at any share of the target; notify and call_function actions; failed
+-- escalations in sla.health.
 -- ============================================================================================
 DO $$
 DECLARE
@@ -2359,6 +2360,64 @@ COMMENT ON COLUMN @extschema@.clock.step_at IS 'when its next escalation step fa
 COMMENT ON COLUMN @extschema@.clock.step_percent IS 'the share of the target of its next escalation step';
 COMMENT ON COLUMN @extschema@.clock.step_done IS 'the largest share whose escalation step was recorded for the current due date';
 COMMENT ON COLUMN @extschema@.clock.step_seen_at IS 'when that step was recorded';
+
+ALTER TABLE @extschema@.escalation DROP CONSTRAINT escalation_action_known,
+    ADD CONSTRAINT escalation_action_known
+        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['raise_level', 'set_column', 'notify_only', 'notify', 'call_function'])),
+    ADD COLUMN at_percent numeric,
+    ADD CONSTRAINT escalation_at_percent CHECK (at_percent IS NULL OR
+        (at_percent OPERATOR(pg_catalog.>) 0 AND at_percent OPERATOR(pg_catalog.<=) 10000
+         AND (on_event OPERATOR(pg_catalog.=) 'breach') OPERATOR(pg_catalog.=) (at_percent OPERATOR(pg_catalog.>=) 100))),
+    ADD COLUMN channel text,
+    ADD COLUMN payload jsonb,
+    ADD COLUMN function_name text,
+    ADD CONSTRAINT escalation_notify CHECK ((action OPERATOR(pg_catalog.=) 'notify') OPERATOR(pg_catalog.=) (channel IS NOT NULL)
+        AND (payload IS NULL OR (action OPERATOR(pg_catalog.=) 'notify' AND pg_catalog.jsonb_typeof(payload) OPERATOR(pg_catalog.=) 'object'))),
+    ADD CONSTRAINT escalation_function CHECK ((action OPERATOR(pg_catalog.=) 'call_function') OPERATOR(pg_catalog.=) (function_name IS NOT NULL));
+COMMENT ON TABLE @extschema@.escalation IS
+    'escalation actions run by sla.check_breaches() when a clock of a level crosses its warning instant, its due time or a step at at_percent of its target: raise_level, set_column, notify, call_function or notify_only, in position order';
+COMMENT ON COLUMN @extschema@.escalation.at_percent IS
+    'a step at this share of the target (50: half the business time used; 150: half of it again past the due date), recorded once per clock and due date as a step event; NULL (and 100 on a breach row): with the warning or breach crossing itself';
+CREATE OR REPLACE FUNCTION @extschema@.escalation_check() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.registered_by = OLD.registered_by
+       AND (NEW.action, NEW.column_name, NEW.column_value, NEW.level_id, NEW.metric, NEW.on_event, NEW.function_name)
+           IS DISTINCT FROM (OLD.action, OLD.column_name, OLD.column_value, OLD.level_id, OLD.metric, OLD.on_event, OLD.function_name) THEN
+        NEW.registered_by := current_user;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = NEW.registered_by) THEN
+        RAISE EXCEPTION 'role "%" does not exist (registered_by of escalation %)', NEW.registered_by, NEW.id
+              USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT pg_has_role(current_user, NEW.registered_by, 'USAGE') THEN
+        RAISE EXCEPTION 'role "%" cannot register escalation % in the name of "%"', current_user, NEW.id, NEW.registered_by
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+-- A call_function action's function runs as its owner (src/escalation_action.c): naming it needs
+-- the privileges of that owner, checked here (as for declared attributes, 50_rule.sql) and again,
+-- against the registrant, when it runs.  No SET search_path: the name is read with the writer's
+-- search path, as a regprocedure literal would be, and stored qualified.
+CREATE FUNCTION @extschema@.escalation_function_check() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.function_name IS NOT NULL THEN
+        NEW.function_name := @extschema@.check_function_registration(NEW.function_name::pg_catalog.regprocedure,
+                                                                     pg_catalog.format('escalation %s', NEW.id));
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER escalation_function_check BEFORE INSERT OR UPDATE OF function_name ON @extschema@.escalation
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.escalation_function_check();
+COMMENT ON COLUMN @extschema@.escalation.channel IS 'notify: the channel of the NOTIFY';
+COMMENT ON COLUMN @extschema@.escalation.payload IS
+    'notify: a JSON object the payload starts from; event, clock, escalation (and percent for a step) are added';
+COMMENT ON COLUMN @extschema@.escalation.function_name IS
+    'call_function: a function(event jsonb), run as its owner; naming it needs that owner''s privileges (checked again, against registered_by, when it runs)';
 
 -- Issue 15: breaches never missed.
 --
@@ -2538,14 +2597,13 @@ $$;
 COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
     'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many it recorded';
 
-ALTER TABLE @extschema@.escalation ADD COLUMN at_percent numeric,
-    ADD CONSTRAINT escalation_at_percent CHECK (at_percent IS NULL OR
-        (at_percent OPERATOR(pg_catalog.>) 0 AND at_percent OPERATOR(pg_catalog.<=) 10000
-         AND (on_event OPERATOR(pg_catalog.=) 'breach') OPERATOR(pg_catalog.=) (at_percent OPERATOR(pg_catalog.>=) 100)));
-COMMENT ON COLUMN @extschema@.escalation.at_percent IS
-    'a step at this share of the target (50: half the business time used; 150: half of it again past the due date), recorded once per clock and due date as a step event; NULL (and 100 on a breach row): with the warning or breach crossing itself';
-
 DROP FUNCTION @extschema@.run_escalations(bigint, text, timestamptz);
+-- A call_function action's call (src/escalation_action.c): the function named by the escalation,
+-- of one jsonb argument, run as its owner, after checking the registrant has that owner's
+-- privileges (42501 otherwise).
+CREATE FUNCTION @extschema@.escalation_call_function(escalation_id integer, event jsonb)
+    RETURNS void AS 'MODULE_PATHNAME', 'sla_escalation_call_function' LANGUAGE C STRICT;
+
 -- Run the active escalations of a crossing; returns how many actions ran.
 CREATE FUNCTION @extschema@.run_escalations(clock_id bigint, kind text, at timestamptz, at_percent numeric DEFAULT NULL)
     RETURNS integer
@@ -2616,6 +2674,26 @@ BEGIN
                             jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
                                                'at_percent', run_escalations.at_percent,
                                                'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id)));
+            ELSIF esc.action = 'notify' THEN
+                -- the payload names the clock, the event and the escalation (and what the DBA
+                -- put in it): every session may LISTEN
+                PERFORM pg_notify(esc.channel, (coalesce(esc.payload, '{}') || jsonb_strip_nulls(jsonb_build_object(
+                            'event', run_escalations.kind, 'clock', c.id, 'escalation', esc.id,
+                            'percent', run_escalations.at_percent)))::text);
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'channel', esc.channel)));
+            ELSIF esc.action = 'call_function' THEN
+                PERFORM @extschema@.escalation_call_function(esc.id, jsonb_strip_nulls(jsonb_build_object(
+                            'event', run_escalations.kind, 'at', run_escalations.at, 'percent', run_escalations.at_percent,
+                            'escalation', esc.id, 'clock', c.id, 'attachment', c.attachment_id,
+                            'ticket_table', att.ticket_table::text, 'ticket_key', c.ticket_key, 'metric', c.metric,
+                            'level', c.level_id, 'due_at', c.due_at)));
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'function', esc.function_name)));
             ELSE
                 col := @extschema@.escalation_column(att, esc);
                 -- the host's sla trigger fires on this update (on_update rules, lifecycle changes);
@@ -2720,8 +2798,10 @@ COMMENT ON COLUMN @extschema@.health.occurrences IS 'how often it was met (a low
 
 REVOKE EXECUTE ON FUNCTION @extschema@.clock_late_breach(), @extschema@.clock_yet_to_cross(), @extschema@.clock_steps(),
     @extschema@.claim_step(integer, text, bigint, timestamptz), @extschema@.escalation_steps_refresh(),
+    @extschema@.escalation_function_check(), @extschema@.escalation_call_function(integer, jsonb),
     @extschema@.run_escalations(bigint, text, timestamptz, numeric) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz, numeric),
+    @extschema@.escalation_call_function(integer, jsonb),
     @extschema@.claim_step(integer, text, bigint, timestamptz) TO sla_writer;
 -- ============================================================================================
 -- end of issue 15: breaches never missed

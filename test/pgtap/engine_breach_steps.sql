@@ -5,7 +5,7 @@
 -- failed actions listed in sla.health until a retry succeeds.
 -- Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.
 BEGIN;
-SELECT plan(32);
+SELECT plan(40);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -119,6 +119,37 @@ ALTER TABLE bs_ticket ADD COLUMN queue text;
 SELECT is(sla.run_escalations((SELECT id FROM sla.clock WHERE attachment_id = pg_temp.att() AND ticket_key = '5' AND metric = 'first_response'),
                               'step', now(), 300), 1, 'retried');
 SELECT is((SELECT count(*) FROM sla.health WHERE attachment_id = pg_temp.att()), 0::bigint, 'the health row is gone after the retry');
+
+-- 5. The notify and call_function actions, on the warning (no at_percent): in position order
+CREATE TABLE public.bs_log (event jsonb, who name);
+CREATE FUNCTION public.bs_hook(e jsonb) RETURNS void LANGUAGE sql AS $$INSERT INTO public.bs_log VALUES (e, current_user)$$;
+CREATE FUNCTION public.bs_bad(e integer) RETURNS void LANGUAGE sql AS $$SELECT$$;
+INSERT INTO sla.escalation (level_id, metric, on_event, action, channel, payload, position)
+     SELECT id, 'first_response', 'warning', 'notify', 'bs_alerts', '{"team": "night"}', 1 FROM sla.level WHERE name = 'bs_std';
+INSERT INTO sla.escalation (level_id, metric, on_event, action, function_name, position)
+     SELECT id, 'first_response', 'warning', 'call_function', 'bs_hook(jsonb)', 2 FROM sla.level WHERE name = 'bs_std';
+SELECT is((SELECT function_name FROM sla.escalation WHERE action = 'call_function'), 'public.bs_hook(jsonb)',
+    'the function is stored schema-qualified');
+SELECT throws_ok($$INSERT INTO sla.escalation (level_id, on_event, action) SELECT id, 'warning', 'notify' FROM sla.level WHERE name = 'bs_std'$$,
+    '23514', 'new row for relation "escalation" violates check constraint "escalation_notify"', 'notify needs a channel');
+SELECT throws_ok($$INSERT INTO sla.escalation (level_id, on_event, action, function_name) SELECT id, 'warning', 'call_function', 'bs_nope(jsonb)' FROM sla.level WHERE name = 'bs_std'$$,
+    '42883', NULL, 'call_function needs an existing function');
+INSERT INTO bs_ticket VALUES (6, 'open', 'normal', '2026-12-07 10:00+00', '2026-12-07 10:00+00');
+SELECT is(sla.check_breaches('2026-12-07 13:01+00'), 2, 'ticket 6: the 50 % step and the warning');
+SELECT is((SELECT string_agg((detail ->> 'action') || coalesce(' ' || (detail ->> 'channel'), '') || coalesce(' ' || (detail ->> 'function'), ''), ', ' ORDER BY id)
+             FROM sla.event WHERE attachment_id = pg_temp.att() AND ticket_key = '6' AND kind = 'escalated'),
+    'notify bs_alerts, call_function public.bs_hook(jsonb)', 'warning: notify, then call_function');
+SELECT is((SELECT (event ->> 'event') || ' ' || (event ->> 'ticket_key') || ' ' || (event ->> 'metric') || ' ' || who FROM bs_log),
+    'warning 6 first_response ' || (SELECT proowner::regrole::text FROM pg_proc WHERE proname = 'bs_hook'),
+    'the function got the event and ran as its owner');
+-- a registrant without the privileges of the function's owner: the call fails, isolated
+CREATE ROLE bs_nobody;
+UPDATE sla.escalation SET registered_by = 'bs_nobody' WHERE action = 'call_function';
+INSERT INTO bs_ticket VALUES (7, 'open', 'normal', '2026-12-07 10:00+00', '2026-12-07 10:00+00');
+SELECT is(sla.check_breaches('2026-12-07 13:02+00'), 2, 'ticket 7: the 50 % step and the warning');
+SELECT is((SELECT string_agg(kind || ' ' || coalesce(detail ->> 'sqlstate', detail ->> 'action'), ', ' ORDER BY id)
+             FROM sla.event WHERE attachment_id = pg_temp.att() AND ticket_key = '7' AND kind IN ('escalated', 'escalation_failed')),
+    'escalated notify, escalation_failed 42501', 'the call refused for the registrant, the notify still done');
 
 SELECT * FROM finish();
 ROLLBACK;
