@@ -126,6 +126,9 @@ bench-breach:
 bench-views:
 	./bench/sql_in_cluster.sh bench/active_views.sql
 
+bench-burst:
+	./bench/sql_in_cluster.sh bench/breach_burst.sql -v tickets=$(or $(TICKETS),10000)
+
 bench-writer:
 	./bench/sql_in_cluster.sh bench/writer_policy.sql
 
@@ -153,4 +156,4 @@ DEB_OUT ?= build/deb
 deb:
 	./test/deb/build.sh $(DEB_OUT)
 
-.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-views bench-writer bench-writes matrix dist deb FORCE
+.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-burst bench-views bench-writer bench-writes matrix dist deb FORCE
