@@ -210,6 +210,7 @@ typedef enum Statement
 	S_FACT_INSERT, S_FACTS, S_FACT_KINDS_AT, S_CLOCK_REPLACE, S_CLOCK_INSERT, S_CLOCK_DELETE, S_EVENTS_DELETE_AT,
 	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_TICKET_TAIL, S_LAST_MESSAGE, S_FACT_APPEND,
 	S_CLAIM_LOCK, S_CLAIM_WARNING, S_CLAIM_BREACH,
+	S_CLAIM_LATE_LOCK, S_CLAIM_LATE, S_CLAIM_STEP_LOCK, S_CLAIM_STEP,
 	S_COUNT
 } Statement;
 
@@ -360,6 +361,25 @@ static const char *const statement_sql[S_COUNT] = {
 	"AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} AND k.id OPERATOR(pg_catalog.=) $3",
 	[S_CLAIM_BREACH] = "UPDATE sla.clock{T} k SET breach_seen_at = $4 WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} AND k.id OPERATOR(pg_catalog.=) $3",
+	/*
+	 * The escalations of a breach that a late stop recorded (the clock's trigger
+	 * clock_late_breach, 80_breach.sql), taken by one breach check: locked or skipped as above.
+	 */
+	[S_CLAIM_LATE_LOCK] = "SELECT k.breach_escalation_pending IS TRUE, k.due_at "
+	"FROM sla.clock{T} k WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} "
+	"AND k.id OPERATOR(pg_catalog.=) $3 FOR UPDATE SKIP LOCKED",
+	[S_CLAIM_LATE] = "UPDATE sla.clock{T} k SET breach_escalation_pending = NULL WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} AND k.id OPERATOR(pg_catalog.=) $3",
+	/*
+	 * An escalation step: the clock locked or skipped, its pending step read after the lock; the
+	 * step recorded (step_done, step_seen_at), and the clock's trigger clock_steps finds the next.
+	 */
+	[S_CLAIM_STEP_LOCK] = "SELECT k.state OPERATOR(pg_catalog.=) 'running' AND k.step_at OPERATOR(pg_catalog.<) $4, "
+	"k.step_percent FROM sla.clock{T} k WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} AND k.id OPERATOR(pg_catalog.=) $3 FOR UPDATE SKIP LOCKED",
+	[S_CLAIM_STEP] = "UPDATE sla.clock{T} k SET step_done = k.step_percent, step_seen_at = $4 "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} "
+	"AND k.id OPERATOR(pg_catalog.=) $3",
 	/* a changed ticket key: every tracking row follows, and an event says so */
 	[S_REKEY] = "WITH t AS (UPDATE sla.ticket{T} SET ticket_key = $3{K} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} RETURNING 1), "
@@ -566,7 +586,13 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_CLAIM_WARNING:
 		case S_CLAIM_BREACH:
+		case S_CLAIM_STEP_LOCK:
+		case S_CLAIM_STEP:
 			TYPES(INT4OID, TEXTOID, INT8OID, TIMESTAMPTZOID);
+			break;
+		case S_CLAIM_LATE_LOCK:
+		case S_CLAIM_LATE:
+			TYPES(INT4OID, TEXTOID, INT8OID);
 			break;
 		case S_COUNT:
 			elog(ERROR, "no such statement");
@@ -1283,23 +1309,47 @@ sla_clock_cancel_by_id(int64 clock_id, TimestampTz at, sla_reason reason)
 /* ---------------------------------------------------------------- the breach check */
 
 bool
-sla_clock_claim_crossing(int32 attachment_id, const char *key, int64 clock_id, bool warning, TimestampTz as_of,
+sla_clock_claim_crossing(int32 attachment_id, const char *key, int64 clock_id, SlaCrossing kind, TimestampTz as_of,
 						 TimestampTz *due_at)
 {
 	SlaKeyType	kt = attachment_key_type(attachment_id);
 	Datum		v[4] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key), Int64GetDatum(clock_id),
-	CStringGetTextDatum(warning ? "warning" : "breach")};
+	CStringGetTextDatum(kind == SLA_CROSS_WARNING ? "warning" : "breach")};
 	bool		isnull;
 	Datum		pending;
 
-	if (run(S_CLAIM_LOCK, kt, v, "    ") != 1)
+	if (run(kind == SLA_CROSS_LATE_BREACH ? S_CLAIM_LATE_LOCK : S_CLAIM_LOCK, kt, v, "    ") != 1)
 		return false;
 	pending = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull || !DatumGetBool(pending))
 		return false;
 	*due_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	v[3] = TimestampTzGetDatum(as_of);
-	run(warning ? S_CLAIM_WARNING : S_CLAIM_BREACH, kt, v, "    ");
+	run(kind == SLA_CROSS_WARNING ? S_CLAIM_WARNING : kind == SLA_CROSS_BREACH ? S_CLAIM_BREACH : S_CLAIM_LATE,
+		kt, v, "    ");
+	return true;
+}
+
+bool
+sla_clock_claim_step(int32 attachment_id, const char *key, int64 clock_id, TimestampTz as_of, Datum *percent)
+{
+	SlaKeyType	kt = attachment_key_type(attachment_id);
+	Datum		v[4] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key), Int64GetDatum(clock_id),
+	TimestampTzGetDatum(as_of)};
+	bool		isnull;
+	Datum		pending;
+
+	if (run(S_CLAIM_STEP_LOCK, kt, v, "    ") != 1)
+		return false;
+	pending = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull || !DatumGetBool(pending))
+		return false;
+	/* copied out of SPI's memory: the caller finishes SPI before returning it */
+	*percent = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (isnull)
+		return false;
+	*percent = SPI_datumTransfer(*percent, false, -1);
+	run(S_CLAIM_STEP, kt, v, "    ");
 	return true;
 }
 

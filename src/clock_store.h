@@ -148,13 +148,29 @@ extern void sla_stored_ticket_write_row(SlaStoredTicket *st);
 extern void sla_stored_ticket_reassign(SlaStoredTicket *st, TimestampTz at, const SlaSnapshot *now);
 
 /* An administrative cancel of one clock by id (TRUNCATE or DROP of the ticket table). */
+/* What the breach check claims of a clock (src/sql/80_breach.sql). */
+typedef enum SlaCrossing
+{
+	SLA_CROSS_WARNING,			/* its warning instant passed: warned_at */
+	SLA_CROSS_BREACH,			/* its due time passed: breach_seen_at */
+	SLA_CROSS_LATE_BREACH		/* a late stop recorded its breach: its escalations are pending */
+} SlaCrossing;
+
 /*
- * The breach check's claim of a crossing (warning or breach) of one clock: true, with its due
- * time, when this transaction locked it and marked it crossed as of as_of; false when it is
- * gone, not running, marked already, or locked by another checker (skipped, not waited for).
+ * The breach check's claim of a crossing of one clock: true, with its due time, when this
+ * transaction locked it and marked it crossed as of as_of (for a late breach: its escalations
+ * taken); false when it is gone, not running, marked already, or locked by another checker
+ * (skipped, not waited for).
  */
-extern bool sla_clock_claim_crossing(int32 attachment_id, const char *key, int64 clock_id, bool warning,
+extern bool sla_clock_claim_crossing(int32 attachment_id, const char *key, int64 clock_id, SlaCrossing kind,
 									 TimestampTz as_of, TimestampTz *due_at);
+/*
+ * The breach check's claim of the next escalation step of one running clock whose step instant
+ * is before as_of: true, with its share of the target (numeric), when this transaction locked it
+ * and recorded the step (the clock's trigger then finds the next one); false otherwise.
+ */
+extern bool sla_clock_claim_step(int32 attachment_id, const char *key, int64 clock_id, TimestampTz as_of,
+								 Datum *percent);
 extern void sla_clock_cancel_by_id(int64 clock_id, TimestampTz at, sla_reason reason);
 
 /* Append an sla.event row; detail is JSON text or NULL. */

@@ -13,6 +13,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -25,6 +26,7 @@
 #include "attachment_cache.h"
 #include "calendar_cache.h"
 #include "clock_store.h"
+#include "ticket_engine.h"
 
 /* Whether role may do mode on the column: a grant on the table or on the column itself. */
 static bool
@@ -133,4 +135,74 @@ sla_escalation_set_column(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 	SPI_finish();
 	PG_RETURN_INT64((int64) rows);
+}
+
+/*
+ * sla.escalation_call_function(escalation_id integer, event jsonb) RETURNS void: a call_function
+ * action.  The function is the one the escalation names (stored schema-qualified when it was
+ * registered), of one jsonb argument; it runs as its owner under SECURITY_RESTRICTED_OPERATION,
+ * like a declared attribute's function (sla_call_function), and only if the escalation's
+ * registrant has that owner's privileges: it never runs with more rights than the role that named
+ * it could use itself, whoever runs the breach check.
+ */
+PG_FUNCTION_INFO_V1(sla_escalation_call_function);
+Datum
+sla_escalation_call_function(PG_FUNCTION_ARGS)
+{
+	int32		escalation_id = PG_GETARG_INT32(0);
+	Datum		event = PG_GETARG_DATUM(1);
+	Oid			argtypes[1] = {INT4OID};
+	Datum		args[1] = {Int32GetDatum(escalation_id)};
+	char	   *name;
+	char	   *registrant;
+	Oid			fn;
+	Oid			owner;
+	Oid			rettype;
+	bool		isnull;
+	char		what[64];
+	HeapTuple	tup;
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT e.function_name, e.registered_by FROM sla.escalation e"
+							  " WHERE e.id OPERATOR(pg_catalog.=) $1 AND e.action OPERATOR(pg_catalog.=) 'call_function'",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading escalation %d failed", escalation_id);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("escalation %d is not a call_function action", escalation_id)));
+	/* kept past SPI_finish, which frees SPI's memory */
+	name = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	registrant = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	/* resolved under the caller's path (run_escalations: pg_catalog, pg_temp): the name is qualified */
+	fn = DatumGetObjectId(DirectFunctionCall1(to_regprocedure, CStringGetTextDatum(name)));
+	SPI_finish();
+	if (!OidIsValid(fn))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("function %s of escalation %d does not exist", name, escalation_id)));
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", fn);
+	owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
+	if (((Form_pg_proc) GETSTRUCT(tup))->pronargs != 1 ||
+		((Form_pg_proc) GETSTRUCT(tup))->proargtypes.values[0] != JSONBOID ||
+		((Form_pg_proc) GETSTRUCT(tup))->prokind != PROKIND_FUNCTION)
+	{
+		ReleaseSysCache(tup);
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("function %s of escalation %d must be a function of one jsonb argument", name, escalation_id)));
+	}
+	ReleaseSysCache(tup);
+	if (!has_privs_of_role(get_role_oid(registrant, false), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("escalation %d was registered by \"%s\", who lacks the privileges of \"%s\", the owner of %s",
+						escalation_id, registrant, GetUserNameFromId(owner, false), name)));
+	snprintf(what, sizeof(what), "escalation %d", escalation_id);
+	(void) sla_call_function(fn, event, InvalidOid, &isnull, &rettype, what);
+	PG_RETURN_VOID();
 }

@@ -565,6 +565,7 @@ sla_log_event_sql(PG_FUNCTION_ARGS)
 /*
  * sla.claim_crossing(attachment, key, clock, kind, as_of): the breach check's claim of one
  * crossing (src/sql/80_breach.sql): the clock's due time when this call marked it, else NULL.
+ * kind: warning, breach, or late_breach (the escalations of a breach a late stop recorded).
  */
 PG_FUNCTION_INFO_V1(sla_claim_crossing_sql);
 Datum
@@ -572,19 +573,47 @@ sla_claim_crossing_sql(PG_FUNCTION_ARGS)
 {
 	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(3));
 	TimestampTz due_at = 0;
+	SlaCrossing crossing;
 	bool		claimed;
 
-	if (strcmp(kind, "warning") != 0 && strcmp(kind, "breach") != 0)
+	if (strcmp(kind, "warning") == 0)
+		crossing = SLA_CROSS_WARNING;
+	else if (strcmp(kind, "breach") == 0)
+		crossing = SLA_CROSS_BREACH;
+	else if (strcmp(kind, "late_breach") == 0)
+		crossing = SLA_CROSS_LATE_BREACH;
+	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a crossing is a warning or a breach, not \"%s\"", kind)));
+				 errmsg("a crossing is a warning, a breach or a late_breach, not \"%s\"", kind)));
 	connect_spi();
 	claimed = sla_clock_claim_crossing(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_INT64(2),
-									   strcmp(kind, "warning") == 0, PG_GETARG_TIMESTAMPTZ(4), &due_at);
+									   crossing, PG_GETARG_TIMESTAMPTZ(4), &due_at);
 	SPI_finish();
 	if (!claimed)
 		PG_RETURN_NULL();
 	PG_RETURN_TIMESTAMPTZ(due_at);
+}
+
+/*
+ * sla.claim_step(attachment, key, clock, as_of): the breach check's claim of the clock's next
+ * escalation step due before as_of: its share of the target when this call recorded it, else
+ * NULL (src/sql/80_breach.sql).
+ */
+PG_FUNCTION_INFO_V1(sla_claim_step_sql);
+Datum
+sla_claim_step_sql(PG_FUNCTION_ARGS)
+{
+	Datum		percent = (Datum) 0;
+	bool		claimed;
+
+	connect_spi();
+	claimed = sla_clock_claim_step(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_INT64(2),
+								   PG_GETARG_TIMESTAMPTZ(3), &percent);
+	SPI_finish();
+	if (!claimed)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(percent);
 }
 
 /*

@@ -147,6 +147,14 @@ BEGIN
                 agent         text,
                 requester     text,
                 started_pos   bigint,
+                -- issue 15 (80_breach.sql): a breach a late stop recorded, its escalations left to
+                -- the next breach check; the next escalation step (its instant and share of the
+                -- target), and the largest share recorded for the due date, with when
+                breach_escalation_pending boolean,
+                step_at       timestamptz,
+                step_percent  numeric,
+                step_done     numeric,
+                step_seen_at  timestamptz,
                 PRIMARY KEY (attachment_id, ticket_key, metric, cycle)
             )$t$, 'clock_' || kt, kt, 'clock_' || kt || '_state_known');
         -- the clock an id names (a NOTIFY payload, sla.cancel_clock): found without the ticket key
@@ -235,22 +243,26 @@ COMMENT ON COLUMN @extschema@.ticket.department IS
 CREATE VIEW @extschema@.clock WITH (security_invoker = true) AS
     SELECT id, attachment_id, ticket_key::text AS ticket_key, metric, cycle, level_id, calendar_id, target,
            started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
-           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
       FROM @extschema@.clock_int4
     UNION ALL
     SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
            started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
-           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
       FROM @extschema@.clock_int8
     UNION ALL
     SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
            started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
-           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
       FROM @extschema@.clock_uuid
     UNION ALL
     SELECT id, attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target,
            started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
-           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
       FROM @extschema@.clock_text;
 COMMENT ON VIEW @extschema@.clock IS
     'SLA clocks: one row per ticket, metric and cycle; due_at = business_add(started_at, target + paused_for, calendar)';
@@ -272,7 +284,12 @@ COMMENT ON COLUMN @extschema@.clock.stopped_at IS 'when it stopped (met, breache
 COMMENT ON COLUMN @extschema@.clock.state IS 'running, paused, met, breached or cancelled';
 COMMENT ON COLUMN @extschema@.clock.warn_at IS 'when the level''s warning share of the target is used up';
 COMMENT ON COLUMN @extschema@.clock.warned_at IS 'when sla.check_breaches recorded its warning; NULL: not yet';
-COMMENT ON COLUMN @extschema@.clock.breach_seen_at IS 'when sla.check_breaches recorded its breach; NULL: not yet';
+COMMENT ON COLUMN @extschema@.clock.breach_seen_at IS 'when sla.check_breaches (or a late stop) recorded its breach; NULL: not yet, or a re-target moved the due date past it';
+COMMENT ON COLUMN @extschema@.clock.breach_escalation_pending IS 'true: a late stop recorded its breach, whose escalations the next sla.check_breaches runs';
+COMMENT ON COLUMN @extschema@.clock.step_at IS 'when its next escalation step falls due (sla.escalation.at_percent); NULL: none';
+COMMENT ON COLUMN @extschema@.clock.step_percent IS 'the share of the target of its next escalation step';
+COMMENT ON COLUMN @extschema@.clock.step_done IS 'the largest share whose escalation step was recorded for the current due date';
+COMMENT ON COLUMN @extschema@.clock.step_seen_at IS 'when that step was recorded';
 COMMENT ON COLUMN @extschema@.clock.department IS 'the department holding the ticket while the clock ran (its latest, once reassigned)';
 COMMENT ON COLUMN @extschema@.clock.agent IS 'the agent holding the ticket while the clock ran';
 COMMENT ON COLUMN @extschema@.clock.requester IS 'the customer who asked';

@@ -29,6 +29,95 @@ BEGIN
 END
 $$;
 
+-- Issue 15: breaches never missed.
+--
+-- A late stop: a clock stopped after its due time (state breached) whose breach no check
+-- recorded (checks at 12:00 and 15:05, due at 14:00, answered at 15:00) records it itself, in
+-- the writer's transaction: the breach event (at the stop, when the breach was seen; detail
+-- due_at, when it happened, and stopped_at), its NOTIFY, breach_seen_at.  Exactly once with
+-- concurrent checkers: the stop's UPDATE waits for a checker holding the clock (its claim) and
+-- this BEFORE trigger then sees the row as that checker committed it (breach_seen_at set: the
+-- WHEN condition fails); a checker that comes second skips the locked row or finds it stopped.
+-- Its escalations are not run inside the helpdesk's write (a set_column would update the very
+-- row being written, a raise_level re-target the ticket in the middle of a fact, a failing
+-- action would be the writer's): breach_escalation_pending leaves them to the next breach check.
+CREATE FUNCTION @extschema@.clock_late_breach() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    seen constant timestamptz := coalesce(NEW.stopped_at, now());
+BEGIN
+    NEW.breach_seen_at := seen;
+    NEW.breach_escalation_pending := true;
+    -- TG_ARGV[0]: the event table of the clock table's key type
+    EXECUTE format('INSERT INTO @extschema@.%I (attachment_id, ticket_key, clock_id, at, kind, detail)
+                    VALUES ($1, $2, $3, $4, ''breach'', $5)', TG_ARGV[0])
+      USING NEW.attachment_id, NEW.ticket_key, NEW.id, seen,
+            jsonb_build_object('metric', NEW.metric, 'due_at', NEW.due_at, 'stopped_at', NEW.stopped_at);
+    PERFORM pg_notify('sla_events', json_build_object('event', 'breach', 'clock', NEW.id)::text);
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.clock_late_breach() IS
+    'BEFORE trigger on the clock tables: a clock stopped breached whose breach no check recorded records it (event, NOTIFY, breach_seen_at) and leaves its escalations to the next breach check';
+
+-- A re-target (a relaxed target, a resume, a reopening) that moves a crossing past the moment it
+-- was recorded makes it pending again: a clock breached, given a later due date and passing that
+-- one too gets a second breach event, for the new due date.  Named to fire after clock_warn_at
+-- (BEFORE triggers fire in name order), so warn_at is the new one.
+CREATE FUNCTION @extschema@.clock_yet_to_cross() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NEW.breach_seen_at < NEW.due_at THEN
+        NEW.breach_seen_at := NULL;
+    END IF;
+    IF NEW.warned_at < NEW.warn_at THEN
+        NEW.warned_at := NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.clock_yet_to_cross() IS
+    'BEFORE UPDATE trigger on the clock tables: a warning or breach whose instant a re-target moved past the moment it was recorded is pending again';
+
+-- Escalation steps (src/escalation_step.c): the next step of a clock, kept with its due date.
+CREATE FUNCTION @extschema@.clock_steps() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_clock_steps_trigger' LANGUAGE C;
+
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('CREATE TRIGGER clock_late_breach BEFORE UPDATE ON @extschema@.%I FOR EACH ROW
+                        WHEN (NEW.state OPERATOR(pg_catalog.=) ''breached'' AND OLD.state OPERATOR(pg_catalog.<>) ''breached''
+                              AND NEW.breach_seen_at IS NULL)
+                        EXECUTE FUNCTION @extschema@.clock_late_breach(%L)', 'clock_' || kt, 'event_' || kt);
+        EXECUTE format('CREATE TRIGGER clock_late_breach_insert BEFORE INSERT ON @extschema@.%I FOR EACH ROW
+                        WHEN (NEW.state OPERATOR(pg_catalog.=) ''breached'' AND NEW.breach_seen_at IS NULL)
+                        EXECUTE FUNCTION @extschema@.clock_late_breach(%L)', 'clock_' || kt, 'event_' || kt);
+        EXECUTE format('CREATE TRIGGER clock_yet_to_cross BEFORE UPDATE OF due_at, paused_for, started_at, calendar_id, level_id
+                        ON @extschema@.%I FOR EACH ROW
+                        WHEN (NEW.breach_seen_at OPERATOR(pg_catalog.<) NEW.due_at OR NEW.warned_at OPERATOR(pg_catalog.<) NEW.warn_at)
+                        EXECUTE FUNCTION @extschema@.clock_yet_to_cross()', 'clock_' || kt);
+        EXECUTE format('CREATE TRIGGER clock_steps BEFORE INSERT OR UPDATE OF due_at, paused_for, started_at, calendar_id,
+                        level_id, step_done ON @extschema@.%I FOR EACH ROW EXECUTE FUNCTION @extschema@.clock_steps()', 'clock_' || kt);
+        -- the steps due and the late breaches whose escalations wait, each through a small partial index
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (step_at)
+                        WHERE state OPERATOR(pg_catalog.=) ''running'' AND step_at IS NOT NULL',
+                       'clock_' || kt || '_step_pending', 'clock_' || kt);
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (id) WHERE breach_escalation_pending',
+                       'clock_' || kt || '_escalation_pending', 'clock_' || kt);
+    END LOOP;
+END
+$$;
+
+-- One escalation step claimed: the clock locked (or skipped), its step still due, recorded; the
+-- share of the target it was at, or NULL.
+CREATE FUNCTION @extschema@.claim_step(att_id integer, ticket_key text, clock_id bigint, as_of timestamptz)
+    RETURNS numeric AS 'MODULE_PATHNAME', 'sla_claim_step_sql' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.claim_step(integer, text, bigint, timestamptz) IS
+    'the breach check''s claim of a clock''s next escalation step due before as_of: records it and returns its share of the target, or NULL when none is due or another checker holds the clock';
+
 -- One crossing claimed: the clock locked (or skipped when another checker holds it), found still
 -- pending, and marked; its due time, or NULL when there was nothing to claim.  C: the clock is
 -- found by its ticket (attachment and key) in the table of the key's type.
@@ -46,14 +135,15 @@ DECLARE
     n integer := 0;
     kind text;
     due timestamptz;
+    pct numeric;
 BEGIN
     IF max_crossings IS NOT NULL AND max_crossings < 1 THEN
         RAISE EXCEPTION 'max_crossings must be positive, not %', max_crossings USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- the pending crossings, earliest first, read through the two partial indexes; at most
+    -- the pending crossings, earliest first, read through the partial indexes; at most
     -- max_crossings of them (a caller that commits between calls works in bounded batches)
     FOR c IN
-        SELECT x.id, x.attachment_id, x.ticket_key, x.metric, x.kind FROM (
+        SELECT x.id, x.attachment_id, x.ticket_key, x.metric, x.kind, x.at FROM (
             (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'warning' AS kind, k.warn_at AS at
                FROM @extschema@.clock k
               WHERE k.state = 'running' AND k.warned_at IS NULL AND k.warn_at < as_of
@@ -62,12 +152,36 @@ BEGIN
             (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'breach', k.due_at
                FROM @extschema@.clock k
               WHERE k.state = 'running' AND k.breach_seen_at IS NULL AND k.due_at < as_of
-              ORDER BY k.due_at LIMIT max_crossings)) x
-         -- a clock past both crossings gets its warning, then its breach
+              ORDER BY k.due_at LIMIT max_crossings)
+            UNION ALL
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'step', k.step_at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.step_at IS NOT NULL AND k.step_at < as_of
+              ORDER BY k.step_at LIMIT max_crossings)
+            UNION ALL
+            -- breaches recorded by a late stop, whose escalations wait for a check
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'late_breach', k.stopped_at
+               FROM @extschema@.clock k
+              WHERE k.breach_escalation_pending
+              ORDER BY k.id LIMIT max_crossings)) x
+         -- a clock past several crossings of one instant: its warning, its steps, then its breach
          ORDER BY x.at, x.id, x.kind DESC
          LIMIT max_crossings
     LOOP
         kind := c.kind;
+        IF kind = 'step' THEN
+            -- every step of the clock due by now, in order of share, each claimed and recorded once
+            LOOP
+                pct := @extschema@.claim_step(c.attachment_id, c.ticket_key, c.id, as_of);
+                EXIT WHEN pct IS NULL;
+                n := n + 1;
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, 'step',
+                                              jsonb_build_object('metric', c.metric, 'percent', pct));
+                PERFORM pg_notify('sla_events', json_build_object('event', 'step', 'clock', c.id, 'percent', pct)::text);
+                PERFORM @extschema@.run_escalations(c.id, 'step', as_of, pct);
+            END LOOP;
+            CONTINUE;
+        END IF;
         -- one clock by its ticket and id, locked or skipped (SKIP LOCKED: concurrent callers
         -- share the work), its flag re-checked after the lock: every crossing is recorded
         -- exactly once.  The claim names no pending condition: "warned_at IS NULL" would match
@@ -76,6 +190,19 @@ BEGIN
         due := @extschema@.claim_crossing(c.attachment_id, c.ticket_key, c.id, kind, as_of);
         CONTINUE WHEN due IS NULL;
         n := n + 1;
+        IF kind = 'late_breach' THEN
+            -- the stop recorded the breach and sent its NOTIFY; its escalations run here, unless
+            -- the stop is history (backfill, a check that did not run for a day): escalating a
+            -- ticket long after it was answered helps nobody
+            IF c.at < as_of - interval '1 day' THEN
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, 'escalation_skipped',
+                            jsonb_build_object('on_event', 'breach', 'metric', c.metric,
+                                               'reason', 'stopped more than a day before the check'));
+            ELSE
+                PERFORM @extschema@.run_escalations(c.id, 'breach', as_of);
+            END IF;
+            CONTINUE;
+        END IF;
         PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, kind,
                                       jsonb_build_object('metric', c.metric, 'due_at', due));
         -- the payload names the clock and nothing else: every session may LISTEN, so what a
@@ -87,7 +214,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
-    'records every running clock that crossed its warning threshold or its due time since the last call (one warning and one breach event per clock, exactly once even with concurrent callers), earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many it recorded';
+    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many it recorded';
 
 -- The breach check in bounded batches, each committed: after a long outage (or a crash, with
 -- thousands of pending crossings) the work is never one long transaction.  For pg_cron:

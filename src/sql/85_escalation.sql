@@ -12,7 +12,7 @@ CREATE TABLE @extschema@.escalation (
     on_event     text NOT NULL CONSTRAINT escalation_on_event_known
         CHECK (on_event OPERATOR(pg_catalog.=) ANY (ARRAY['warning', 'breach'])),
     action       text NOT NULL CONSTRAINT escalation_action_known
-        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['raise_level', 'set_column', 'notify_only'])),
+        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['raise_level', 'set_column', 'notify_only', 'notify', 'call_function'])),
     to_level_id  integer,   -- sla.level (id), NO ACTION (98_config_reference.sql)
     column_name  text,
     column_value text,
@@ -20,6 +20,20 @@ CREATE TABLE @extschema@.escalation (
     active       boolean NOT NULL DEFAULT true,
     -- the role whose privileges a set_column action is checked against (escalation_check)
     registered_by text NOT NULL DEFAULT CURRENT_USER,
+    -- issue 15: a step at this share of the target (NULL: with the on_event crossing itself)
+    at_percent   numeric,
+    -- a step before the due date is a warning step, one at or after it a breach step
+    CONSTRAINT escalation_at_percent CHECK (at_percent IS NULL OR
+        (at_percent OPERATOR(pg_catalog.>) 0 AND at_percent OPERATOR(pg_catalog.<=) 10000
+         AND (on_event OPERATOR(pg_catalog.=) 'breach') OPERATOR(pg_catalog.=) (at_percent OPERATOR(pg_catalog.>=) 100))),
+    -- notify: a channel and, optionally, a JSON object the payload starts from
+    channel      text,
+    payload      jsonb,
+    -- call_function: a DBA-declared function(event jsonb), stored schema-qualified
+    function_name text,
+    CONSTRAINT escalation_notify CHECK ((action OPERATOR(pg_catalog.=) 'notify') OPERATOR(pg_catalog.=) (channel IS NOT NULL)
+        AND (payload IS NULL OR (action OPERATOR(pg_catalog.=) 'notify' AND pg_catalog.jsonb_typeof(payload) OPERATOR(pg_catalog.=) 'object'))),
+    CONSTRAINT escalation_function CHECK ((action OPERATOR(pg_catalog.=) 'call_function') OPERATOR(pg_catalog.=) (function_name IS NOT NULL)),
     -- raise_level needs a level to raise to, and only raise_level has one
     CONSTRAINT escalation_to_level CHECK ((action OPERATOR(pg_catalog.=) 'raise_level')
                                          OPERATOR(pg_catalog.=) (to_level_id IS NOT NULL)),
@@ -33,13 +47,15 @@ CREATE TABLE @extschema@.escalation (
 ALTER SEQUENCE @extschema@.escalation_id_seq OWNED BY @extschema@.escalation.id;
 CREATE INDEX escalation_level ON @extschema@.escalation (level_id, on_event) WHERE active;
 COMMENT ON TABLE @extschema@.escalation IS
-    'escalation actions run by sla.check_breaches() when a clock of a level crosses its warning instant or its due time: raise_level, set_column or notify_only, in position order';
+    'escalation actions run by sla.check_breaches() when a clock of a level crosses its warning instant, its due time or a step at at_percent of its target: raise_level, set_column, notify, call_function or notify_only, in position order';
 COMMENT ON COLUMN @extschema@.escalation.metric IS 'the metric whose clock must cross; NULL: any metric';
 COMMENT ON COLUMN @extschema@.escalation.to_level_id IS 'raise_level: the level the ticket gets (its running and paused clocks are re-targeted)';
 COMMENT ON COLUMN @extschema@.escalation.column_name IS
     'set_column: a ticket mapping key (priority, status, agent, department, ...: the column it maps to in each attached table), else a column of the attached ticket table itself; checked when the action runs (42703)';
 COMMENT ON COLUMN @extschema@.escalation.column_value IS 'set_column: the value, as a literal of the column''s type';
 
+COMMENT ON COLUMN @extschema@.escalation.at_percent IS
+    'a step at this share of the target (50: half the business time used; 150: half of it again past the due date), recorded once per clock and due date as a step event; NULL (and 100 on a breach row): with the warning or breach crossing itself';
 COMMENT ON COLUMN @extschema@.escalation.registered_by IS
     'the role that wrote the action: a set_column action writes only a column this role may update (docs/security.md)';
 
@@ -49,8 +65,8 @@ CREATE FUNCTION @extschema@.escalation_check() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND NEW.registered_by = OLD.registered_by
-       AND (NEW.action, NEW.column_name, NEW.column_value, NEW.level_id, NEW.metric, NEW.on_event)
-           IS DISTINCT FROM (OLD.action, OLD.column_name, OLD.column_value, OLD.level_id, OLD.metric, OLD.on_event) THEN
+       AND (NEW.action, NEW.column_name, NEW.column_value, NEW.level_id, NEW.metric, NEW.on_event, NEW.function_name)
+           IS DISTINCT FROM (OLD.action, OLD.column_name, OLD.column_value, OLD.level_id, OLD.metric, OLD.on_event, OLD.function_name) THEN
         NEW.registered_by := current_user;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = NEW.registered_by) THEN
@@ -66,6 +82,28 @@ END
 $$;
 CREATE TRIGGER escalation_check BEFORE INSERT OR UPDATE ON @extschema@.escalation
     FOR EACH ROW EXECUTE FUNCTION @extschema@.escalation_check();
+
+-- A call_function action's function runs as its owner (src/escalation_action.c): naming it needs
+-- the privileges of that owner, checked here (as for declared attributes, 50_rule.sql) and again,
+-- against the registrant, when it runs.  No SET search_path: the name is read with the writer's
+-- search path, as a regprocedure literal would be, and stored qualified.
+CREATE FUNCTION @extschema@.escalation_function_check() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.function_name IS NOT NULL THEN
+        NEW.function_name := @extschema@.check_function_registration(NEW.function_name::pg_catalog.regprocedure,
+                                                                     pg_catalog.format('escalation %s', NEW.id));
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER escalation_function_check BEFORE INSERT OR UPDATE OF function_name ON @extschema@.escalation
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.escalation_function_check();
+COMMENT ON COLUMN @extschema@.escalation.channel IS 'notify: the channel of the NOTIFY';
+COMMENT ON COLUMN @extschema@.escalation.payload IS
+    'notify: a JSON object the payload starts from; event, clock, escalation (and percent for a step) are added';
+COMMENT ON COLUMN @extschema@.escalation.function_name IS
+    'call_function: a function(event jsonb), run as its owner; naming it needs that owner''s privileges (checked again, against registered_by, when it runs)';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.escalation', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.escalation_id_seq', '');
@@ -111,8 +149,14 @@ COMMENT ON FUNCTION @extschema@.escalation_column(@extschema@.attachment, @extsc
 CREATE FUNCTION @extschema@.escalation_set_column(escalation_id integer, att_id integer, ticket_key text)
     RETURNS bigint AS 'MODULE_PATHNAME', 'sla_escalation_set_column' LANGUAGE C STRICT;
 
+-- A call_function action's call (src/escalation_action.c): the function named by the escalation,
+-- of one jsonb argument, run as its owner, after checking the registrant has that owner's
+-- privileges (42501 otherwise).
+CREATE FUNCTION @extschema@.escalation_call_function(escalation_id integer, event jsonb)
+    RETURNS void AS 'MODULE_PATHNAME', 'sla_escalation_call_function' LANGUAGE C STRICT;
+
 -- Run the active escalations of a crossing; returns how many actions ran.
-CREATE FUNCTION @extschema@.run_escalations(clock_id bigint, kind text, at timestamptz)
+CREATE FUNCTION @extschema@.run_escalations(clock_id bigint, kind text, at timestamptz, at_percent numeric DEFAULT NULL)
     RETURNS integer
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -126,8 +170,12 @@ DECLARE
     err_state text;
     err_message text;
 BEGIN
-    IF run_escalations.kind IS NULL OR run_escalations.kind NOT IN ('warning', 'breach') THEN
-        RAISE EXCEPTION 'escalations run on a warning or a breach, not on "%"', run_escalations.kind
+    IF run_escalations.kind IS NULL OR run_escalations.kind NOT IN ('warning', 'breach', 'step') THEN
+        RAISE EXCEPTION 'escalations run on a warning, a breach or a step, not on "%"', run_escalations.kind
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (run_escalations.kind = 'step') <> (run_escalations.at_percent IS NOT NULL) THEN
+        RAISE EXCEPTION 'a step names its share of the target (at_percent), a warning or a breach does not'
               USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT * INTO c FROM @extschema@.clock k WHERE k.id = run_escalations.clock_id;
@@ -140,8 +188,9 @@ BEGIN
     IF current_setting('sla.escalating', true) = 'on' THEN
         PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at,
                                       'escalation_skipped',
-                                      jsonb_build_object('on_event', run_escalations.kind, 'metric', c.metric,
-                                                         'reason', 'inside another escalation'));
+                                      jsonb_strip_nulls(jsonb_build_object('on_event', run_escalations.kind, 'metric', c.metric,
+                                                         'at_percent', run_escalations.at_percent,
+                                                         'reason', 'inside another escalation')));
         RETURN 0;
     END IF;
     SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = c.attachment_id;
@@ -149,9 +198,15 @@ BEGIN
 
     -- the escalations of the level the clock crossed at, read once: a raise_level action does
     -- not bring the new level's escalations into this crossing
+    -- a warning runs the rows of its crossing (no at_percent), a breach those at 100 % or
+    -- without a share, a step those at its share
     FOR esc IN SELECT * FROM @extschema@.escalation e
-                WHERE e.active AND e.level_id = c.level_id AND e.on_event = run_escalations.kind
-                  AND (e.metric IS NULL OR e.metric = c.metric)
+                WHERE e.active AND e.level_id = c.level_id AND (e.metric IS NULL OR e.metric = c.metric)
+                  AND CASE run_escalations.kind
+                          WHEN 'warning' THEN e.on_event = 'warning' AND e.at_percent IS NULL
+                          WHEN 'breach' THEN e.on_event = 'breach' AND coalesce(e.at_percent, 100) = 100
+                          ELSE e.at_percent = run_escalations.at_percent
+                               AND NOT (e.on_event = 'breach' AND e.at_percent = 100) END
                 ORDER BY e.position, e.id LOOP
         CONTINUE WHEN esc.action = 'notify_only';		-- check_breaches sends the NOTIFY itself
         -- each action on its own: one that fails (a column gone, a value its type refuses, a
@@ -167,30 +222,128 @@ BEGIN
                 -- a level fact: the ticket's level, its running clocks and the clocks the new level adds
                 PERFORM @extschema@.retarget_clocks(c.attachment_id, c.ticket_key, esc.to_level_id, run_escalations.at);
                 PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
-                            jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
-                                               'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id));
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id)));
+            ELSIF esc.action = 'notify' THEN
+                -- the payload names the clock, the event and the escalation (and what the DBA
+                -- put in it): every session may LISTEN
+                PERFORM pg_notify(esc.channel, (coalesce(esc.payload, '{}') || jsonb_strip_nulls(jsonb_build_object(
+                            'event', run_escalations.kind, 'clock', c.id, 'escalation', esc.id,
+                            'percent', run_escalations.at_percent)))::text);
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'channel', esc.channel)));
+            ELSIF esc.action = 'call_function' THEN
+                PERFORM @extschema@.escalation_call_function(esc.id, jsonb_strip_nulls(jsonb_build_object(
+                            'event', run_escalations.kind, 'at', run_escalations.at, 'percent', run_escalations.at_percent,
+                            'escalation', esc.id, 'clock', c.id, 'attachment', c.attachment_id,
+                            'ticket_table', att.ticket_table::text, 'ticket_key', c.ticket_key, 'metric', c.metric,
+                            'level', c.level_id, 'due_at', c.due_at)));
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'function', esc.function_name)));
             ELSE
                 col := @extschema@.escalation_column(att, esc);
                 -- the host's sla trigger fires on this update (on_update rules, lifecycle changes);
                 -- C: it runs as the table's owner, after checking the registrant may update the column
                 n_rows := @extschema@.escalation_set_column(esc.id, att.id, c.ticket_key);
                 PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
-                            jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
                                                'metric', c.metric, 'column', col, 'value', esc.column_value,
-                                               'rows', n_rows));
+                                               'rows', n_rows)));
             END IF;
             n := n + 1;
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
             PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalation_failed',
-                        jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
-                                           'metric', c.metric, 'sqlstate', err_state, 'error', err_message));
-            PERFORM pg_notify('sla_events', json_build_object('event', 'escalation_failed', 'clock', c.id)::text);
+                        jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                           'at_percent', run_escalations.at_percent,
+                                           'metric', c.metric, 'sqlstate', err_state, 'error', err_message)));
+            PERFORM pg_notify('sla_events', json_build_object('event', 'escalation_failed', 'clock', c.id,
+                                                              'escalation', esc.id)::text);
         END;
     END LOOP;
     PERFORM set_config('sla.escalating', 'off', true);
     RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz) IS
-    'runs the active escalations of the clock''s level for a warning or breach crossing (called by sla.check_breaches in its transaction); logs an escalated event per raise_level and set_column action, and an escalation_failed event (with its SQLSTATE and message, and a NOTIFY) for an action that fails, which is undone alone; returns how many actions ran';
+COMMENT ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz, numeric) IS
+    'runs the active escalations of the clock''s level for a warning or breach crossing or a step at a share of the target (called by sla.check_breaches in its transaction); logs an escalated event per raise_level and set_column action, and an escalation_failed event (with its SQLSTATE and message, and a NOTIFY) for an action that fails, which is undone alone; returns how many actions ran';
+
+-- Issue 15: the escalations edited, the active clocks find their next step again (the trigger
+-- clock_steps, src/escalation_step.c, fires on step_done).  A statement trigger, after
+-- calendar_invalidate (name order): the step cache is read again.
+CREATE FUNCTION @extschema@.escalation_steps_refresh() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('UPDATE @extschema@.%I k SET step_done = k.step_done
+                         WHERE k.state = ANY (ARRAY[''running'', ''paused''])', 'clock_' || kt);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER escalation_steps_refresh AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON @extschema@.escalation FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.escalation_steps_refresh();
+
+-- Escalation outcomes per clock, for the health view: a failure stays listed until a later run
+-- of the same escalation on the clock (a retry) succeeds or fails anew.
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (clock_id, id)
+                        WHERE kind OPERATOR(pg_catalog.=) ANY (ARRAY[''escalated'', ''escalation_failed''])',
+                       'event_' || kt || '_escalation', 'event_' || kt);
+    END LOOP;
+END
+$$;
+
+-- The health view (60_attachment.sql) lists the escalations that failed too: one row per
+-- attachment and escalation, with the clocks whose failure no later run of it replaced.
+CREATE OR REPLACE VIEW @extschema@.health WITH (security_invoker = true) AS
+SELECT p.attachment_id, a.ticket_table, 'mapping_problem'::text AS item, p.field, p.value,
+       p.count AS occurrences, p.first_seen, p.last_seen, p.first_ticket_key, p.last_ticket_key,
+       CASE p.field
+           WHEN 'status' THEN CASE WHEN p.value IS NULL THEN 'the status column was NULL: give the tickets a status'
+                                   ELSE pg_catalog.format('SELECT sla.map_status(%L, %L, ''open'');  -- or paused, solved, closed, deleted',
+                                                a.ticket_table::text, p.value) END
+           WHEN 'author_kind' THEN 'list the value in customer_values, agent_values or system_values: sla.attach(..., replace => true)'
+           ELSE 'make the author function return customer, agent or system'
+       END AS remedy
+  FROM @extschema@.mapping_problem p
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) p.attachment_id
+UNION ALL
+SELECT f.attachment_id, a.ticket_table, 'escalation_failed'::text, pg_catalog.format('escalation %s', f.escalation),
+       (pg_catalog.array_agg(f.error ORDER BY f.id DESC))[1], pg_catalog.count(*), pg_catalog.min(f.at), pg_catalog.max(f.at),
+       (pg_catalog.array_agg(f.ticket_key ORDER BY f.id))[1], (pg_catalog.array_agg(f.ticket_key ORDER BY f.id DESC))[1],
+       pg_catalog.format('fix the cause, then as a member of sla_writer: SELECT sla.run_escalations(%s, %L, now()%s);  -- for each failed clock (sla.event, kind escalation_failed)',
+                         (pg_catalog.array_agg(f.clock_id ORDER BY f.id DESC))[1], (pg_catalog.array_agg(f.on_event ORDER BY f.id DESC))[1],
+                         coalesce(', ' OPERATOR(pg_catalog.||) (pg_catalog.array_agg(f.at_percent ORDER BY f.id DESC))[1], ''))
+  FROM (SELECT e.id, e.attachment_id, e.ticket_key, e.clock_id, e.at, e.detail OPERATOR(pg_catalog.->>) 'escalation' AS escalation,
+               e.detail OPERATOR(pg_catalog.->>) 'on_event' AS on_event, e.detail OPERATOR(pg_catalog.->>) 'at_percent' AS at_percent,
+               (e.detail OPERATOR(pg_catalog.->>) 'sqlstate') OPERATOR(pg_catalog.||) ': '
+                   OPERATOR(pg_catalog.||) (e.detail OPERATOR(pg_catalog.->>) 'error') AS error
+          FROM @extschema@.event e
+         WHERE e.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
+           AND e.kind OPERATOR(pg_catalog.=) 'escalation_failed'
+           AND NOT EXISTS (SELECT FROM @extschema@.event l
+                            WHERE l.clock_id OPERATOR(pg_catalog.=) e.clock_id
+                              AND l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
+                              AND l.id OPERATOR(pg_catalog.>) e.id
+                              AND (l.detail OPERATOR(pg_catalog.->>) 'escalation') OPERATOR(pg_catalog.=) (e.detail OPERATOR(pg_catalog.->>) 'escalation'))) f
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) f.attachment_id
+ GROUP BY f.attachment_id, a.ticket_table, f.escalation;
+COMMENT ON VIEW @extschema@.health IS
+    'items needing attention per attachment, with a remedy: mapping problems (values the mapping could not classify) and escalations that failed (until a retry of the escalation on the clock succeeds)';
+COMMENT ON COLUMN @extschema@.health.item IS 'the kind of item: mapping_problem or escalation_failed';
+COMMENT ON COLUMN @extschema@.health.field IS 'the mapping field concerned (status, author_kind, author_function), or the escalation (escalation <id>)';
+COMMENT ON COLUMN @extschema@.health.value IS 'the value that could not be classified (NULL: the column was NULL), or the latest failure (SQLSTATE: message)';
+COMMENT ON COLUMN @extschema@.health.occurrences IS 'how often it was met (a lower bound under concurrent writers); for an escalation, the clocks it failed on and was not run again';

@@ -78,12 +78,14 @@ GRANT EXECUTE ON FUNCTION
 -- functions it calls as its caller.
 GRANT EXECUTE ON FUNCTION
     @extschema@.check_breaches(timestamptz, integer),
-    @extschema@.run_escalations(bigint, text, timestamptz),
+    @extschema@.run_escalations(bigint, text, timestamptz, numeric),
     @extschema@.escalation_column(@extschema@.attachment, @extschema@.escalation),
     @extschema@.escalation_set_column(integer, integer, text),
+    @extschema@.escalation_call_function(integer, jsonb),
     @extschema@.log_event(integer, text, bigint, timestamptz, text, jsonb),
     @extschema@.retarget_clocks(integer, text, integer, timestamptz),
-    @extschema@.claim_crossing(integer, text, bigint, text, timestamptz)
+    @extschema@.claim_crossing(integer, text, bigint, text, timestamptz),
+    @extschema@.claim_step(integer, text, bigint, timestamptz)
     TO sla_writer;
 
 -- One ticket's tracking rows (explain, time_split, the escalations) and the names of the

@@ -2798,3 +2798,496 @@ BEGIN
 END
 $$;
 -- ================================================================== end of issue 12: versioned policy
+
+-- ============================================================================================
+-- issue 15: breaches never missed
+-- A late stop records its breach; a re-target past a recorded crossing makes it pending again;
+-- escalation steps at any share of the target; notify and call_function actions; failed
+-- escalations in sla.health.
+-- ============================================================================================
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('ALTER TABLE @extschema@.%I ADD COLUMN breach_escalation_pending boolean,
+                        ADD COLUMN step_at timestamptz, ADD COLUMN step_percent numeric,
+                        ADD COLUMN step_done numeric, ADD COLUMN step_seen_at timestamptz', 'clock_' || kt);
+    END LOOP;
+END
+$$;
+CREATE OR REPLACE VIEW @extschema@.clock WITH (security_invoker = true) AS
+    SELECT id, attachment_id, ticket_key::text AS ticket_key, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
+      FROM @extschema@.clock_int4
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
+      FROM @extschema@.clock_int8
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
+      FROM @extschema@.clock_uuid
+    UNION ALL
+    SELECT id, attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
+      FROM @extschema@.clock_text;
+COMMENT ON COLUMN @extschema@.clock.breach_seen_at IS 'when sla.check_breaches (or a late stop) recorded its breach; NULL: not yet, or a re-target moved the due date past it';
+COMMENT ON COLUMN @extschema@.clock.breach_escalation_pending IS 'true: a late stop recorded its breach, whose escalations the next sla.check_breaches runs';
+COMMENT ON COLUMN @extschema@.clock.step_at IS 'when its next escalation step falls due (sla.escalation.at_percent); NULL: none';
+COMMENT ON COLUMN @extschema@.clock.step_percent IS 'the share of the target of its next escalation step';
+COMMENT ON COLUMN @extschema@.clock.step_done IS 'the largest share whose escalation step was recorded for the current due date';
+COMMENT ON COLUMN @extschema@.clock.step_seen_at IS 'when that step was recorded';
+
+ALTER TABLE @extschema@.escalation DROP CONSTRAINT escalation_action_known,
+    ADD CONSTRAINT escalation_action_known
+        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['raise_level', 'set_column', 'notify_only', 'notify', 'call_function'])),
+    ADD COLUMN at_percent numeric,
+    ADD CONSTRAINT escalation_at_percent CHECK (at_percent IS NULL OR
+        (at_percent OPERATOR(pg_catalog.>) 0 AND at_percent OPERATOR(pg_catalog.<=) 10000
+         AND (on_event OPERATOR(pg_catalog.=) 'breach') OPERATOR(pg_catalog.=) (at_percent OPERATOR(pg_catalog.>=) 100))),
+    ADD COLUMN channel text,
+    ADD COLUMN payload jsonb,
+    ADD COLUMN function_name text,
+    ADD CONSTRAINT escalation_notify CHECK ((action OPERATOR(pg_catalog.=) 'notify') OPERATOR(pg_catalog.=) (channel IS NOT NULL)
+        AND (payload IS NULL OR (action OPERATOR(pg_catalog.=) 'notify' AND pg_catalog.jsonb_typeof(payload) OPERATOR(pg_catalog.=) 'object'))),
+    ADD CONSTRAINT escalation_function CHECK ((action OPERATOR(pg_catalog.=) 'call_function') OPERATOR(pg_catalog.=) (function_name IS NOT NULL));
+COMMENT ON TABLE @extschema@.escalation IS
+    'escalation actions run by sla.check_breaches() when a clock of a level crosses its warning instant, its due time or a step at at_percent of its target: raise_level, set_column, notify, call_function or notify_only, in position order';
+COMMENT ON COLUMN @extschema@.escalation.at_percent IS
+    'a step at this share of the target (50: half the business time used; 150: half of it again past the due date), recorded once per clock and due date as a step event; NULL (and 100 on a breach row): with the warning or breach crossing itself';
+CREATE OR REPLACE FUNCTION @extschema@.escalation_check() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.registered_by = OLD.registered_by
+       AND (NEW.action, NEW.column_name, NEW.column_value, NEW.level_id, NEW.metric, NEW.on_event, NEW.function_name)
+           IS DISTINCT FROM (OLD.action, OLD.column_name, OLD.column_value, OLD.level_id, OLD.metric, OLD.on_event, OLD.function_name) THEN
+        NEW.registered_by := current_user;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = NEW.registered_by) THEN
+        RAISE EXCEPTION 'role "%" does not exist (registered_by of escalation %)', NEW.registered_by, NEW.id
+              USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT pg_has_role(current_user, NEW.registered_by, 'USAGE') THEN
+        RAISE EXCEPTION 'role "%" cannot register escalation % in the name of "%"', current_user, NEW.id, NEW.registered_by
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+-- A call_function action's function runs as its owner (src/escalation_action.c): naming it needs
+-- the privileges of that owner, checked here (as for declared attributes, 50_rule.sql) and again,
+-- against the registrant, when it runs.  No SET search_path: the name is read with the writer's
+-- search path, as a regprocedure literal would be, and stored qualified.
+CREATE FUNCTION @extschema@.escalation_function_check() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.function_name IS NOT NULL THEN
+        NEW.function_name := @extschema@.check_function_registration(NEW.function_name::pg_catalog.regprocedure,
+                                                                     pg_catalog.format('escalation %s', NEW.id));
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER escalation_function_check BEFORE INSERT OR UPDATE OF function_name ON @extschema@.escalation
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.escalation_function_check();
+COMMENT ON COLUMN @extschema@.escalation.channel IS 'notify: the channel of the NOTIFY';
+COMMENT ON COLUMN @extschema@.escalation.payload IS
+    'notify: a JSON object the payload starts from; event, clock, escalation (and percent for a step) are added';
+COMMENT ON COLUMN @extschema@.escalation.function_name IS
+    'call_function: a function(event jsonb), run as its owner; naming it needs that owner''s privileges (checked again, against registered_by, when it runs)';
+
+-- Issue 15: breaches never missed.
+--
+-- A late stop: a clock stopped after its due time (state breached) whose breach no check
+-- recorded (checks at 12:00 and 15:05, due at 14:00, answered at 15:00) records it itself, in
+-- the writer's transaction: the breach event (at the stop, when the breach was seen; detail
+-- due_at, when it happened, and stopped_at), its NOTIFY, breach_seen_at.  Exactly once with
+-- concurrent checkers: the stop's UPDATE waits for a checker holding the clock (its claim) and
+-- this BEFORE trigger then sees the row as that checker committed it (breach_seen_at set: the
+-- WHEN condition fails); a checker that comes second skips the locked row or finds it stopped.
+-- Its escalations are not run inside the helpdesk's write (a set_column would update the very
+-- row being written, a raise_level re-target the ticket in the middle of a fact, a failing
+-- action would be the writer's): breach_escalation_pending leaves them to the next breach check.
+CREATE FUNCTION @extschema@.clock_late_breach() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    seen constant timestamptz := coalesce(NEW.stopped_at, now());
+BEGIN
+    NEW.breach_seen_at := seen;
+    NEW.breach_escalation_pending := true;
+    -- TG_ARGV[0]: the event table of the clock table's key type
+    EXECUTE format('INSERT INTO @extschema@.%I (attachment_id, ticket_key, clock_id, at, kind, detail)
+                    VALUES ($1, $2, $3, $4, ''breach'', $5)', TG_ARGV[0])
+      USING NEW.attachment_id, NEW.ticket_key, NEW.id, seen,
+            jsonb_build_object('metric', NEW.metric, 'due_at', NEW.due_at, 'stopped_at', NEW.stopped_at);
+    PERFORM pg_notify('sla_events', json_build_object('event', 'breach', 'clock', NEW.id)::text);
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.clock_late_breach() IS
+    'BEFORE trigger on the clock tables: a clock stopped breached whose breach no check recorded records it (event, NOTIFY, breach_seen_at) and leaves its escalations to the next breach check';
+
+-- A re-target (a relaxed target, a resume, a reopening) that moves a crossing past the moment it
+-- was recorded makes it pending again: a clock breached, given a later due date and passing that
+-- one too gets a second breach event, for the new due date.  Named to fire after clock_warn_at
+-- (BEFORE triggers fire in name order), so warn_at is the new one.
+CREATE FUNCTION @extschema@.clock_yet_to_cross() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NEW.breach_seen_at < NEW.due_at THEN
+        NEW.breach_seen_at := NULL;
+    END IF;
+    IF NEW.warned_at < NEW.warn_at THEN
+        NEW.warned_at := NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.clock_yet_to_cross() IS
+    'BEFORE UPDATE trigger on the clock tables: a warning or breach whose instant a re-target moved past the moment it was recorded is pending again';
+
+-- Escalation steps (src/escalation_step.c): the next step of a clock, kept with its due date.
+CREATE FUNCTION @extschema@.clock_steps() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_clock_steps_trigger' LANGUAGE C;
+
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('CREATE TRIGGER clock_late_breach BEFORE UPDATE ON @extschema@.%I FOR EACH ROW
+                        WHEN (NEW.state OPERATOR(pg_catalog.=) ''breached'' AND OLD.state OPERATOR(pg_catalog.<>) ''breached''
+                              AND NEW.breach_seen_at IS NULL)
+                        EXECUTE FUNCTION @extschema@.clock_late_breach(%L)', 'clock_' || kt, 'event_' || kt);
+        EXECUTE format('CREATE TRIGGER clock_late_breach_insert BEFORE INSERT ON @extschema@.%I FOR EACH ROW
+                        WHEN (NEW.state OPERATOR(pg_catalog.=) ''breached'' AND NEW.breach_seen_at IS NULL)
+                        EXECUTE FUNCTION @extschema@.clock_late_breach(%L)', 'clock_' || kt, 'event_' || kt);
+        EXECUTE format('CREATE TRIGGER clock_yet_to_cross BEFORE UPDATE OF due_at, paused_for, started_at, calendar_id, level_id
+                        ON @extschema@.%I FOR EACH ROW
+                        WHEN (NEW.breach_seen_at OPERATOR(pg_catalog.<) NEW.due_at OR NEW.warned_at OPERATOR(pg_catalog.<) NEW.warn_at)
+                        EXECUTE FUNCTION @extschema@.clock_yet_to_cross()', 'clock_' || kt);
+        EXECUTE format('CREATE TRIGGER clock_steps BEFORE INSERT OR UPDATE OF due_at, paused_for, started_at, calendar_id,
+                        level_id, step_done ON @extschema@.%I FOR EACH ROW EXECUTE FUNCTION @extschema@.clock_steps()', 'clock_' || kt);
+        -- the steps due and the late breaches whose escalations wait, each through a small partial index
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (step_at)
+                        WHERE state OPERATOR(pg_catalog.=) ''running'' AND step_at IS NOT NULL',
+                       'clock_' || kt || '_step_pending', 'clock_' || kt);
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (id) WHERE breach_escalation_pending',
+                       'clock_' || kt || '_escalation_pending', 'clock_' || kt);
+    END LOOP;
+END
+$$;
+
+-- One escalation step claimed: the clock locked (or skipped), its step still due, recorded; the
+-- share of the target it was at, or NULL.
+CREATE FUNCTION @extschema@.claim_step(att_id integer, ticket_key text, clock_id bigint, as_of timestamptz)
+    RETURNS numeric AS 'MODULE_PATHNAME', 'sla_claim_step_sql' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.claim_step(integer, text, bigint, timestamptz) IS
+    'the breach check''s claim of a clock''s next escalation step due before as_of: records it and returns its share of the target, or NULL when none is due or another checker holds the clock';
+
+CREATE OR REPLACE FUNCTION @extschema@.check_breaches(as_of timestamptz DEFAULT pg_catalog.now(),
+                                           max_crossings integer DEFAULT NULL) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c record;
+    n integer := 0;
+    kind text;
+    due timestamptz;
+    pct numeric;
+BEGIN
+    IF max_crossings IS NOT NULL AND max_crossings < 1 THEN
+        RAISE EXCEPTION 'max_crossings must be positive, not %', max_crossings USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- the pending crossings, earliest first, read through the partial indexes; at most
+    -- max_crossings of them (a caller that commits between calls works in bounded batches)
+    FOR c IN
+        SELECT x.id, x.attachment_id, x.ticket_key, x.metric, x.kind, x.at FROM (
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'warning' AS kind, k.warn_at AS at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.warned_at IS NULL AND k.warn_at < as_of
+              ORDER BY k.warn_at LIMIT max_crossings)
+            UNION ALL
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'breach', k.due_at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.breach_seen_at IS NULL AND k.due_at < as_of
+              ORDER BY k.due_at LIMIT max_crossings)
+            UNION ALL
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'step', k.step_at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.step_at IS NOT NULL AND k.step_at < as_of
+              ORDER BY k.step_at LIMIT max_crossings)
+            UNION ALL
+            -- breaches recorded by a late stop, whose escalations wait for a check
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'late_breach', k.stopped_at
+               FROM @extschema@.clock k
+              WHERE k.breach_escalation_pending
+              ORDER BY k.id LIMIT max_crossings)) x
+         -- a clock past several crossings of one instant: its warning, its steps, then its breach
+         ORDER BY x.at, x.id, x.kind DESC
+         LIMIT max_crossings
+    LOOP
+        kind := c.kind;
+        IF kind = 'step' THEN
+            -- every step of the clock due by now, in order of share, each claimed and recorded once
+            LOOP
+                pct := @extschema@.claim_step(c.attachment_id, c.ticket_key, c.id, as_of);
+                EXIT WHEN pct IS NULL;
+                n := n + 1;
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, 'step',
+                                              jsonb_build_object('metric', c.metric, 'percent', pct));
+                PERFORM pg_notify('sla_events', json_build_object('event', 'step', 'clock', c.id, 'percent', pct)::text);
+                PERFORM @extschema@.run_escalations(c.id, 'step', as_of, pct);
+            END LOOP;
+            CONTINUE;
+        END IF;
+        -- one clock by its ticket and id, locked or skipped (SKIP LOCKED: concurrent callers
+        -- share the work), its flag re-checked after the lock: every crossing is recorded
+        -- exactly once.  The claim names no pending condition: "warned_at IS NULL" would match
+        -- a pending-crossings partial index, and without table statistics (after a bulk load or
+        -- a crash) the planner scanned that whole index for each clock, quadratic in the backlog
+        due := @extschema@.claim_crossing(c.attachment_id, c.ticket_key, c.id, kind, as_of);
+        CONTINUE WHEN due IS NULL;
+        n := n + 1;
+        IF kind = 'late_breach' THEN
+            -- the stop recorded the breach and sent its NOTIFY; its escalations run here, unless
+            -- the stop is history (backfill, a check that did not run for a day): escalating a
+            -- ticket long after it was answered helps nobody
+            IF c.at < as_of - interval '1 day' THEN
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, 'escalation_skipped',
+                            jsonb_build_object('on_event', 'breach', 'metric', c.metric,
+                                               'reason', 'stopped more than a day before the check'));
+            ELSE
+                PERFORM @extschema@.run_escalations(c.id, 'breach', as_of);
+            END IF;
+            CONTINUE;
+        END IF;
+        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, kind,
+                                      jsonb_build_object('metric', c.metric, 'due_at', due));
+        -- the payload names the clock and nothing else: every session may LISTEN, so what a
+        -- listener learns of the ticket it reads from sla.clock, under the host's row security
+        PERFORM pg_notify('sla_events', json_build_object('event', kind, 'clock', c.id)::text);
+        PERFORM @extschema@.run_escalations(c.id, kind, as_of);
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
+    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many it recorded';
+
+DROP FUNCTION @extschema@.run_escalations(bigint, text, timestamptz);
+-- A call_function action's call (src/escalation_action.c): the function named by the escalation,
+-- of one jsonb argument, run as its owner, after checking the registrant has that owner's
+-- privileges (42501 otherwise).
+CREATE FUNCTION @extschema@.escalation_call_function(escalation_id integer, event jsonb)
+    RETURNS void AS 'MODULE_PATHNAME', 'sla_escalation_call_function' LANGUAGE C STRICT;
+
+-- Run the active escalations of a crossing; returns how many actions ran.
+CREATE FUNCTION @extschema@.run_escalations(clock_id bigint, kind text, at timestamptz, at_percent numeric DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c @extschema@.clock;
+    att @extschema@.attachment;
+    esc @extschema@.escalation;
+    cur_level integer;
+    col text;
+    n_rows bigint;
+    n integer := 0;
+    err_state text;
+    err_message text;
+BEGIN
+    IF run_escalations.kind IS NULL OR run_escalations.kind NOT IN ('warning', 'breach', 'step') THEN
+        RAISE EXCEPTION 'escalations run on a warning, a breach or a step, not on "%"', run_escalations.kind
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (run_escalations.kind = 'step') <> (run_escalations.at_percent IS NOT NULL) THEN
+        RAISE EXCEPTION 'a step names its share of the target (at_percent), a warning or a breach does not'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO c FROM @extschema@.clock k WHERE k.id = run_escalations.clock_id;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    -- an action's writes fire the host's triggers (and any trigger of the host's own); should one
+    -- of them call check_breaches again, its crossings are recorded but escalate nothing, so an
+    -- escalation can never start another one inside itself
+    IF current_setting('sla.escalating', true) = 'on' THEN
+        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at,
+                                      'escalation_skipped',
+                                      jsonb_strip_nulls(jsonb_build_object('on_event', run_escalations.kind, 'metric', c.metric,
+                                                         'at_percent', run_escalations.at_percent,
+                                                         'reason', 'inside another escalation')));
+        RETURN 0;
+    END IF;
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.id = c.attachment_id;
+    PERFORM set_config('sla.escalating', 'on', true);
+
+    -- the escalations of the level the clock crossed at, read once: a raise_level action does
+    -- not bring the new level's escalations into this crossing
+    -- a warning runs the rows of its crossing (no at_percent), a breach those at 100 % or
+    -- without a share, a step those at its share
+    FOR esc IN SELECT * FROM @extschema@.escalation e
+                WHERE e.active AND e.level_id = c.level_id AND (e.metric IS NULL OR e.metric = c.metric)
+                  AND CASE run_escalations.kind
+                          WHEN 'warning' THEN e.on_event = 'warning' AND e.at_percent IS NULL
+                          WHEN 'breach' THEN e.on_event = 'breach' AND coalesce(e.at_percent, 100) = 100
+                          ELSE e.at_percent = run_escalations.at_percent
+                               AND NOT (e.on_event = 'breach' AND e.at_percent = 100) END
+                ORDER BY e.position, e.id LOOP
+        CONTINUE WHEN esc.action = 'notify_only';		-- check_breaches sends the NOTIFY itself
+        -- each action on its own: one that fails (a column gone, a value its type refuses, a
+        -- host trigger that raises) is undone alone and recorded, and the crossing, the other
+        -- actions and every other clock's crossings go on
+        BEGIN
+            IF esc.action = 'raise_level' THEN
+                -- (read without a lock: the level fact below locks the ticket and applies the
+                -- level whatever it is by then; this value only names the level it leaves)
+                SELECT t.level_id INTO cur_level
+                  FROM @extschema@.ticket_rows(NULL::@extschema@.ticket, c.attachment_id, c.ticket_key) t;
+                CONTINUE WHEN NOT FOUND OR cur_level IS NOT DISTINCT FROM esc.to_level_id;
+                -- a level fact: the ticket's level, its running clocks and the clocks the new level adds
+                PERFORM @extschema@.retarget_clocks(c.attachment_id, c.ticket_key, esc.to_level_id, run_escalations.at);
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'from_level', cur_level, 'to_level', esc.to_level_id)));
+            ELSIF esc.action = 'notify' THEN
+                -- the payload names the clock, the event and the escalation (and what the DBA
+                -- put in it): every session may LISTEN
+                PERFORM pg_notify(esc.channel, (coalesce(esc.payload, '{}') || jsonb_strip_nulls(jsonb_build_object(
+                            'event', run_escalations.kind, 'clock', c.id, 'escalation', esc.id,
+                            'percent', run_escalations.at_percent)))::text);
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'channel', esc.channel)));
+            ELSIF esc.action = 'call_function' THEN
+                PERFORM @extschema@.escalation_call_function(esc.id, jsonb_strip_nulls(jsonb_build_object(
+                            'event', run_escalations.kind, 'at', run_escalations.at, 'percent', run_escalations.at_percent,
+                            'escalation', esc.id, 'clock', c.id, 'attachment', c.attachment_id,
+                            'ticket_table', att.ticket_table::text, 'ticket_key', c.ticket_key, 'metric', c.metric,
+                            'level', c.level_id, 'due_at', c.due_at)));
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'function', esc.function_name)));
+            ELSE
+                col := @extschema@.escalation_column(att, esc);
+                -- the host's sla trigger fires on this update (on_update rules, lifecycle changes);
+                -- C: it runs as the table's owner, after checking the registrant may update the column
+                n_rows := @extschema@.escalation_set_column(esc.id, att.id, c.ticket_key);
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalated',
+                            jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                               'at_percent', run_escalations.at_percent,
+                                               'metric', c.metric, 'column', col, 'value', esc.column_value,
+                                               'rows', n_rows)));
+            END IF;
+            n := n + 1;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT;
+            PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, run_escalations.at, 'escalation_failed',
+                        jsonb_strip_nulls(jsonb_build_object('escalation', esc.id, 'action', esc.action, 'on_event', run_escalations.kind,
+                                           'at_percent', run_escalations.at_percent,
+                                           'metric', c.metric, 'sqlstate', err_state, 'error', err_message)));
+            PERFORM pg_notify('sla_events', json_build_object('event', 'escalation_failed', 'clock', c.id,
+                                                              'escalation', esc.id)::text);
+        END;
+    END LOOP;
+    PERFORM set_config('sla.escalating', 'off', true);
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz, numeric) IS
+    'runs the active escalations of the clock''s level for a warning or breach crossing or a step at a share of the target (called by sla.check_breaches in its transaction); logs an escalated event per raise_level and set_column action, and an escalation_failed event (with its SQLSTATE and message, and a NOTIFY) for an action that fails, which is undone alone; returns how many actions ran';
+-- Issue 15: the escalations edited, the active clocks find their next step again (the trigger
+-- clock_steps, src/escalation_step.c, fires on step_done).  A statement trigger, after
+-- calendar_invalidate (name order): the step cache is read again.
+CREATE FUNCTION @extschema@.escalation_steps_refresh() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('UPDATE @extschema@.%I k SET step_done = k.step_done
+                         WHERE k.state = ANY (ARRAY[''running'', ''paused''])', 'clock_' || kt);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER escalation_steps_refresh AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON @extschema@.escalation FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.escalation_steps_refresh();
+
+-- Escalation outcomes per clock, for the health view: a failure stays listed until a later run
+-- of the same escalation on the clock (a retry) succeeds or fails anew.
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (clock_id, id)
+                        WHERE kind OPERATOR(pg_catalog.=) ANY (ARRAY[''escalated'', ''escalation_failed''])',
+                       'event_' || kt || '_escalation', 'event_' || kt);
+    END LOOP;
+END
+$$;
+
+-- The health view (60_attachment.sql) lists the escalations that failed too: one row per
+-- attachment and escalation, with the clocks whose failure no later run of it replaced.
+CREATE OR REPLACE VIEW @extschema@.health WITH (security_invoker = true) AS
+SELECT p.attachment_id, a.ticket_table, 'mapping_problem'::text AS item, p.field, p.value,
+       p.count AS occurrences, p.first_seen, p.last_seen, p.first_ticket_key, p.last_ticket_key,
+       CASE p.field
+           WHEN 'status' THEN CASE WHEN p.value IS NULL THEN 'the status column was NULL: give the tickets a status'
+                                   ELSE pg_catalog.format('SELECT sla.map_status(%L, %L, ''open'');  -- or paused, solved, closed, deleted',
+                                                a.ticket_table::text, p.value) END
+           WHEN 'author_kind' THEN 'list the value in customer_values, agent_values or system_values: sla.attach(..., replace => true)'
+           ELSE 'make the author function return customer, agent or system'
+       END AS remedy
+  FROM @extschema@.mapping_problem p
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) p.attachment_id
+UNION ALL
+SELECT f.attachment_id, a.ticket_table, 'escalation_failed'::text, pg_catalog.format('escalation %s', f.escalation),
+       (pg_catalog.array_agg(f.error ORDER BY f.id DESC))[1], pg_catalog.count(*), pg_catalog.min(f.at), pg_catalog.max(f.at),
+       (pg_catalog.array_agg(f.ticket_key ORDER BY f.id))[1], (pg_catalog.array_agg(f.ticket_key ORDER BY f.id DESC))[1],
+       pg_catalog.format('fix the cause, then as a member of sla_writer: SELECT sla.run_escalations(%s, %L, now()%s);  -- for each failed clock (sla.event, kind escalation_failed)',
+                         (pg_catalog.array_agg(f.clock_id ORDER BY f.id DESC))[1], (pg_catalog.array_agg(f.on_event ORDER BY f.id DESC))[1],
+                         coalesce(', ' OPERATOR(pg_catalog.||) (pg_catalog.array_agg(f.at_percent ORDER BY f.id DESC))[1], ''))
+  FROM (SELECT e.id, e.attachment_id, e.ticket_key, e.clock_id, e.at, e.detail OPERATOR(pg_catalog.->>) 'escalation' AS escalation,
+               e.detail OPERATOR(pg_catalog.->>) 'on_event' AS on_event, e.detail OPERATOR(pg_catalog.->>) 'at_percent' AS at_percent,
+               (e.detail OPERATOR(pg_catalog.->>) 'sqlstate') OPERATOR(pg_catalog.||) ': '
+                   OPERATOR(pg_catalog.||) (e.detail OPERATOR(pg_catalog.->>) 'error') AS error
+          FROM @extschema@.event e
+         WHERE e.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
+           AND e.kind OPERATOR(pg_catalog.=) 'escalation_failed'
+           AND NOT EXISTS (SELECT FROM @extschema@.event l
+                            WHERE l.clock_id OPERATOR(pg_catalog.=) e.clock_id
+                              AND l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
+                              AND l.id OPERATOR(pg_catalog.>) e.id
+                              AND (l.detail OPERATOR(pg_catalog.->>) 'escalation') OPERATOR(pg_catalog.=) (e.detail OPERATOR(pg_catalog.->>) 'escalation'))) f
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) f.attachment_id
+ GROUP BY f.attachment_id, a.ticket_table, f.escalation;
+COMMENT ON VIEW @extschema@.health IS
+    'items needing attention per attachment, with a remedy: mapping problems (values the mapping could not classify) and escalations that failed (until a retry of the escalation on the clock succeeds)';
+COMMENT ON COLUMN @extschema@.health.item IS 'the kind of item: mapping_problem or escalation_failed';
+COMMENT ON COLUMN @extschema@.health.field IS 'the mapping field concerned (status, author_kind, author_function), or the escalation (escalation <id>)';
+COMMENT ON COLUMN @extschema@.health.value IS 'the value that could not be classified (NULL: the column was NULL), or the latest failure (SQLSTATE: message)';
+COMMENT ON COLUMN @extschema@.health.occurrences IS 'how often it was met (a lower bound under concurrent writers); for an escalation, the clocks it failed on and was not run again';
+
+REVOKE EXECUTE ON FUNCTION @extschema@.clock_late_breach(), @extschema@.clock_yet_to_cross(), @extschema@.clock_steps(),
+    @extschema@.claim_step(integer, text, bigint, timestamptz), @extschema@.escalation_steps_refresh(),
+    @extschema@.escalation_function_check(), @extschema@.escalation_call_function(integer, jsonb),
+    @extschema@.run_escalations(bigint, text, timestamptz, numeric) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz, numeric),
+    @extschema@.escalation_call_function(integer, jsonb),
+    @extschema@.claim_step(integer, text, bigint, timestamptz) TO sla_writer;
+-- ============================================================================================
+-- end of issue 15: breaches never missed

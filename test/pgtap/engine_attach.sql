@@ -108,7 +108,7 @@ SELECT is((SELECT count(*)::int FROM sla.clock WHERE ticket_key = '1' AND metric
 UPDATE "Ticket" SET status = 'closed', modified = '2026-11-27 11:00' WHERE "Id" = 1;
 
 SELECT is((SELECT string_agg(event, ',' ORDER BY n) FROM sla.explain('"Ticket"', '1') WITH ORDINALITY x (at, event, metric, cycle, level, detail, due_at, state, business_used, calendar_time, n)),
-    'level_chosen,clock_started,clock_started,stopped,clock_started,paused,resumed,stopped,level_chosen,retargeted,reassigned,stopped,reopened,stopped',
+    'level_chosen,clock_started,clock_started,breach,stopped,clock_started,paused,resumed,breach,stopped,level_chosen,retargeted,reassigned,breach,stopped,reopened,stopped',
     'every transition is an event');
 -- closed -> solved -> closed is no reopening: the stopped resolution clock stays as it was
 UPDATE "Ticket" SET status = 'solved', modified = '2026-11-30 11:00' WHERE "Id" = 1;

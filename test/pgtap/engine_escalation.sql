@@ -9,9 +9,9 @@ SET LOCAL client_min_messages = warning;
 
 -- schema contract
 SELECT has_table('sla', 'escalation', 'sla.escalation exists');
-SELECT has_function('sla', 'run_escalations', ARRAY['bigint', 'text', 'timestamp with time zone'],
-                    'sla.run_escalations(bigint, text, timestamptz) exists');
-SELECT volatility_is('sla', 'run_escalations', ARRAY['bigint', 'text', 'timestamp with time zone'], 'volatile',
+SELECT has_function('sla', 'run_escalations', ARRAY['bigint', 'text', 'timestamp with time zone', 'numeric'],
+                    'sla.run_escalations(bigint, text, timestamptz, numeric) exists');
+SELECT volatility_is('sla', 'run_escalations', ARRAY['bigint', 'text', 'timestamp with time zone', 'numeric'], 'volatile',
                      'run_escalations writes: volatile');
 SELECT has_trigger('sla', 'escalation', 'calendar_invalidate', 'escalation edits invalidate the config cache');
 SELECT ok((SELECT 'sla.escalation'::regclass = ANY (extconfig) FROM pg_extension WHERE extname = 'sla'),
@@ -125,7 +125,7 @@ SELECT is((SELECT count(*)::int FROM sla.event WHERE kind = 'escalation_skipped'
           'and the skip is recorded');
 SET LOCAL sla.escalating = off;
 SELECT throws_ok($$SELECT sla.run_escalations(1, 'stopped', now())$$, '22023',
-    'escalations run on a warning or a breach, not on "stopped"', 'unknown crossing kind');
+    'escalations run on a warning, a breach or a step, not on "stopped"', 'unknown crossing kind');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -202,7 +202,7 @@ UPDATE tickets SET status = 'resolved', resolved = '2026-11-04 16:00:00', lastup
 SELECT is((SELECT state || ' ' || business_used::text || ' ' || cycle FROM sla.clock WHERE ticket_key = '1' AND metric = 'resolution'),
     'met 10:40:00 1', 'resolved again: one resolution clock, met after 10:40');
 SELECT is((SELECT string_agg(event, ',' ORDER BY n) FROM sla.explain('tickets', '1') WITH ORDINALITY x (at, event, metric, cycle, level, detail, due_at, state, business_used, calendar_time, n)),
-    'level_chosen,clock_started,clock_started,reassigned,stopped,paused,clock_started,resumed,stopped,stopped,reopened,clock_started,stopped,stopped',
+    'level_chosen,clock_started,clock_started,reassigned,stopped,paused,clock_started,resumed,breach,stopped,stopped,reopened,clock_started,stopped,stopped',
     'every transition of ticket 1 is an event; no Status/Take/Comment transaction made one');
 SELECT is((SELECT count(*)::int FROM sla.event WHERE ticket_key = '1' AND at <> date_trunc('minute', at)), 0,
     'event times come from Created / LastUpdated');

@@ -179,7 +179,7 @@ SELECT is((SELECT state || ' ' || paused_for::text || ' ' || business_used::text
 -- (the follow-up's article and its reopening share 07:50: the article applies first, the
 -- canonical order within an instant, so next_response starts before resolution resumes)
 SELECT is((SELECT string_agg(event, ',' ORDER BY n) FROM sla.explain('tickets', '1') WITH ORDINALITY x (at, event, metric, cycle, level, detail, due_at, state, business_used, calendar_time, n)),
-    'level_chosen,clock_started,clock_started,reassigned,stopped,paused,clock_started,resumed,stopped,stopped,reopened,clock_started,stopped,paused,resumed,stopped',
+    'level_chosen,clock_started,clock_started,reassigned,stopped,paused,clock_started,resumed,breach,stopped,stopped,reopened,clock_started,stopped,paused,resumed,stopped',
     'every transition of ticket 1 is an event');
 
 -- ---------------------------------------------------------------- ticket 2: '3 high' at creation
