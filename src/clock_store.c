@@ -211,6 +211,7 @@ typedef enum Statement
 	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_TICKET_TAIL, S_LAST_MESSAGE, S_FACT_APPEND,
 	S_CLAIM_LOCK, S_CLAIM_WARNING, S_CLAIM_BREACH,
 	S_CLAIM_LATE_LOCK, S_CLAIM_LATE, S_CLAIM_STEP_LOCK, S_CLAIM_STEP,
+	S_RECHECK_SET, S_RECHECK_CLAIM,
 	S_COUNT
 } Statement;
 
@@ -284,7 +285,7 @@ static const char *const statement_sql[S_COUNT] = {
 	"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
 	"ORDER BY m.n RETURNING id",
 	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, "
-	"department, agent, requester FROM sla.ticket{T} "
+	"department, agent, requester, rules_recheck_at FROM sla.ticket{T} "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K} FOR UPDATE",
 	/*
 	 * From the fact log, read after the lock (a statement of its own: its snapshot sees what the
@@ -380,6 +381,14 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_CLAIM_STEP] = "UPDATE sla.clock{T} k SET step_done = k.step_percent, step_seen_at = $4 "
 	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} "
 	"AND k.id OPERATOR(pg_catalog.=) $3",
+	/* when the ticket's rules relative to now may next choose another level (src/rule_recheck.c) */
+	[S_RECHECK_SET] = "UPDATE sla.ticket{T} SET rules_recheck_at = $3 "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
+	/* the breach check's claim of a ticket whose rules are due: locked or skipped (another
+	 * checker or a writer of the ticket holds it), the instant compared by the caller (no
+	 * condition on it here: see the claims of clocks above) */
+	[S_RECHECK_CLAIM] = "SELECT rules_recheck_at FROM sla.ticket{T} "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K} FOR UPDATE SKIP LOCKED",
 	/* a changed ticket key: every tracking row follows, and an event says so */
 	[S_REKEY] = "WITH t AS (UPDATE sla.ticket{T} SET ticket_key = $3{K} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} RETURNING 1), "
@@ -419,7 +428,7 @@ static const char *const statement_sql_0_1[S_COUNT] = {
 	"UNION ALL SELECT c.id, c.id, 'clock_started', pg_catalog.jsonb_build_object('metric', c.metric, 'cycle', 1, "
 	"'target', c.target::text) FROM c) e ORDER BY e.ord RETURNING clock_id",
 	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, "
-	"c.department, c.agent, c.requester FROM sla.ticket t LEFT JOIN LATERAL (SELECT k.department, k.agent, "
+	"c.department, c.agent, c.requester, NULL::timestamptz FROM sla.ticket t LEFT JOIN LATERAL (SELECT k.department, k.agent, "
 	"k.requester FROM sla.clock k WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND k.ticket_key OPERATOR(pg_catalog.=) $2 ORDER BY k.id DESC LIMIT 1) c ON true "
 	"WHERE t.attachment_id OPERATOR(pg_catalog.=) $1 AND t.ticket_key OPERATOR(pg_catalog.=) $2 FOR UPDATE OF t",
@@ -593,6 +602,12 @@ argument_types(Statement s, Oid *types, int *n)
 		case S_CLAIM_LATE_LOCK:
 		case S_CLAIM_LATE:
 			TYPES(INT4OID, TEXTOID, INT8OID);
+			break;
+		case S_RECHECK_SET:
+			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID);
+			break;
+		case S_RECHECK_CLAIM:
+			TYPES(INT4OID, TEXTOID);
 			break;
 		case S_COUNT:
 			elog(ERROR, "no such statement");
@@ -902,6 +917,9 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	out->holder.department = text_column(tup, desc, 5);
 	out->holder.agent = text_column(tup, desc, 6);
 	out->holder.requester = text_column(tup, desc, 7);
+	d = SPI_getbinval(tup, desc, 8, &isnull);
+	out->has_rules_recheck = !isnull;
+	out->rules_recheck_at = isnull ? 0 : DatumGetTimestampTz(d);
 	if (out->log_facts && (rows = run(S_TICKET_TAIL, out->key_type, v, "  ")) > 0)
 	{
 		bool		found = false;
@@ -942,6 +960,34 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	out->t.nclocks = (int) rows;
 	/* in the order they started (the ids' order): read unordered, so no sort node is started */
 	qsort(out->t.clocks, out->t.nclocks, sizeof(sla_cf_clock), compare_clock_ids);
+	return true;
+}
+
+void
+sla_stored_ticket_set_recheck(SlaStoredTicket *st, bool has, TimestampTz at)
+{
+	Datum		v[3] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), TimestampTzGetDatum(at)};
+
+	if (!st->log_facts || (has == st->has_rules_recheck && (!has || at == st->rules_recheck_at)))
+		return;
+	run(S_RECHECK_SET, st->key_type, v, has ? "   " : "  n");
+	st->has_rules_recheck = has;
+	st->rules_recheck_at = has ? at : 0;
+}
+
+bool
+sla_ticket_claim_recheck(int32 attachment_id, const char *key, TimestampTz as_of, TimestampTz *at)
+{
+	Datum		v[2] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key)};
+	bool		isnull;
+	Datum		d;
+
+	if (sla_schema_before_0_2() || run(S_RECHECK_CLAIM, attachment_key_type(attachment_id), v, "  ") == 0)
+		return false;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull || DatumGetTimestampTz(d) > as_of)
+		return false;
+	*at = DatumGetTimestampTz(d);
 	return true;
 }
 

@@ -82,7 +82,20 @@ typedef struct SlaStoredTicket
 	char	   *last_message_author;
 	bool		has_last_message_at;
 	TimestampTz last_message_at;
+	/* when its rules relative to now may next choose another level (src/rule_recheck.c) */
+	bool		has_rules_recheck;
+	TimestampTz rules_recheck_at;
 } SlaStoredTicket;
+
+/* Store when the ticket's rules are next due to run (has false: never), if that changed. */
+extern void sla_stored_ticket_set_recheck(SlaStoredTicket *st, bool has, TimestampTz at);
+
+/*
+ * The breach check's claim of a ticket whose rules are due: its row locked, or false when
+ * another transaction holds it (the next check retries), it is not tracked, or its rules are not
+ * due by as_of; *at: the instant they were due.
+ */
+extern bool sla_ticket_claim_recheck(int32 attachment_id, const char *key, TimestampTz as_of, TimestampTz *at);
 
 /* A ticket not tracked yet (its created fact comes next). */
 extern void sla_stored_ticket_new(int32 attachment_id, const char *key, SlaStoredTicket *out);

@@ -10,14 +10,17 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/typcache.h"
 
 #include "calendar_cache.h"
 #include "host_ticket.h"
@@ -118,4 +121,38 @@ sla_ticket_visible(PG_FUNCTION_ARGS)
 	visible = sla_host_ticket_exists(att, key);
 	SPI_finish();
 	PG_RETURN_BOOL(visible);
+}
+
+/*
+ * The ticket's row in the helpdesk's table, read as the current user (its row-level security
+ * applies): false when it cannot see it.  The tuple lives until SPI_finish.
+ */
+bool
+sla_host_ticket_row(SlaAttachment *att, const char *key, HeapTupleData *tuple, TupleDesc *desc)
+{
+	Oid			keytype = get_atttype(att->ticket_table, get_attnum(att->ticket_table, att->ticket[TF_KEY].name));
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(key)};
+	char	   *sql;
+	bool		isnull;
+	Datum		d;
+	HeapTupleHeader h;
+
+	if (!OidIsValid(keytype) || pg_class_aclcheck(att->ticket_table, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return false;
+	sql = psprintf("SELECT x FROM %s x WHERE x.%s OPERATOR(pg_catalog.=) $1::%s",
+				   sla_relation_text(att->ticket_table), quote_identifier(att->ticket[TF_KEY].name),
+				   format_type_be_qualified(keytype));
+	if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		return false;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return false;
+	h = DatumGetHeapTupleHeader(datumCopy(d, false, -1));
+	*desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(h), HeapTupleHeaderGetTypMod(h));
+	tuple->t_len = HeapTupleHeaderGetDatumLength(h);
+	ItemPointerSetInvalid(&tuple->t_self);
+	tuple->t_tableOid = att->ticket_table;
+	tuple->t_data = h;
+	return true;
 }

@@ -6,9 +6,18 @@
 #ifndef SLA_HOST_TICKET_H
 #define SLA_HOST_TICKET_H
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
+
 #include "attachment_cache.h"
 
 /* Whether the host ticket table has a row with this key that the current user can see (SPI connected). */
 extern bool sla_host_ticket_exists(SlaAttachment *att, const char *key);
+
+/*
+ * The ticket's row in the host ticket table as the current user sees it (SPI connected): false
+ * when it cannot see it; *tuple and *desc (released by the caller) otherwise.
+ */
+extern bool sla_host_ticket_row(SlaAttachment *att, const char *key, HeapTupleData *tuple, TupleDesc *desc);
 
 #endif

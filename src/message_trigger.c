@@ -35,6 +35,7 @@
 #include "host_ticket.h"
 #include "mapping_problem.h"
 #include "rule_cache.h"
+#include "rule_recheck.h"
 #include "ticket_engine.h"
 #include "ticket_flow.h"
 
@@ -251,44 +252,12 @@ message_published_at(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, bool b
 /* ---------------------------------------------------------------- what a message does */
 
 /*
- * The ticket's row in the helpdesk's table, read as the writing role (its row-level security
- * applies): false when it cannot see it.  The tuple lives until SPI_finish.
- */
-static bool
-host_ticket_row(SlaAttachment *att, const char *key, HeapTupleData *tuple, TupleDesc *desc)
-{
-	Oid			keytype = get_atttype(att->ticket_table, get_attnum(att->ticket_table, att->ticket[TF_KEY].name));
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(key)};
-	char	   *sql;
-	bool		isnull;
-	Datum		d;
-	HeapTupleHeader h;
-
-	if (!OidIsValid(keytype) || pg_class_aclcheck(att->ticket_table, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		return false;
-	sql = psprintf("SELECT x FROM %s x WHERE x.%s OPERATOR(pg_catalog.=) $1::%s",
-				   sla_relation_text(att->ticket_table), quote_identifier(att->ticket[TF_KEY].name),
-				   format_type_be_qualified(keytype));
-	if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		return false;
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		return false;
-	h = DatumGetHeapTupleHeader(datumCopy(d, false, -1));
-	*desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(h), HeapTupleHeaderGetTypMod(h));
-	tuple->t_len = HeapTupleHeaderGetDatumLength(h);
-	ItemPointerSetInvalid(&tuple->t_self);
-	tuple->t_tableOid = att->ticket_table;
-	tuple->t_data = h;
-	return true;
-}
-
-/*
  * The rules marked on_update run again after a public message when some rule reads
  * last_message_author or last_message_at (read from the ticket's fact log): "a
  * customer answered and the ticket is urgent" can change the level without a ticket update.
- * A level they choose is a level fact of the message's instant, after the message.
+ * A level they choose is a level fact of the message's instant, after the message.  Rules
+ * relative to now ("the customer's last message is older than a day") are scheduled again from
+ * the new conversation (src/rule_recheck.c).
  */
 static void
 rules_after_message(SlaAttachment *att, const char *key, SlaStoredTicket *st, TimestampTz at)
@@ -299,20 +268,29 @@ rules_after_message(SlaAttachment *att, const char *key, SlaStoredTicket *st, Ti
 	sla_value  *values;
 	SlaLevelChoice choice;
 	sla_fact	fact;
+	bool		reads_conversation,
+				relative;
 
-	if (cr->nrules == 0 || !st->t.tracked || st->t.lifecycle == SLA_LC_DELETED ||
-		(!cr->reads[SLOT_LAST_MESSAGE_AUTHOR] && !cr->reads[SLOT_LAST_MESSAGE_AT]))
+	if (cr->nrules == 0 || !st->t.tracked || st->t.lifecycle == SLA_LC_DELETED)
 		return;
-	if (!host_ticket_row(att, key, &tuple, &desc))
+	reads_conversation = cr->reads[SLOT_LAST_MESSAGE_AUTHOR] || cr->reads[SLOT_LAST_MESSAGE_AT];
+	relative = sla_rules_relative_to_now(cr->set);
+	if ((!reads_conversation && !relative) || !sla_host_ticket_row(att, key, &tuple, &desc))
 		return;
-	values = sla_ticket_rule_values(att, cr, &tuple, desc, key, st, SLOTS_READ);
+	if (reads_conversation)
+	{
+		values = sla_ticket_rule_values(att, cr, &tuple, desc, key, st, SLOTS_READ);
+		sla_rules_choose(cr, values, at, &choice);
+		if (choice.level_id != 0 && choice.level_id != st->t.level_id && sla_level_use(choice.level_id) != NULL)
+		{
+			fact = sla_fact_of(SLA_FACT_LEVEL, at);
+			fact.level_id = choice.level_id;
+			sla_ticket_apply(st, &fact, sla_level_chosen_detail(&choice));
+		}
+	}
+	if (relative)
+		sla_rules_schedule_recheck(att, st, &tuple, desc, at);
 	ReleaseTupleDesc(desc);
-	sla_rules_choose(cr, values, at, &choice);
-	if (choice.level_id == 0 || choice.level_id == st->t.level_id || sla_level_use(choice.level_id) == NULL)
-		return;
-	fact = sla_fact_of(SLA_FACT_LEVEL, at);
-	fact.level_id = choice.level_id;
-	sla_ticket_apply(st, &fact, sla_level_chosen_detail(&choice));
 }
 
 /*

@@ -66,4 +66,9 @@ typedef struct SlaLevelChoice
 extern void sla_rules_choose(CompiledRules *cr, const sla_value *values, TimestampTz at,
 							 SlaLevelChoice *out);
 
+/* When a condition relative to now may next change what the rules choose for values, after at
+ * (rules.h's sla_rules_next_change); false: never. */
+extern bool sla_rules_next_change_at(CompiledRules *cr, const sla_value *values, TimestampTz at,
+									 TimestampTz *next);
+
 #endif

@@ -617,6 +617,17 @@ sla_rules_choose(CompiledRules *cr, const sla_value *values, TimestampTz at, Sla
 	out->matched_rules = json.data;
 }
 
+bool
+sla_rules_next_change_at(CompiledRules *cr, const sla_value *values, TimestampTz at, TimestampTz *next)
+{
+	int64		n;
+
+	if (!sla_rules_next_change(cr->set, values, at, pg_regex_match, NULL, &n))
+		return false;
+	*next = (TimestampTz) n;
+	return true;
+}
+
 /* ---------------------------------------------------------------- the dry run */
 
 /* Fill the value of each slot from the JSON object (missing keys and JSON null: NULL). */

@@ -41,6 +41,7 @@
 #include "pg_compat.h"
 #include "rule_cache.h"
 #include "calendar_cache.h"
+#include "rule_recheck.h"
 #include "ticket_engine.h"
 #include "ticket_flow.h"
 
@@ -107,9 +108,11 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 		fact.lifecycle = SLA_LC_OPEN;
 		sla_ticket_apply(&st, &fact, choice.level_id != 0 ? sla_level_chosen_detail(&choice) : NULL);
 		sla_ticket_apply(&st, &solved, NULL);
-		return;
 	}
-	sla_ticket_apply(&st, &fact, choice.level_id != 0 ? sla_level_chosen_detail(&choice) : NULL);
+	else
+		sla_ticket_apply(&st, &fact, choice.level_id != 0 ? sla_level_chosen_detail(&choice) : NULL);
+	/* rules relative to now may choose another level later, without an update */
+	sla_rules_schedule_recheck(att, &st, tuple, desc, at);
 }
 
 /* Key, lifecycle and creation time of a ticket row, with the errors for missing ones. */

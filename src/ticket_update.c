@@ -23,6 +23,7 @@
 #include "attachment_cache.h"
 #include "clock_store.h"
 #include "rule_cache.h"
+#include "rule_recheck.h"
 #include "ticket_engine.h"
 #include "ticket_flow.h"
 
@@ -212,6 +213,9 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 	fact.lifecycle = sla_lifecycle_of(lc);
 	if (fact.lifecycle != st.t.lifecycle)
 		sla_ticket_apply(&st, &fact, NULL);
+	/* the row as it now is: when rules relative to now may next choose another level (none
+	 * for a deleted ticket) */
+	sla_rules_schedule_recheck(att, &st, new_tuple, desc, at);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -243,6 +247,7 @@ sla_ticket_deleted(PG_FUNCTION_ARGS)
 
 		fact.lifecycle = SLA_LC_DELETED;
 		sla_ticket_apply(&st, &fact, NULL);
+		sla_rules_schedule_recheck(att, &st, tuple, desc, fact.at);	/* clears it */
 	}
 	SPI_finish();
 	return PointerGetDatum(NULL);

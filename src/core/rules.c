@@ -789,3 +789,97 @@ sla_rules_evaluate(const sla_rule_set *set, const sla_value *values, int64_t now
 	}
 	return SLA_OK;
 }
+
+/* ---------------------------------------------------------------- conditions relative to now */
+
+/* Whether a condition depends on now. */
+static bool
+relative_to_now(const condition *c)
+{
+	return c->op == SLA_OP_OLDER_THAN || c->op == SLA_OP_NEWER_THAN;
+}
+
+bool
+sla_rules_relative_to_now(const sla_rule_set *set)
+{
+	size_t		i;
+
+	if (!set)
+		return false;
+	for (i = 0; i < set->nconditions; i++)
+		if (relative_to_now(&set->conditions[i]))
+			return true;
+	return false;
+}
+
+/* The instant a condition on age changes its truth: *at, false when beyond int64. */
+static bool
+age_boundary(sla_operator op, int64_t t, int64_t amount, int64_t *at)
+{
+	int64_t		b;
+
+	/* t + amount, then + 1 µs for the strict "older than": the first instant it holds */
+	if ((amount > 0 && t > INT64_MAX - amount) || (amount < 0 && t < INT64_MIN - amount))
+		return false;
+	b = t + amount;
+	if (op == SLA_OP_OLDER_THAN)
+	{
+		if (b == INT64_MAX)
+			return false;
+		b++;
+	}
+	*at = b;
+	return true;
+}
+
+bool
+sla_rules_next_change(const sla_rule_set *set, const sla_value *values, int64_t now,
+					  sla_regex_fn regex, void *regex_ctx, int64_t *next)
+{
+	bool		found = false;
+	size_t		r,
+				g,
+				k;
+
+	if (!set)
+		return false;
+	for (r = 0; r < set->nrules; r++)
+	{
+		for (g = set->rules[r].first; g < set->rules[r].first + set->rules[r].n; g++)
+		{
+			const group *grp = &set->groups[g];
+			bool		can_match = true;
+
+			/* a group one of whose other conditions is false cannot match before the values
+			 * change (they do not change with time): its conditions on age change nothing */
+			for (k = grp->first; k < grp->first + grp->n && can_match; k++)
+			{
+				const condition *c = &set->conditions[k];
+				bool		truth;
+
+				if (!relative_to_now(c) && eval_condition(c, values, now, regex, regex_ctx, &truth) == SLA_OK)
+					can_match = truth;
+			}
+			if (!can_match)
+				continue;
+			for (k = grp->first; k < grp->first + grp->n; k++)
+			{
+				const condition *c = &set->conditions[k];
+				const sla_value *a = &values[c->slot];
+				int64_t		at;
+
+				if (!relative_to_now(c))
+					continue;
+				/* a null or mistyped value makes the condition false (or the evaluation fail) at every instant */
+				if (a->is_null || a->type != c->type || c->noperands != 1)
+					continue;
+				if (!age_boundary(c->op, a->v.time, c->operands[0].v.time, &at) || at <= now)
+					continue;
+				if (!found || at < *next)
+					*next = at;
+				found = true;
+			}
+		}
+	}
+	return found;
+}

@@ -145,4 +145,20 @@ typedef struct sla_rules_result
 sla_status	sla_rules_evaluate(const sla_rule_set *set, const sla_value *values, int64_t now,
 							   sla_regex_fn regex, void *regex_ctx, sla_rules_result *result);
 
+/*
+ * Conditions relative to now (older_than, newer_than) make a ticket's rules choose another level
+ * as time passes, with no change of its values.  sla_rules_next_change gives the earliest
+ * instant after now at which one of them turns true or false for these values (*next), false
+ * when none ever will; between now and *next every condition, and so the result of
+ * sla_rules_evaluate, stays as it is at now.  Only groups whose other conditions hold count: the
+ * others cannot match until the values change.  The boundary of "now - t > amount" is
+ * t + amount + 1 µs (older_than turns true); of "now - t < amount", t + amount (newer_than
+ * turns false).  A boundary beyond the range of int64 is never reached.
+ */
+bool		sla_rules_next_change(const sla_rule_set *set, const sla_value *values, int64_t now,
+								  sla_regex_fn regex, void *regex_ctx, int64_t *next);
+
+/* Whether some condition of the set is relative to now (older_than, newer_than). */
+bool		sla_rules_relative_to_now(const sla_rule_set *set);
+
 #endif							/* SLA_RULES_H */

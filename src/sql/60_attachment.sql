@@ -119,8 +119,15 @@ BEGIN
                 department    text,
                 agent         text,
                 requester     text,
+                -- when a rule relative to now (older_than, newer_than) may next choose another
+                -- level for the ticket: the breach check runs its rules then (src/rule_recheck.c)
+                rules_recheck_at timestamptz,
                 PRIMARY KEY (attachment_id, ticket_key)
             ) WITH (fillfactor = 80)$t$, 'ticket_' || kt, kt);
+        -- the tickets whose rules are due to run again, earliest first (only tickets under such
+        -- rules have an entry: setting it is the one indexed change of a ticket's row)
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (rules_recheck_at) WHERE rules_recheck_at IS NOT NULL',
+                       'ticket_' || kt || '_rules_recheck', 'ticket_' || kt);
         EXECUTE format($t$
             CREATE TABLE @extschema@.%1$I (
                 id            bigint NOT NULL DEFAULT pg_catalog.nextval('@extschema@.clock_id_seq'),
@@ -217,16 +224,16 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_id_seq', '');
 -- row-level security apply (97_row_security.sql), as they did on the tables of 0.1.0.
 CREATE VIEW @extschema@.ticket WITH (security_invoker = true) AS
     SELECT attachment_id, ticket_key::text AS ticket_key, level_id, lifecycle, agent_replied,
-           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_int4
+           customer_waiting_since, department, agent, requester, rules_recheck_at FROM @extschema@.ticket_int4
     UNION ALL
     SELECT attachment_id, ticket_key::text, level_id, lifecycle, agent_replied,
-           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_int8
+           customer_waiting_since, department, agent, requester, rules_recheck_at FROM @extschema@.ticket_int8
     UNION ALL
     SELECT attachment_id, ticket_key::text, level_id, lifecycle, agent_replied,
-           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_uuid
+           customer_waiting_since, department, agent, requester, rules_recheck_at FROM @extschema@.ticket_uuid
     UNION ALL
     SELECT attachment_id, ticket_key, level_id, lifecycle, agent_replied,
-           customer_waiting_since, department, agent, requester FROM @extschema@.ticket_text;
+           customer_waiting_since, department, agent, requester, rules_recheck_at FROM @extschema@.ticket_text;
 COMMENT ON VIEW @extschema@.ticket IS 'the SLA level and lifecycle state of each attached ticket (the key as text)';
 COMMENT ON COLUMN @extschema@.ticket.customer_waiting_since IS
     'a customer message that arrived while the ticket was solved or closed: next_response starts from it on reopen';
@@ -239,6 +246,8 @@ COMMENT ON COLUMN @extschema@.ticket.agent IS 'the agent holding the ticket';
 COMMENT ON COLUMN @extschema@.ticket.requester IS 'the customer who asked';
 COMMENT ON COLUMN @extschema@.ticket.department IS
     'who holds the ticket (department, agent, requester), copied onto the clocks it starts';
+COMMENT ON COLUMN @extschema@.ticket.rules_recheck_at IS
+    'when a rule marked on_update with a condition relative to now (older_than, newer_than) may next choose another level: sla.check_breaches runs the ticket''s rules then; NULL: never';
 
 CREATE VIEW @extschema@.clock WITH (security_invoker = true) AS
     SELECT id, attachment_id, ticket_key::text AS ticket_key, metric, cycle, level_id, calendar_id, target,

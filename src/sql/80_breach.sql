@@ -127,6 +127,15 @@ CREATE FUNCTION @extschema@.claim_crossing(att_id integer, ticket_key text, cloc
 COMMENT ON FUNCTION @extschema@.claim_crossing(integer, text, bigint, text, timestamptz) IS
     'the breach check''s claim of one warning or breach crossing: marks the clock crossed and returns its due time, or NULL when it is not pending or another checker holds it';
 
+-- One ticket whose rules relative to now are due (sla.ticket.rules_recheck_at): locked (or
+-- skipped), its rules marked on_update run as of each instant a condition on age changed up to
+-- as_of, a level they choose applied as a level fact of that instant, the next instant stored;
+-- how many levels it changed, or NULL when there was nothing to claim (src/rule_recheck.c).
+CREATE FUNCTION @extschema@.recheck_rules(att_id integer, ticket_key text, as_of timestamptz) RETURNS integer
+    AS 'MODULE_PATHNAME', 'sla_recheck_rules_sql' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.recheck_rules(integer, text, timestamptz) IS
+    'the breach check''s run of the rules of one ticket whose conditions relative to now (older_than, newer_than) changed by as_of: applies the levels they choose at the instants they changed; the number of level changes, or NULL when the ticket was not due or another transaction holds it';
+
 CREATE FUNCTION @extschema@.check_breaches(as_of timestamptz DEFAULT pg_catalog.now(),
                                            max_crossings integer DEFAULT NULL) RETURNS integer
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -163,12 +172,26 @@ BEGIN
             (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'late_breach', k.stopped_at
                FROM @extschema@.clock k
               WHERE k.breach_escalation_pending
-              ORDER BY k.id LIMIT max_crossings)) x
+              ORDER BY k.id LIMIT max_crossings)
+            UNION ALL
+            -- tickets whose rules relative to now may choose another level by now
+            (SELECT NULL::bigint, t.attachment_id, t.ticket_key, NULL::@extschema@.metric, 'rules', t.rules_recheck_at
+               FROM @extschema@.ticket t
+              WHERE t.rules_recheck_at < as_of
+              ORDER BY t.rules_recheck_at LIMIT max_crossings)) x
          -- a clock past several crossings of one instant: its warning, its steps, then its breach
          ORDER BY x.at, x.id, x.kind DESC
          LIMIT max_crossings
     LOOP
         kind := c.kind;
+        IF kind = 'rules' THEN
+            -- a level chosen re-targets the ticket's running clocks, so crossings later in this
+            -- list are claimed against their new due dates (each claim re-reads its clock)
+            IF @extschema@.recheck_rules(c.attachment_id, c.ticket_key, as_of) IS NOT NULL THEN
+                n := n + 1;
+            END IF;
+            CONTINUE;
+        END IF;
         IF kind = 'step' THEN
             -- every step of the clock due by now, in order of share, each claimed and recorded once
             LOOP
@@ -214,7 +237,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
-    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many it recorded';
+    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, runs again the rules of tickets whose conditions relative to now (older_than, newer_than) changed, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many crossings and tickets it handled';
 
 -- The breach check in bounded batches, each committed: after a long outage (or a crash, with
 -- thousands of pending crossings) the work is never one long transaction.  For pg_cron:

@@ -85,7 +85,8 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.log_event(integer, text, bigint, timestamptz, text, jsonb),
     @extschema@.retarget_clocks(integer, text, integer, timestamptz),
     @extschema@.claim_crossing(integer, text, bigint, text, timestamptz),
-    @extschema@.claim_step(integer, text, bigint, timestamptz)
+    @extschema@.claim_step(integer, text, bigint, timestamptz),
+    @extschema@.recheck_rules(integer, text, timestamptz)
     TO sla_writer;
 
 -- One ticket's tracking rows (explain, time_split, the escalations) and the names of the

@@ -3291,3 +3291,151 @@ GRANT EXECUTE ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz,
     @extschema@.claim_step(integer, text, bigint, timestamptz) TO sla_writer;
 -- ============================================================================================
 -- end of issue 15: breaches never missed
+
+-- ============================================================================================
+-- issue 15: rules relative to now (older_than, newer_than) run again by the breach check
+-- (src/rule_recheck.c): when a ticket's rules may next choose another level, indexed per table
+-- ============================================================================================
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('ALTER TABLE @extschema@.%I ADD COLUMN rules_recheck_at timestamptz', 'ticket_' || kt);
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (rules_recheck_at) WHERE rules_recheck_at IS NOT NULL',
+                       'ticket_' || kt || '_rules_recheck', 'ticket_' || kt);
+    END LOOP;
+END
+$$;
+CREATE OR REPLACE VIEW @extschema@.ticket WITH (security_invoker = true) AS
+    SELECT attachment_id, ticket_key::text AS ticket_key, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester, rules_recheck_at FROM @extschema@.ticket_int4
+    UNION ALL
+    SELECT attachment_id, ticket_key::text, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester, rules_recheck_at FROM @extschema@.ticket_int8
+    UNION ALL
+    SELECT attachment_id, ticket_key::text, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester, rules_recheck_at FROM @extschema@.ticket_uuid
+    UNION ALL
+    SELECT attachment_id, ticket_key, level_id, lifecycle, agent_replied,
+           customer_waiting_since, department, agent, requester, rules_recheck_at FROM @extschema@.ticket_text;
+COMMENT ON COLUMN @extschema@.ticket.rules_recheck_at IS
+    'when a rule marked on_update with a condition relative to now (older_than, newer_than) may next choose another level: sla.check_breaches runs the ticket''s rules then; NULL: never';
+
+-- One ticket whose rules relative to now are due (sla.ticket.rules_recheck_at): locked (or
+-- skipped), its rules marked on_update run as of each instant a condition on age changed up to
+-- as_of, a level they choose applied as a level fact of that instant, the next instant stored;
+-- how many levels it changed, or NULL when there was nothing to claim (src/rule_recheck.c).
+CREATE FUNCTION @extschema@.recheck_rules(att_id integer, ticket_key text, as_of timestamptz) RETURNS integer
+    AS 'MODULE_PATHNAME', 'sla_recheck_rules_sql' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.recheck_rules(integer, text, timestamptz) IS
+    'the breach check''s run of the rules of one ticket whose conditions relative to now (older_than, newer_than) changed by as_of: applies the levels they choose at the instants they changed; the number of level changes, or NULL when the ticket was not due or another transaction holds it';
+
+CREATE OR REPLACE FUNCTION @extschema@.check_breaches(as_of timestamptz DEFAULT pg_catalog.now(),
+                                           max_crossings integer DEFAULT NULL) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c record;
+    n integer := 0;
+    kind text;
+    due timestamptz;
+    pct numeric;
+BEGIN
+    IF max_crossings IS NOT NULL AND max_crossings < 1 THEN
+        RAISE EXCEPTION 'max_crossings must be positive, not %', max_crossings USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- the pending crossings, earliest first, read through the partial indexes; at most
+    -- max_crossings of them (a caller that commits between calls works in bounded batches)
+    FOR c IN
+        SELECT x.id, x.attachment_id, x.ticket_key, x.metric, x.kind, x.at FROM (
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'warning' AS kind, k.warn_at AS at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.warned_at IS NULL AND k.warn_at < as_of
+              ORDER BY k.warn_at LIMIT max_crossings)
+            UNION ALL
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'breach', k.due_at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.breach_seen_at IS NULL AND k.due_at < as_of
+              ORDER BY k.due_at LIMIT max_crossings)
+            UNION ALL
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'step', k.step_at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.step_at IS NOT NULL AND k.step_at < as_of
+              ORDER BY k.step_at LIMIT max_crossings)
+            UNION ALL
+            -- breaches recorded by a late stop, whose escalations wait for a check
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'late_breach', k.stopped_at
+               FROM @extschema@.clock k
+              WHERE k.breach_escalation_pending
+              ORDER BY k.id LIMIT max_crossings)
+            UNION ALL
+            -- tickets whose rules relative to now may choose another level by now
+            (SELECT NULL::bigint, t.attachment_id, t.ticket_key, NULL::@extschema@.metric, 'rules', t.rules_recheck_at
+               FROM @extschema@.ticket t
+              WHERE t.rules_recheck_at < as_of
+              ORDER BY t.rules_recheck_at LIMIT max_crossings)) x
+         -- a clock past several crossings of one instant: its warning, its steps, then its breach
+         ORDER BY x.at, x.id, x.kind DESC
+         LIMIT max_crossings
+    LOOP
+        kind := c.kind;
+        IF kind = 'rules' THEN
+            -- a level chosen re-targets the ticket's running clocks, so crossings later in this
+            -- list are claimed against their new due dates (each claim re-reads its clock)
+            IF @extschema@.recheck_rules(c.attachment_id, c.ticket_key, as_of) IS NOT NULL THEN
+                n := n + 1;
+            END IF;
+            CONTINUE;
+        END IF;
+        IF kind = 'step' THEN
+            -- every step of the clock due by now, in order of share, each claimed and recorded once
+            LOOP
+                pct := @extschema@.claim_step(c.attachment_id, c.ticket_key, c.id, as_of);
+                EXIT WHEN pct IS NULL;
+                n := n + 1;
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, 'step',
+                                              jsonb_build_object('metric', c.metric, 'percent', pct));
+                PERFORM pg_notify('sla_events', json_build_object('event', 'step', 'clock', c.id, 'percent', pct)::text);
+                PERFORM @extschema@.run_escalations(c.id, 'step', as_of, pct);
+            END LOOP;
+            CONTINUE;
+        END IF;
+        -- one clock by its ticket and id, locked or skipped (SKIP LOCKED: concurrent callers
+        -- share the work), its flag re-checked after the lock: every crossing is recorded
+        -- exactly once.  The claim names no pending condition: "warned_at IS NULL" would match
+        -- a pending-crossings partial index, and without table statistics (after a bulk load or
+        -- a crash) the planner scanned that whole index for each clock, quadratic in the backlog
+        due := @extschema@.claim_crossing(c.attachment_id, c.ticket_key, c.id, kind, as_of);
+        CONTINUE WHEN due IS NULL;
+        n := n + 1;
+        IF kind = 'late_breach' THEN
+            -- the stop recorded the breach and sent its NOTIFY; its escalations run here, unless
+            -- the stop is history (backfill, a check that did not run for a day): escalating a
+            -- ticket long after it was answered helps nobody
+            IF c.at < as_of - interval '1 day' THEN
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, 'escalation_skipped',
+                            jsonb_build_object('on_event', 'breach', 'metric', c.metric,
+                                               'reason', 'stopped more than a day before the check'));
+            ELSE
+                PERFORM @extschema@.run_escalations(c.id, 'breach', as_of);
+            END IF;
+            CONTINUE;
+        END IF;
+        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, kind,
+                                      jsonb_build_object('metric', c.metric, 'due_at', due));
+        -- the payload names the clock and nothing else: every session may LISTEN, so what a
+        -- listener learns of the ticket it reads from sla.clock, under the host's row security
+        PERFORM pg_notify('sla_events', json_build_object('event', kind, 'clock', c.id)::text);
+        PERFORM @extschema@.run_escalations(c.id, kind, as_of);
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
+    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, runs again the rules of tickets whose conditions relative to now (older_than, newer_than) changed, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many crossings and tickets it handled';
+
+REVOKE EXECUTE ON FUNCTION @extschema@.recheck_rules(integer, text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.recheck_rules(integer, text, timestamptz) TO sla_writer;
+-- ============================================================================================
+-- end of issue 15: rules relative to now
+-- ============================================================================================

@@ -516,6 +516,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		else
 			require(res.nmatched == 0 && res.level_id == 0 && res.stopped_by == 0);
+
+		/* the next change of conditions on age: after now, and nothing changes before it */
+		if (st == SLA_OK)
+		{
+			int64_t		next;
+
+			if (sla_rules_next_change(set, w.values, w.now, fake_regex, NULL, &next))
+			{
+				sla_rules_result before;
+				int64_t		matched_before[64];
+
+				require(next > w.now);
+				memset(&before, 0, sizeof(before));
+				before.matched = nrules <= 64 ? matched_before : NULL;
+				if (sla_rules_evaluate(set, w.values, next - 1, fake_regex, NULL, &before) == SLA_OK)
+					require(before.level_id == res.level_id && before.nmatched == res.nmatched &&
+							before.stopped_by == res.stopped_by);
+			}
+		}
 	}
 
 	/* read_slot */

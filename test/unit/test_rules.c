@@ -1469,6 +1469,166 @@ test_many(void)
 	}
 }
 
+/* ---------------------------------------------------------------- when the rules may change */
+
+/* Whether one rule over two time attributes matches at instant now (1/0). */
+static int
+age_rules_match(const sla_rule_set *set, const sla_value *values, int64_t now)
+{
+	int64_t		matched[2];
+	sla_rules_result res = {0};
+
+	res.matched = matched;
+	CHECK(sla_rules_evaluate(set, values, now, NULL, NULL, &res) == SLA_OK);
+	return res.level_id == 5;
+}
+
+static uint64_t
+age_random(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * UINT64_C(2685821657736338717);
+}
+
+static void
+test_next_change(void)
+{
+	sla_value_type types[2] = {SLA_T_TIME, SLA_T_TIME};
+	sla_value	two_hours = vinterval(2 * HOUR),
+				one_hour = vinterval(HOUR),
+				values[2];
+	/* "older than 2 hours and (slot 1) newer than 1 hour": level 5 */
+	sla_condition_def conds[2] = {{0, 0, SLA_OP_OLDER_THAN, &two_hours, 1}, {0, 1, SLA_OP_NEWER_THAN, &one_hour, 1}};
+	sla_rule_def r = {1, 5, false, conds, 2};
+	sla_rule_set *set = NULL;
+	int64_t		next = 0;
+	uint64_t	state = UINT64_C(0x9E3779B97F4A7C15);
+	int			i,
+				ok = 1;
+
+	CHECK(sla_rules_compile(&r, 1, types, 2, &test_alloc, &set, NULL, NULL) == SLA_OK);
+	CHECK(sla_rules_relative_to_now(set));
+	values[0] = vtime(NOW);
+	values[1] = vtime(NOW);
+	/* the nearer boundary first: newer_than 1 hour turns false at NOW + 1 h exactly */
+	CHECK(sla_rules_next_change(set, values, NOW, NULL, NULL, &next));
+	CHECK_EQ_I64(next, NOW + HOUR);
+	/* then older_than 2 hours turns true 1 µs after NOW + 2 h (strict) */
+	CHECK(sla_rules_next_change(set, values, NOW + HOUR, NULL, NULL, &next));
+	CHECK_EQ_I64(next, NOW + 2 * HOUR + 1);
+	CHECK_EQ_I64(age_rules_match(set, values, NOW + 2 * HOUR), 0);
+	CHECK_EQ_I64(age_rules_match(set, values, NOW + 2 * HOUR + 1), 0);	/* newer_than is false by then */
+	/* nothing after the last boundary */
+	CHECK(!sla_rules_next_change(set, values, NOW + 2 * HOUR + 1, NULL, NULL, &next));
+	/* a null attribute: its condition never changes */
+	values[1].is_null = true;
+	CHECK(sla_rules_next_change(set, values, NOW, NULL, NULL, &next));
+	CHECK_EQ_I64(next, NOW + 2 * HOUR + 1);
+	values[0].is_null = true;
+	CHECK(!sla_rules_next_change(set, values, NOW, NULL, NULL, &next));
+	/* a boundary past the end of time is never reached */
+	values[0] = vtime(INT64_MAX - HOUR);
+	values[1].is_null = true;
+	CHECK(!sla_rules_next_change(set, values, NOW, NULL, NULL, &next));
+	values[0] = vtime(INT64_MAX - 2 * HOUR);	/* t + amount == INT64_MAX: + 1 µs overflows */
+	CHECK(!sla_rules_next_change(set, values, NOW, NULL, NULL, &next));
+	sla_rules_free(set);
+
+	/* rules without conditions on age */
+	{
+		sla_value	v = vtime(0);
+		sla_condition_def c = {0, 0, SLA_OP_GT, &v, 1};
+		sla_rule_def r2 = {1, 5, false, &c, 1};
+
+		CHECK(sla_rules_compile(&r2, 1, types, 2, &test_alloc, &set, NULL, NULL) == SLA_OK);
+		CHECK(!sla_rules_relative_to_now(set));
+		values[0] = vtime(NOW);
+		CHECK(!sla_rules_next_change(set, values, NOW, NULL, NULL, &next));
+		sla_rules_free(set);
+	}
+	/* "priority = high and older than 2 hours": a ticket of another priority has no boundary
+	 * (the group cannot match before its values change); a high one has */
+	{
+		sla_value_type t2[2] = {SLA_T_TIME, SLA_T_TEXT};
+		sla_value	high = vtext("high"),
+					age = vinterval(2 * HOUR);
+		sla_condition_def c2[2] = {{0, 1, SLA_OP_EQ, &high, 1}, {0, 0, SLA_OP_OLDER_THAN, &age, 1}};
+		/* a second group without the priority: its boundary counts for any priority */
+		sla_condition_def c3[3] = {{0, 1, SLA_OP_EQ, &high, 1}, {0, 0, SLA_OP_OLDER_THAN, &age, 1},
+		{1, 0, SLA_OP_NEWER_THAN, &one_hour, 1}};
+		sla_rule_def r2 = {1, 5, false, c2, 2},
+					r3 = {1, 5, false, c3, 3};
+
+		one_hour = vinterval(HOUR);
+		CHECK(sla_rules_compile(&r2, 1, t2, 2, &test_alloc, &set, NULL, NULL) == SLA_OK);
+		values[0] = vtime(NOW);
+		values[1] = vtext("low");
+		CHECK(!sla_rules_next_change(set, values, NOW, NULL, NULL, &next));
+		values[1] = vtext("high");
+		CHECK(sla_rules_next_change(set, values, NOW, NULL, NULL, &next));
+		CHECK_EQ_I64(next, NOW + 2 * HOUR + 1);
+		sla_rules_free(set);
+		CHECK(sla_rules_compile(&r3, 1, t2, 2, &test_alloc, &set, NULL, NULL) == SLA_OK);
+		values[1] = vtext("low");
+		CHECK(sla_rules_next_change(set, values, NOW, NULL, NULL, &next));
+		CHECK_EQ_I64(next, NOW + HOUR);
+		CHECK(!sla_rules_next_change(set, values, NOW + HOUR, NULL, NULL, &next));
+		sla_rules_free(set);
+	}
+	CHECK(!sla_rules_relative_to_now(NULL));
+	CHECK(!sla_rules_next_change(NULL, values, NOW, NULL, NULL, &next));
+
+	/*
+	 * Property, over random attribute times, amounts and instants: the rules' result at now
+	 * holds at every instant before the next change (checked at its last microsecond and at a
+	 * random instant in between), and some condition changes at it.
+	 */
+	for (i = 0; i < 20000; i++)
+	{
+		int64_t		now = (int64_t) (age_random(&state) % (1000 * HOUR)),
+					a0 = (int64_t) (age_random(&state) % (40 * HOUR)) - 20 * HOUR,
+					a1 = (int64_t) (age_random(&state) % (40 * HOUR)) - 20 * HOUR;
+
+		two_hours = vinterval(a0);
+		one_hour = vinterval(a1);
+		CHECK(sla_rules_compile(&r, 1, types, 2, &test_alloc, &set, NULL, NULL) == SLA_OK);
+		values[0] = vtime(now - (int64_t) (age_random(&state) % (30 * HOUR)));
+		values[1] = vtime(now - (int64_t) (age_random(&state) % (30 * HOUR)));
+		if (sla_rules_next_change(set, values, now, NULL, NULL, &next))
+		{
+			int64_t		mid = now + (int64_t) (age_random(&state) % (uint64_t) (next - now));
+			int			c0 = age_rules_match(set, values, now);
+
+			ok = ok && next > now;
+			ok = ok && age_rules_match(set, values, next - 1) == c0 && age_rules_match(set, values, mid) == c0;
+			/* at next one condition flips: with both conditions, the rule's result may not
+			 * (the other may be false), so check the condition by itself */
+			{
+				sla_rule_set *one = NULL;
+				sla_condition_def c[2] = {conds[0], conds[1]};
+				int			k,
+							flipped = 0;
+
+				for (k = 0; k < 2; k++)
+				{
+					sla_rule_def rk = {1, 5, false, &c[k], 1};
+
+					CHECK(sla_rules_compile(&rk, 1, types, 2, &test_alloc, &one, NULL, NULL) == SLA_OK);
+					flipped |= age_rules_match(one, values, next) != age_rules_match(one, values, next - 1);
+					sla_rules_free(one);
+				}
+				ok = ok && flipped;
+			}
+		}
+		else
+			ok = ok && age_rules_match(set, values, now) == age_rules_match(set, values, now + 100000 * HOUR);
+		sla_rules_free(set);
+	}
+	CHECK(ok);
+}
+
 void
 test_rules(void)
 {
@@ -1491,4 +1651,5 @@ test_rules(void)
 	test_compile_errors();
 	test_memory();
 	test_many();
+	test_next_change();
 }
