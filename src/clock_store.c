@@ -211,7 +211,7 @@ typedef enum Statement
 	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_TICKET_TAIL, S_LAST_MESSAGE, S_FACT_APPEND,
 	S_CLAIM_LOCK, S_CLAIM_WARNING, S_CLAIM_BREACH,
 	S_CLAIM_LATE_LOCK, S_CLAIM_LATE, S_CLAIM_STEP_LOCK, S_CLAIM_STEP,
-	S_RECHECK_SET, S_RECHECK_CLAIM,
+	S_RECHECK_SET, S_RECHECK_CLAIM, S_TICKET_READ, S_TICKET_TRYLOCK, S_POLICY_PENDING,
 	S_COUNT
 } Statement;
 
@@ -381,6 +381,17 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_CLAIM_STEP] = "UPDATE sla.clock{T} k SET step_done = k.step_percent, step_seen_at = $4 "
 	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} "
 	"AND k.id OPERATOR(pg_catalog.=) $3",
+	/* the ticket's state without a lock (a configuration edit's look at what it would move),
+	 * and with the lock unless another transaction holds it */
+	[S_TICKET_READ] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, "
+	"department, agent, requester, rules_recheck_at FROM sla.ticket{T} "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
+	[S_TICKET_TRYLOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, "
+	"department, agent, requester, rules_recheck_at FROM sla.ticket{T} "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K} FOR UPDATE SKIP LOCKED",
+	/* a ticket a configuration edit could not lock: the breach check re-targets it */
+	[S_POLICY_PENDING] = "INSERT INTO sla.policy_retarget_pending (attachment_id, ticket_key, at) "
+	"VALUES ($1, $2, $3) ON CONFLICT (attachment_id, ticket_key) DO NOTHING",
 	/* when the ticket's rules relative to now may next choose another level (src/rule_recheck.c) */
 	[S_RECHECK_SET] = "UPDATE sla.ticket{T} SET rules_recheck_at = $3 "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
@@ -607,7 +618,12 @@ argument_types(Statement s, Oid *types, int *n)
 			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID);
 			break;
 		case S_RECHECK_CLAIM:
+		case S_TICKET_READ:
+		case S_TICKET_TRYLOCK:
 			TYPES(INT4OID, TEXTOID);
+			break;
+		case S_POLICY_PENDING:
+			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID);
 			break;
 		case S_COUNT:
 			elog(ERROR, "no such statement");
@@ -649,7 +665,7 @@ run(Statement s, SlaKeyType kt, Datum *values, const char *nulls)
 	if (plans[kt][s] == NULL)
 	{
 		Oid			types[24];
-		int			n;
+		int			n = 0;
 		SPIPlanPtr	plan;
 
 		argument_types(s, types, &n);
@@ -890,8 +906,9 @@ sla_stored_ticket_peek(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	return true;
 }
 
-bool
-sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *out)
+/* The ticket's row read by statement s (locking it or not) with its clocks; false when absent. */
+static bool
+stored_ticket_read(int32 attachment_id, const char *key, SlaStoredTicket *out, Statement s)
 {
 	Datum		v[2] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key)};
 	HeapTuple	tup;
@@ -902,7 +919,10 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 				i;
 
 	sla_stored_ticket_new(attachment_id, key, out);
-	if (run(S_TICKET_LOCK, out->key_type, v, "  ") == 0)
+	/* the 0.1.0 schema awaiting its update has the locking statement only */
+	if (!out->log_facts)
+		s = S_TICKET_LOCK;
+	if (run(s, out->key_type, v, "  ") == 0)
 		return false;
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
@@ -961,6 +981,35 @@ sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *ou
 	/* in the order they started (the ids' order): read unordered, so no sort node is started */
 	qsort(out->t.clocks, out->t.nclocks, sizeof(sla_cf_clock), compare_clock_ids);
 	return true;
+}
+
+bool
+sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *out)
+{
+	return stored_ticket_read(attachment_id, key, out, S_TICKET_LOCK);
+}
+
+bool
+sla_stored_ticket_read(int32 attachment_id, const char *key, SlaStoredTicket *out)
+{
+	return stored_ticket_read(attachment_id, key, out, S_TICKET_READ);
+}
+
+SlaTryLoad
+sla_stored_ticket_try_load(int32 attachment_id, const char *key, SlaStoredTicket *out)
+{
+	/* SKIP LOCKED returns nothing for a held row and for a missing one alike: tell them apart */
+	if (stored_ticket_read(attachment_id, key, out, S_TICKET_TRYLOCK))
+		return SLA_TICKET_LOCKED;
+	return sla_stored_ticket_read(attachment_id, key, out) ? SLA_TICKET_BUSY : SLA_TICKET_ABSENT;
+}
+
+void
+sla_policy_retarget_later(int32 attachment_id, const char *key, TimestampTz at)
+{
+	Datum		v[3] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key), TimestampTzGetDatum(at)};
+
+	run(S_POLICY_PENDING, attachment_key_type(attachment_id), v, "   ");
 }
 
 void

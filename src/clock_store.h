@@ -108,6 +108,22 @@ extern bool sla_stored_ticket_peek(int32 attachment_id, const char *key, SlaStor
  * created fact). */
 extern bool sla_stored_ticket_load(int32 attachment_id, const char *key, SlaStoredTicket *out);
 
+/* The same without a lock: a look at the ticket's state (which a writer may be changing). */
+extern bool sla_stored_ticket_read(int32 attachment_id, const char *key, SlaStoredTicket *out);
+
+/* The same with the lock, unless another transaction holds it: never waits. */
+typedef enum SlaTryLoad
+{
+	SLA_TICKET_LOCKED,			/* locked and read into *out */
+	SLA_TICKET_BUSY,			/* another transaction holds it (*out: its state as last committed) */
+	SLA_TICKET_ABSENT			/* not tracked */
+} SlaTryLoad;
+extern SlaTryLoad sla_stored_ticket_try_load(int32 attachment_id, const char *key, SlaStoredTicket *out);
+
+/* A ticket a configuration edit could not lock: re-targeted by the next breach check
+ * (sla.policy_retarget_pending; the earliest edit's instant is kept). */
+extern void sla_policy_retarget_later(int32 attachment_id, const char *key, TimestampTz at);
+
 /*
  * Write what one fact did: the transitions clockflow returned (each clock change with its
  * sla.event row, one statement each) and the ticket's row.  A new open ticket is one statement

@@ -682,12 +682,68 @@ sla_retarget_after_config_change(PG_FUNCTION_ARGS)
 	{
 		SlaStoredTicket st;
 
-		if (sla_stored_ticket_load(attachments[i], keys[i], &st))
-			sla_ticket_apply(&st, &fact, NULL);
+		/* never wait for a ticket's writer (an agent's reply in progress): the edit would wait
+		 * for it, and a writer of two tickets waiting for the edit's lock on the other would
+		 * deadlock with it.  A held ticket is left to the next breach check. */
+		switch (sla_stored_ticket_try_load(attachments[i], keys[i], &st))
+		{
+			case SLA_TICKET_LOCKED:
+				sla_ticket_apply(&st, &fact, NULL);
+				break;
+			case SLA_TICKET_BUSY:
+				sla_policy_retarget_later(attachments[i], keys[i], fact.at);
+				break;
+			case SLA_TICKET_ABSENT:
+				break;
+		}
 	}
 	SPI_finish();
 	PopActiveSnapshot();
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * sla.retarget_pending(attachment, key): the breach check's re-target of a ticket a
+ * configuration edit could not lock (sla.policy_retarget_pending): the policy in force applied
+ * as of the edit, the row removed; true when done, NULL when another transaction still holds
+ * the ticket (the next check tries again).  A ticket gone meanwhile only loses its row.
+ */
+PG_FUNCTION_INFO_V1(sla_retarget_pending_sql);
+Datum
+sla_retarget_pending_sql(PG_FUNCTION_ARGS)
+{
+	int32		attachment_id = PG_GETARG_INT32(0);
+	char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Datum		v[2] = {Int32GetDatum(attachment_id), PG_GETARG_DATUM(1)};
+	Oid			types[2] = {INT4OID, TEXTOID};
+	SlaStoredTicket st;
+	SlaTryLoad	loaded;
+	bool		isnull;
+	sla_fact	fact;
+
+	connect_spi();
+	loaded = sla_stored_ticket_try_load(attachment_id, key, &st);
+	if (loaded == SLA_TICKET_BUSY)
+	{
+		SPI_finish();
+		PG_RETURN_NULL();
+	}
+	/* the row, removed by whoever holds the ticket: a concurrent check finds none */
+	if (SPI_execute_with_args("DELETE FROM sla.policy_retarget_pending WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+							  "AND ticket_key OPERATOR(pg_catalog.=) $2 RETURNING at",
+							  2, types, v, NULL, false, 1) != SPI_OK_DELETE_RETURNING)
+		elog(ERROR, "could not read sla.policy_retarget_pending");
+	if (SPI_processed == 0)
+	{
+		SPI_finish();
+		PG_RETURN_NULL();
+	}
+	fact = sla_fact_of(SLA_FACT_POLICY,
+					   DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
+	if (loaded == SLA_TICKET_LOCKED)
+		sla_ticket_apply(&st, &fact, NULL);
+	SPI_finish();
+	PG_RETURN_BOOL(true);
 }
 
 /*

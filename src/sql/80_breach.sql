@@ -127,6 +127,29 @@ CREATE FUNCTION @extschema@.claim_crossing(att_id integer, ticket_key text, cloc
 COMMENT ON FUNCTION @extschema@.claim_crossing(integer, text, bigint, text, timestamptz) IS
     'the breach check''s claim of one warning or breach crossing: marks the clock crossed and returns its due time, or NULL when it is not pending or another checker holds it';
 
+-- Tickets a configuration edit could not re-target at once because another transaction held
+-- them (an agent's reply in progress): the edit never waits for a ticket's writer, and the next
+-- breach check applies the policy in force to each, dated at the edit (src/ticket_flow.c).
+CREATE TABLE @extschema@.policy_retarget_pending (
+    attachment_id integer NOT NULL,
+    ticket_key    text NOT NULL,
+    at            timestamptz NOT NULL,
+    PRIMARY KEY (attachment_id, ticket_key)
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_retarget_pending', '');
+COMMENT ON TABLE @extschema@.policy_retarget_pending IS
+    'tickets whose running clocks a configuration edit could not re-target at once (another transaction held the ticket): sla.check_breaches re-targets them';
+COMMENT ON COLUMN @extschema@.policy_retarget_pending.attachment_id IS 'the attachment (sla.attachment.id)';
+COMMENT ON COLUMN @extschema@.policy_retarget_pending.ticket_key IS 'the ticket''s key, as text';
+COMMENT ON COLUMN @extschema@.policy_retarget_pending.at IS 'the instant of the (first) edit: the re-target is dated at it';
+
+-- One such ticket: locked (or skipped), re-targeted by the policy in force as of the edit, its
+-- row removed; whether it was (src/ticket_flow.c).
+CREATE FUNCTION @extschema@.retarget_pending(att_id integer, ticket_key text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'sla_retarget_pending_sql' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.retarget_pending(integer, text) IS
+    'the breach check''s re-target of a ticket a configuration edit could not lock: true when done, NULL when another transaction holds it still';
+
 -- One ticket whose rules relative to now are due (sla.ticket.rules_recheck_at): locked (or
 -- skipped), its rules marked on_update run as of each instant a condition on age changed up to
 -- as_of, a level they choose applied as a level fact of that instant, the next instant stored;
@@ -174,6 +197,11 @@ BEGIN
               WHERE k.breach_escalation_pending
               ORDER BY k.id LIMIT max_crossings)
             UNION ALL
+            -- tickets a configuration edit left to re-target: due at once, whatever as_of
+            (SELECT NULL::bigint, p.attachment_id, p.ticket_key, NULL::@extschema@.metric, 'policy', p.at
+               FROM @extschema@.policy_retarget_pending p
+              ORDER BY p.at LIMIT max_crossings)
+            UNION ALL
             -- tickets whose rules relative to now may choose another level by now
             (SELECT NULL::bigint, t.attachment_id, t.ticket_key, NULL::@extschema@.metric, 'rules', t.rules_recheck_at
                FROM @extschema@.ticket t
@@ -184,6 +212,12 @@ BEGIN
          LIMIT max_crossings
     LOOP
         kind := c.kind;
+        IF kind = 'policy' THEN
+            IF @extschema@.retarget_pending(c.attachment_id, c.ticket_key) IS NOT NULL THEN
+                n := n + 1;
+            END IF;
+            CONTINUE;
+        END IF;
         IF kind = 'rules' THEN
             -- a level chosen re-targets the ticket's running clocks, so crossings later in this
             -- list are claimed against their new due dates (each claim re-reads its clock)
@@ -237,7 +271,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
-    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, runs again the rules of tickets whose conditions relative to now (older_than, newer_than) changed, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many crossings and tickets it handled';
+    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, runs again the rules of tickets whose conditions relative to now (older_than, newer_than) changed, re-targets the tickets a configuration edit could not lock, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many crossings and tickets it handled';
 
 -- The breach check in bounded batches, each committed: after a long outage (or a crash, with
 -- thousands of pending crossings) the work is never one long transaction.  For pg_cron:

@@ -213,6 +213,9 @@ BEGIN
     END LOOP;
 END
 $$;
+-- a configuration edit (an admin's) leaves the tickets it could not lock to the breach check
+GRANT INSERT ON @extschema@.policy_retarget_pending TO sla_admin;
+GRANT SELECT, DELETE ON @extschema@.policy_retarget_pending TO sla_writer;
 -- the triggers count the values the mapping cannot classify as the writing role
 GRANT SELECT, INSERT, UPDATE ON @extschema@.mapping_problem TO sla_writer;
 -- admins clear them once fixed

@@ -84,6 +84,20 @@ CREATE POLICY mapping_problem_attachment_writer ON @extschema@.mapping_problem A
     USING (@extschema@.may_write_attachment(attachment_id))
     WITH CHECK (@extschema@.may_write_attachment(attachment_id));
 
+-- Tickets a configuration edit left to re-target name host tickets: readers see those the host
+-- table shows them, as for the tracking tables; a writer only its own attachments'.
+ALTER TABLE @extschema@.policy_retarget_pending ENABLE ROW LEVEL SECURITY;
+CREATE POLICY policy_retarget_pending_engine_and_admin_read ON @extschema@.policy_retarget_pending FOR SELECT
+    TO sla_writer, sla_admin USING (true);
+CREATE POLICY policy_retarget_pending_follows_host ON @extschema@.policy_retarget_pending FOR SELECT
+    USING (attachment_id OPERATOR(pg_catalog.<>) ALL ((SELECT @extschema@.rls_hidden_attachments())::integer[])
+           OR @extschema@.ticket_visible(attachment_id, ticket_key));
+CREATE POLICY policy_retarget_pending_insert ON @extschema@.policy_retarget_pending FOR INSERT WITH CHECK (true);
+CREATE POLICY policy_retarget_pending_delete ON @extschema@.policy_retarget_pending FOR DELETE USING (true);
+CREATE POLICY policy_retarget_pending_attachment_writer ON @extschema@.policy_retarget_pending AS RESTRICTIVE FOR ALL
+    TO sla_writer USING (@extschema@.may_write_attachment(attachment_id))
+    WITH CHECK (@extschema@.may_write_attachment(attachment_id));
+
 GRANT EXECUTE ON FUNCTION @extschema@.rls_hidden_attachments(), @extschema@.ticket_visible(integer, text),
     @extschema@.may_write_attachment(integer)
     TO sla_reader, sla_admin, sla_writer;

@@ -86,7 +86,8 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.retarget_clocks(integer, text, integer, timestamptz),
     @extschema@.claim_crossing(integer, text, bigint, text, timestamptz),
     @extschema@.claim_step(integer, text, bigint, timestamptz),
-    @extschema@.recheck_rules(integer, text, timestamptz)
+    @extschema@.recheck_rules(integer, text, timestamptz),
+    @extschema@.retarget_pending(integer, text)
     TO sla_writer;
 
 -- One ticket's tracking rows (explain, time_split, the escalations) and the names of the

@@ -3294,7 +3294,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz,
 
 -- ============================================================================================
 -- issue 15: rules relative to now (older_than, newer_than) run again by the breach check
--- (src/rule_recheck.c): when a ticket's rules may next choose another level, indexed per table
+-- (src/rule_recheck.c): when a ticket's rules may next choose another level, indexed per table.
+-- Issue 16/12: configuration edits never wait for a ticket's writer (policy_retarget_pending).
 -- ============================================================================================
 DO $$
 DECLARE
@@ -3321,6 +3322,29 @@ CREATE OR REPLACE VIEW @extschema@.ticket WITH (security_invoker = true) AS
            customer_waiting_since, department, agent, requester, rules_recheck_at FROM @extschema@.ticket_text;
 COMMENT ON COLUMN @extschema@.ticket.rules_recheck_at IS
     'when a rule marked on_update with a condition relative to now (older_than, newer_than) may next choose another level: sla.check_breaches runs the ticket''s rules then; NULL: never';
+
+-- Tickets a configuration edit could not re-target at once because another transaction held
+-- them (an agent's reply in progress): the edit never waits for a ticket's writer, and the next
+-- breach check applies the policy in force to each, dated at the edit (src/ticket_flow.c).
+CREATE TABLE @extschema@.policy_retarget_pending (
+    attachment_id integer NOT NULL,
+    ticket_key    text NOT NULL,
+    at            timestamptz NOT NULL,
+    PRIMARY KEY (attachment_id, ticket_key)
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_retarget_pending', '');
+COMMENT ON TABLE @extschema@.policy_retarget_pending IS
+    'tickets whose running clocks a configuration edit could not re-target at once (another transaction held the ticket): sla.check_breaches re-targets them';
+COMMENT ON COLUMN @extschema@.policy_retarget_pending.attachment_id IS 'the attachment (sla.attachment.id)';
+COMMENT ON COLUMN @extschema@.policy_retarget_pending.ticket_key IS 'the ticket''s key, as text';
+COMMENT ON COLUMN @extschema@.policy_retarget_pending.at IS 'the instant of the (first) edit: the re-target is dated at it';
+
+-- One such ticket: locked (or skipped), re-targeted by the policy in force as of the edit, its
+-- row removed; whether it was (src/ticket_flow.c).
+CREATE FUNCTION @extschema@.retarget_pending(att_id integer, ticket_key text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'sla_retarget_pending_sql' LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.retarget_pending(integer, text) IS
+    'the breach check''s re-target of a ticket a configuration edit could not lock: true when done, NULL when another transaction holds it still';
 
 -- One ticket whose rules relative to now are due (sla.ticket.rules_recheck_at): locked (or
 -- skipped), its rules marked on_update run as of each instant a condition on age changed up to
@@ -3369,6 +3393,11 @@ BEGIN
               WHERE k.breach_escalation_pending
               ORDER BY k.id LIMIT max_crossings)
             UNION ALL
+            -- tickets a configuration edit left to re-target: due at once, whatever as_of
+            (SELECT NULL::bigint, p.attachment_id, p.ticket_key, NULL::@extschema@.metric, 'policy', p.at
+               FROM @extschema@.policy_retarget_pending p
+              ORDER BY p.at LIMIT max_crossings)
+            UNION ALL
             -- tickets whose rules relative to now may choose another level by now
             (SELECT NULL::bigint, t.attachment_id, t.ticket_key, NULL::@extschema@.metric, 'rules', t.rules_recheck_at
                FROM @extschema@.ticket t
@@ -3379,6 +3408,12 @@ BEGIN
          LIMIT max_crossings
     LOOP
         kind := c.kind;
+        IF kind = 'policy' THEN
+            IF @extschema@.retarget_pending(c.attachment_id, c.ticket_key) IS NOT NULL THEN
+                n := n + 1;
+            END IF;
+            CONTINUE;
+        END IF;
         IF kind = 'rules' THEN
             -- a level chosen re-targets the ticket's running clocks, so crossings later in this
             -- list are claimed against their new due dates (each claim re-reads its clock)
@@ -3432,10 +3467,29 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
-    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, runs again the rules of tickets whose conditions relative to now (older_than, newer_than) changed, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many crossings and tickets it handled';
+    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, runs again the rules of tickets whose conditions relative to now (older_than, newer_than) changed, re-targets the tickets a configuration edit could not lock, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many crossings and tickets it handled';
 
-REVOKE EXECUTE ON FUNCTION @extschema@.recheck_rules(integer, text, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.recheck_rules(integer, text, timestamptz) TO sla_writer;
+REVOKE EXECUTE ON FUNCTION @extschema@.recheck_rules(integer, text, timestamptz),
+    @extschema@.retarget_pending(integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.recheck_rules(integer, text, timestamptz),
+    @extschema@.retarget_pending(integer, text) TO sla_writer;
+GRANT SELECT ON @extschema@.policy_retarget_pending TO sla_reader, sla_admin;
+GRANT INSERT ON @extschema@.policy_retarget_pending TO sla_admin;
+GRANT SELECT, DELETE ON @extschema@.policy_retarget_pending TO sla_writer;
+-- Tickets a configuration edit left to re-target name host tickets: readers see those the host
+-- table shows them, as for the tracking tables; a writer only its own attachments'.
+ALTER TABLE @extschema@.policy_retarget_pending ENABLE ROW LEVEL SECURITY;
+CREATE POLICY policy_retarget_pending_engine_and_admin_read ON @extschema@.policy_retarget_pending FOR SELECT
+    TO sla_writer, sla_admin USING (true);
+CREATE POLICY policy_retarget_pending_follows_host ON @extschema@.policy_retarget_pending FOR SELECT
+    USING (attachment_id OPERATOR(pg_catalog.<>) ALL ((SELECT @extschema@.rls_hidden_attachments())::integer[])
+           OR @extschema@.ticket_visible(attachment_id, ticket_key));
+CREATE POLICY policy_retarget_pending_insert ON @extschema@.policy_retarget_pending FOR INSERT WITH CHECK (true);
+CREATE POLICY policy_retarget_pending_delete ON @extschema@.policy_retarget_pending FOR DELETE USING (true);
+CREATE POLICY policy_retarget_pending_attachment_writer ON @extschema@.policy_retarget_pending AS RESTRICTIVE FOR ALL
+    TO sla_writer USING (@extschema@.may_write_attachment(attachment_id))
+    WITH CHECK (@extschema@.may_write_attachment(attachment_id));
+
 -- ============================================================================================
 -- end of issue 15: rules relative to now
 -- ============================================================================================

@@ -74,3 +74,21 @@ echo "concurrency: deleting it after the writer committed: ${refused%%$'\n'*}; c
 case "$waited" in *"canceling statement due to lock timeout"*) ;; *) echo "not ok - the delete did not wait"; exit 1 ;; esac
 case "$refused" in *"is still referenced by SLA clocks"*) ;; *) echo "not ok - a level in use was deleted"; exit 1 ;; esac
 [ "$spare" = 0 ] && [ "$orphans" = 0 ] || exit 1
+
+# Configuration edits under load: 8 clients, each transaction either an agent answering two
+# tickets (the higher key first) or an admin changing the level's target.  An edit never waits
+# for a ticket's writer (it leaves a held ticket to the breach check), so no transaction fails
+# with a deadlock; after the check every running clock of the level measures its final target.
+"${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}" -n -c 8 -j 2 -t 60 -f replies.pgbench@6 -f edits.pgbench@1 "$db" > pgbench.out 2>&1 || {
+	cat pgbench.out; echo "not ok - pgbench failed (a deadlock or another error in a reply or an edit)"; exit 1; }
+failed=$(grep -o 'number of failed transactions: [0-9]*' pgbench.out | head -1 | grep -o '[0-9]*$' || echo 0)
+rm -f pgbench.out
+handled=$(psql -qXAt -d "$db" -c "SELECT sla.check_breaches(now() - interval '1 day')")
+read -r stale edits pending < <(psql -qXAt -F ' ' -d "$db" -c "
+	SELECT (SELECT count(*) FROM sla.clock k JOIN sla.level_target t ON t.level_id = k.level_id AND t.metric = k.metric
+	         WHERE k.state IN ('running', 'paused') AND k.target OPERATOR(sla.<>) t.target
+	           AND k.level_id = (SELECT id FROM sla.level WHERE name = 'conc_edit')),
+	       (SELECT count(*) FROM sla.policy_version),
+	       (SELECT count(*) FROM sla.policy_retarget_pending)")
+echo "concurrency: 480 transactions of replies to two tickets and target edits from 8 clients: ${failed:-0} failed, $edits policy versions, $handled tickets left to the check by an edit, $stale running clocks on a stale target after it, $pending left"
+[ "${failed:-0}" = 0 ] && [ "$stale" = 0 ] && [ "$pending" = 0 ] || exit 1

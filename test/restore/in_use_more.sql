@@ -73,3 +73,8 @@ INSERT INTO helpdesk.case_uuid_note SELECT id, 'agent', opened + interval '1 hou
 INSERT INTO helpdesk.case_code_note SELECT code, 'agent', opened + interval '30 minutes' FROM helpdesk.case_code WHERE code <> 'CASE-1';
 
 SELECT 'crossings recorded: ' || sla.check_breaches('2026-12-01 00:00+00') AS result;
+
+-- a ticket a configuration edit could not lock (its writer held it), left to the next breach check
+INSERT INTO sla.policy_retarget_pending
+     SELECT a.id, '700001', timestamptz '2026-12-01 00:00+00' FROM sla.attachment a
+      WHERE a.ticket_table = 'helpdesk.case_big'::regclass;
