@@ -12,7 +12,6 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -26,6 +25,7 @@
 #include "attachment_cache.h"
 #include "calendar_cache.h"
 #include "clock_store.h"
+#include "host_ticket.h"
 #include "ticket_engine.h"
 
 /* Whether role may do mode on the column: a grant on the table or on the column itself. */
@@ -34,19 +34,6 @@ column_allowed(Oid relid, AttrNumber attnum, Oid role, AclMode mode)
 {
 	return pg_class_aclcheck(relid, role, mode) == ACLCHECK_OK ||
 		pg_attribute_aclcheck(relid, attnum, role, mode) == ACLCHECK_OK;
-}
-
-static Oid
-table_owner(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
 }
 
 /*
@@ -117,7 +104,7 @@ sla_escalation_set_column(PG_FUNCTION_ARGS)
 	appendStringInfo(&sql, "UPDATE %s SET %s = %s WHERE %s OPERATOR(pg_catalog.=) %s",
 					 sla_relation_text(att->ticket_table), quote_identifier(column), quote_literal_cstr(value),
 					 quote_identifier(att->ticket[TF_KEY].name), quote_literal_cstr(key));
-	owner = table_owner(att->ticket_table);
+	owner = sla_table_owner(att->ticket_table);
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);

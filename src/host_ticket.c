@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -20,6 +21,7 @@
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "calendar_cache.h"
@@ -155,4 +157,39 @@ sla_host_ticket_row(SlaAttachment *att, const char *key, HeapTupleData *tuple, T
 	tuple->t_tableOid = att->ticket_table;
 	tuple->t_data = h;
 	return true;
+}
+
+Oid
+sla_table_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+bool
+sla_host_ticket_row_as_owner(SlaAttachment *att, const char *key, HeapTupleData *tuple, TupleDesc *desc)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	volatile bool found = false;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(sla_table_owner(att->ticket_table),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		found = sla_host_ticket_row(att, key, tuple, desc);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+	return found;
 }

@@ -20,4 +20,12 @@ extern bool sla_host_ticket_exists(SlaAttachment *att, const char *key);
  */
 extern bool sla_host_ticket_row(SlaAttachment *att, const char *key, HeapTupleData *tuple, TupleDesc *desc);
 
+/* The same as the table's owner, under SECURITY_RESTRICTED_OPERATION (the breach check reads a
+ * row for rules whoever calls it: src/rule_recheck.c). */
+extern bool sla_host_ticket_row_as_owner(SlaAttachment *att, const char *key, HeapTupleData *tuple,
+										 TupleDesc *desc);
+
+/* The owner of a relation (whose rights sla's work on the host table runs with). */
+extern Oid	sla_table_owner(Oid relid);
+
 #endif

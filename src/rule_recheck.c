@@ -20,12 +20,9 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_class.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "host_ticket.h"
@@ -54,43 +51,6 @@ sla_rules_schedule_recheck(SlaAttachment *att, SlaStoredTicket *st, HeapTuple tu
 	values = sla_ticket_rule_values(att, cr, tuple, desc, st->key, st, SLOTS_READ);
 	has = sla_rules_next_change_at(cr, values, at, &next);
 	sla_stored_ticket_set_recheck(st, has, next);
-}
-
-/* The table's owner (the role whose rights read the row). */
-static Oid
-table_owner(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
-/* The host row of the ticket as the table's owner sees it (SPI connected). */
-static bool
-host_row_as_owner(SlaAttachment *att, const char *key, HeapTupleData *tuple, TupleDesc *desc)
-{
-	Oid			save_userid;
-	int			save_sec_context;
-	bool		found;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(table_owner(att->ticket_table),
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	PG_TRY();
-	{
-		found = sla_host_ticket_row(att, key, tuple, desc);
-	}
-	PG_FINALLY();
-	{
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-	}
-	PG_END_TRY();
-	return found;
 }
 
 /*
@@ -126,7 +86,7 @@ sla_recheck_rules_sql(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_NULL();
 	}
-	if (!host_row_as_owner(att, key, &tuple, &desc))
+	if (!sla_host_ticket_row_as_owner(att, key, &tuple, &desc))
 	{
 		/* the row is gone, or hidden from its own table's owner (FORCE ROW LEVEL SECURITY):
 		 * nothing can run the rules on it; an update of the row schedules them again */
