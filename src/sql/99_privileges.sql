@@ -50,6 +50,14 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.check_condition(text, text, jsonb)
     TO sla_reader, sla_admin;
 
+-- Replay and what-if (93_replay.sql): readers and admins replay what they may read (the
+-- tracking tables' row-level security applies); the compliance rule both reports inline.
+GRANT EXECUTE ON FUNCTION
+    @extschema@.replay(regclass, text[], timestamptz, timestamptz),
+    @extschema@.replay_compliance(regclass, timestamptz, timestamptz, text[], timestamptz),
+    @extschema@.clock_counts(text, timestamptz, timestamptz)
+    TO sla_reader, sla_admin;
+
 -- The policy history (55_policy_history.sql): read by readers and admins (SELECT on its tables
 -- comes with ALL TABLES in 95_report_access.sql), written by its trigger only; admins may note
 -- the version their transaction makes.
