@@ -36,7 +36,7 @@
 #include "ticket_flow.h"
 
 #define REPLAY_BATCH 1000
-#define REPLAY_COLUMNS 19
+#define REPLAY_COLUMNS 20
 /* the keys of skipped tickets a notice names */
 #define REPLAY_NAMED_SKIPS 5
 
@@ -91,6 +91,7 @@ typedef struct StoredClock
 	bool		paused;
 	TimestampTz paused_since;
 	char	   *department;
+	char	   *agent;
 	bool		matched;
 } StoredClock;
 
@@ -98,6 +99,7 @@ typedef struct BatchTicket
 {
 	char	   *key;
 	char	   *department;		/* the ticket's holder now (clocks without a stored twin) */
+	char	   *agent;
 	int			nfacts;
 	int			facts_capacity;
 	sla_fact   *facts;
@@ -277,6 +279,7 @@ read_clocks(ReplayState *rs, BatchTicket *batch, Datum *args)
 		d = SPI_getbinval(tup, desc, 12, &isnull);
 		c->paused = !isnull;
 		c->paused_since = isnull ? 0 : DatumGetTimestampTz(d);
+		c->agent = SPI_getvalue(tup, desc, 13);
 	}
 	SPI_freetuptable(SPI_tuptable);
 }
@@ -342,20 +345,21 @@ emit(ReplayState *rs, const BatchTicket *t, const sla_cf_clock *r, const StoredC
 		n[10] = false;
 		v[11] = time_or_null(r->paused, r->paused_since, &n[11]);
 	}
-	/* the department: the stored clock's (who held the ticket then), else the ticket's now */
+	/* the holder: the stored clock's (who held the ticket then), else the ticket's now */
 	v[12] = text_or_null(s ? s->department : t->department, &n[12]);
+	v[13] = text_or_null(s ? s->agent : t->agent, &n[13]);
 	if (s != NULL)
 	{
-		v[13] = text_or_null(level_name(rs, s->level_id), &n[13]);
-		v[14] = CStringGetTextDatum(sla_clock_state_name(s->state));
-		n[14] = false;
-		v[15] = TimestampTzGetDatum(s->due_at);
+		v[14] = text_or_null(level_name(rs, s->level_id), &n[14]);
+		v[15] = CStringGetTextDatum(sla_clock_state_name(s->state));
 		n[15] = false;
-		v[16] = time_or_null(s->stopped, s->stopped_at, &n[16]);
+		v[16] = TimestampTzGetDatum(s->due_at);
+		n[16] = false;
+		v[17] = time_or_null(s->stopped, s->stopped_at, &n[17]);
 		if (s->has_used)
 		{
-			v[17] = BusinessIntervalPGetDatum(&s->used);
-			n[17] = false;
+			v[18] = BusinessIntervalPGetDatum(&s->used);
+			n[18] = false;
 		}
 	}
 	changed = r == NULL || s == NULL || r->level_id != s->level_id || r->state != s->state ||
@@ -363,8 +367,8 @@ emit(ReplayState *rs, const BatchTicket *t, const sla_cf_clock *r, const StoredC
 		(r->stopped && r->stopped_at != s->stopped_at) || has_used != s->has_used ||
 		(has_used && sla_bi_cmp(used, s->used) != 0) || sla_bi_cmp(r->paused_for, s->paused_for) != 0 ||
 		r->paused != s->paused || (r->paused && r->paused_since != s->paused_since);
-	v[18] = BoolGetDatum(changed);
-	n[18] = false;
+	v[19] = BoolGetDatum(changed);
+	n[19] = false;
 	tuplestore_putvalues(rs->out, rs->desc, v, n);
 }
 
@@ -489,7 +493,7 @@ sla_replay_sql(PG_FUNCTION_ARGS)
 							   "AND f.ticket_key OPERATOR(pg_catalog.=) k.key::pg_catalog.%s "
 							   "ORDER BY k.i, f.seq");
 	rs.clocks_plan = batch_plan(&rs, "SELECT k.i, c.metric::pg_catalog.text, c.cycle, c.level_id, c.started_at, "
-								"c.due_at, c.stopped_at, c.state, c.business_used, c.department, c.paused_for, c.paused_since "
+								"c.due_at, c.stopped_at, c.state, c.business_used, c.department, c.paused_for, c.paused_since, c.agent "
 								"FROM pg_catalog.unnest($2::pg_catalog.text[]) WITH ORDINALITY k(key, i) "
 								"JOIN sla.clock_%s c ON c.attachment_id OPERATOR(pg_catalog.=) $1 "
 								"AND c.ticket_key OPERATOR(pg_catalog.=) k.key::pg_catalog.%s "
@@ -500,7 +504,7 @@ sla_replay_sql(PG_FUNCTION_ARGS)
 	 * [from_time, to_time) (a ticket tracked before 0.2.0, whose log has no created fact: its
 	 * first clock's start).  Read as the caller: row-level security applies.
 	 */
-	sql = psprintf("SELECT t.ticket_key::pg_catalog.text, t.department FROM sla.ticket_%s t "
+	sql = psprintf("SELECT t.ticket_key::pg_catalog.text, t.department, t.agent FROM sla.ticket_%s t "
 				   "LEFT JOIN LATERAL (SELECT coalesce((SELECT f.at FROM sla.fact_%s f "
 				   "WHERE f.attachment_id OPERATOR(pg_catalog.=) t.attachment_id "
 				   "AND f.ticket_key OPERATOR(pg_catalog.=) t.ticket_key AND f.seq OPERATOR(pg_catalog.=) 1), "
@@ -541,6 +545,7 @@ sla_replay_sql(PG_FUNCTION_ARGS)
 		{
 			batch[i].key = SPI_getvalue(keys->vals[i], keys->tupdesc, 1);
 			batch[i].department = SPI_getvalue(keys->vals[i], keys->tupdesc, 2);
+			batch[i].agent = SPI_getvalue(keys->vals[i], keys->tupdesc, 3);
 			batch[i].readable = true;
 		}
 		SPI_freetuptable(keys);

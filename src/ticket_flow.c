@@ -26,6 +26,7 @@
 #include "clock_store.h"
 #include "sla_error.h"
 #include "ticket_flow.h"
+#include "policy_draft.h"
 
 /* ---------------------------------------------------------------- the policy in force */
 
@@ -680,6 +681,10 @@ sla_retarget_after_config_change(PG_FUNCTION_ARGS)
 		if (application != NULL && strcmp(application, "pg_restore") == 0)
 			return PointerGetDatum(NULL);
 	}
+	/* a draft applied for a what-if is rolled back: re-targeting would lock and write live
+	 * clocks for nothing (and the replay reads facts, not clocks) — src/policy_draft.c */
+	if (sla_draft_what_if_active())
+		return PointerGetDatum(NULL);
 	/* the caches read the configuration with the active snapshot, which predates this statement's
 	 * own edit: make the edit visible (and its invalidation processed) as a PL/pgSQL trigger's
 	 * next statement would see it */

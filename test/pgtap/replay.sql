@@ -172,8 +172,8 @@ SELECT throws_ok($$SELECT * FROM sla.replay('rp_ticket', ARRAY['1', NULL])$$, '2
     'a NULL key');
 SELECT throws_ok($$SELECT * FROM sla.replay('rp_ticket', NULL, '2026-11-24', '2026-11-23')$$, '22023',
     'sla.replay from 2026-11-24 00:00:00+00 to 2026-11-23 00:00:00+00: the range ends before it starts', 'a range ending before it starts');
-SELECT throws_ok($$SELECT * FROM sla.replay_compliance('rp_ticket', '2026-11-23', '2026-11-30', ARRAY['agent'])$$, '22023',
-    'cannot group replay_compliance by "agent"', 'replay_compliance groups by department, level, metric');
+SELECT throws_ok($$SELECT * FROM sla.replay_compliance('rp_ticket', '2026-11-23', '2026-11-30', ARRAY['ticket'])$$, '22023',
+    'cannot group replay_compliance by "ticket"', 'replay_compliance groups by a period and department, agent, level, metric');
 
 SELECT * FROM finish();
 ROLLBACK;
