@@ -151,6 +151,19 @@ sla_apply_draft(PG_FUNCTION_ARGS)
 		what_if_subid = GetCurrentSubTransactionId();
 	}
 
+	/*
+	 * The transaction's policy version (its pending row, whose numbering trigger is deferred to
+	 * the commit), made now as the caller: a restricted operation may not queue a deferred
+	 * trigger.  Its note says which draft made it; sla.activate_draft replaces it.
+	 */
+	{
+		Oid			ntypes[1] = {TEXTOID};
+		Datum		nvalues[1] = {CStringGetTextDatum(psprintf("draft \"%s\" applied", name))};
+
+		if (SPI_execute_with_args("SELECT sla.set_policy_note($1)", 1, ntypes, nvalues, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not make the transaction's policy version");
+	}
+
 	/* as the owner, restricted; every setting restored afterwards (an error: by the abort) */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	save_nestlevel = NewGUCNestLevel();
