@@ -135,6 +135,9 @@ bench-writer:
 bench-writes:
 	./bench/sql_in_cluster.sh bench/write_amplification.sql
 
+bench-replay:
+	./bench/sql_in_cluster.sh bench/replay.sql -v tickets=$(or $(TICKETS),20000)
+
 matrix:
 	./test/matrix/run.sh
 
@@ -156,4 +159,4 @@ DEB_OUT ?= build/deb
 deb:
 	./test/deb/build.sh $(DEB_OUT)
 
-.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-burst bench-views bench-writer bench-writes matrix dist deb FORCE
+.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-burst bench-views bench-writer bench-writes bench-replay matrix dist deb FORCE

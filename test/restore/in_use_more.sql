@@ -73,3 +73,7 @@ INSERT INTO helpdesk.case_uuid_note SELECT id, 'agent', opened + interval '1 hou
 INSERT INTO helpdesk.case_code_note SELECT code, 'agent', opened + interval '30 minutes' FROM helpdesk.case_code WHERE code <> 'CASE-1';
 
 SELECT 'crossings recorded: ' || sla.check_breaches('2026-12-01 00:00+00') AS result;
+
+-- a policy draft (issue 12, docs/replay.md): kept apart from the configuration, dumped with it
+SELECT sla.create_draft('restore draft', $d$SELECT sla.add_holiday((SELECT name FROM sla.calendar ORDER BY id LIMIT 1), '2026-12-24', 'proposed')$d$,
+                        'a holiday, proposed') IS NULL AS draft;
