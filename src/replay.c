@@ -24,6 +24,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -224,8 +225,8 @@ read_facts(ReplayState *rs, BatchTicket *batch, Datum *args)
 			t->facts = t->facts ? repalloc(t->facts, sizeof(sla_fact) * t->facts_capacity)
 				: palloc(sizeof(sla_fact) * t->facts_capacity);
 		}
-		if (!sla_fact_from_log(SPI_getvalue(tup, desc, 3), DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull)),
-							   SPI_getvalue(tup, desc, 4), &t->facts[t->nfacts]))
+		if (!sla_fact_from_log_jsonb(SPI_getvalue(tup, desc, 3), DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull)),
+									 DatumGetJsonbP(SPI_getbinval(tup, desc, 4, &isnull)), &t->facts[t->nfacts]))
 			t->readable = false;
 		t->nfacts++;
 	}
@@ -487,7 +488,7 @@ sla_replay_sql(PG_FUNCTION_ARGS)
 	replay_prepare(&rs, PG_GETARG_OID(0));
 	kt = sla_key_type_names[rs.key_type];
 	/* the keys given: in the key's own type (22P02 for one it cannot hold), so the primary key is used */
-	rs.facts_plan = batch_plan(&rs, "SELECT k.i, f.at, f.kind, f.detail::pg_catalog.text "
+	rs.facts_plan = batch_plan(&rs, "SELECT k.i, f.at, f.kind, f.detail "
 							   "FROM pg_catalog.unnest($2::pg_catalog.text[]) WITH ORDINALITY k(key, i) "
 							   "JOIN sla.fact_%s f ON f.attachment_id OPERATOR(pg_catalog.=) $1 "
 							   "AND f.ticket_key OPERATOR(pg_catalog.=) k.key::pg_catalog.%s "

@@ -148,7 +148,12 @@ detail_int(Jsonb *j, const char *key)
 bool
 sla_fact_from_log(const char *kind, TimestampTz at, const char *detail, sla_fact *out)
 {
-	Jsonb	   *j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(detail)));
+	return sla_fact_from_log_jsonb(kind, at, DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(detail))), out);
+}
+
+bool
+sla_fact_from_log_jsonb(const char *kind, TimestampTz at, Jsonb *j, sla_fact *out)
+{
 	int			k;
 	int			v;
 	JsonbValue	b;
