@@ -40,7 +40,8 @@ endif
 
 # pg_regress: inputs in sql/, expected outputs in expected/ (contrib layout).
 REGRESS      = business_interval_io business_interval_ops calendar_config calendar_math \
-               calendar_cache level rule security function_privileges hostile_inputs breach_batches
+               calendar_cache level rule security function_privileges hostile_inputs breach_batches \
+               replay_version
 REGRESS_OPTS = --inputdir=. --load-extension=sla
 
 # -Werror only in the project's own test builds (test scripts pass SLA_WERROR=1): a distribution

@@ -67,9 +67,9 @@ what_if_xact(XactEvent event, void *arg)
 			if (what_if_subid != InvalidSubTransactionId)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
-						 errmsg("a transaction that applied a policy draft for a what-if cannot commit"),
-						 errdetail("Running clocks were not re-targeted to the draft's policy."),
-						 errhint("Roll the what-if back; activate the draft with sla.activate_draft().")));
+						 errmsg("a transaction that applied a policy for a what-if cannot commit"),
+						 errdetail("Running clocks were not re-targeted to the policy applied for the what-if (a draft or a stored version)."),
+						 errhint("Roll it back.  To make a draft the live policy, use sla.activate_draft().")));
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
@@ -79,6 +79,34 @@ what_if_xact(XactEvent event, void *arg)
 			what_if_subid = InvalidSubTransactionId;
 			break;
 	}
+}
+
+/* Mark the current subtransaction as a what-if (kept if one is marked already). */
+static void
+mark_what_if(void)
+{
+	if (what_if_subid != InvalidSubTransactionId)
+		return;
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(what_if_xact, NULL);
+		RegisterSubXactCallback(what_if_subxact, NULL);
+		callbacks_registered = true;
+	}
+	what_if_subid = GetCurrentSubTransactionId();
+}
+
+/*
+ * sla.mark_what_if(): the mark alone, for a what-if that edits the configuration itself (loading
+ * a stored policy version, src/sql/94_what_if.sql).  It grants nothing: it only keeps live clocks
+ * from being re-targeted and the transaction from committing until the subtransaction rolls back.
+ */
+PG_FUNCTION_INFO_V1(sla_mark_what_if);
+Datum
+sla_mark_what_if(PG_FUNCTION_ARGS)
+{
+	mark_what_if();
+	PG_RETURN_VOID();
 }
 
 /*
@@ -140,16 +168,8 @@ sla_apply_draft(PG_FUNCTION_ARGS)
 						name, owner_name),
 				 errdetail("A draft's SQL runs as the role that wrote it.")));
 
-	if (for_what_if && what_if_subid == InvalidSubTransactionId)
-	{
-		if (!callbacks_registered)
-		{
-			RegisterXactCallback(what_if_xact, NULL);
-			RegisterSubXactCallback(what_if_subxact, NULL);
-			callbacks_registered = true;
-		}
-		what_if_subid = GetCurrentSubTransactionId();
-	}
+	if (for_what_if)
+		mark_what_if();
 
 	/*
 	 * The transaction's policy version (its pending row, whose numbering trigger is deferred to

@@ -70,7 +70,11 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.drop_draft(text),
     @extschema@.what_if(regclass, text, timestamptz, timestamptz, text[], timestamptz, text),
     @extschema@.what_if_changes(regclass, text, timestamptz, timestamptz, timestamptz),
-    @extschema@.activate_draft(text)
+    @extschema@.activate_draft(text),
+    @extschema@.mark_what_if(),
+    @extschema@.load_policy_version(integer),
+    @extschema@.replay_version(regclass, integer, text[], timestamptz, timestamptz),
+    @extschema@.what_if_version(regclass, integer, timestamptz, timestamptz, text[], timestamptz, text)
     TO sla_admin;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.policy_draft TO sla_admin;
 

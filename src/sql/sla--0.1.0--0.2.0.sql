@@ -3861,6 +3861,132 @@ $$;
 COMMENT ON FUNCTION @extschema@.activate_draft(text) IS
     'applies a policy draft for real, as its owner, in this transaction: the next policy version at commit, noted with the draft''s name';
 
+-- ---------------------------------------------------------------- a stored policy version
+-- The what-if mark alone (C, src/policy_draft.c): live clocks are not re-targeted and the
+-- transaction cannot commit until the current subtransaction rolls back.
+CREATE FUNCTION @extschema@.mark_what_if()
+    RETURNS void
+    AS 'MODULE_PATHNAME', 'sla_mark_what_if' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.mark_what_if() IS
+    'internal: marks the current subtransaction as a what-if (no live re-targeting; the transaction cannot commit until it is rolled back)';
+
+-- Internal: the configuration the clocks read (calendars with their hours, holidays and special
+-- days; levels with their targets) replaced, in the current subtransaction, by the rows in force
+-- in a committed policy version (sla.policy_rows), under the what-if mark.  Rules and attributes
+-- are not loaded: a replay does not run them (each ticket's log holds the level they chose).
+-- Levels and calendars made after that version stay, renamed out of the way and not default.
+CREATE FUNCTION @extschema@.load_policy_version(version integer)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t text;
+    cols text;
+    sets text;
+BEGIN
+    IF version IS NULL THEN
+        RAISE EXCEPTION 'load_policy_version needs a version' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.policy_version p WHERE p.version = load_policy_version.version) THEN
+        RAISE EXCEPTION 'policy version % does not exist', version USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'The committed versions are in sla.policy_version.';
+    END IF;
+    PERFORM @extschema@.mark_what_if();
+    -- the children go, the parents step aside (names and the default are unique)
+    DELETE FROM @extschema@.level_target;
+    DELETE FROM @extschema@.calendar_special_hours;
+    DELETE FROM @extschema@.calendar_special_day;
+    DELETE FROM @extschema@.calendar_holiday;
+    DELETE FROM @extschema@.calendar_hours;
+    UPDATE @extschema@.level l SET name = l.name || ' (live ' || l.id || ')', is_default = false;
+    UPDATE @extschema@.calendar c SET name = c.name || ' (live ' || c.id || ')';
+    -- the version's rows, parents first
+    FOREACH t IN ARRAY ARRAY['calendar', 'calendar_hours', 'calendar_holiday', 'calendar_special_day',
+                             'calendar_special_hours', 'level', 'level_target'] LOOP
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
+               string_agg(format('%1$I = EXCLUDED.%1$I', a.attname), ', ' ORDER BY a.attnum)
+                   FILTER (WHERE a.attname <> ALL (@extschema@.policy_table_key(t)))
+          INTO cols, sets
+          FROM pg_attribute a
+         WHERE a.attrelid = format('@extschema@.%I', t)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+           AND a.attgenerated = '';
+        EXECUTE format('INSERT INTO @extschema@.%1$I (%2$s) SELECT %2$s FROM @extschema@.policy_rows(NULL::@extschema@.%1$I, $1) '
+                       'ON CONFLICT (%3$s) DO %4$s',
+                       t, cols, array_to_string(@extschema@.policy_table_key(t), ', '),
+                       CASE WHEN sets IS NULL THEN 'NOTHING' ELSE 'UPDATE SET ' || sets END)
+          USING version;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.load_policy_version(integer) IS
+    'internal: replaces the calendars and levels by those of a committed policy version in the current subtransaction, under the what-if mark (sla.replay_version, sla.what_if_version roll it back)';
+
+-- Replay under a stored policy version: sla.replay's rows with the version's calendars, levels
+-- and targets loaded in a subtransaction that is rolled back.
+CREATE FUNCTION @extschema@.replay_version(ticket_table regclass, version integer, ticket_keys text[] DEFAULT NULL,
+        from_time timestamptz DEFAULT NULL, to_time timestamptz DEFAULT NULL)
+    RETURNS TABLE (ticket_key text, metric @extschema@.metric, cycle integer, level text,
+                   target @extschema@.business_interval, state text, started_at timestamptz,
+                   due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
+                   paused_for @extschema@.business_interval, paused_since timestamptz, department text,
+                   agent text, stored_level text, stored_state text, stored_due_at timestamptz,
+                   stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean)
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    IF ticket_table IS NULL OR version IS NULL THEN
+        RAISE EXCEPTION 'replay_version needs a ticket table and a policy version' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    BEGIN
+        PERFORM @extschema@.load_policy_version(version);
+        SELECT jsonb_agg(to_jsonb(x)) INTO result
+          FROM @extschema@.replay(replay_version.ticket_table, ticket_keys, from_time, to_time) x;
+        RAISE EXCEPTION 'rolled back' USING ERRCODE = 'SLAW1';
+    EXCEPTION WHEN SQLSTATE 'SLAW1' THEN NULL;
+    END;
+    RETURN QUERY
+    SELECT * FROM jsonb_to_recordset(coalesce(result, '[]')) AS x(ticket_key text, metric @extschema@.metric, cycle integer,
+               level text, target @extschema@.business_interval, state text, started_at timestamptz, due_at timestamptz,
+               stopped_at timestamptz, business_used @extschema@.business_interval, paused_for @extschema@.business_interval,
+               paused_since timestamptz, department text, agent text, stored_level text, stored_state text,
+               stored_due_at timestamptz, stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval,
+               changed boolean);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.replay_version(regclass, integer, text[], timestamptz, timestamptz) IS
+    'sla.replay under a committed policy version (its calendars, levels and targets loaded in a rolled-back subtransaction); writes nothing';
+
+CREATE FUNCTION @extschema@.what_if_version(ticket_table regclass, version integer, from_time timestamptz,
+        to_time timestamptz, group_by text[] DEFAULT ARRAY['level', 'metric'], as_of timestamptz DEFAULT pg_catalog.now(),
+        time_zone text DEFAULT NULL)
+    RETURNS TABLE (period date, department text, agent text, level text, metric @extschema@.metric,
+                   met bigint, failed bigint, compliance numeric,
+                   stored_met bigint, stored_failed bigint, stored_compliance numeric,
+                   compliance_change numeric, outcomes_changed bigint)
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    IF version IS NULL THEN
+        RAISE EXCEPTION 'what_if_version needs a policy version' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    BEGIN
+        PERFORM @extschema@.load_policy_version(version);
+        SELECT jsonb_agg(to_jsonb(x)) INTO result
+          FROM @extschema@.replay_compliance(what_if_version.ticket_table, from_time, to_time, group_by, as_of, time_zone) x;
+        RAISE EXCEPTION 'rolled back' USING ERRCODE = 'SLAW1';
+    EXCEPTION WHEN SQLSTATE 'SLAW1' THEN NULL;
+    END;
+    RETURN QUERY
+    SELECT * FROM jsonb_to_recordset(coalesce(result, '[]')) AS x(period date, department text, agent text, level text,
+               metric @extschema@.metric, met bigint, failed bigint, compliance numeric, stored_met bigint,
+               stored_failed bigint, stored_compliance numeric, compliance_change numeric, outcomes_changed bigint)
+     ORDER BY 1, 2, 3, 4, 5;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.what_if_version(regclass, integer, timestamptz, timestamptz, text[], timestamptz, text) IS
+    'compliance of the clocks decided in [from_time, to_time) under a committed policy version (replayed) beside compliance as it happened, grouped like the compliance report; writes nothing';
+
 REVOKE EXECUTE ON FUNCTION
     @extschema@.clock_counts(text, timestamptz, timestamptz),
     @extschema@.replay(regclass, text[], timestamptz, timestamptz),
@@ -3872,7 +3998,11 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.drop_draft(text),
     @extschema@.what_if(regclass, text, timestamptz, timestamptz, text[], timestamptz, text),
     @extschema@.what_if_changes(regclass, text, timestamptz, timestamptz, timestamptz),
-    @extschema@.activate_draft(text)
+    @extschema@.activate_draft(text),
+    @extschema@.mark_what_if(),
+    @extschema@.load_policy_version(integer),
+    @extschema@.replay_version(regclass, integer, text[], timestamptz, timestamptz),
+    @extschema@.what_if_version(regclass, integer, timestamptz, timestamptz, text[], timestamptz, text)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     @extschema@.clock_counts(text, timestamptz, timestamptz),
@@ -3887,7 +4017,11 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.drop_draft(text),
     @extschema@.what_if(regclass, text, timestamptz, timestamptz, text[], timestamptz, text),
     @extschema@.what_if_changes(regclass, text, timestamptz, timestamptz, timestamptz),
-    @extschema@.activate_draft(text)
+    @extschema@.activate_draft(text),
+    @extschema@.mark_what_if(),
+    @extschema@.load_policy_version(integer),
+    @extschema@.replay_version(regclass, integer, text[], timestamptz, timestamptz),
+    @extschema@.what_if_version(regclass, integer, timestamptz, timestamptz, text[], timestamptz, text)
     TO sla_admin;
 GRANT SELECT ON @extschema@.policy_draft TO sla_reader, sla_admin;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.policy_draft TO sla_admin;

@@ -166,7 +166,7 @@ $$;
 SELECT pg_temp.connect('wi_other');
 SELECT throws_like($$SELECT public.dblink_exec('wi_other', $q$BEGIN; SELECT sla.create_draft('wi_commit', 'SELECT 1');
                                                         SELECT sla.apply_draft('wi_commit', true); COMMIT;$q$)$$,
-    '%a transaction that applied a policy draft for a what-if cannot commit%', 'COMMIT after apply_draft(..., for_what_if => true) fails');
+    '%a transaction that applied a policy for a what-if cannot commit%', 'COMMIT after apply_draft(..., for_what_if => true) fails');
 SELECT is((SELECT x.n FROM public.dblink('wi_other', 'SELECT count(*)::int FROM sla.policy_draft') AS x (n int)), 0,
     'and nothing of it was committed');
 SELECT public.dblink_disconnect('wi_other');
