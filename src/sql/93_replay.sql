@@ -27,31 +27,30 @@ CREATE FUNCTION @extschema@.replay_sides(ticket_table regclass, from_time timest
                    decided_at timestamptz, department text, agent text, level text,
                    now_met boolean, was_met boolean, counted_now boolean)
     LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
-    WITH r AS MATERIALIZED (
-        SELECT * FROM @extschema@.replay($1, NULL, NULL, $3)
-    ), sides AS (
-        SELECT r.ticket_key, r.metric, r.cycle, true AS replayed, r.state OPERATOR(pg_catalog.=) 'met' AS is_met,
-               coalesce(r.stopped_at, r.due_at) AS decided_at, r.department, r.agent, r.level
-          FROM r
-         WHERE r.state IS NOT NULL
-           AND coalesce(r.stopped_at, r.due_at) OPERATOR(pg_catalog.>=) $2
-           AND coalesce(r.stopped_at, r.due_at) OPERATOR(pg_catalog.<) $3
-           AND @extschema@.clock_counts(r.state, r.due_at, least($4, $3))
-        UNION ALL
-        SELECT r.ticket_key, r.metric, r.cycle, false, r.stored_state OPERATOR(pg_catalog.=) 'met',
-               coalesce(r.stored_stopped_at, r.stored_due_at), r.department, r.agent, r.stored_level
-          FROM r
-         WHERE r.stored_state IS NOT NULL
-           AND coalesce(r.stored_stopped_at, r.stored_due_at) OPERATOR(pg_catalog.>=) $2
-           AND coalesce(r.stored_stopped_at, r.stored_due_at) OPERATOR(pg_catalog.<) $3
-           AND @extschema@.clock_counts(r.stored_state, r.stored_due_at, least($4, $3))
+    -- each row of the replay pairs a replayed clock with its stored twin (same metric and cycle):
+    -- the outcome on each side is read from the row itself, then the row is unfolded into a row
+    -- per side it counts on
+    WITH r AS (
+        SELECT r.ticket_key, r.metric, r.cycle, r.department, r.agent, r.level, r.stored_level,
+               coalesce(r.stopped_at, r.due_at) AS now_at, coalesce(r.stored_stopped_at, r.stored_due_at) AS was_at,
+               CASE WHEN r.state IS NOT NULL
+                     AND coalesce(r.stopped_at, r.due_at) OPERATOR(pg_catalog.>=) $2
+                     AND coalesce(r.stopped_at, r.due_at) OPERATOR(pg_catalog.<) $3
+                     AND @extschema@.clock_counts(r.state, r.due_at, least($4, $3))
+                    THEN r.state OPERATOR(pg_catalog.=) 'met' END AS now_met,
+               CASE WHEN r.stored_state IS NOT NULL
+                     AND coalesce(r.stored_stopped_at, r.stored_due_at) OPERATOR(pg_catalog.>=) $2
+                     AND coalesce(r.stored_stopped_at, r.stored_due_at) OPERATOR(pg_catalog.<) $3
+                     AND @extschema@.clock_counts(r.stored_state, r.stored_due_at, least($4, $3))
+                    THEN r.stored_state OPERATOR(pg_catalog.=) 'met' END AS was_met
+          FROM @extschema@.replay($1, NULL, NULL, $3) r
     )
-    SELECT s.*,
-           bool_or(s.is_met) FILTER (WHERE s.replayed) OVER w,
-           bool_or(s.is_met) FILTER (WHERE NOT s.replayed) OVER w,
-           bool_or(s.replayed) OVER w
-      FROM sides s
-    WINDOW w AS (PARTITION BY s.ticket_key, s.metric, s.cycle)
+    SELECT r.ticket_key, r.metric, r.cycle, s.replayed, s.is_met, s.decided_at, r.department, r.agent, s.level,
+           r.now_met, r.was_met, r.now_met IS NOT NULL
+      FROM r
+     CROSS JOIN LATERAL (VALUES (true, r.now_met, r.now_at, r.level), (false, r.was_met, r.was_at, r.stored_level))
+           s (replayed, is_met, decided_at, level)
+     WHERE s.is_met IS NOT NULL
 $$;
 COMMENT ON FUNCTION @extschema@.replay_sides(regclass, timestamptz, timestamptz, timestamptz) IS
     'internal: the clocks counted in compliance over [from_time, to_time) replayed (replayed = true) and as stored, each with its outcome on both sides';
