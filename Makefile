@@ -23,7 +23,7 @@ CORE_OBJS  = src/core/business_interval.o src/core/civil.o src/core/calendar.o \
 GLUE_OBJS  = src/sla.o src/sla_error.o src/business_interval.o src/calendar_cache.o \
              src/attachment_cache.o src/clock_store.o src/ticket_flow.o src/config_guard.o src/config_reference.o src/ticket_attributes.o src/ticket_trigger.o src/ticket_update.o \
              src/message_trigger.o src/mapping_problem.o src/status_history.o src/host_ticket.o src/escalation_action.o src/escalation_step.o src/attachment_access.o \
-             src/calendar_functions.o src/rule_functions.o src/rule_recheck.o src/breach_worker.o
+             src/calendar_functions.o src/rule_functions.o src/rule_recheck.o src/breach_worker.o src/replay.o src/policy_draft.o
 OBJS       = $(GLUE_OBJS) $(CORE_OBJS)
 
 # The install script of the version in development is assembled from src/sql/*.sql in name order
@@ -40,7 +40,8 @@ endif
 
 # pg_regress: inputs in sql/, expected outputs in expected/ (contrib layout).
 REGRESS      = business_interval_io business_interval_ops calendar_config calendar_math \
-               calendar_cache level rule security function_privileges hostile_inputs breach_batches
+               calendar_cache level rule security function_privileges hostile_inputs breach_batches \
+               replay_version
 REGRESS_OPTS = --inputdir=. --load-extension=sla
 
 # -Werror only in the project's own test builds (test scripts pass SLA_WERROR=1): a distribution
@@ -135,6 +136,9 @@ bench-writer:
 bench-writes:
 	./bench/sql_in_cluster.sh bench/write_amplification.sql
 
+bench-replay:
+	./bench/sql_in_cluster.sh bench/replay.sql -v tickets=$(or $(TICKETS),20000)
+
 matrix:
 	./test/matrix/run.sh
 
@@ -156,4 +160,4 @@ DEB_OUT ?= build/deb
 deb:
 	./test/deb/build.sh $(DEB_OUT)
 
-.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-burst bench-views bench-writer bench-writes matrix dist deb FORCE
+.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-burst bench-views bench-writer bench-writes bench-replay matrix dist deb FORCE

@@ -26,6 +26,7 @@
 #include "clock_store.h"
 #include "sla_error.h"
 #include "ticket_flow.h"
+#include "policy_draft.h"
 
 /* ---------------------------------------------------------------- the policy in force */
 
@@ -144,10 +145,15 @@ detail_int(Jsonb *j, const char *key)
 }
 
 /* A logged fact read back; false for a row this version cannot read (then nothing is replayed). */
-static bool
-fact_from_log(const char *kind, TimestampTz at, const char *detail, sla_fact *out)
+bool
+sla_fact_from_log(const char *kind, TimestampTz at, const char *detail, sla_fact *out)
 {
-	Jsonb	   *j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(detail)));
+	return sla_fact_from_log_jsonb(kind, at, DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(detail))), out);
+}
+
+bool
+sla_fact_from_log_jsonb(const char *kind, TimestampTz at, Jsonb *j, sla_fact *out)
+{
 	int			k;
 	int			v;
 	JsonbValue	b;
@@ -215,6 +221,39 @@ arrives_out_of_order(SlaStoredTicket *st, const sla_fact *fact)
 
 /* ---------------------------------------------------------------- replay */
 
+/* Room for need clocks (palloc'd clocks grow in the current memory context). */
+bool
+sla_clocks_room(void *ctx, sla_cf_ticket *t, int need)
+{
+	int			capacity = Max(need, 2 * t->capacity);
+
+	if (t->clocks == NULL)
+		t->clocks = palloc0(sizeof(sla_cf_clock) * capacity);
+	else
+		t->clocks = repalloc(t->clocks, sizeof(sla_cf_clock) * capacity);
+	t->capacity = capacity;
+	return true;
+}
+
+/* The transitions of the facts of one instant, as a replay makes them. */
+typedef struct KeptTransitions
+{
+	TimestampTz at;
+	int			n;
+	sla_cf_transition *t;
+} KeptTransitions;
+
+static void
+keep_instant(void *ctx, const sla_fact *fact, const sla_cf_result *result)
+{
+	KeptTransitions *keep = ctx;
+	int			j;
+
+	if (fact->at == keep->at)
+		for (j = 0; j < result->n; j++)
+			keep->t[keep->n++] = result->t[j];
+}
+
 /*
  * Apply a fact out of canonical order: the ticket's facts, this one among them in its place, are
  * played again from the start under the policy in force, and what differs at the fact's instant
@@ -235,42 +274,39 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 	sla_cf_ticket r;
 	sla_cf_result *result = palloc(sizeof(sla_cf_result));
 	sla_cf_transition *kept;
-	int			nkept = 0;
+	int			nkept;
+	KeptTransitions keep;
+	sla_cf_play play;
+	sla_status	status;
 	int64	   *ids;
 	bool	   *matched;
 	int			i,
 				j;
 
 	for (i = 0; i < n; i++)
-		if (!fact_from_log(kinds[i], instants[i], details[i], &facts[i]))
+		if (!sla_fact_from_log(kinds[i], instants[i], details[i], &facts[i]))
 			return false;
-	if (n == 0 || facts[0].kind != SLA_FACT_CREATED)
+	if (!sla_facts_replayable(facts, n))
 		return false;
 	facts[n] = *fact;
 	facts[n].at = at;
-	sla_facts_sort(facts, n + 1);
 
 	/* play them all from nothing, keeping the transitions of the instant */
 	memset(&r, 0, sizeof(r));
 	r.capacity = 4 * (n + 1) + SLA_CF_MAX_NEW_CLOCKS;
 	r.clocks = palloc0(sizeof(sla_cf_clock) * r.capacity);
-	kept = palloc(sizeof(sla_cf_transition) * SLA_CF_MAX_TRANSITIONS * (n + 1));
-	for (i = 0; i <= n; i++)
-	{
-		sla_status	status;
-
-		if (r.capacity < r.nclocks + SLA_CF_MAX_NEW_CLOCKS)
-		{
-			r.capacity = 2 * r.capacity + SLA_CF_MAX_NEW_CLOCKS;
-			r.clocks = repalloc(r.clocks, sizeof(sla_cf_clock) * r.capacity);
-		}
-		status = sla_clockflow_apply(&r, &facts[i], sla_engine_policy(), result);
-		if (status != SLA_OK)
-			sla_report_status(status, "business_interval", NULL);
-		if (facts[i].at == at)
-			for (j = 0; j < result->n; j++)
-				kept[nkept++] = result->t[j];
-	}
+	keep.at = at;
+	keep.n = 0;
+	keep.t = palloc(sizeof(sla_cf_transition) * SLA_CF_MAX_TRANSITIONS * (n + 1));
+	play.ctx = &keep;
+	play.room = sla_clocks_room;
+	play.each = keep_instant;
+	play.scratch = result;
+	status = sla_clockflow_play(&r, facts, n + 1, sla_engine_policy(), &play);
+	if (status != SLA_OK)
+		sla_report_status(status, "business_interval", NULL);
+	kept = keep.t;
+	nkept = keep.n;
 
 	/* reconcile the clocks by (metric, cycle) */
 	ids = palloc0(sizeof(int64) * (r.nclocks + 1));
@@ -650,6 +686,10 @@ sla_retarget_after_config_change(PG_FUNCTION_ARGS)
 		if (application != NULL && strcmp(application, "pg_restore") == 0)
 			return PointerGetDatum(NULL);
 	}
+	/* a draft applied for a what-if is rolled back: re-targeting would lock and write live
+	 * clocks for nothing (and the replay reads facts, not clocks) — src/policy_draft.c */
+	if (sla_draft_what_if_active())
+		return PointerGetDatum(NULL);
 	/* the caches read the configuration with the active snapshot, which predates this statement's
 	 * own edit: make the edit visible (and its invalidation processed) as a PL/pgSQL trigger's
 	 * next statement would see it */

@@ -7,6 +7,7 @@
 
 #include "postgres.h"
 
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
 #include "clock_store.h"
@@ -20,5 +21,14 @@ extern sla_lifecycle sla_lifecycle_of(const char *lifecycle);
 
 /* A fact of this kind at this instant, every other field at its neutral value. */
 extern sla_fact sla_fact_of(sla_fact_kind kind, TimestampTz at);
+
+/* A row of the fact log (kind, instant, detail as JSON text) as a fact; false for a row this
+ * version cannot read. */
+extern bool sla_fact_from_log(const char *kind, TimestampTz at, const char *detail, sla_fact *out);
+/* The same with the detail as read from the log's jsonb column (replay reads many: no text round trip). */
+extern bool sla_fact_from_log_jsonb(const char *kind, TimestampTz at, Jsonb *detail, sla_fact *out);
+
+/* sla_cf_play's room callback: grow a ticket's palloc'd clocks (NULL: none yet). */
+extern bool sla_clocks_room(void *ctx, sla_cf_ticket *t, int need);
 
 #endif

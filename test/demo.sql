@@ -27,6 +27,7 @@ SET search_path = public, sla;
 \ir demo/40_reports.sql
 \ir demo/50_contact_center.sql
 \ir demo/60_service_credits.sql
+\ir demo/70_what_if.sql
 
 \echo
 SELECT format('== Done: %s tickets in %s s (setup, traffic, breach checks and reports)', to_char(:tickets, 'FM9,999,999'),

@@ -5,6 +5,6 @@
 set -euo pipefail
 log=$1
 tickets=${2:-300}
-for heading in 'Compliance for November by week and department' 'Call-centre metrics' 'Enterprise support' "== Done: $tickets tickets"; do
+for heading in 'Compliance for November by week and department' 'Call-centre metrics' 'Enterprise support' 'What-if: the draft' "== Done: $tickets tickets"; do
 	grep -q "$heading" "$log" || { echo "demo output lacks \"$heading\""; cat "$log"; exit 1; }
 done

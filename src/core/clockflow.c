@@ -777,3 +777,32 @@ sla_clockflow_apply(sla_cf_ticket *ticket, const sla_fact *fact, const sla_cf_po
 	}
 	return status;
 }
+
+bool
+sla_facts_replayable(const sla_fact *facts, int n)
+{
+	return n > 0 && facts[0].kind == SLA_FACT_CREATED;
+}
+
+sla_status
+sla_clockflow_play(sla_cf_ticket *ticket, sla_fact *facts, int n, const sla_cf_policy *policy,
+				   const sla_cf_play *play)
+{
+	int			i;
+
+	sla_facts_sort(facts, n);
+	for (i = 0; i < n; i++)
+	{
+		sla_status	status;
+
+		if (ticket->capacity < ticket->nclocks + SLA_CF_MAX_NEW_CLOCKS &&
+			!play->room(play->ctx, ticket, ticket->nclocks + SLA_CF_MAX_NEW_CLOCKS))
+			return SLA_ENOMEM;
+		status = sla_clockflow_apply(ticket, &facts[i], policy, play->scratch);
+		if (status != SLA_OK)
+			return status;
+		if (play->each != NULL)
+			play->each(play->ctx, &facts[i], play->scratch);
+	}
+	return SLA_OK;
+}

@@ -237,6 +237,35 @@ sla_status	sla_clockflow_apply(sla_cf_ticket *ticket, const sla_fact *fact, cons
 								sla_cf_result *result);
 
 /*
+ * Replay: a ticket's logged facts played again from nothing, in canonical order, under the policy
+ * given — the clocks they give under that policy, held in memory and written nowhere.  The
+ * ticket and message triggers' out-of-order path (src/ticket_flow.c) and sla.replay
+ * (src/replay.c) both play a log this way, so a replay is the live engine's arithmetic.
+ */
+
+/* Whether a log (in arrival order) holds a ticket's whole history: it begins with the ticket's
+ * created fact.  A ticket tracked before 0.2.0 has no log, or one that begins later. */
+bool		sla_facts_replayable(const sla_fact *facts, int n);
+
+typedef struct sla_cf_play
+{
+	void	   *ctx;
+	/* ticket->clocks must have room for need clocks: grow it (false: SLA_ENOMEM) */
+	bool		(*room) (void *ctx, sla_cf_ticket *ticket, int need);
+	/* when not NULL: the transitions of each fact, as it is applied */
+	void		(*each) (void *ctx, const sla_fact *fact, const sla_cf_result *result);
+	sla_cf_result *scratch;		/* room for one fact's result */
+} sla_cf_play;
+
+/*
+ * Sort the facts (in place) and apply them in that order to *ticket, which must be untracked
+ * and without clocks (zeroed but for clocks and capacity).  SLA_OK, or the first failing status
+ * of clockflow or the policy's callbacks.
+ */
+sla_status	sla_clockflow_play(sla_cf_ticket *ticket, sla_fact *facts, int n, const sla_cf_policy *policy,
+							   const sla_cf_play *play);
+
+/*
  * Cancel one active clock outside any ticket history (its table was truncated or dropped): the
  * transition in *out, dated no earlier than the clock's latest instant.  False when the clock is
  * not running or paused.

@@ -5,6 +5,21 @@
 -- clock already past its due time counts as failed, decided at its due time; a clock not yet
 -- due (or cancelled) is not counted.
 
+-- When a clock counts in compliance, as of an instant (the rule above, written once): met or
+-- breached, or still running or paused past its due time.  A counted clock is met when its state
+-- is 'met', failed otherwise, and is counted at its decided instant, coalesce(stopped_at, due_at).
+-- The compliance report and sla.replay_compliance (93_replay.sql) both call it.  No SET
+-- search_path (every operator in it is qualified): the planner inlines it, so the report's
+-- condition is the expression written out.
+CREATE FUNCTION @extschema@.clock_counts(state text, due_at timestamptz, as_of timestamptz)
+    RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT state OPERATOR(pg_catalog.=) ANY (ARRAY['met', 'breached'])
+        OR (state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) AND due_at OPERATOR(pg_catalog.<) as_of)
+$$;
+COMMENT ON FUNCTION @extschema@.clock_counts(text, timestamptz, timestamptz) IS
+    'whether a clock in this state with this due time counts in compliance as of an instant: met, breached, or running or paused past its due time (counted at coalesce(stopped_at, due_at), met only when its state is met)';
+
 -- The business time a clock has used as of an instant (pauses excluded).
 -- No SET search_path (every name in it is qualified): without one, the planner inlines it into
 -- the reports' queries, where it costs what the expression written out would.
@@ -205,7 +220,7 @@ BEGIN
                round(100.0 * count(*) FILTER (WHERE c.state = 'met') / count(*), 2)
           FROM @extschema@.clock c %8$s %9$s
          WHERE c.decided_at >= $1 AND c.decided_at < $2
-           AND (c.state IN ('met', 'breached') OR (c.state IN ('running', 'paused') AND c.due_at < least($3, $2)))
+           AND @extschema@.clock_counts(c.state, c.due_at, least($3, $2))
            %10$s %11$s %12$s %13$s
          %14$s$q$,
         period_expr,

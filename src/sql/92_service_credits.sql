@@ -165,7 +165,7 @@ BEGIN
                 SELECT c.ticket_key, c.state OPERATOR(pg_catalog.=) 'met' AS met
                   FROM @extschema@.clock c
                  WHERE c.decided_at >= $1 AND c.decided_at < $2
-                   AND (c.state IN ('met', 'breached') OR (c.state IN ('running', 'paused') AND c.due_at < least($3, $2)))
+                   AND @extschema@.clock_counts(c.state, c.due_at, least($3, $2))
                    AND ($4::@extschema@.metric[] IS NULL OR c.metric = ANY ($4))),
             of_group AS (
                 SELECT t.ticket_key FROM (SELECT DISTINCT d.ticket_key FROM decided d) t

@@ -50,6 +50,34 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.check_condition(text, text, jsonb)
     TO sla_reader, sla_admin;
 
+-- Replay and what-if (93_replay.sql): readers and admins replay what they may read (the
+-- tracking tables' row-level security applies); the compliance rule both reports inline.
+GRANT EXECUTE ON FUNCTION
+    @extschema@.replay(regclass, text[], timestamptz, timestamptz),
+    @extschema@.replay_compliance(regclass, timestamptz, timestamptz, text[], timestamptz, text),
+    @extschema@.replay_changes(regclass, timestamptz, timestamptz, timestamptz),
+    @extschema@.replay_sides(regclass, timestamptz, timestamptz, timestamptz),
+    @extschema@.clock_counts(text, timestamptz, timestamptz)
+    TO sla_reader, sla_admin;
+
+-- Policy drafts and what-if (94_what_if.sql): admins write drafts (as themselves: the table's
+-- row-level security), validate, compare and activate them; apply_draft runs a draft's SQL as
+-- its owner and only for that role or its members, so what_if and activate_draft, which call it
+-- as the caller, give nobody rights the draft's owner or the caller lack.
+GRANT EXECUTE ON FUNCTION
+    @extschema@.apply_draft(text, boolean),
+    @extschema@.create_draft(text, text, text),
+    @extschema@.drop_draft(text),
+    @extschema@.what_if(regclass, text, timestamptz, timestamptz, text[], timestamptz, text),
+    @extschema@.what_if_changes(regclass, text, timestamptz, timestamptz, timestamptz),
+    @extschema@.activate_draft(text),
+    @extschema@.mark_what_if(),
+    @extschema@.load_policy_version(integer),
+    @extschema@.replay_version(regclass, integer, text[], timestamptz, timestamptz),
+    @extschema@.what_if_version(regclass, integer, timestamptz, timestamptz, text[], timestamptz, text)
+    TO sla_admin;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.policy_draft TO sla_admin;
+
 -- The policy history (55_policy_history.sql): read by readers and admins (SELECT on its tables
 -- comes with ALL TABLES in 95_report_access.sql), written by its trigger only; admins may note
 -- the version their transaction makes.

@@ -85,8 +85,8 @@ SELECT lives_ok($$SELECT pg_temp.as_role('rs_app', $q$INSERT INTO rs_msg VALUES 
 SELECT is((SELECT state FROM sla.clock c JOIN sla.attachment a ON a.id = c.attachment_id
             WHERE a.ticket_table = 'rs_ticket'::regclass AND c.ticket_key = '3' AND c.metric = 'first_response'),
     'met', 'the reply written as the application stopped the clock');
-SELECT is((SELECT count(*)::int FROM pg_policies WHERE schemaname = 'sla'), 107,
-    'six policies on each tracking table (clock, event, ticket, fact for each of the four key types) and on mapping_problem (the sixth keeps each helpdesk''s writer to its own rows), five on policy_retarget_pending (never updated)');
+SELECT is((SELECT count(*)::int FROM pg_policies WHERE schemaname = 'sla'), 111,
+    'six policies on each tracking table (clock, event, ticket, fact for each of the four key types) and on mapping_problem (the sixth keeps each helpdesk''s writer to its own rows), five on policy_retarget_pending (never updated), four on policy_draft (a draft is written and changed by its owner''s role only)');
 
 -- sla.ticket_visible() (the policies' test) asks the host as the current user, whoever asked before
 -- in the session: its prepared lookup is planned again for another role's policies.

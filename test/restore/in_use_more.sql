@@ -78,3 +78,7 @@ SELECT 'crossings recorded: ' || sla.check_breaches('2026-12-01 00:00+00') AS re
 INSERT INTO sla.policy_retarget_pending
      SELECT a.id, '700001', timestamptz '2026-12-01 00:00+00' FROM sla.attachment a
       WHERE a.ticket_table = 'helpdesk.case_big'::regclass;
+
+-- a policy draft (issue 12, docs/replay.md): kept apart from the configuration, dumped with it
+SELECT sla.create_draft('restore draft', $d$SELECT sla.add_holiday((SELECT name FROM sla.calendar ORDER BY id LIMIT 1), '2026-12-24', 'proposed')$d$,
+                        'a holiday, proposed') IS NULL AS draft;

@@ -1,0 +1,570 @@
+/*
+ * replay.c — sla.replay(): the clocks of a set of tickets recomputed from their fact log under
+ * the policy in force in the caller's transaction, beside the clocks stored, written nowhere.
+ *
+ * The facts are played by sla_clockflow_play() (src/core/clockflow.c), the function the
+ * triggers' out-of-order path plays a log with, through the same calendar arithmetic; only the
+ * levels are read without the engine's configuration locks (a replay references nothing, and a
+ * read-only transaction could not take them).  Everything is read as the caller, through the
+ * tracking tables of the attachment's key type and their row-level security: a caller the host
+ * table hides a ticket from replays none of it.  The configuration caches see the caller's own
+ * uncommitted edits, which makes a what-if of BEGIN; edit; SELECT sla.replay(...); ROLLBACK
+ * (docs/replay.md).  A re-target of live clocks that such an edit makes changes nothing here:
+ * replay reads facts, never the clocks it reports beside them.
+ *
+ * Tickets are read in batches (their facts and clocks by key, one statement each per batch), so
+ * memory stays proportional to a batch, not to the attachment.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "business_interval_glue.h"
+#include "calendar_cache.h"
+#include "clock_store.h"
+#include "pg_compat.h"
+#include "sla_error.h"
+#include "ticket_flow.h"
+
+#define REPLAY_BATCH 1000
+#define REPLAY_COLUMNS 20
+/* the keys of skipped tickets a notice names */
+#define REPLAY_NAMED_SKIPS 5
+
+/* ---------------------------------------------------------------- the policy, read only */
+
+static bool
+replay_level(void *ctx, int32_t level_id, sla_cf_level *out)
+{
+	SlaLevel   *level = sla_level_get(level_id);
+
+	if (level == NULL)
+		return false;
+	out->id = level->id;
+	out->calendar_id = level->calendar_id;
+	memcpy(out->has_target, level->has_target, sizeof(out->has_target));
+	memcpy(out->target, level->target, sizeof(out->target));
+	return true;
+}
+
+static sla_status
+replay_add(void *ctx, int32_t calendar_id, int64_t t, sla_business_interval d, int64_t *out)
+{
+	*out = sla_business_add_on(calendar_id, t, d);
+	return SLA_OK;
+}
+
+static sla_status
+replay_between(void *ctx, int32_t calendar_id, int64_t a, int64_t b, int64_t *out)
+{
+	*out = sla_business_between_on(calendar_id, a, b).usec;
+	return SLA_OK;
+}
+
+static const sla_cf_policy replay_policy = {NULL, replay_level, replay_add, replay_between};
+
+/* ---------------------------------------------------------------- what is read */
+
+/* A stored clock, as the result shows it beside the replayed one. */
+typedef struct StoredClock
+{
+	sla_metric	metric;
+	int32		cycle;
+	int32		level_id;
+	TimestampTz started_at;
+	TimestampTz due_at;
+	bool		stopped;
+	TimestampTz stopped_at;
+	sla_clock_state state;
+	bool		has_used;
+	sla_business_interval used;
+	sla_business_interval paused_for;
+	bool		paused;
+	TimestampTz paused_since;
+	char	   *department;
+	char	   *agent;
+	bool		matched;
+} StoredClock;
+
+typedef struct BatchTicket
+{
+	char	   *key;
+	char	   *department;		/* the ticket's holder now (clocks without a stored twin) */
+	char	   *agent;
+	int			nfacts;
+	int			facts_capacity;
+	sla_fact   *facts;
+	bool		readable;		/* every logged fact could be read */
+	int			nclocks;
+	int			clocks_capacity;
+	StoredClock *clocks;
+} BatchTicket;
+
+typedef struct LevelName
+{
+	int32		id;
+	char	   *name;
+} LevelName;
+
+typedef struct ReplayState
+{
+	int32		attachment_id;
+	SlaKeyType	key_type;
+	TupleDesc	desc;
+	Tuplestorestate *out;
+	Datum		metric_datum[SLA_METRIC_COUNT];
+	int			nlevels;
+	LevelName  *levels;
+	SPIPlanPtr	facts_plan;
+	SPIPlanPtr	clocks_plan;
+	int64		skipped;
+	StringInfoData skipped_keys;
+} ReplayState;
+
+static void
+connect_spi(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+static const char *
+level_name(ReplayState *rs, int32 id)
+{
+	int			i;
+
+	for (i = 0; i < rs->nlevels; i++)
+		if (rs->levels[i].id == id)
+			return rs->levels[i].name;
+	return NULL;
+}
+
+/* The attachment of a ticket table (42704 when it has none), its key type and the level names. */
+static void
+replay_prepare(ReplayState *rs, Oid ticket_table)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(ticket_table)};
+	uint64		i;
+	bool		isnull;
+
+	if (SPI_execute_with_args("SELECT a.id, a.key_type FROM sla.attachment a "
+							  "WHERE a.ticket_table OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sla.attachment");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("table %s is not attached",
+						DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(ticket_table)))),
+				 errhint("sla.replay replays the tickets of a table attached with sla.attach().")));
+	rs->attachment_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	{
+		char	   *kt = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		int			k;
+
+		rs->key_type = SLA_KEY_TEXT;
+		for (k = 0; k < SLA_KEY_TYPES; k++)
+			if (strcmp(kt, sla_key_type_names[k]) == 0)
+				rs->key_type = (SlaKeyType) k;
+	}
+	if (SPI_execute("SELECT l.id, l.name FROM sla.level l", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sla.level");
+	rs->levels = palloc(sizeof(LevelName) * (SPI_processed + 1));
+	rs->nlevels = (int) SPI_processed;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		rs->levels[i].id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		rs->levels[i].name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+	}
+}
+
+/* A statement over a batch of keys ($2, text[]) of the attachment ($1), for the key type. */
+static SPIPlanPtr
+batch_plan(ReplayState *rs, const char *template)
+{
+	const char *kt = sla_key_type_names[rs->key_type];
+	Oid			types[2] = {INT4OID, TEXTARRAYOID};
+	char	   *sql = psprintf(template, kt, kt);
+	SPIPlanPtr	plan = SPI_prepare(sql, 2, types);
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	return plan;
+}
+
+/* ---------------------------------------------------------------- a batch */
+
+static void
+read_facts(ReplayState *rs, BatchTicket *batch, Datum *args)
+{
+	uint64		i;
+
+	if (SPI_execute_plan(rs->facts_plan, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the fact log");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		BatchTicket *t = &batch[DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull)) - 1];
+
+		if (t->nfacts == t->facts_capacity)
+		{
+			t->facts_capacity = Max(8, 2 * t->facts_capacity);
+			t->facts = t->facts ? repalloc(t->facts, sizeof(sla_fact) * t->facts_capacity)
+				: palloc(sizeof(sla_fact) * t->facts_capacity);
+		}
+		if (!sla_fact_from_log_jsonb(SPI_getvalue(tup, desc, 3), DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull)),
+									 DatumGetJsonbP(SPI_getbinval(tup, desc, 4, &isnull)), &t->facts[t->nfacts]))
+			t->readable = false;
+		t->nfacts++;
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+static void
+read_clocks(ReplayState *rs, BatchTicket *batch, Datum *args)
+{
+	uint64		i;
+
+	if (SPI_execute_plan(rs->clocks_plan, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the clocks");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		BatchTicket *t = &batch[DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull)) - 1];
+		StoredClock *c;
+		Datum		d;
+		int			v;
+
+		if (t->nclocks == t->clocks_capacity)
+		{
+			t->clocks_capacity = Max(8, 2 * t->clocks_capacity);
+			t->clocks = t->clocks ? repalloc(t->clocks, sizeof(StoredClock) * t->clocks_capacity)
+				: palloc(sizeof(StoredClock) * t->clocks_capacity);
+		}
+		c = &t->clocks[t->nclocks++];
+		memset(c, 0, sizeof(*c));
+		v = sla_metric_from_text(SPI_getvalue(tup, desc, 2));
+		c->metric = v < 0 ? SLA_M_FIRST_RESPONSE : (sla_metric) v;
+		c->cycle = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+		c->level_id = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+		c->started_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
+		c->due_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 6, &isnull));
+		d = SPI_getbinval(tup, desc, 7, &isnull);
+		c->stopped = !isnull;
+		c->stopped_at = isnull ? 0 : DatumGetTimestampTz(d);
+		v = sla_clock_state_from_text(SPI_getvalue(tup, desc, 8));	/* a CHECK admits only the five */
+		c->state = v < 0 ? SLA_CS_RUNNING : (sla_clock_state) v;
+		d = SPI_getbinval(tup, desc, 9, &isnull);
+		c->has_used = !isnull;
+		if (!isnull)
+			c->used = *DatumGetBusinessIntervalP(d);
+		c->department = SPI_getvalue(tup, desc, 10);
+		d = SPI_getbinval(tup, desc, 11, &isnull);
+		if (!isnull)
+			c->paused_for = *DatumGetBusinessIntervalP(d);
+		d = SPI_getbinval(tup, desc, 12, &isnull);
+		c->paused = !isnull;
+		c->paused_since = isnull ? 0 : DatumGetTimestampTz(d);
+		c->agent = SPI_getvalue(tup, desc, 13);
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+static Datum
+time_or_null(bool set, TimestampTz t, bool *isnull)
+{
+	*isnull = !set;
+	return set ? TimestampTzGetDatum(t) : (Datum) 0;
+}
+
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	*isnull = s == NULL;
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+static bool
+used_of(const sla_cf_clock *c, sla_business_interval *out)
+{
+	if (c->state != SLA_CS_MET && c->state != SLA_CS_BREACHED)
+		return false;
+	*out = c->used;
+	return true;
+}
+
+/* One result row: a replayed clock (or NULL) beside the stored one (or NULL). */
+static void
+emit(ReplayState *rs, const BatchTicket *t, const sla_cf_clock *r, const StoredClock *s)
+{
+	Datum		v[REPLAY_COLUMNS];
+	bool		n[REPLAY_COLUMNS];
+	sla_business_interval used;
+	bool		has_used = r != NULL && used_of(r, &used);
+	bool		changed;
+
+	memset(n, true, sizeof(n));
+	v[0] = CStringGetTextDatum(t->key);
+	n[0] = false;
+	v[1] = rs->metric_datum[r ? r->metric : s->metric];
+	n[1] = false;
+	v[2] = Int32GetDatum(r ? r->cycle : s->cycle);
+	n[2] = false;
+	if (r != NULL)
+	{
+		v[3] = text_or_null(level_name(rs, r->level_id), &n[3]);
+		v[4] = BusinessIntervalPGetDatum(&r->target);
+		n[4] = false;
+		v[5] = CStringGetTextDatum(sla_clock_state_name(r->state));
+		n[5] = false;
+		v[6] = TimestampTzGetDatum(r->started_at);
+		n[6] = false;
+		v[7] = TimestampTzGetDatum(r->due_at);
+		n[7] = false;
+		v[8] = time_or_null(r->stopped, r->stopped_at, &n[8]);
+		if (has_used)
+		{
+			v[9] = BusinessIntervalPGetDatum(&used);
+			n[9] = false;
+		}
+		v[10] = BusinessIntervalPGetDatum(&r->paused_for);
+		n[10] = false;
+		v[11] = time_or_null(r->paused, r->paused_since, &n[11]);
+	}
+	/* the holder: the stored clock's (who held the ticket then), else the ticket's now */
+	v[12] = text_or_null(s ? s->department : t->department, &n[12]);
+	v[13] = text_or_null(s ? s->agent : t->agent, &n[13]);
+	if (s != NULL)
+	{
+		v[14] = text_or_null(level_name(rs, s->level_id), &n[14]);
+		v[15] = CStringGetTextDatum(sla_clock_state_name(s->state));
+		n[15] = false;
+		v[16] = TimestampTzGetDatum(s->due_at);
+		n[16] = false;
+		v[17] = time_or_null(s->stopped, s->stopped_at, &n[17]);
+		if (s->has_used)
+		{
+			v[18] = BusinessIntervalPGetDatum(&s->used);
+			n[18] = false;
+		}
+	}
+	changed = r == NULL || s == NULL || r->level_id != s->level_id || r->state != s->state ||
+		r->started_at != s->started_at || r->due_at != s->due_at || r->stopped != s->stopped ||
+		(r->stopped && r->stopped_at != s->stopped_at) || has_used != s->has_used ||
+		(has_used && sla_bi_cmp(used, s->used) != 0) || sla_bi_cmp(r->paused_for, s->paused_for) != 0 ||
+		r->paused != s->paused || (r->paused && r->paused_since != s->paused_since);
+	v[19] = BoolGetDatum(changed);
+	n[19] = false;
+	tuplestore_putvalues(rs->out, rs->desc, v, n);
+}
+
+static void
+replay_ticket(ReplayState *rs, BatchTicket *t, sla_cf_result *scratch)
+{
+	sla_cf_ticket r;
+	sla_cf_play play = {NULL, sla_clocks_room, NULL, scratch};
+	sla_status	status;
+	int			i,
+				j;
+
+	if (!t->readable || !sla_facts_replayable(t->facts, t->nfacts))
+	{
+		if (rs->skipped < REPLAY_NAMED_SKIPS)
+			appendStringInfo(&rs->skipped_keys, "%s%s", rs->skipped ? ", " : "", t->key);
+		rs->skipped++;
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	status = sla_clockflow_play(&r, t->facts, t->nfacts, &replay_policy, &play);
+	if (status != SLA_OK)
+		sla_report_status(status, "business_interval", t->key);
+	for (i = 0; i < r.nclocks; i++)
+	{
+		StoredClock *s = NULL;
+
+		for (j = 0; j < t->nclocks; j++)
+			if (!t->clocks[j].matched && t->clocks[j].metric == r.clocks[i].metric &&
+				t->clocks[j].cycle == r.clocks[i].cycle)
+			{
+				s = &t->clocks[j];
+				s->matched = true;
+				break;
+			}
+		emit(rs, t, &r.clocks[i], s);
+	}
+	/* stored clocks the facts do not give (cancelled outside the ticket's history: its table was
+	 * truncated or dropped) */
+	for (j = 0; j < t->nclocks; j++)
+		if (!t->clocks[j].matched)
+			emit(rs, t, NULL, &t->clocks[j]);
+}
+
+static void
+replay_batch(ReplayState *rs, BatchTicket *batch, int n, sla_cf_result *scratch)
+{
+	Datum	   *keys = palloc(sizeof(Datum) * n);
+	Datum		args[2];
+	int			i;
+
+	for (i = 0; i < n; i++)
+		keys[i] = CStringGetTextDatum(batch[i].key);
+	args[0] = Int32GetDatum(rs->attachment_id);
+	args[1] = PointerGetDatum(construct_array(keys, n, TEXTOID, -1, false, TYPALIGN_INT));
+	read_facts(rs, batch, args);
+	read_clocks(rs, batch, args);
+	for (i = 0; i < n; i++)
+		replay_ticket(rs, &batch[i], scratch);
+}
+
+/* ---------------------------------------------------------------- sla.replay */
+
+/*
+ * sla.replay(ticket_table regclass, ticket_keys text[], from_time timestamptz, to_time
+ * timestamptz): see src/sql/93_replay.sql and docs/replay.md.
+ */
+PG_FUNCTION_INFO_V1(sla_replay_sql);
+Datum
+sla_replay_sql(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReplayState rs;
+	const char *kt;
+	char	   *sql;
+	Oid			types[4] = {INT4OID, TEXTARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[4];
+	char		nulls[4] = "    ";
+	Portal		portal;
+	MemoryContext batch_context;
+	MemoryContext outer;
+	BatchTicket *batch;
+	sla_cf_result *scratch;
+	int			m;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sla.replay needs a ticket table, not NULL")));
+	if (!PG_ARGISNULL(2) && !PG_ARGISNULL(3) && PG_GETARG_TIMESTAMPTZ(2) > PG_GETARG_TIMESTAMPTZ(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sla.replay from %s to %s: the range ends before it starts",
+						DatumGetCString(DirectFunctionCall1(timestamptz_out, PG_GETARG_DATUM(2))),
+						DatumGetCString(DirectFunctionCall1(timestamptz_out, PG_GETARG_DATUM(3))))));
+	if (!PG_ARGISNULL(1) && array_contains_nulls(PG_GETARG_ARRAYTYPE_P(1)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sla.replay's ticket_keys hold a NULL key")));
+	if (sla_schema_before_0_2())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sla.replay needs the 0.2.0 schema and its fact log"),
+				 errhint("Run ALTER EXTENSION sla UPDATE.")));
+
+	sla_init_materialized_srf(fcinfo);
+	memset(&rs, 0, sizeof(rs));
+	rs.out = rsinfo->setResult;
+	rs.desc = rsinfo->setDesc;
+	for (m = 0; m < SLA_METRIC_COUNT; m++)
+		rs.metric_datum[m] = OidInputFunctionCall(F_ENUM_IN, (char *) sla_metric_name((sla_metric) m),
+												  TupleDescAttr(rs.desc, 1)->atttypid, -1);
+	initStringInfo(&rs.skipped_keys);
+
+	connect_spi();
+	replay_prepare(&rs, PG_GETARG_OID(0));
+	kt = sla_key_type_names[rs.key_type];
+	/* the keys given: in the key's own type (22P02 for one it cannot hold), so the primary key is used */
+	rs.facts_plan = batch_plan(&rs, "SELECT k.i, f.at, f.kind, f.detail "
+							   "FROM pg_catalog.unnest($2::pg_catalog.text[]) WITH ORDINALITY k(key, i) "
+							   "JOIN sla.fact_%s f ON f.attachment_id OPERATOR(pg_catalog.=) $1 "
+							   "AND f.ticket_key OPERATOR(pg_catalog.=) k.key::pg_catalog.%s "
+							   "ORDER BY k.i, f.seq");
+	rs.clocks_plan = batch_plan(&rs, "SELECT k.i, c.metric::pg_catalog.text, c.cycle, c.level_id, c.started_at, "
+								"c.due_at, c.stopped_at, c.state, c.business_used, c.department, c.paused_for, c.paused_since, c.agent "
+								"FROM pg_catalog.unnest($2::pg_catalog.text[]) WITH ORDINALITY k(key, i) "
+								"JOIN sla.clock_%s c ON c.attachment_id OPERATOR(pg_catalog.=) $1 "
+								"AND c.ticket_key OPERATOR(pg_catalog.=) k.key::pg_catalog.%s "
+								"ORDER BY k.i, c.metric, c.cycle");
+
+	/*
+	 * The tickets: all the attachment's tracked tickets, the keys given, those created in
+	 * [from_time, to_time) (a ticket tracked before 0.2.0, whose log has no created fact: its
+	 * first clock's start).  Read as the caller: row-level security applies.
+	 */
+	sql = psprintf("SELECT t.ticket_key::pg_catalog.text, t.department, t.agent FROM sla.ticket_%s t "
+				   "LEFT JOIN LATERAL (SELECT coalesce((SELECT f.at FROM sla.fact_%s f "
+				   "WHERE f.attachment_id OPERATOR(pg_catalog.=) t.attachment_id "
+				   "AND f.ticket_key OPERATOR(pg_catalog.=) t.ticket_key AND f.seq OPERATOR(pg_catalog.=) 1), "
+				   "(SELECT pg_catalog.min(k.started_at) FROM sla.clock_%s k "
+				   "WHERE k.attachment_id OPERATOR(pg_catalog.=) t.attachment_id "
+				   "AND k.ticket_key OPERATOR(pg_catalog.=) t.ticket_key)) AS at "
+				   "WHERE $3::pg_catalog.timestamptz IS NOT NULL OR $4::pg_catalog.timestamptz IS NOT NULL) c ON true "
+				   "WHERE t.attachment_id OPERATOR(pg_catalog.=) $1 "
+				   "AND ($2::pg_catalog.text[] IS NULL OR t.ticket_key OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.text[]::pg_catalog.%s[])) "
+				   "AND ($3::pg_catalog.timestamptz IS NULL OR c.at OPERATOR(pg_catalog.>=) $3) "
+				   "AND ($4::pg_catalog.timestamptz IS NULL OR c.at OPERATOR(pg_catalog.<) $4) "
+				   "ORDER BY t.ticket_key", kt, kt, kt, kt);
+	values[0] = Int32GetDatum(rs.attachment_id);
+	for (m = 1; m < 4; m++)
+	{
+		values[m] = PG_ARGISNULL(m) ? (Datum) 0 : PG_GETARG_DATUM(m);
+		nulls[m] = PG_ARGISNULL(m) ? 'n' : ' ';
+	}
+	portal = SPI_cursor_open_with_args(NULL, sql, 4, types, values, nulls, true, 0);
+
+	batch_context = AllocSetContextCreate(CurrentMemoryContext, "sla replay batch", ALLOCSET_DEFAULT_SIZES);
+	scratch = palloc(sizeof(sla_cf_result));
+	for (;;)
+	{
+		uint64		i,
+					n;
+		SPITupleTable *keys;
+
+		SPI_cursor_fetch(portal, true, REPLAY_BATCH);
+		n = SPI_processed;
+		if (n == 0)
+			break;
+		keys = SPI_tuptable;
+		MemoryContextReset(batch_context);
+		outer = MemoryContextSwitchTo(batch_context);
+		batch = palloc0(sizeof(BatchTicket) * n);
+		for (i = 0; i < n; i++)
+		{
+			batch[i].key = SPI_getvalue(keys->vals[i], keys->tupdesc, 1);
+			batch[i].department = SPI_getvalue(keys->vals[i], keys->tupdesc, 2);
+			batch[i].agent = SPI_getvalue(keys->vals[i], keys->tupdesc, 3);
+			batch[i].readable = true;
+		}
+		SPI_freetuptable(keys);
+		replay_batch(&rs, batch, (int) n, scratch);
+		MemoryContextSwitchTo(outer);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	MemoryContextDelete(batch_context);
+	SPI_finish();
+
+	if (rs.skipped > 0)
+		ereport(NOTICE,
+				(errmsg("sla.replay skipped " INT64_FORMAT " ticket%s of %s whose fact log does not hold its whole history: %s%s",
+						rs.skipped, rs.skipped == 1 ? "" : "s",
+						DatumGetCString(DirectFunctionCall1(regclassout, PG_GETARG_DATUM(0))),
+						rs.skipped_keys.data, rs.skipped > REPLAY_NAMED_SKIPS ? ", ..." : ""),
+				 errdetail("Tickets tracked before sla 0.2.0 have no log of their facts from creation on."),
+				 errhint("Their stored clocks are in sla.clock.")));
+	return (Datum) 0;
+}
