@@ -3296,7 +3296,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz,
 -- issue 15: rules relative to now (older_than, newer_than) run again by the breach check
 -- (src/rule_recheck.c): when a ticket's rules may next choose another level, indexed per table.
 -- Issue 16/12: configuration edits never wait for a ticket's writer (policy_retarget_pending).
--- =====================================================================================DO $$
+-- ============================================================================================
+DO $$
 DECLARE
     kt text;
 BEGIN
@@ -3492,7 +3493,7 @@ CREATE POLICY policy_retarget_pending_attachment_writer ON @extschema@.policy_re
 -- ============================================================================================
 -- end of issue 15: rules relative to now
 -- ============================================================================================
-=======
+-- ============================================================================================
 -- issue 12: replay, policy drafts and what-if
 -- ============================================================================================
 -- The compliance rule, written once (90_reports.sql): the compliance report, the service
