@@ -211,7 +211,8 @@ typedef enum Statement
 	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_TICKET_TAIL, S_LAST_MESSAGE, S_FACT_APPEND,
 	S_CLAIM_LOCK, S_CLAIM_WARNING, S_CLAIM_BREACH,
 	S_CLAIM_LATE_LOCK, S_CLAIM_LATE, S_CLAIM_STEP_LOCK, S_CLAIM_STEP,
-	S_RECHECK_SET, S_RECHECK_CLAIM, S_TICKET_READ, S_TICKET_TRYLOCK, S_POLICY_PENDING,
+	S_RECHECK_SET, S_RECHECK_CLAIM, S_TICKET_READ, S_TICKET_TRYLOCK, S_POLICY_PENDING, S_CLAIM_TICKET,
+	S_TICKET_EXISTS,
 	S_COUNT
 } Statement;
 
@@ -389,6 +390,13 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_TICKET_TRYLOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, "
 	"department, agent, requester, rules_recheck_at FROM sla.ticket{T} "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K} FOR UPDATE SKIP LOCKED",
+	/* the breach check's claims lock the ticket before its clock, as every writer does (never
+	 * the clock alone: a checker holding a clock and waiting for its ticket, for a raise_level
+	 * escalation, deadlocked with a writer holding the ticket and stopping that clock) */
+	[S_CLAIM_TICKET] = "SELECT 1 FROM sla.ticket{T} "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K} FOR UPDATE SKIP LOCKED",
+	[S_TICKET_EXISTS] = "SELECT 1 FROM sla.ticket{T} "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
 	/* a ticket a configuration edit could not lock: the breach check re-targets it */
 	[S_POLICY_PENDING] = "INSERT INTO sla.policy_retarget_pending (attachment_id, ticket_key, at) "
 	"VALUES ($1, $2, $3) ON CONFLICT (attachment_id, ticket_key) DO NOTHING",
@@ -620,6 +628,8 @@ argument_types(Statement s, Oid *types, int *n)
 		case S_RECHECK_CLAIM:
 		case S_TICKET_READ:
 		case S_TICKET_TRYLOCK:
+		case S_CLAIM_TICKET:
+		case S_TICKET_EXISTS:
 			TYPES(INT4OID, TEXTOID);
 			break;
 		case S_POLICY_PENDING:
@@ -1403,6 +1413,22 @@ sla_clock_cancel_by_id(int64 clock_id, TimestampTz at, sla_reason reason)
 
 /* ---------------------------------------------------------------- the breach check */
 
+/*
+ * The claim's lock on the clock's ticket, taken first: false when another transaction holds it
+ * (a writer or another checker: the crossing waits for the next check, or the writer's own late
+ * stop records it).  A clock without a ticket row (none is left by 0.2.0, but a claim must never
+ * skip a crossing forever) is claimed by its own lock alone.
+ */
+static bool
+claim_ticket(SlaKeyType kt, int32 attachment_id, const char *key)
+{
+	Datum		v[2] = {Int32GetDatum(attachment_id), CStringGetTextDatum(key)};
+
+	if (run(S_CLAIM_TICKET, kt, v, "  ") == 1)
+		return true;
+	return run(S_TICKET_EXISTS, kt, v, "  ") == 0;
+}
+
 bool
 sla_clock_claim_crossing(int32 attachment_id, const char *key, int64 clock_id, SlaCrossing kind, TimestampTz as_of,
 						 TimestampTz *due_at)
@@ -1413,7 +1439,8 @@ sla_clock_claim_crossing(int32 attachment_id, const char *key, int64 clock_id, S
 	bool		isnull;
 	Datum		pending;
 
-	if (run(kind == SLA_CROSS_LATE_BREACH ? S_CLAIM_LATE_LOCK : S_CLAIM_LOCK, kt, v, "    ") != 1)
+	if (!claim_ticket(kt, attachment_id, key) ||
+		run(kind == SLA_CROSS_LATE_BREACH ? S_CLAIM_LATE_LOCK : S_CLAIM_LOCK, kt, v, "    ") != 1)
 		return false;
 	pending = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull || !DatumGetBool(pending))
@@ -1434,7 +1461,7 @@ sla_clock_claim_step(int32 attachment_id, const char *key, int64 clock_id, Times
 	bool		isnull;
 	Datum		pending;
 
-	if (run(S_CLAIM_STEP_LOCK, kt, v, "    ") != 1)
+	if (!claim_ticket(kt, attachment_id, key) || run(S_CLAIM_STEP_LOCK, kt, v, "    ") != 1)
 		return false;
 	pending = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull || !DatumGetBool(pending))

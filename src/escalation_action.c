@@ -60,7 +60,8 @@ sla_escalation_set_column(PG_FUNCTION_ARGS)
 	Oid			owner;
 	Oid			save_userid;
 	int			save_sec_context;
-	StringInfoData sql;
+	StringInfoData sql,
+				lock;
 	uint64		rows = 0;
 
 	sla_engine_use_attachment(attachment_id);
@@ -104,12 +105,25 @@ sla_escalation_set_column(PG_FUNCTION_ARGS)
 	appendStringInfo(&sql, "UPDATE %s SET %s = %s WHERE %s OPERATOR(pg_catalog.=) %s",
 					 sla_relation_text(att->ticket_table), quote_identifier(column), quote_literal_cstr(value),
 					 quote_identifier(att->ticket[TF_KEY].name), quote_literal_cstr(key));
+	initStringInfo(&lock);
+	appendStringInfo(&lock, "SELECT 1 FROM %s WHERE %s OPERATOR(pg_catalog.=) %s FOR NO KEY UPDATE NOWAIT",
+					 sla_relation_text(att->ticket_table), quote_identifier(att->ticket[TF_KEY].name),
+					 quote_literal_cstr(key));
 	owner = sla_table_owner(att->ticket_table);
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
 	{
+		/*
+		 * The row first, without waiting (55P03 when a writer holds it): the check holds the
+		 * ticket's SLA row, which that writer's trigger will want, so waiting here could
+		 * deadlock with the helpdesk's own write.  The escalation fails alone and is listed in
+		 * sla.health, to be run again.
+		 */
+		if (SPI_execute(lock.data, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "escalation %d: the row of %s could not be locked", escalation_id,
+				 sla_relation_text(att->ticket_table));
 		if (SPI_execute(sql.data, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "escalation %d: the update of %s failed", escalation_id,
 				 sla_relation_text(att->ticket_table));

@@ -3,7 +3,7 @@
 -- inside BEGIN ... ROLLBACK: the writer and the checkers are dblink sessions on tables of their
 -- own, which they remove again.
 BEGIN;
-SELECT plan(11);
+SELECT plan(23);
 
 CREATE FUNCTION pg_temp.connect(conn text) RETURNS text LANGUAGE sql AS $$
     SELECT public.dblink_connect(conn, format('dbname=%s port=%s host=%s user=%s', current_database(),
@@ -12,10 +12,10 @@ $$;
 CREATE FUNCTION pg_temp.value(conn text, q text) RETURNS text LANGUAGE sql AS $$
     SELECT x.v FROM public.dblink(conn, q) AS x (v text)
 $$;
--- wait (up to 10 s) until the session with this pid waits for a lock
-CREATE FUNCTION pg_temp.waits_for_lock(pid integer) RETURNS boolean LANGUAGE plpgsql AS $$
+-- wait (up to 10 s, or tries × 10 ms) until the session with this pid waits for a lock
+CREATE FUNCTION pg_temp.waits_for_lock(pid integer, tries integer DEFAULT 1000) RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
-    FOR i IN 1 .. 1000 LOOP
+    FOR i IN 1 .. tries LOOP
         IF EXISTS (SELECT FROM pg_stat_activity a WHERE a.pid = waits_for_lock.pid AND a.wait_event_type = 'Lock') THEN
             RETURN true;
         END IF;
@@ -81,10 +81,67 @@ SELECT is(pg_temp.value('race_c2', $$SELECT string_agg(c.ticket_key || ' ' || c.
     '1 breached 10:30 1, 2 breached 10:45 1',
     'one breach event per clock: ticket 1''s by the check at 10:30, ticket 2''s by its late stop at 10:45');
 
+-- A checker never waits for a ticket's writer.  Ticket 3's first response (due 10:00) raises its
+-- level on breach; a writer holds ticket 3 (a customer's message, uncommitted) when the check
+-- runs.  Before, the check claimed the clock, then waited for the ticket to raise its level, and
+-- the writer's reply (stopping that clock) waited for the check: a deadlock, and the helpdesk's
+-- write failed.  Now the check skips the held ticket; the writer's late stop records the breach.
+SELECT public.dblink_exec('race_w', $q$
+    DO $$ BEGIN
+        PERFORM sla.define_level('race_hot', 'race', first_response => '2 hours');
+        INSERT INTO sla.escalation (level_id, metric, on_event, action, to_level_id)
+             SELECT l.id, 'first_response', 'breach', 'raise_level', h.id FROM sla.level l, sla.level h
+              WHERE l.name = 'race' AND h.name = 'race_hot';
+    END $$$q$);
+SELECT public.dblink_exec('race_w', $$INSERT INTO public.race_ticket VALUES (3, 'open', '2026-11-23 09:00+00')$$);
+SELECT public.dblink_exec('race_w', 'BEGIN');
+SELECT public.dblink_exec('race_w', $$INSERT INTO public.race_msg (ticket, who, created) VALUES (3, 'customer', '2026-11-23 10:40+00')$$);
+-- (a timeout, so that the old behaviour fails this test instead of hanging it)
+SELECT public.dblink_exec('race_c1', $$SET statement_timeout = '5s'$$);
+CREATE TEMP TABLE race_c1_pid AS SELECT pg_temp.value('race_c1', 'SELECT pg_backend_pid()::text')::integer AS pid;
+SELECT is(public.dblink_send_query('race_c1', $$SELECT sla.check_breaches('2026-11-23 10:50+00')::text$$), 1,
+    'a check while the writer holds ticket 3');
+SELECT ok(NOT pg_temp.waits_for_lock((SELECT pid FROM race_c1_pid), 100),
+    'the check does not wait for the writer''s ticket');
+SELECT is((SELECT x.s FROM public.dblink_get_result('race_c1') AS x (s text)), '0',
+    'it records nothing of ticket 3: its claims skip the held ticket (the next check takes them)');
+SELECT is((SELECT x.s FROM public.dblink_get_result('race_c1') AS x (s text)), NULL, 'and is done');
+SELECT public.dblink_exec('race_w', $$INSERT INTO public.race_msg (ticket, who, created) VALUES (3, 'agent', '2026-11-23 10:45+00')$$);
+SELECT public.dblink_exec('race_w', 'COMMIT');
+SELECT is(pg_temp.value('race_c2', $$SELECT sla.check_breaches('2026-11-23 10:55+00')::text$$), '1',
+    'the next check takes the late breach''s escalations');
+SELECT is(pg_temp.value('race_c2', $$SELECT l.name || ' ' || (SELECT count(*) FROM sla.event e WHERE e.ticket_key = '3' AND e.kind = 'breach'
+                                                    AND e.attachment_id = t.attachment_id)
+                                        FROM sla.ticket t JOIN sla.level l ON l.id = t.level_id
+                                       WHERE t.ticket_key = '3'
+                                         AND t.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.race_ticket'::regclass)$$),
+    'race_hot 1', 'one breach, and the level raised');
+
+-- Nor for a host row: a set_column escalation finds ticket 4's row locked by another session
+-- (SELECT ... FOR UPDATE, no SLA lock).  It fails alone with 55P03 (listed in sla.health, to be
+-- run again) instead of waiting: a writer of several rows holds them before its triggers take
+-- their SLA rows, so waiting could deadlock with the helpdesk's own write.
+SELECT public.dblink_exec('race_w', 'ALTER TABLE public.race_ticket ADD COLUMN flag text');
+SELECT public.dblink_exec('race_w', $$INSERT INTO sla.escalation (level_id, metric, on_event, action, column_name, column_value)
+    SELECT id, 'first_response', 'breach', 'set_column', 'flag', 'late' FROM sla.level WHERE name = 'race'$$);
+SELECT public.dblink_exec('race_w', $$INSERT INTO public.race_ticket VALUES (4, 'open', '2026-11-23 09:00+00')$$);
+SELECT public.dblink_exec('race_w', 'BEGIN');
+SELECT is(pg_temp.value('race_w', 'SELECT id::text FROM public.race_ticket WHERE id = 4 FOR UPDATE'), '4', 'another session holds ticket 4''s row');
+SELECT is(public.dblink_send_query('race_c1', $$SELECT sla.check_breaches('2026-11-23 11:00+00')::text$$), 1, 'a check');
+SELECT ok(NOT pg_temp.waits_for_lock((SELECT pid FROM race_c1_pid), 100), 'the check does not wait for the row');
+SELECT is((SELECT x.s FROM public.dblink_get_result('race_c1') AS x (s text)), '2', 'ticket 4''s warning and breach recorded');
+SELECT is((SELECT x.s FROM public.dblink_get_result('race_c1') AS x (s text)), NULL, 'and done');
+SELECT public.dblink_exec('race_w', 'ROLLBACK');
+SELECT is(pg_temp.value('race_c2', $$SELECT string_agg(e.kind || coalesce(' ' || (e.detail ->> 'action'), '') || coalesce(' ' || (e.detail ->> 'sqlstate'), ''), ', ' ORDER BY e.id)
+                                        FROM sla.event e WHERE e.ticket_key = '4' AND e.kind IN ('escalated', 'escalation_failed')
+                                         AND e.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.race_ticket'::regclass)$$),
+    'escalated raise_level, escalation_failed set_column 55P03', 'the level raised; the column write failed alone, with 55P03');
+
 -- clean up what the sessions committed
 SELECT public.dblink_exec('race_w', $$DELETE FROM sla.attachment WHERE ticket_table = 'public.race_ticket'::regclass$$);
 SELECT public.dblink_exec('race_w', 'DROP TABLE public.race_msg, public.race_ticket');
-SELECT public.dblink_exec('race_w', $$DELETE FROM sla.level WHERE name = 'race'$$);
+SELECT public.dblink_exec('race_w', $$DELETE FROM sla.escalation WHERE level_id = (SELECT id FROM sla.level WHERE name = 'race')$$);
+SELECT public.dblink_exec('race_w', $$DELETE FROM sla.level WHERE name IN ('race', 'race_hot')$$);
 SELECT public.dblink_exec('race_w', $$DELETE FROM sla.calendar WHERE name = 'race'$$);
 SELECT public.dblink_disconnect('race_w');
 SELECT public.dblink_disconnect('race_c1');
