@@ -6,7 +6,8 @@
 --   replay        SELECT count(*) FROM sla.replay(table): every ticket's log played in memory
 --   compliance    sla.replay_compliance over the month, grouped by level and metric
 --   what_if       sla.what_if with a draft that tightens a target and adds a holiday
--- prints, for each, the median seconds, tickets/s, facts/s and the ratio to the baseline.
+-- prints, for each, the median seconds (wall and the backend's CPU), tickets/s, facts/s and the
+-- ratio to the baseline.
 --   make bench-replay [TICKETS=n]   (bench/sql_in_cluster.sh: a throwaway cluster)
 --   psql -d <a database with sla> -v tickets=20000 -f bench/replay.sql
 
@@ -50,14 +51,26 @@ SELECT sla.create_draft('rpb_tighter', $d$
      WHERE metric = 'first_response' AND level_id = (SELECT id FROM sla.level WHERE name = 'rpb_std');
     SELECT sla.add_holiday('rpb', '2026-11-26', 'proposed');$d$);
 
-CREATE TEMP TABLE rpb_run (what text, round int, seconds float8, result bigint);
+-- Wall time, and the backend's CPU time (user + system, from /proc/<pid>/stat: Linux, and a
+-- superuser's pg_read_file; NULL otherwise), which a machine shared with other work disturbs less.
+CREATE TEMP TABLE rpb_run (what text, round int, seconds float8, cpu_seconds float8, result bigint);
+CREATE FUNCTION pg_temp.rpb_cpu() RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE
+    f text[];
+BEGIN
+    f := regexp_split_to_array(split_part(pg_read_file('/proc/' || pg_backend_pid() || '/stat'), ') ', 2), ' ');
+    RETURN (f[12]::float8 + f[13]::float8) / 100;   -- utime, stime in clock ticks (USER_HZ = 100)
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END $$;
 CREATE FUNCTION pg_temp.rpb_measure(what text, round int, q text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     t0 timestamptz := clock_timestamp();
+    c0 float8 := pg_temp.rpb_cpu();
     n bigint;
 BEGIN
     EXECUTE q INTO n;
-    INSERT INTO rpb_run VALUES (what, round, extract(epoch FROM clock_timestamp() - t0), n);
+    INSERT INTO rpb_run VALUES (what, round, extract(epoch FROM clock_timestamp() - t0), pg_temp.rpb_cpu() - c0, n);
 END $$;
 
 SELECT pg_temp.rpb_measure(w.what, r.round, w.q)
@@ -74,7 +87,9 @@ SELECT pg_temp.rpb_measure(w.what, r.round, w.q)
 \echo replay throughput (median of 3 rounds)
 SELECT what, round(m::numeric, 3) AS seconds, round(:tickets / m) AS tickets_per_s, round(:facts / m) AS facts_per_s,
        round((m / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM rpb_run WHERE what = 'baseline'))::numeric, 1) AS x_baseline,
-       max_result AS rows_or_clocks
-  FROM (SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS m, max(result) AS max_result
+       round(cpu::numeric, 2) AS cpu_seconds, round(:tickets / nullif(cpu, 0)) AS tickets_per_cpu_s,
+       round(:facts / nullif(cpu, 0)) AS facts_per_cpu_s, max_result AS rows_or_clocks
+  FROM (SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS m,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_seconds) AS cpu, max(result) AS max_result
           FROM rpb_run GROUP BY what) s
  ORDER BY CASE what WHEN 'baseline' THEN 1 WHEN 'replay' THEN 2 WHEN 'compliance' THEN 3 ELSE 4 END;

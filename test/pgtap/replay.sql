@@ -4,7 +4,7 @@
 -- the live clocks come back unchanged; it hides what the host hides; it refuses bad input.
 -- Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.
 BEGIN;
-SELECT plan(34);
+SELECT plan(38);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -163,6 +163,30 @@ CREATE ROLE rp_nobody NOLOGIN;
 SET LOCAL ROLE rp_nobody;
 SELECT throws_ok($$SELECT * FROM sla.replay('rp_ticket')$$, '42501', NULL, 'a role outside sla''s roles may not replay');
 RESET ROLE;
+
+-- 4b. Other key types: bigint, uuid and varchar keys (the tracking tables of each key type)
+CREATE TABLE rp_big (id bigint PRIMARY KEY, st text, created timestamptz);
+CREATE TABLE rp_uuid (id uuid PRIMARY KEY, st text, created timestamptz);
+CREATE TABLE rp_code (code varchar(20) PRIMARY KEY, st text, created timestamptz);
+SELECT sla.attach(t, format('{"key": "%s", "created_at": "created", "status": "st"}', k)::jsonb) > 0
+  FROM (VALUES ('rp_big'::regclass, 'id'), ('rp_uuid', 'id'), ('rp_code', 'code')) v (t, k);
+SELECT sla.map_status(t, 'open', 'open') FROM (VALUES ('rp_big'::regclass), ('rp_uuid'), ('rp_code')) v (t);
+INSERT INTO rp_big VALUES (9000000001, 'open', '2026-11-23 09:00+00'), (9000000002, 'open', '2026-11-23 10:00+00');
+INSERT INTO rp_uuid VALUES ('00000000-0000-4000-8000-000000000001', 'open', '2026-11-23 09:00+00'),
+                           ('00000000-0000-4000-8000-000000000002', 'open', '2026-11-23 10:00+00');
+INSERT INTO rp_code VALUES ('CASE-1', 'open', '2026-11-23 09:00+00'), ('case 2', 'open', '2026-11-23 10:00+00');
+UPDATE rp_big SET st = 'solved' WHERE id = 9000000002;
+SELECT is((SELECT string_agg(t || ':' || n, ', ' ORDER BY t)
+             FROM (SELECT t::text AS t, (SELECT count(*) FROM sla.replay(t) WHERE NOT changed) || '/' ||
+                                          (SELECT count(*) FROM sla.clock c JOIN sla.attachment a ON a.id = c.attachment_id
+                                            WHERE a.ticket_table = t) AS n
+                     FROM (VALUES ('rp_big'::regclass), ('rp_uuid'), ('rp_code')) v (t)) x),
+    'rp_big:6/6, rp_code:6/6, rp_uuid:6/6', 'bigint, uuid and varchar keys: every stored clock replayed unchanged');
+SELECT is((SELECT string_agg(DISTINCT ticket_key, ',') FROM sla.replay('rp_code', ARRAY['case 2'])), 'case 2',
+    'a varchar key given by its text');
+SELECT is((SELECT string_agg(DISTINCT ticket_key, ',') FROM sla.replay('rp_uuid', ARRAY['00000000-0000-4000-8000-000000000002'])),
+    '00000000-0000-4000-8000-000000000002', 'a uuid key given by its text');
+SELECT throws_ok($$SELECT * FROM sla.replay('rp_uuid', ARRAY['not a uuid'])$$, '22P02', NULL, 'a uuid key that is none');
 
 -- 5. Bad input
 SELECT throws_ok($$SELECT * FROM sla.replay(NULL)$$, '22004', 'sla.replay needs a ticket table, not NULL', 'no table');
