@@ -33,6 +33,7 @@
 #include "attachment_cache.h"
 #include "business_interval_glue.h"
 #include "calendar_cache.h"
+#include "citus_shard.h"
 #include "clock_store.h"
 #include "sla_error.h"
 
@@ -1577,7 +1578,7 @@ warn_at_columns(FunctionCallInfo fcinfo, TupleDesc desc)
 	if (cols == NULL)
 	{
 		TriggerData *trigdata = (TriggerData *) fcinfo->context;
-		const char *name = RelationGetRelationName(trigdata->tg_relation);
+		const char *name = sla_shard_logical_name(trigdata->tg_relation);	/* on Citus: its table's */
 		bool		clock_table = strcmp(name, "clock") == 0;	/* a 0.1.0 schema's */
 		int			k;
 

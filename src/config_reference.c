@@ -43,6 +43,7 @@
 #include "utils/syscache.h"
 
 #include "calendar_cache.h"
+#include "citus_shard.h"
 #include "config_reference.h"
 
 typedef struct ConfigReference
@@ -215,7 +216,7 @@ sla_config_reference(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("sla.config_reference() must be an AFTER trigger (or a TRUNCATE trigger) with a reference's name as argument")));
 	rel = trigdata->tg_relation;
-	relname = RelationGetRelationName(rel);
+	relname = sla_shard_logical_name(rel);	/* on Citus, a reference table's shard: its table */
 	nsp = RelationGetNamespace(rel);
 	ref = reference_named(trigdata->tg_trigger->tgargs[0]);
 	if (ref == NULL || nsp != sla_extension_schema() ||

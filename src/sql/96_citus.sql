@@ -28,6 +28,13 @@ $$;
 COMMENT ON FUNCTION @extschema@.citus_installed() IS
     'whether the citus extension is installed in this database (sla works with and without it)';
 
+-- Whether this node is a Citus worker (src/citus_shard.c): its part of a distributed transaction
+-- ends with PREPARE TRANSACTION, which NOTIFY forbids, so the engine announces nothing there.
+CREATE FUNCTION @extschema@.citus_worker() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'sla_citus_worker_sql' LANGUAGE C STABLE;
+COMMENT ON FUNCTION @extschema@.citus_worker() IS
+    'whether this node is a Citus worker (citus installed, group other than the coordinator''s)';
+
 -- The configuration tables that become reference tables, in an order where a table comes after
 -- those it refers to (no foreign keys: the order only keeps the copies consistent).
 CREATE FUNCTION @extschema@.citus_reference_tables() RETURNS SETOF regclass
@@ -79,7 +86,8 @@ BEGIN
     ELSE
         PERFORM create_distributed_table(tbl, col, colocate_with => coalesce(colocate_with::text, 'default'));
     END IF;
-    -- the rows copied to the shards: the local copies on the coordinator are gone (truncated)
+    -- the rows copied to the shards: the coordinator's local copies go
+    PERFORM truncate_local_data_after_distributing_table(tbl);
     FOREACH trig IN ARRAY disabled LOOP
         EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I', tbl, trig);
     END LOOP;
@@ -152,6 +160,13 @@ BEGIN
         EXECUTE pg_catalog.format('UPDATE @extschema@.attachment SET ticket_table = %L::pg_catalog.regclass, message_table = %L::pg_catalog.regclass WHERE id = %s',
                                   a.tt, a.mt, a.id);
     END LOOP;
+    -- 5. clock and event ids: each node draws them from its own sequences; a worker's start at
+    -- its group id << 48 (as Citus does for the sequences of distributed tables), so that no two
+    -- nodes hand out the same id.  Called again after adding a node, it gives that node its range.
+    PERFORM run_command_on_workers(pg_catalog.format(
+        'SELECT pg_catalog.setval(%L, greatest(s.last_value, (SELECT groupid FROM pg_catalog.pg_dist_local_group)::bigint << 48)) FROM %s s',
+        q.seq, q.seq))
+       FROM unnest(ARRAY['@extschema@.clock_id_seq', '@extschema@.event_id_seq']) q(seq);
     RETURN pg_catalog.array_to_string(done, ', ');
 END
 $$;

@@ -28,8 +28,14 @@ log_min_messages = warning
 sla.breach_worker_database = ''
 $([ "$preload" != sla ] && echo "citus.node_conninfo = 'sslmode=disable'")
 CONF
-	runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 60 start \
-		>/dev/null || { tail -n 30 "$d/server.log" >&2; return 1; }
+	# a server of an earlier run stopped just now may still hold the port for a moment
+	local try
+	for try in 1 2 3 4 5; do
+		runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 60 start \
+			>/dev/null 2>&1 && break
+		[ $try = 5 ] && { tail -n 30 "$d/server.log" >&2; return 1; }
+		sleep 2
+	done
 	started_nodes+=("$name")
 }
 
