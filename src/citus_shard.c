@@ -12,6 +12,8 @@
 #include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
 #include "commands/extension.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -115,4 +117,30 @@ sla_shard_logical_name(Relation rel)
 	if (!OidIsValid(get_relname_relid(base, RelationGetNamespace(rel))) || !sla_citus_installed())
 		return name;
 	return base;
+}
+
+const char *
+sla_local_table_name(Relation rel, const char *schema, const char *table)
+{
+	const char *quoted = quote_qualified_identifier(schema, table);
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *shard = NULL;
+
+	if (strcmp(sla_shard_logical_name(rel), RelationGetRelationName(rel)) == 0)
+		return quoted;			/* no shard: the table itself */
+	args[0] = CStringGetTextDatum(quoted);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT s.shardid::pg_catalog.text FROM pg_catalog.pg_dist_shard s "
+							  "WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+							  1, argtypes, args, NULL, true, 2) == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		char	   *id = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		shard = MemoryContextStrdup(caller, psprintf("%s_%s", table, id));
+	}
+	SPI_finish();
+	return shard == NULL ? quoted : quote_qualified_identifier(schema, shard);
 }

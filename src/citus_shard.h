@@ -30,4 +30,12 @@ extern bool sla_relation_is_or_shard_of(Relation rel, Oid table);
 /* the name of the table rel is a shard of (rel's own name when it is no shard) */
 extern const char *sla_shard_logical_name(Relation rel);
 
+/*
+ * The name (schema-qualified, quoted) of a reference table's shard on this node, when rel is a
+ * shard: a trigger on a reference table's shard that reads or locks another reference table
+ * reads its local shard (locking the reference table itself from a shard would lock every
+ * node's copy, over connections of its own: a distributed deadlock).  Else quoted_name.
+ */
+extern const char *sla_local_table_name(Relation rel, const char *schema, const char *table);
+
 #endif

@@ -344,7 +344,8 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_EVENTS_DELETE_AT] = "DELETE FROM sla.event{T} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} AND at OPERATOR(pg_catalog.=) $3 AND kind OPERATOR(pg_catalog.=) ANY "
 	"(ARRAY['clock_started', 'paused', 'resumed', 'stopped', 'cancelled', 'reopened', 'retargeted'])",
-	[S_CLOCK_STARTED_POS] = "UPDATE sla.clock{T} SET started_pos = pg_catalog.nextval('sla.event_id_seq') "
+	/* the position drawn first ($4): Citus refuses volatile functions in an UPDATE of a distributed table */
+	[S_CLOCK_STARTED_POS] = "UPDATE sla.clock{T} SET started_pos = $4 "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $2 AND ticket_key OPERATOR(pg_catalog.=) $3{K} "
 	"AND id OPERATOR(pg_catalog.=) $1",
 	[S_POSITION] = "SELECT pg_catalog.nextval('sla.event_id_seq')",
@@ -546,8 +547,10 @@ argument_types(Statement s, Oid *types, int *n)
 				  TIMESTAMPTZOID, bi, TIMESTAMPTZOID, TEXTOID, bi, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
 			break;
 		case S_CLOCK_DELETE:
-		case S_CLOCK_STARTED_POS:
 			TYPES(INT8OID, INT4OID, TEXTOID);
+			break;
+		case S_CLOCK_STARTED_POS:
+			TYPES(INT8OID, INT4OID, TEXTOID, INT8OID);
 			break;
 		case S_POSITION:
 			*n = 0;
@@ -1516,9 +1519,11 @@ sla_events_delete_at(SlaStoredTicket *st, TimestampTz at)
 void
 sla_clock_started_here(SlaStoredTicket *st, int64 clock_id)
 {
-	Datum		v[3] = {Int64GetDatum(clock_id), Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key)};
+	int64		position = sla_timeline_position();
+	Datum		v[4] = {Int64GetDatum(clock_id), Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key),
+	Int64GetDatum(position)};
 
-	run(S_CLOCK_STARTED_POS, st->key_type, v, "   ");
+	run(S_CLOCK_STARTED_POS, st->key_type, v, "    ");
 }
 
 int64

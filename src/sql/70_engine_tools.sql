@@ -65,8 +65,11 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
     END IF;
-    EXECUTE format('SELECT @extschema@.ticket_attributes($2, t) FROM %s t WHERE %I OPERATOR(pg_catalog.=) $1::%s',
-                   att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type')
+    -- the row first, then the attributes: on Citus a function of the row in the same query would
+    -- be pushed to the worker with it, where it cannot read the configuration (nested query)
+    EXECUTE format('WITH t AS MATERIALIZED (SELECT * FROM %s x WHERE x.%I OPERATOR(pg_catalog.=) $1::%s) '
+                   'SELECT @extschema@.ticket_attributes($2, ROW(t.*)::%s) FROM t',
+                   att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type', att.ticket_table)
        INTO attributes USING ticket_key, att.id;
     IF attributes IS NULL THEN
         RAISE EXCEPTION 'ticket % does not exist in %', ticket_key, att.ticket_table USING ERRCODE = 'no_data_found';

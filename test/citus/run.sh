@@ -171,7 +171,7 @@ same "clock states" "SELECT metric, state, count(*) FROM sla.clock GROUP BY 1, 2
 # (a fact's chosen.pos is a number from a sequence: where the level was chosen among the ticket's events)
 same "fact log (sla.fact)" "SELECT attachment_id, ticket_key::bigint, seq, at, kind, detail #- '{chosen,pos}' FROM sla.fact ORDER BY 1, 2, 3"
 same "events as a set per ticket (kind, instant, detail, the clock by metric and cycle)" \
-	"SELECT e.attachment_id, e.ticket_key::bigint, $at, e.kind, c.metric, c.cycle, e.detail - 'clock' - 'clock_id' FROM sla.event e LEFT JOIN sla.clock c ON c.attachment_id = e.attachment_id AND c.ticket_key = e.ticket_key AND c.id = e.clock_id ORDER BY 1, 2, 3, 4, 5, 6, 7::text"
+	"SELECT e.attachment_id, e.ticket_key::bigint, $at, e.kind, c.metric, c.cycle, (e.detail - 'clock' - 'clock_id')::text FROM sla.event e LEFT JOIN sla.clock c ON c.attachment_id = e.attachment_id AND c.ticket_key = e.ticket_key AND c.id = e.clock_id ORDER BY 1, 2, 3, 4, 5, 6, 7"
 same "events in each ticket's order (by id)" \
 	"SELECT e.attachment_id, e.ticket_key::bigint, row_number() OVER (PARTITION BY e.attachment_id, e.ticket_key ORDER BY e.id), e.kind, $at FROM sla.event e ORDER BY 1, 2, 3"
 same "every event's clock is a clock of its own ticket" \
@@ -209,7 +209,7 @@ for node in one coord; do node_psql "$node" -Atc "SELECT sim.edit_policy()" >/de
 same "no failed policy edit" \
 	"SELECT coalesce(string_agg(DISTINCT sqlstate || ' ' || message, '; '), 'none') || ' (' || count(*) || ')' FROM sim.failure WHERE what = 'policy edit'"
 same "re-targeted clocks (the policy edit re-targets running clocks on every shard)" \
-	"SELECT e.ticket_key::bigint, $at, e.detail - 'clock' - 'clock_id' FROM sla.event e WHERE e.kind = 'retargeted' ORDER BY 1, 2, 3::text"
+	"SELECT e.ticket_key::bigint, $at, (e.detail - 'clock' - 'clock_id')::text FROM sla.event e WHERE e.kind = 'retargeted' ORDER BY 1, 2, 3"
 same "running clocks after the policy edit" \
 	"SELECT ticket_key::bigint, metric, cycle, target, due_at, warn_at FROM sla.clock WHERE state IN ('running', 'paused') ORDER BY 1, 2, 3"
 for node in one coord; do node_psql "$node" -Atc "SELECT sim.rule_edit()" >"$work/rule_edit.$node" 2>&1; done
