@@ -3384,17 +3384,23 @@ CREATE OR REPLACE FUNCTION @extschema@.match_ticket(ticket_table regclass, ticke
 DECLARE
     att @extschema@.attachment;
     attributes jsonb;
+    row_json jsonb;
 BEGIN
     SELECT * INTO att FROM @extschema@.attachment a WHERE a.ticket_table = match_ticket.ticket_table;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
     END IF;
-    -- the row first, then the attributes: on Citus a function of the row in the same query would
-    -- be pushed to the worker with it, where it cannot read the configuration (nested query)
-    EXECUTE format('WITH t AS MATERIALIZED (SELECT * FROM %s x WHERE x.%I OPERATOR(pg_catalog.=) $1::%s) '
-                   'SELECT @extschema@.ticket_attributes($2, ROW(t.*)::%s) FROM t',
-                   att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type', att.ticket_table)
-       INTO attributes USING ticket_key, att.id;
+    -- the row first (as JSON), then its attributes from it: on Citus a function of the row in the
+    -- query that reads it would be pushed to the worker with it, where it cannot read the
+    -- configuration (a distributed query from a query on a shard)
+    EXECUTE format('SELECT pg_catalog.to_jsonb(t) FROM %s t WHERE t.%I OPERATOR(pg_catalog.=) $1::%s',
+                   att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type')
+       INTO row_json USING ticket_key;
+    IF row_json IS NOT NULL THEN
+        EXECUTE format('SELECT @extschema@.ticket_attributes($1, pg_catalog.jsonb_populate_record(NULL::%s, $2))',
+                       att.ticket_table)
+           INTO attributes USING att.id, row_json;
+    END IF;
     IF attributes IS NULL THEN
         RAISE EXCEPTION 'ticket % does not exist in %', ticket_key, att.ticket_table USING ERRCODE = 'no_data_found';
     END IF;
@@ -3583,5 +3589,35 @@ GRANT EXECUTE ON FUNCTION @extschema@.citus_worker() TO sla_writer, sla_admin;
 REVOKE EXECUTE ON FUNCTION @extschema@.citus_installed(), @extschema@.citus_worker(),
     @extschema@.citus_reference_tables(), @extschema@.citus_distribute_table(regclass, text, text, regclass),
     @extschema@.distribute(regclass, integer) FROM PUBLIC;
+
+-- issue 14: the SLA log and its views written out over sla.clock (90_reports.sql): on Citus a
+-- call of sla_log_at() hid the distributed tables from its planner.
+CREATE OR REPLACE VIEW @extschema@.sla_log WITH (security_invoker = true) AS
+    SELECT c.requester, a.ticket_table, c.ticket_key AS ticket, c.department, c.agent, l.name AS level, c.metric, c.cycle,
+           c.started_at, c.due_at, c.warn_at, c.stopped_at AS closed_at, c.state,
+           @extschema@.clock_used(c, pg_catalog.now()) AS used,
+           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
+                     AND c.due_at OPERATOR(pg_catalog.>=) pg_catalog.now()
+                THEN @extschema@.business_between(GREATEST(pg_catalog.now(), c.started_at), c.due_at, c.calendar_id) END AS remaining,
+           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
+                     AND c.due_at OPERATOR(pg_catalog.<) pg_catalog.now()
+                THEN @extschema@.business_between(c.due_at, COALESCE(c.paused_since, pg_catalog.now()), c.calendar_id)
+                WHEN c.state OPERATOR(pg_catalog.=) 'breached'
+                THEN @extschema@.business_between(c.due_at, c.stopped_at, c.calendar_id) END AS overdue
+      FROM @extschema@.clock c
+      JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) c.attachment_id
+      JOIN @extschema@.level l ON l.id OPERATOR(pg_catalog.=) c.level_id;
+CREATE OR REPLACE VIEW @extschema@.at_risk WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.sla_log l
+     WHERE l.state = 'running' AND l.warn_at < pg_catalog.now() AND l.due_at >= pg_catalog.now()
+     ORDER BY l.due_at;
+CREATE OR REPLACE VIEW @extschema@.breached_now WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.sla_log l
+     WHERE l.state IN ('running', 'paused') AND l.due_at < pg_catalog.now()
+     ORDER BY l.due_at;
+CREATE OR REPLACE VIEW @extschema@.queue WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.sla_log l
+     WHERE l.state IN ('running', 'paused')
+     ORDER BY l.due_at;
 -- ============================================================================================
 -- end of issue 14

@@ -197,6 +197,8 @@ same "SLA log as of the month's end" \
 same "SLA log of one department as of mid-month (remaining and overdue)" \
 	"SELECT ticket::bigint, metric, cycle, state, remaining, overdue FROM sla.sla_log_at('2026-11-20', 'billing') ORDER BY 1, 2, 3"
 same "breached-now view" "SELECT ticket::bigint, metric, cycle FROM sla.breached_now ORDER BY 1, 2, 3"
+same "SLA log view (as of now)" "SELECT ticket::bigint, metric, cycle, level, state, due_at, closed_at, overdue IS NULL FROM sla.sla_log ORDER BY 1, 2, 3"
+same "queue view" "SELECT ticket::bigint, metric, cycle, due_at FROM sla.queue ORDER BY 1, 2, 3"
 same "sla.avg over the clocks" "SELECT metric, sla.avg(business_used), sla.sum(business_used) FROM sla.clock WHERE state = 'met' GROUP BY 1 ORDER BY 1"
 same "explain of ticket 7" "SELECT * FROM sla.explain('helpdesk.ticket', '7')"
 same "time split of ticket 7" "SELECT * FROM sla.time_split('helpdesk.ticket', '7') ORDER BY 1::text"
