@@ -95,6 +95,21 @@ BEGIN
 END
 $$;
 
+-- On Citus, an event's id is drawn on the node that holds the ticket's shard, whoever writes it:
+-- the breach check writes events from the coordinator, whose sequence is not the workers' (their
+-- ids would sort before the ticket's earlier events).  A BEFORE INSERT trigger that sla.distribute
+-- puts on the event tables it distributes; it fires on the shards only (a distributed table's
+-- own triggers do not fire on the coordinator).
+CREATE FUNCTION @extschema@.event_id_here() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    NEW.id := pg_catalog.nextval('@extschema@.event_id_seq');
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.event_id_here() IS
+    'BEFORE INSERT trigger on the event tables of a Citus cluster (sla.distribute): the event''s id drawn on the node holding the ticket''s shard, so that a ticket''s events sort in the order they were written';
+
 CREATE FUNCTION @extschema@.distribute(ticket_table regclass, shard_count integer DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -152,6 +167,14 @@ BEGIN
                       DETAIL = 'The tracking tables of one key type serve every attachment of that key type: its ticket tables must be co-located with each other.';
         END IF;
     END LOOP;
+
+    -- the event ids, drawn where the ticket's shard is (Citus creates the trigger on every shard:
+    -- citus.enable_unsafe_triggers is on)
+    tbl := @extschema@.tracking_table('event', a.key_type)::regclass;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) tbl
+                      AND t.tgname OPERATOR(pg_catalog.=) 'event_id_here') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER event_id_here BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.event_id_here()', tbl);
+    END IF;
 
     -- 4. the attachments' table references, written again by name: create_reference_table
     -- copied the coordinator's OIDs, which name nothing (or another table) on the workers; an

@@ -3295,7 +3295,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.run_escalations(bigint, text, timestamptz,
 -- ============================================================================================
 -- issue 14: scale-out with Citus (src/sql/96_citus.sql, docs/scaling.md).  The policy history's
 -- trigger, match_ticket and the late-breach trigger as in 55_policy_history.sql,
--- 70_engine_tools.sql and 80_breach.sql; then 96_citus.sql as it is.
+-- 70_engine_tools.sql and 80_breach.sql; then 96_citus.sql as it is; the SLA log's views as in
+-- 90_reports.sql.
 CREATE OR REPLACE FUNCTION @extschema@.policy_history_record() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -3504,6 +3505,21 @@ BEGIN
 END
 $$;
 
+-- On Citus, an event's id is drawn on the node that holds the ticket's shard, whoever writes it:
+-- the breach check writes events from the coordinator, whose sequence is not the workers' (their
+-- ids would sort before the ticket's earlier events).  A BEFORE INSERT trigger that sla.distribute
+-- puts on the event tables it distributes; it fires on the shards only (a distributed table's
+-- own triggers do not fire on the coordinator).
+CREATE FUNCTION @extschema@.event_id_here() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    NEW.id := pg_catalog.nextval('@extschema@.event_id_seq');
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.event_id_here() IS
+    'BEFORE INSERT trigger on the event tables of a Citus cluster (sla.distribute): the event''s id drawn on the node holding the ticket''s shard, so that a ticket''s events sort in the order they were written';
+
 CREATE FUNCTION @extschema@.distribute(ticket_table regclass, shard_count integer DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -3562,6 +3578,14 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- the event ids, drawn where the ticket's shard is (Citus creates the trigger on every shard:
+    -- citus.enable_unsafe_triggers is on)
+    tbl := @extschema@.tracking_table('event', a.key_type)::regclass;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) tbl
+                      AND t.tgname OPERATOR(pg_catalog.=) 'event_id_here') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER event_id_here BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.event_id_here()', tbl);
+    END IF;
+
     -- 4. the attachments' table references, written again by name: create_reference_table
     -- copied the coordinator's OIDs, which name nothing (or another table) on the workers; an
     -- UPDATE with the name as a constant is resolved by each node
@@ -3586,12 +3610,15 @@ COMMENT ON FUNCTION @extschema@.distribute(regclass, integer) IS
 -- application role, or an admin whose edit re-targets clocks); the rest is the owner's.
 GRANT EXECUTE ON FUNCTION @extschema@.citus_worker() TO sla_writer, sla_admin;
 
-REVOKE EXECUTE ON FUNCTION @extschema@.citus_installed(), @extschema@.citus_worker(),
-    @extschema@.citus_reference_tables(), @extschema@.citus_distribute_table(regclass, text, text, regclass),
+REVOKE EXECUTE ON FUNCTION @extschema@.citus_installed(),
+    @extschema@.citus_worker(),
+    @extschema@.citus_reference_tables(),
+    @extschema@.citus_distribute_table(regclass, text, text, regclass),
+    @extschema@.event_id_here(),
     @extschema@.distribute(regclass, integer) FROM PUBLIC;
 
--- issue 14: the SLA log and its views written out over sla.clock (90_reports.sql): on Citus a
--- call of sla_log_at() hid the distributed tables from its planner.
+-- the SLA log and its views written out over sla.clock (90_reports.sql): on Citus a call of
+-- sla_log_at() hid the distributed tables from its planner
 CREATE OR REPLACE VIEW @extschema@.sla_log WITH (security_invoker = true) AS
     SELECT c.requester, a.ticket_table, c.ticket_key AS ticket, c.department, c.agent, l.name AS level, c.metric, c.cycle,
            c.started_at, c.due_at, c.warn_at, c.stopped_at AS closed_at, c.state,
