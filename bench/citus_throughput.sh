@@ -34,9 +34,14 @@ node_psql coord -c "CREATE EXTENSION citus" -c "SELECT citus_set_coordinator_hos
 for n in one coord; do
 	node_psql "$n" -c "CREATE EXTENSION sla" >/dev/null
 	node_psql "$n" -f "$repo/test/citus/helpdesk.sql" >/dev/null
-	node_psql "$n" -c "CREATE SCHEMA bench; CREATE SEQUENCE bench.ticket_id; CREATE SEQUENCE bench.message_id" >/dev/null
+	node_psql "$n" -c "CREATE SCHEMA bench; CREATE SEQUENCE bench.ticket_id; CREATE SEQUENCE bench.plain_id; CREATE SEQUENCE bench.message_id" >/dev/null
 done
 node_psql coord -c "SELECT sla.distribute('helpdesk.ticket')" >/dev/null 2>&1
+# the same ticket table without sla, for what Citus itself costs here
+for n in one coord; do
+	node_psql "$n" -c "CREATE TABLE bench.plain (LIKE helpdesk.ticket INCLUDING ALL)" >/dev/null
+done
+node_psql coord -c "SELECT create_distributed_table('bench.plain', 'id', colocate_with => 'helpdesk.ticket')" >/dev/null
 
 cat >"$work/ticket.pgb" <<'PGB'
 INSERT INTO helpdesk.ticket (id, subject, status, priority, channel, department, customer_id, created_at, updated_at)
@@ -49,18 +54,21 @@ tps() {   # node script [-D var=value]
 	"$prefix/bin/pgbench" -n -h "$work/$node/sock" -p "$(port_of "$node")" -U postgres -c "$clients" -j 2 \
 		-T "$seconds" -f "$script" "$@" postgres 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
-declare -A t m
+sed 's/helpdesk.ticket/bench.plain/; s/bench.ticket_id/bench.plain_id/' "$work/ticket.pgb" >"$work/plain.pgb"
+declare -A t m p
 for n in one coord; do
+	p[$n]=$(tps "$n" "$work/plain.pgb")
 	t[$n]=$(tps "$n" "$work/ticket.pgb")
-	tickets=$(db=postgres node_psql "$n" -Atc "SELECT count(*) FROM helpdesk.ticket")
+	tickets=$(node_psql "$n" -Atc "SELECT count(*) FROM helpdesk.ticket")
+	last=$(node_psql "$n" -Atc "SELECT max(id) FROM helpdesk.ticket")
 	cat >"$work/message.$n.pgb" <<PGB
-\set t random(1, $tickets)
+\set t random(1, $last)
 INSERT INTO helpdesk.message (ticket_id, id, author_type, is_internal, channel, body, created_at)
 VALUES (:t, nextval('bench.message_id'), 'customer', false, 'email', 'bench', now());
 PGB
 	m[$n]=$(tps "$n" "$work/message.$n.pgb")
 	clocks=$(node_psql "$n" -Atc "SELECT count(*) FROM sla.clock")
-	echo "$n: ${t[$n]} ticket inserts/s, ${m[$n]} messages/s ($tickets tickets, $clocks clocks)"
+	echo "$n: ${t[$n]} ticket inserts/s, ${m[$n]} messages/s ($tickets tickets, $clocks clocks); without sla: ${p[$n]} inserts/s"
 done
-awk -v a="${t[coord]}" -v b="${t[one]}" -v c="${m[coord]}" -v d="${m[one]}" 'BEGIN {
-	printf "Citus (coordinator + 2 workers, loopback, shared cores) / one node: tickets %.2fx, messages %.2fx\n", a / b, c / d }'
+awk -v a="${t[coord]}" -v b="${t[one]}" -v c="${m[coord]}" -v d="${m[one]}" -v e="${p[coord]}" -v f="${p[one]}" 'BEGIN {
+	printf "Citus (coordinator + 2 workers, loopback, shared cores) / one node: tickets %.2fx, messages %.2fx; without sla %.2fx\n", a / b, c / d, e / f }'
