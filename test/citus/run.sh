@@ -83,10 +83,12 @@ same() {
 	local name=$1 sql=$2 a b k=$((n + 1))
 	a=$work/one.$k.out
 	b=$work/citus.$k.out
-	if ! node_psql one -c "COPY ($sql) TO STDOUT" >"$a" 2>&1; then
+	local pre=(-c "RESET ROLE")
+	[ -n "${as_role:-}" ] && pre=(-c "SET ROLE $as_role")
+	if ! node_psql one "${pre[@]}" -c "COPY ($sql) TO STDOUT" >"$a" 2>&1; then
 		not_ok "$name (one node: error)" "$(cat "$a")"; return
 	fi
-	if ! node_psql coord -c "COPY ($sql) TO STDOUT" >"$b" 2>&1; then
+	if ! node_psql coord "${pre[@]}" -c "COPY ($sql) TO STDOUT" >"$b" 2>&1; then
 		not_ok "$name (Citus: error)" "$(cat "$b")"; return
 	fi
 	if [ ! -s "$a" ]; then
@@ -220,6 +222,19 @@ else not_ok "a rule added on the coordinator, a ticket inserted after it" "one n
 Citus: $(cat "$work/rule_edit.coord")"; fi
 same "the rule edit reaches the shards' triggers (the new ticket's level)" \
 	"SELECT t.ticket_key, l.name FROM sla.ticket t JOIN sla.level l ON l.id = t.level_id WHERE t.ticket_key = '100000'"
+
+# ---- the host's row-level security holds in sla's rows and reports -------------------------
+for node in one coord; do
+	node_psql "$node" -c "CREATE ROLE agent_sales LOGIN" -c "GRANT sla_reader TO agent_sales" \
+		-c "GRANT USAGE ON SCHEMA helpdesk TO agent_sales" -c "GRANT SELECT ON helpdesk.ticket TO agent_sales" \
+		-c "ALTER TABLE helpdesk.ticket ENABLE ROW LEVEL SECURITY" \
+		-c "CREATE POLICY sales_only ON helpdesk.ticket FOR SELECT TO agent_sales USING (department = 'sales')" \
+		>"$work/rls.$node" 2>&1 || cat "$work/rls.$node"
+done
+as_role=agent_sales same "host row-level security: a sales agent sees the clocks of sales tickets only" \
+	"SELECT ticket_key::bigint, metric, cycle, state FROM sla.clock ORDER BY 1, 2, 3"
+as_role=agent_sales same "host row-level security: the compliance report of a sales agent" \
+	"SELECT * FROM sla.compliance_report('2026-11-01', '2026-12-01', ARRAY['department', 'metric'], as_of => '2026-12-01') ORDER BY 1, 2, 3, 4, 5"
 echo
 log "done in $((SECONDS - t0)) s"
 if [ -s "$work/play.err" ]; then echo "# errors while playing (first lines):"; sort "$work/play.err" | uniq -c | sort -rn | head -n 5 | sed 's/^/#   /'; fi
