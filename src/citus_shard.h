@@ -38,4 +38,10 @@ extern const char *sla_shard_logical_name(Relation rel);
  */
 extern const char *sla_local_table_name(Relation rel, const char *schema, const char *table);
 
+/* the quoted name of the shard of a distributed table holding a key, or NULL (caller in SPI) */
+extern char *sla_local_shard_for_key(Oid table, const char *key);
+
+/* sla's reference table by the name to read it on this node: on a Citus worker, its shard */
+extern char *sla_reference_table_here(const char *table);
+
 #endif

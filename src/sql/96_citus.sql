@@ -35,6 +35,13 @@ CREATE FUNCTION @extschema@.citus_worker() RETURNS boolean
 COMMENT ON FUNCTION @extschema@.citus_worker() IS
     'whether this node is a Citus worker (citus installed, group other than the coordinator''s)';
 
+-- The attachments whose host table hides rows from the current user, as
+-- rls_hidden_attachments() (97_row_security.sql), also inside a worker's task (src/citus_shard.c).
+CREATE FUNCTION @extschema@.citus_hidden_attachments() RETURNS integer[]
+    AS 'MODULE_PATHNAME', 'sla_citus_hidden_attachments' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.citus_hidden_attachments() IS
+    'the attachments whose host table has row-level security active for the current user (sla.rls_hidden_attachments), read from this node''s copy of sla.attachment on a Citus worker';
+
 -- The configuration tables that become reference tables, in an order where a table comes after
 -- those it refers to (no foreign keys: the order only keeps the copies consistent).
 CREATE FUNCTION @extschema@.citus_reference_tables() RETURNS SETOF regclass
@@ -71,14 +78,15 @@ BEGIN
         disabled := disabled OPERATOR(pg_catalog.||) trig;
     END LOOP;
     -- Citus refuses subqueries in the policies of distributed tables: the tracking tables'
-    -- "follows the host" policy calls rls_hidden_attachments() per row instead of once (an
-    -- InitPlan); the rows a reader sees are the same
+    -- "follows the host" policy calls citus_hidden_attachments() per row instead of
+    -- rls_hidden_attachments() once (an InitPlan): the same attachments, read on a worker from
+    -- its own copy of sla.attachment (the policy runs there, inside the coordinator's query)
     IF EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) tbl
                   AND p.polname OPERATOR(pg_catalog.~) '_follows_host$') THEN
         EXECUTE pg_catalog.format('DROP POLICY %I ON %s',
                                   (SELECT p.polname FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) tbl
                                       AND p.polname OPERATOR(pg_catalog.~) '_follows_host$'), tbl);
-        EXECUTE pg_catalog.format('CREATE POLICY %I ON %s FOR SELECT USING (attachment_id OPERATOR(pg_catalog.<>) ALL (@extschema@.rls_hidden_attachments()) OR @extschema@.ticket_visible(attachment_id, ticket_key::pg_catalog.text))',
+        EXECUTE pg_catalog.format('CREATE POLICY %I ON %s FOR SELECT USING (attachment_id OPERATOR(pg_catalog.<>) ALL (@extschema@.citus_hidden_attachments()) OR @extschema@.ticket_visible(attachment_id, ticket_key::pg_catalog.text))',
                                   (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl) OPERATOR(pg_catalog.||) '_follows_host', tbl);
     END IF;
     IF kind OPERATOR(pg_catalog.=) 'reference' THEN
@@ -199,3 +207,5 @@ COMMENT ON FUNCTION @extschema@.distribute(regclass, integer) IS
 -- The clock tables' late-breach trigger asks citus_worker() as the writer (the helpdesk's
 -- application role, or an admin whose edit re-targets clocks); the rest is the owner's.
 GRANT EXECUTE ON FUNCTION @extschema@.citus_worker() TO sla_writer, sla_admin;
+-- the tracking tables' policy on Citus, evaluated as the reader (as rls_hidden_attachments)
+GRANT EXECUTE ON FUNCTION @extschema@.citus_hidden_attachments() TO sla_reader, sla_writer, sla_admin;
