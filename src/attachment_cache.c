@@ -21,6 +21,7 @@
 #include "utils/timestamp.h"
 
 #include "attachment_cache.h"
+#include "citus_shard.h"
 #include "calendar_cache.h"
 
 static const char *const ticket_field_names[TF_COUNT] = {
@@ -209,16 +210,23 @@ load_attachment(int32 id)
 	JsonbValue	published_values;
 	uint64		i;
 	int			f;
+	char	   *attachment_table;
+	char	   *status_map_table;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* a 0.1.0 schema (before ALTER EXTENSION sla UPDATE) has no strict column (it behaved
 	 * strictly) and no cut-off (every ticket was tracked) */
-	if (SPI_execute_with_args(sla_schema_before_0_2() ?
-							  "SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role, true, "
-							  "NULL::timestamptz FROM sla.attachment WHERE id OPERATOR(pg_catalog.=) $1" :
-							  "SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role, strict, "
-							  "created_after FROM sla.attachment WHERE id OPERATOR(pg_catalog.=) $1",
+	/* on a Citus worker, this node's copy (the reference table's shard): the cache may be
+	 * loaded inside a task of the coordinator's query (row-level security), where reading the
+	 * reference table is a distributed query, which Citus refuses there */
+	attachment_table = sla_reference_table_here("attachment");
+	status_map_table = sla_reference_table_here("status_map");
+	if (SPI_execute_with_args(psprintf(sla_schema_before_0_2() ?
+									   "SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role, true, "
+									   "NULL::timestamptz FROM %s WHERE id OPERATOR(pg_catalog.=) $1" :
+									   "SELECT ticket_table::oid, message_table::oid, time_zone, mapping, message_mapping, writer_role, strict, "
+									   "created_after FROM %s WHERE id OPERATOR(pg_catalog.=) $1", attachment_table),
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.attachment");
 	if (SPI_processed != 1)
@@ -268,7 +276,8 @@ load_attachment(int32 id)
 	att->published_values = json_list(message_mapping, "published_values", NULL);
 
 	MemoryContextSwitchTo(caller);
-	if (SPI_execute_with_args("SELECT status, lifecycle FROM sla.status_map WHERE attachment_id OPERATOR(pg_catalog.=) $1",
+	if (SPI_execute_with_args(psprintf("SELECT status, lifecycle FROM %s WHERE attachment_id OPERATOR(pg_catalog.=) $1",
+									   status_map_table),
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sla.status_map");
 	MemoryContextSwitchTo(AttachmentContext);

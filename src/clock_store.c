@@ -33,6 +33,7 @@
 #include "attachment_cache.h"
 #include "business_interval_glue.h"
 #include "calendar_cache.h"
+#include "citus_shard.h"
 #include "clock_store.h"
 #include "sla_error.h"
 
@@ -345,7 +346,8 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_EVENTS_DELETE_AT] = "DELETE FROM sla.event{T} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} AND at OPERATOR(pg_catalog.=) $3 AND kind OPERATOR(pg_catalog.=) ANY "
 	"(ARRAY['clock_started', 'paused', 'resumed', 'stopped', 'cancelled', 'reopened', 'retargeted'])",
-	[S_CLOCK_STARTED_POS] = "UPDATE sla.clock{T} SET started_pos = pg_catalog.nextval('sla.event_id_seq') "
+	/* the position drawn first ($4): Citus refuses volatile functions in an UPDATE of a distributed table */
+	[S_CLOCK_STARTED_POS] = "UPDATE sla.clock{T} SET started_pos = $4 "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $2 AND ticket_key OPERATOR(pg_catalog.=) $3{K} "
 	"AND id OPERATOR(pg_catalog.=) $1",
 	[S_POSITION] = "SELECT pg_catalog.nextval('sla.event_id_seq')",
@@ -469,16 +471,59 @@ static const char *const statement_sql_0_1[S_COUNT] = {
 	EVENT_INSERT "VALUES ($1, $2, NULL, $3, 'reassigned', $6)",
 };
 
+/*
+ * On Citus the statements that are data-modifying CTEs run as their parts, one after the
+ * other with the same parameters: inside a shard trigger Citus plans such a CTE through
+ * intermediate results (files written and read back for every row), its parts each as a local
+ * router statement.  A part starting with '?' runs only when the part before it touched a row
+ * (the CTE's "SELECT ... FROM c").  The last part's result is the statement's.
+ */
+#define CITUS_PARTS 3
+#define CLOCK_UPDATE_WHERE(att, key) "WHERE k.attachment_id OPERATOR(pg_catalog.=) " att " AND k.ticket_key OPERATOR(pg_catalog.=) " key "{K} " \
+	"AND k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id"
+#define CLOCK_EVENT(att, key, kind, detail) "?" EVENT_INSERT "VALUES (" att ", " key "{K}, $1, $2, '" kind "', " detail ") RETURNING clock_id"
+static const char *const statement_sql_citus[S_COUNT][CITUS_PARTS] = {
+	[S_PAUSE] = {"UPDATE sla.clock{T} k SET state = 'paused', paused_since = $2 " CLOCK_UPDATE_WHERE("$3", "$4"),
+	CLOCK_EVENT("$3", "$4", "paused", "$5")},
+	[S_RESUME] = {"UPDATE sla.clock{T} k SET state = 'running', paused_since = NULL, paused_for = $3, due_at = $4 "
+		CLOCK_UPDATE_WHERE("$5", "$6"), CLOCK_EVENT("$5", "$6", "resumed", "$7")},
+	[S_STOP] = {"UPDATE sla.clock{T} k SET stopped_at = $2, state = $3, business_used = $4 " CLOCK_UPDATE_WHERE("$5", "$6"),
+	CLOCK_EVENT("$5", "$6", "stopped", "$7")},
+	[S_CANCEL] = {"UPDATE sla.clock{T} k SET state = 'cancelled', stopped_at = $2, paused_since = NULL "
+		CLOCK_UPDATE_WHERE("$3", "$4"), CLOCK_EVENT("$3", "$4", "cancelled", "$5")},
+	[S_REOPEN] = {"UPDATE sla.clock{T} k SET state = $3, paused_since = $4, paused_for = $5, due_at = $6, "
+		"stopped_at = NULL, business_used = NULL " CLOCK_UPDATE_WHERE("$7", "$8"), CLOCK_EVENT("$7", "$8", "reopened", "$9")},
+	[S_RETARGET] = {"UPDATE sla.clock{T} k SET level_id = $3, calendar_id = $4, target = $5, due_at = $6 "
+		CLOCK_UPDATE_WHERE("$7", "$8"), CLOCK_EVENT("$7", "$8", "retargeted", "$9")},
+	[S_REASSIGN] = {"UPDATE sla.ticket{T} SET department = $4, agent = $5, requester = $7 "
+		"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
+		"UPDATE sla.clock{T} k SET department = $4, agent = $5, requester = $7 "
+		"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} "
+		"AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])",
+	EVENT_INSERT "VALUES ($1, $2{K}, NULL, $3, 'reassigned', $6)"},
+	[S_NEW_TICKET] = {"INSERT INTO sla.ticket{T} (attachment_id, ticket_key, level_id, lifecycle, "
+		"department, agent, requester) VALUES ($1, $2{K}, $3, 'open', $6, $7, $8)",
+		"INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) "
+		"SELECT $1, $2{K}, $14, $15, $16, $17 WHERE $14 IS NOT NULL",
+		"INSERT INTO sla.clock{T} (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
+		"started_at, due_at, state, warn_at, department, agent, requester, started_pos) "
+		"SELECT $1, $2{K}, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8, "
+		"pg_catalog.nextval('sla.event_id_seq') "
+		"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
+		"ORDER BY m.n RETURNING id"},
+};
+
 static SPIPlanPtr plans[SLA_KEY_TYPES][S_COUNT];
+static SPIPlanPtr citus_plans[SLA_KEY_TYPES][S_COUNT][CITUS_PARTS];
+static bool plans_for_citus = false;
 static bool plans_for_0_1 = false;
 static uint32 plan_uses[SLA_KEY_TYPES][S_COUNT];
 static uint64 plans_generation = 0;
 
 /* A statement's text for the tables of one key type (the 0.1.0 schema: one set, text keys). */
 static char *
-statement_text(Statement s, SlaKeyType kt)
+template_text(const char *template, SlaKeyType kt)
 {
-	const char *template = plans_for_0_1 && statement_sql_0_1[s] ? statement_sql_0_1[s] : statement_sql[s];
 	StringInfoData buf;
 	const char *p;
 
@@ -501,6 +546,12 @@ statement_text(Statement s, SlaKeyType kt)
 			appendStringInfoChar(&buf, *p);
 	}
 	return buf.data;
+}
+
+static char *
+statement_text(Statement s, SlaKeyType kt)
+{
+	return template_text(plans_for_0_1 && statement_sql_0_1[s] ? statement_sql_0_1[s] : statement_sql[s], kt);
 }
 
 /*
@@ -573,8 +624,10 @@ argument_types(Statement s, Oid *types, int *n)
 				  TIMESTAMPTZOID, bi, TIMESTAMPTZOID, TEXTOID, bi, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
 			break;
 		case S_CLOCK_DELETE:
-		case S_CLOCK_STARTED_POS:
 			TYPES(INT8OID, INT4OID, TEXTOID);
+			break;
+		case S_CLOCK_STARTED_POS:
+			TYPES(INT8OID, INT4OID, TEXTOID, INT8OID);
 			break;
 		case S_POSITION:
 			*n = 0;
@@ -657,16 +710,63 @@ run(Statement s, SlaKeyType kt, Datum *values, const char *nulls)
 
 		for (k = 0; k < SLA_KEY_TYPES; k++)
 			for (i = 0; i < S_COUNT; i++)
+			{
+				int			j;
+
 				if (plans[k][i])
 				{
 					SPI_freeplan(plans[k][i]);
 					plans[k][i] = NULL;
 				}
+				for (j = 0; j < CITUS_PARTS; j++)
+					if (citus_plans[k][i][j])
+					{
+						SPI_freeplan(citus_plans[k][i][j]);
+						citus_plans[k][i][j] = NULL;
+					}
+			}
 		plans_generation = sla_calendar_generation;
 		plans_for_0_1 = sla_schema_before_0_2();
+		plans_for_citus = !plans_for_0_1 && sla_citus_installed();
 	}
 	if (plans_for_0_1)
 		kt = SLA_KEY_TEXT;
+	if (plans_for_citus && statement_sql_citus[s][0] != NULL)
+	{
+		uint64		processed = 0;
+		int			j;
+
+		for (j = 0; j < CITUS_PARTS && statement_sql_citus[s][j] != NULL; j++)
+		{
+			const char *part = statement_sql_citus[s][j];
+
+			if (part[0] == '?')
+			{
+				if (processed == 0)
+					break;
+				part++;
+			}
+			if (citus_plans[kt][s][j] == NULL)
+			{
+				Oid			types[24];
+				int			n;
+				SPIPlanPtr	plan;
+
+				argument_types(s, types, &n);
+				plan = SPI_prepare(template_text(part, kt), n, types);
+				if (plan == NULL)
+					elog(ERROR, "could not prepare an sla statement: %s", SPI_result_code_string(SPI_result));
+				if (SPI_keepplan(plan) != 0)
+					elog(ERROR, "could not keep an sla statement");
+				citus_plans[kt][s][j] = plan;
+			}
+			rc = SPI_execute_plan(citus_plans[kt][s][j], values, nulls, false, 0);
+			if (rc < 0)
+				elog(ERROR, "sla statement failed: %s", SPI_result_code_string(rc));
+			processed = SPI_processed;
+		}
+		return processed;
+	}
 	if (plans[kt][s] != NULL && ++plan_uses[kt][s] >= PLAN_REUSES)
 	{
 		SPI_freeplan(plans[kt][s]);
@@ -1637,9 +1737,11 @@ sla_events_delete_at(SlaStoredTicket *st, TimestampTz at)
 void
 sla_clock_started_here(SlaStoredTicket *st, int64 clock_id)
 {
-	Datum		v[3] = {Int64GetDatum(clock_id), Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key)};
+	int64		position = sla_timeline_position();
+	Datum		v[4] = {Int64GetDatum(clock_id), Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key),
+	Int64GetDatum(position)};
 
-	run(S_CLOCK_STARTED_POS, st->key_type, v, "   ");
+	run(S_CLOCK_STARTED_POS, st->key_type, v, "    ");
 }
 
 int64
@@ -1699,7 +1801,7 @@ warn_at_columns(FunctionCallInfo fcinfo, TupleDesc desc)
 	if (cols == NULL)
 	{
 		TriggerData *trigdata = (TriggerData *) fcinfo->context;
-		const char *name = RelationGetRelationName(trigdata->tg_relation);
+		const char *name = sla_shard_logical_name(trigdata->tg_relation);	/* on Citus: its table's */
 		bool		clock_table = strcmp(name, "clock") == 0;	/* a 0.1.0 schema's */
 		int			k;
 

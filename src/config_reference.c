@@ -43,6 +43,7 @@
 #include "utils/syscache.h"
 
 #include "calendar_cache.h"
+#include "citus_shard.h"
 #include "config_reference.h"
 
 typedef struct ConfigReference
@@ -215,7 +216,7 @@ sla_config_reference(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("sla.config_reference() must be an AFTER trigger (or a TRUNCATE trigger) with a reference's name as argument")));
 	rel = trigdata->tg_relation;
-	relname = RelationGetRelationName(rel);
+	relname = sla_shard_logical_name(rel);	/* on Citus, a reference table's shard: its table */
 	nsp = RelationGetNamespace(rel);
 	ref = reference_named(trigdata->tg_trigger->tgargs[0]);
 	if (ref == NULL || nsp != sla_extension_schema() ||
@@ -250,8 +251,8 @@ sla_config_reference(PG_FUNCTION_ARGS)
 		if (!key_text(row, rel->rd_att, ref->child_cols, ref->ncols, values, types, &names, &texts))
 			return PointerGetDatum(NULL);	/* a null reference refers to nothing (MATCH SIMPLE) */
 		parent = get_relname_relid(ref->parent, nsp);
-		appendStringInfo(&sql, "SELECT 1 FROM ONLY %s x WHERE",
-						 quote_qualified_identifier(schema, ref->parent));
+		/* on Citus, from a reference table's shard: the parent's shard on this node */
+		appendStringInfo(&sql, "SELECT 1 FROM ONLY %s x WHERE", sla_local_table_name(rel, schema, ref->parent));
 		key_condition(&sql, ref->parent_cols, ref->ncols);
 		appendStringInfoString(&sql, " FOR KEY SHARE OF x");
 		if (SPI_connect() != SPI_OK_CONNECT)
@@ -270,7 +271,7 @@ sla_config_reference(PG_FUNCTION_ARGS)
 	/* the referenced table: a row deleted or its key changed, or the table truncated */
 	{
 		Oid			child = get_relname_relid(ref->child, nsp);
-		const char *qchild = quote_qualified_identifier(schema, ref->child);
+		const char *qchild = sla_local_table_name(rel, schema, ref->child);	/* on Citus: its shard here */
 		bool		truncate = TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event);
 		bool		delete = truncate || TRIGGER_FIRED_BY_DELETE(trigdata->tg_event);
 		StringInfoData names,

@@ -30,6 +30,7 @@
 #include "attachment_cache.h"
 #include "business_interval_glue.h"
 #include "calendar_cache.h"
+#include "citus_shard.h"
 #include "clock_store.h"
 
 #define MAX_SHARES 64
@@ -140,7 +141,7 @@ step_columns(FunctionCallInfo fcinfo, Relation rel)
 {
 	StepColumns *cols = (StepColumns *) fcinfo->flinfo->fn_extra;
 	TupleDesc	desc = RelationGetDescr(rel);
-	const char *name = RelationGetRelationName(rel);
+	const char *name = sla_shard_logical_name(rel);	/* on Citus, a shard: its table's */
 	bool		clock_table = false;
 	int			k;
 

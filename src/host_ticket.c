@@ -25,6 +25,7 @@
 #include "utils/typcache.h"
 
 #include "calendar_cache.h"
+#include "citus_shard.h"
 #include "host_ticket.h"
 
 /* One prepared lookup of the host ticket table per attachment, prepared again after edits. */
@@ -120,7 +121,30 @@ sla_ticket_visible(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	visible = sla_host_ticket_exists(att, key);
+	if (sla_citus_worker())
+	{
+		/*
+		 * On a Citus worker this runs in the policy of a tracking shard, inside a task of the
+		 * coordinator's query: the host table is read in its shard on this node that holds
+		 * the key (co-located with the tracking shard), as the caller (the host's policies are
+		 * on the shards too).  Reading the distributed table would be a distributed query
+		 * from a query on a shard (refused).
+		 */
+		char	   *shard = sla_local_shard_for_key(att->ticket_table, key);
+		Oid			keytype = get_atttype(att->ticket_table, get_attnum(att->ticket_table, att->ticket[TF_KEY].name));
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		args[1] = {CStringGetTextDatum(key)};
+		bool		isnull;
+
+		visible = false;
+		if (shard != NULL && OidIsValid(keytype) &&
+			SPI_execute_with_args(psprintf("SELECT EXISTS (SELECT FROM %s WHERE %s OPERATOR(pg_catalog.=) $1::%s)", shard,
+										   quote_identifier(att->ticket[TF_KEY].name), format_type_be_qualified(keytype)),
+								  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+			visible = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	else
+		visible = sla_host_ticket_exists(att, key);
 	SPI_finish();
 	PG_RETURN_BOOL(visible);
 }

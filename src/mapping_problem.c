@@ -22,6 +22,7 @@
 #include "utils/json.h"
 
 #include "calendar_cache.h"
+#include "citus_shard.h"
 #include "mapping_problem.h"
 
 /* A value is stored clipped to this many bytes (the unique index limits an entry's size). */
@@ -99,7 +100,7 @@ sla_mapping_problem(SlaAttachment *att, const char *field, const char *value, co
 	 * the ticket (docs/security.md): listeners read those from sla.mapping_problem with their own
 	 * privileges.  Only a new problem is announced; later occurrences only count.
 	 */
-	if (added)
+	if (added && !sla_citus_worker())	/* a Citus worker cannot PREPARE after NOTIFY */
 	{
 		StringInfoData payload;
 

@@ -23,6 +23,7 @@
 
 #include "attachment_cache.h"
 #include "calendar_cache.h"
+#include "citus_shard.h"
 #include "clock_store.h"
 #include "sla_error.h"
 #include "ticket_flow.h"
@@ -696,6 +697,57 @@ sla_retarget_after_config_change(PG_FUNCTION_ARGS)
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	connect_spi();
+	/*
+	 * On Citus the configuration tables are reference tables: the trigger fires on each node's
+	 * copy (a shard, level_target_102014), where a query over all the clocks would be a
+	 * distributed query from a query on a shard (refused).  Each node re-targets the clocks of
+	 * the tracking shards it holds; the statements below name each ticket, so they stay local.
+	 */
+	if (strcmp(sla_shard_logical_name(trigdata->tg_relation), RelationGetRelationName(trigdata->tg_relation)) != 0)
+	{
+		if (SPI_execute("SELECT pg_catalog.format('SELECT DISTINCT c.attachment_id, c.ticket_key::pg_catalog.text "
+						"FROM sla.%I c WHERE c.state OPERATOR(pg_catalog.=) ANY (ARRAY[''running'', ''paused''])', "
+						"(SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) s.logicalrelid) "
+						"OPERATOR(pg_catalog.||) '_' OPERATOR(pg_catalog.||) s.shardid) "
+						"FROM pg_catalog.pg_dist_shard s JOIN pg_catalog.pg_dist_placement p ON p.shardid OPERATOR(pg_catalog.=) s.shardid "
+						"WHERE p.groupid OPERATOR(pg_catalog.=) (SELECT groupid FROM pg_catalog.pg_dist_local_group) "
+						"AND s.logicalrelid OPERATOR(pg_catalog.=) ANY (ARRAY['sla.clock_int4'::pg_catalog.regclass, "
+						"'sla.clock_int8', 'sla.clock_uuid', 'sla.clock_text'])", true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not list the clock shards of this node");
+		n = SPI_processed;
+		{
+			char	  **queries = palloc(sizeof(char *) * (n + 1));
+			int			nq = (int) n;
+			int			q;
+			uint64		cap = 16;
+
+			for (i = 0; i < n; i++)
+				queries[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+			attachments = palloc(sizeof(int32) * cap);
+			keys = palloc(sizeof(char *) * cap);
+			n = 0;
+			for (q = 0; q < nq; q++)
+			{
+				if (SPI_execute(queries[q], true, 0) != SPI_OK_SELECT)
+					elog(ERROR, "could not list the running clocks");
+				for (i = 0; i < SPI_processed; i++)
+				{
+					bool		isnull;
+
+					if (n == cap)
+					{
+						cap *= 2;
+						attachments = repalloc(attachments, sizeof(int32) * cap);
+						keys = repalloc(keys, sizeof(char *) * cap);
+					}
+					attachments[n] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+					keys[n] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+					n++;
+				}
+			}
+		}
+		goto apply;
+	}
 	if (SPI_execute("SELECT DISTINCT c.attachment_id, c.ticket_key FROM sla.clock c "
 					"WHERE c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) "
 					"AND NOT EXISTS (SELECT FROM sla.clock k JOIN sla.level l ON l.id OPERATOR(pg_catalog.=) k.level_id "
@@ -717,6 +769,7 @@ sla_retarget_after_config_change(PG_FUNCTION_ARGS)
 		attachments[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
 		keys[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
 	}
+apply:
 	fact = sla_fact_of(SLA_FACT_POLICY, GetCurrentTransactionStartTimestamp());
 	for (i = 0; i < n; i++)
 	{

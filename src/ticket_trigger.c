@@ -36,6 +36,7 @@
 #include "utils/typcache.h"
 
 #include "attachment_cache.h"
+#include "citus_shard.h"
 #include "clock_store.h"
 #include "mapping_problem.h"
 #include "pg_compat.h"
@@ -173,7 +174,7 @@ sla_trigger_attachment(FunctionCallInfo fcinfo, const char *function, const char
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		(trigdata->tg_event & TRIGGER_EVENT_OPMASK) != event || trigdata->tg_trigger->tgnargs != 1 ||
-		strcmp(trigdata->tg_trigger->tgname, trigger_name) != 0)
+		!sla_shard_name_matches(trigdata->tg_trigger->tgname, trigger_name))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("sla.%s() must be the AFTER %s row trigger \"%s\" with the attachment id as argument",
@@ -183,7 +184,8 @@ sla_trigger_attachment(FunctionCallInfo fcinfo, const char *function, const char
 	sla_engine_use_attachment(id);
 	att = sla_attachment_get(id);
 	expected = on_message_table ? att->message_table : att->ticket_table;
-	if (RelationGetRelid(trigdata->tg_relation) != expected)
+	/* on Citus: the table's shard, where the trigger was copied to (citus_shard.h) */
+	if (!sla_relation_is_or_shard_of(trigdata->tg_relation, expected))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("trigger \"%s\" on %s names attachment %d, which is attached to %s",

@@ -201,7 +201,12 @@ CREATE CONSTRAINT TRIGGER policy_version_number AFTER INSERT ON @extschema@.poli
 CREATE FUNCTION @extschema@.policy_history_record() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    keys text[] := @extschema@.policy_table_key(TG_TABLE_NAME);
+    -- on Citus the trigger fires on each node's shard of the reference table (level_102008):
+    -- the history is kept under the table's own name, in each node's local history tables
+    tname constant text := CASE WHEN @extschema@.policy_table_key(TG_TABLE_NAME) IS NULL
+                                     AND TG_TABLE_NAME ~ '_[0-9]+$' AND @extschema@.citus_installed()
+                                THEN regexp_replace(TG_TABLE_NAME, '_[0-9]+$', '') ELSE TG_TABLE_NAME END;
+    keys text[] := @extschema@.policy_table_key(tname);
     touched jsonb[];		-- keys whose row in force ends (replaced or removed)
     new_keys jsonb[];		-- keys and rows written (parallel arrays)
     new_data jsonb[];
@@ -216,14 +221,14 @@ BEGIN
     END IF;
     IF TG_OP = 'TRUNCATE' THEN
         IF NOT EXISTS (SELECT FROM @extschema@.policy_history h
-                        WHERE h.table_name = TG_TABLE_NAME AND h.valid_to IS NULL) THEN
+                        WHERE h.table_name = tname AND h.valid_to IS NULL) THEN
             RETURN NULL;
         END IF;
         v := @extschema@.policy_version_of_transaction();
         DELETE FROM @extschema@.policy_history h
-         WHERE h.table_name = TG_TABLE_NAME AND h.valid_to IS NULL AND h.valid_from = v.version;
+         WHERE h.table_name = tname AND h.valid_to IS NULL AND h.valid_from = v.version;
         UPDATE @extschema@.policy_history h SET valid_to = v.version
-         WHERE h.table_name = TG_TABLE_NAME AND h.valid_to IS NULL;
+         WHERE h.table_name = tname AND h.valid_to IS NULL;
         RETURN NULL;
     ELSIF TG_OP = 'INSERT' THEN
         SELECT array_agg(x.key), array_agg(x.key), array_agg(x.d) INTO touched, new_keys, new_data
@@ -250,10 +255,10 @@ BEGIN
     -- the rows in force for these keys end with this version (one this version wrote goes)
     IF NOT v.made THEN
         DELETE FROM @extschema@.policy_history h
-         WHERE h.table_name = TG_TABLE_NAME AND h.key = ANY (touched) AND h.valid_to IS NULL AND h.valid_from = v.version;
+         WHERE h.table_name = tname AND h.key = ANY (touched) AND h.valid_to IS NULL AND h.valid_from = v.version;
     END IF;
     UPDATE @extschema@.policy_history h SET valid_to = v.version
-     WHERE h.table_name = TG_TABLE_NAME AND h.key = ANY (touched) AND h.valid_to IS NULL;
+     WHERE h.table_name = tname AND h.key = ANY (touched) AND h.valid_to IS NULL;
     IF new_keys IS NULL THEN
         RETURN NULL;
     END IF;
@@ -261,15 +266,15 @@ BEGIN
     -- its key, so equal rows have equal keys), else a new one
     IF NOT v.made THEN
         UPDATE @extschema@.policy_history h SET valid_to = NULL
-         WHERE h.table_name = TG_TABLE_NAME AND h.key = ANY (new_keys) AND h.valid_to = v.version
+         WHERE h.table_name = tname AND h.key = ANY (new_keys) AND h.valid_to = v.version
            AND h.data = ANY (new_data);
     END IF;
     INSERT INTO @extschema@.policy_history (table_name, key, valid_from, data)
-         SELECT TG_TABLE_NAME, u.key, v.version, u.data
+         SELECT tname, u.key, v.version, u.data
            FROM unnest(new_keys, new_data) AS u(key, data)
           WHERE v.made
              OR NOT EXISTS (SELECT FROM @extschema@.policy_history h
-                             WHERE h.table_name = TG_TABLE_NAME AND h.key = u.key AND h.valid_to IS NULL);
+                             WHERE h.table_name = tname AND h.key = u.key AND h.valid_to IS NULL);
     RETURN NULL;
 END
 $$;

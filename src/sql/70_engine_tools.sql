@@ -60,14 +60,23 @@ CREATE FUNCTION @extschema@.match_ticket(ticket_table regclass, ticket_key text,
 DECLARE
     att @extschema@.attachment;
     attributes jsonb;
+    row_json jsonb;
 BEGIN
     SELECT * INTO att FROM @extschema@.attachment a WHERE a.ticket_table = match_ticket.ticket_table;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
     END IF;
-    EXECUTE format('SELECT @extschema@.ticket_attributes($2, t) FROM %s t WHERE %I OPERATOR(pg_catalog.=) $1::%s',
+    -- the row first (as JSON), then its attributes from it: on Citus a function of the row in the
+    -- query that reads it would be pushed to the worker with it, where it cannot read the
+    -- configuration (a distributed query from a query on a shard)
+    EXECUTE format('SELECT pg_catalog.to_jsonb(t) FROM %s t WHERE t.%I OPERATOR(pg_catalog.=) $1::%s',
                    att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type')
-       INTO attributes USING ticket_key, att.id;
+       INTO row_json USING ticket_key;
+    IF row_json IS NOT NULL THEN
+        EXECUTE format('SELECT @extschema@.ticket_attributes($1, pg_catalog.jsonb_populate_record(NULL::%s, $2))',
+                       att.ticket_table)
+           INTO attributes USING att.id, row_json;
+    END IF;
     IF attributes IS NULL THEN
         RAISE EXCEPTION 'ticket % does not exist in %', ticket_key, att.ticket_table USING ERRCODE = 'no_data_found';
     END IF;

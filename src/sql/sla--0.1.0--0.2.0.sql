@@ -4230,3 +4230,371 @@ GRANT SELECT ON @extschema@.policy_draft TO sla_reader, sla_admin;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.policy_draft TO sla_admin;
 -- ============================================================================================
 -- end of issue 12: replay, policy drafts and what-if
+-- ============================================================================================
+-- ============================================================================================
+-- issue 14: scale-out with Citus (src/sql/96_citus.sql, docs/scaling.md).  The policy history's
+-- trigger, match_ticket and the late-breach trigger as in 55_policy_history.sql,
+-- 70_engine_tools.sql and 80_breach.sql; then 96_citus.sql as it is; the SLA log's views as in
+-- 90_reports.sql.
+CREATE OR REPLACE FUNCTION @extschema@.policy_history_record() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- on Citus the trigger fires on each node's shard of the reference table (level_102008):
+    -- the history is kept under the table's own name, in each node's local history tables
+    tname constant text := CASE WHEN @extschema@.policy_table_key(TG_TABLE_NAME) IS NULL
+                                     AND TG_TABLE_NAME ~ '_[0-9]+$' AND @extschema@.citus_installed()
+                                THEN regexp_replace(TG_TABLE_NAME, '_[0-9]+$', '') ELSE TG_TABLE_NAME END;
+    keys text[] := @extschema@.policy_table_key(tname);
+    touched jsonb[];		-- keys whose row in force ends (replaced or removed)
+    new_keys jsonb[];		-- keys and rows written (parallel arrays)
+    new_data jsonb[];
+    v record;
+BEGIN
+    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_TABLE_SCHEMA <> '@extschema@' OR keys IS NULL THEN
+        RAISE EXCEPTION 'sla.policy_history_record() must be an AFTER statement trigger on a versioned sla table, not on %.%',
+              TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF current_setting('application_name') = 'pg_restore' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        IF NOT EXISTS (SELECT FROM @extschema@.policy_history h
+                        WHERE h.table_name = tname AND h.valid_to IS NULL) THEN
+            RETURN NULL;
+        END IF;
+        v := @extschema@.policy_version_of_transaction();
+        DELETE FROM @extschema@.policy_history h
+         WHERE h.table_name = tname AND h.valid_to IS NULL AND h.valid_from = v.version;
+        UPDATE @extschema@.policy_history h SET valid_to = v.version
+         WHERE h.table_name = tname AND h.valid_to IS NULL;
+        RETURN NULL;
+    ELSIF TG_OP = 'INSERT' THEN
+        SELECT array_agg(x.key), array_agg(x.key), array_agg(x.d) INTO touched, new_keys, new_data
+          FROM (SELECT (SELECT jsonb_object_agg(k, n.d -> k) FROM unnest(keys) k) AS key, n.d
+                  FROM (SELECT to_jsonb(r) AS d FROM new_rows r) n) x;
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg((SELECT jsonb_object_agg(k, o.d -> k) FROM unnest(keys) k)) INTO touched
+          FROM (SELECT to_jsonb(r) AS d FROM old_rows r) o;
+    ELSE
+        WITH o AS (SELECT (SELECT jsonb_object_agg(k, x.d -> k) FROM unnest(keys) k) AS key, x.d
+                     FROM (SELECT to_jsonb(r) AS d FROM old_rows r) x),
+             n AS (SELECT (SELECT jsonb_object_agg(k, x.d -> k) FROM unnest(keys) k) AS key, x.d
+                     FROM (SELECT to_jsonb(r) AS d FROM new_rows r) x)
+        SELECT array_agg(coalesce(n.key, o.key)), array_agg(n.key) FILTER (WHERE n.d IS NOT NULL),
+               array_agg(n.d) FILTER (WHERE n.d IS NOT NULL)
+          INTO touched, new_keys, new_data
+          FROM o FULL JOIN n ON n.key = o.key
+         WHERE n.d IS DISTINCT FROM o.d;
+    END IF;
+    IF touched IS NULL THEN
+        RETURN NULL;		-- no row, or no row changed
+    END IF;
+    v := @extschema@.policy_version_of_transaction();
+    -- the rows in force for these keys end with this version (one this version wrote goes)
+    IF NOT v.made THEN
+        DELETE FROM @extschema@.policy_history h
+         WHERE h.table_name = tname AND h.key = ANY (touched) AND h.valid_to IS NULL AND h.valid_from = v.version;
+    END IF;
+    UPDATE @extschema@.policy_history h SET valid_to = v.version
+     WHERE h.table_name = tname AND h.key = ANY (touched) AND h.valid_to IS NULL;
+    IF new_keys IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- the rows written: the one this version just ended when it is the same again (a row holds
+    -- its key, so equal rows have equal keys), else a new one
+    IF NOT v.made THEN
+        UPDATE @extschema@.policy_history h SET valid_to = NULL
+         WHERE h.table_name = tname AND h.key = ANY (new_keys) AND h.valid_to = v.version
+           AND h.data = ANY (new_data);
+    END IF;
+    INSERT INTO @extschema@.policy_history (table_name, key, valid_from, data)
+         SELECT tname, u.key, v.version, u.data
+           FROM unnest(new_keys, new_data) AS u(key, data)
+          WHERE v.made
+             OR NOT EXISTS (SELECT FROM @extschema@.policy_history h
+                             WHERE h.table_name = tname AND h.key = u.key AND h.valid_to IS NULL);
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.match_ticket(ticket_table regclass, ticket_key text, at timestamptz DEFAULT pg_catalog.now(),
+        OUT rule_position integer, OUT rule text, OUT matched boolean, OUT sets_level text,
+        OUT stops boolean, OUT chosen_level text)
+    RETURNS SETOF record
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att @extschema@.attachment;
+    attributes jsonb;
+    row_json jsonb;
+BEGIN
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.ticket_table = match_ticket.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
+    END IF;
+    -- the row first (as JSON), then its attributes from it: on Citus a function of the row in the
+    -- query that reads it would be pushed to the worker with it, where it cannot read the
+    -- configuration (a distributed query from a query on a shard)
+    EXECUTE format('SELECT pg_catalog.to_jsonb(t) FROM %s t WHERE t.%I OPERATOR(pg_catalog.=) $1::%s',
+                   att.ticket_table, att.mapping ->> 'key', att.mapping ->> 'key_type')
+       INTO row_json USING ticket_key;
+    IF row_json IS NOT NULL THEN
+        EXECUTE format('SELECT @extschema@.ticket_attributes($1, pg_catalog.jsonb_populate_record(NULL::%s, $2))',
+                       att.ticket_table)
+           INTO attributes USING att.id, row_json;
+    END IF;
+    IF attributes IS NULL THEN
+        RAISE EXCEPTION 'ticket % does not exist in %', ticket_key, att.ticket_table USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN QUERY SELECT * FROM @extschema@.match_rules(attributes, at);
+END
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.clock_late_breach() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    seen constant timestamptz := coalesce(NEW.stopped_at, now());
+BEGIN
+    NEW.breach_seen_at := seen;
+    NEW.breach_escalation_pending := true;
+    -- TG_ARGV[0]: the event table of the clock table's key type
+    EXECUTE format('INSERT INTO @extschema@.%I (attachment_id, ticket_key, clock_id, at, kind, detail)
+                    VALUES ($1, $2, $3, $4, ''breach'', $5)', TG_ARGV[0])
+      USING NEW.attachment_id, NEW.ticket_key, NEW.id, seen,
+            jsonb_build_object('metric', NEW.metric, 'due_at', NEW.due_at, 'stopped_at', NEW.stopped_at);
+    -- on a Citus worker the transaction ends with PREPARE TRANSACTION, which NOTIFY forbids: the
+    -- breach is announced by nobody there (docs/scaling.md)
+    IF NOT @extschema@.citus_worker() THEN
+        PERFORM pg_notify('sla_events', json_build_object('event', 'breach', 'clock', NEW.id)::text);
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- Whether the citus extension is installed in this database (checked at run time: sla installs
+-- and works without it).
+CREATE FUNCTION @extschema@.citus_installed() RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus')
+$$;
+COMMENT ON FUNCTION @extschema@.citus_installed() IS
+    'whether the citus extension is installed in this database (sla works with and without it)';
+
+-- Whether this node is a Citus worker (src/citus_shard.c): its part of a distributed transaction
+-- ends with PREPARE TRANSACTION, which NOTIFY forbids, so the engine announces nothing there.
+CREATE FUNCTION @extschema@.citus_worker() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'sla_citus_worker_sql' LANGUAGE C STABLE;
+COMMENT ON FUNCTION @extschema@.citus_worker() IS
+    'whether this node is a Citus worker (citus installed, group other than the coordinator''s)';
+
+-- The attachments whose host table hides rows from the current user, as
+-- rls_hidden_attachments() (97_row_security.sql), also inside a worker's task (src/citus_shard.c).
+CREATE FUNCTION @extschema@.citus_hidden_attachments() RETURNS integer[]
+    AS 'MODULE_PATHNAME', 'sla_citus_hidden_attachments' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.citus_hidden_attachments() IS
+    'the attachments whose host table has row-level security active for the current user (sla.rls_hidden_attachments), read from this node''s copy of sla.attachment on a Citus worker';
+
+-- The configuration tables that become reference tables, in an order where a table comes after
+-- those it refers to (no foreign keys: the order only keeps the copies consistent).
+CREATE FUNCTION @extschema@.citus_reference_tables() RETURNS SETOF regclass
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.to_regclass('@extschema@.' OPERATOR(pg_catalog.||) t)
+      FROM unnest(ARRAY['calendar', 'calendar_hours', 'calendar_holiday', 'calendar_special_day',
+                        'calendar_special_hours', 'level', 'level_target', 'attribute', 'rule',
+                        'rule_condition', 'attachment', 'status_map', 'escalation',
+                        'interaction_source', 'contract', 'contract_tier']) WITH ORDINALITY AS x(t, n)
+     WHERE pg_catalog.to_regclass('@extschema@.' OPERATOR(pg_catalog.||) t) IS NOT NULL
+     ORDER BY n
+$$;
+
+-- Distributes (or makes a reference table of) one table, sla's triggers on it disabled while
+-- Citus copies its rows.  kind: 'reference' or 'distributed' (then column and colocate_with).
+CREATE FUNCTION @extschema@.citus_distribute_table(tbl regclass, kind text, col text DEFAULT NULL,
+        colocate_with regclass DEFAULT NULL) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    trig text;
+    disabled text[] := '{}';
+BEGIN
+    IF EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) tbl) THEN
+        RETURN false;
+    END IF;
+    -- sla's triggers: on sla's own tables all of them, on the helpdesk's those attach created
+    FOR trig IN
+        SELECT t.tgname FROM pg_catalog.pg_trigger t
+         WHERE t.tgrelid OPERATOR(pg_catalog.=) tbl AND NOT t.tgisinternal AND t.tgenabled OPERATOR(pg_catalog.<>) 'D'
+           AND ((SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl) OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+                OR t.tgname OPERATOR(pg_catalog.~) '^sla_')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', tbl, trig);
+        disabled := disabled OPERATOR(pg_catalog.||) trig;
+    END LOOP;
+    -- Citus refuses subqueries in the policies of distributed tables: the tracking tables'
+    -- "follows the host" policy calls citus_hidden_attachments() per row instead of
+    -- rls_hidden_attachments() once (an InitPlan): the same attachments, read on a worker from
+    -- its own copy of sla.attachment (the policy runs there, inside the coordinator's query)
+    IF EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) tbl
+                  AND p.polname OPERATOR(pg_catalog.~) '_follows_host$') THEN
+        EXECUTE pg_catalog.format('DROP POLICY %I ON %s',
+                                  (SELECT p.polname FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) tbl
+                                      AND p.polname OPERATOR(pg_catalog.~) '_follows_host$'), tbl);
+        EXECUTE pg_catalog.format('CREATE POLICY %I ON %s FOR SELECT USING (attachment_id OPERATOR(pg_catalog.<>) ALL (@extschema@.citus_hidden_attachments()) OR @extschema@.ticket_visible(attachment_id, ticket_key::pg_catalog.text))',
+                                  (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl) OPERATOR(pg_catalog.||) '_follows_host', tbl);
+    END IF;
+    IF kind OPERATOR(pg_catalog.=) 'reference' THEN
+        PERFORM create_reference_table(tbl);
+    ELSE
+        PERFORM create_distributed_table(tbl, col, colocate_with => coalesce(colocate_with::text, 'default'));
+    END IF;
+    -- the rows copied to the shards: the coordinator's local copies go
+    PERFORM truncate_local_data_after_distributing_table(tbl);
+    FOREACH trig IN ARRAY disabled LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I', tbl, trig);
+    END LOOP;
+    RETURN true;
+END
+$$;
+
+-- On Citus, an event's id is drawn on the node that holds the ticket's shard, whoever writes it:
+-- the breach check writes events from the coordinator, whose sequence is not the workers' (their
+-- ids would sort before the ticket's earlier events).  A BEFORE INSERT trigger that sla.distribute
+-- puts on the event tables it distributes; it fires on the shards only (a distributed table's
+-- own triggers do not fire on the coordinator).
+CREATE FUNCTION @extschema@.event_id_here() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    NEW.id := pg_catalog.nextval('@extschema@.event_id_seq');
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.event_id_here() IS
+    'BEFORE INSERT trigger on the event tables of a Citus cluster (sla.distribute): the event''s id drawn on the node holding the ticket''s shard, so that a ticket''s events sort in the order they were written';
+
+CREATE FUNCTION @extschema@.distribute(ticket_table regclass, shard_count integer DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    a record;
+    tbl regclass;
+    kind text;
+    done text[] := '{}';
+BEGIN
+    IF NOT @extschema@.citus_installed() THEN
+        RAISE EXCEPTION 'sla.distribute needs the citus extension in this database'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'CREATE EXTENSION citus on every node, register the workers, then call sla.distribute on the coordinator.';
+    END IF;
+    SELECT t.id, t.ticket_table, t.mapping OPERATOR(pg_catalog.->>) 'key' AS key_column, t.message_table,
+           t.message_mapping OPERATOR(pg_catalog.->>) 'ticket' AS ticket_column, t.key_type
+      INTO a FROM @extschema@.attachment t WHERE t.ticket_table OPERATOR(pg_catalog.=) distribute.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'sla is not attached to %', ticket_table
+            USING ERRCODE = 'undefined_object', HINT = 'Attach it first: sla.attach().';
+    END IF;
+    -- only while distributing: Citus refuses tables with triggers otherwise
+    SET LOCAL citus.enable_unsafe_triggers = on;
+    IF shard_count IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL citus.shard_count = %s', shard_count);
+    END IF;
+
+    -- 1. configuration: reference tables
+    FOR tbl IN SELECT * FROM @extschema@.citus_reference_tables() LOOP
+        IF @extschema@.citus_distribute_table(tbl, 'reference') THEN
+            done := done OPERATOR(pg_catalog.||) tbl::text;
+        END IF;
+    END LOOP;
+
+    -- 2. the helpdesk's tables: tickets by their key, messages by their ticket, co-located
+    IF @extschema@.citus_distribute_table(a.ticket_table, 'distributed', a.key_column) THEN
+        done := done OPERATOR(pg_catalog.||) a.ticket_table::text;
+    END IF;
+    IF a.message_table IS NOT NULL
+       AND @extschema@.citus_distribute_table(a.message_table, 'distributed', a.ticket_column, a.ticket_table) THEN
+        done := done OPERATOR(pg_catalog.||) a.message_table::text;
+    END IF;
+
+    -- 3. the tracking tables of the attachment's key type, co-located with the tickets
+    FOREACH kind IN ARRAY ARRAY['ticket', 'clock', 'event', 'fact'] LOOP
+        tbl := @extschema@.tracking_table(kind, a.key_type)::regclass;
+        IF @extschema@.citus_distribute_table(tbl, 'distributed', 'ticket_key', a.ticket_table) THEN
+            done := done OPERATOR(pg_catalog.||) tbl::text;
+        ELSIF NOT EXISTS (SELECT FROM pg_dist_partition p, pg_dist_partition h
+                           WHERE p.logicalrelid OPERATOR(pg_catalog.=) tbl
+                             AND h.logicalrelid OPERATOR(pg_catalog.=) a.ticket_table
+                             AND p.colocationid OPERATOR(pg_catalog.=) h.colocationid) THEN
+            RAISE EXCEPTION '% is distributed but not co-located with %', tbl, a.ticket_table
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = 'The tracking tables of one key type serve every attachment of that key type: its ticket tables must be co-located with each other.';
+        END IF;
+    END LOOP;
+
+    -- the event ids, drawn where the ticket's shard is (Citus creates the trigger on every shard:
+    -- citus.enable_unsafe_triggers is on)
+    tbl := @extschema@.tracking_table('event', a.key_type)::regclass;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) tbl
+                      AND t.tgname OPERATOR(pg_catalog.=) 'event_id_here') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER event_id_here BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.event_id_here()', tbl);
+    END IF;
+
+    -- 4. the attachments' table references, written again by name: create_reference_table
+    -- copied the coordinator's OIDs, which name nothing (or another table) on the workers; an
+    -- UPDATE with the name as a constant is resolved by each node
+    FOR a IN SELECT t.id, t.ticket_table::text AS tt, t.message_table::text AS mt FROM @extschema@.attachment t LOOP
+        EXECUTE pg_catalog.format('UPDATE @extschema@.attachment SET ticket_table = %L::pg_catalog.regclass, message_table = %L::pg_catalog.regclass WHERE id = %s',
+                                  a.tt, a.mt, a.id);
+    END LOOP;
+    -- 5. clock and event ids: each node draws them from its own sequences; a worker's start at
+    -- its group id << 48 (as Citus does for the sequences of distributed tables), so that no two
+    -- nodes hand out the same id.  Called again after adding a node, it gives that node its range.
+    PERFORM run_command_on_workers(pg_catalog.format(
+        'SELECT pg_catalog.setval(%L, greatest(s.last_value, (SELECT groupid FROM pg_catalog.pg_dist_local_group)::bigint << 48)) FROM %s s',
+        q.seq, q.seq))
+       FROM unnest(ARRAY['@extschema@.clock_id_seq', '@extschema@.event_id_seq']) q(seq);
+    RETURN pg_catalog.array_to_string(done, ', ');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.distribute(regclass, integer) IS
+    'on a Citus coordinator: makes sla''s configuration reference tables, distributes the attached ticket table by its key and its message table by ticket, co-located, and the tracking tables of its key type by ticket_key, co-located with them (rows already there are moved to the shards); returns the tables it distributed';
+
+-- The clock tables' late-breach trigger asks citus_worker() as the writer (the helpdesk's
+-- application role, or an admin whose edit re-targets clocks); the rest is the owner's.
+GRANT EXECUTE ON FUNCTION @extschema@.citus_worker() TO sla_writer, sla_admin;
+-- the tracking tables' policy on Citus, evaluated as the reader (as rls_hidden_attachments)
+GRANT EXECUTE ON FUNCTION @extschema@.citus_hidden_attachments() TO sla_reader, sla_writer, sla_admin;
+
+REVOKE EXECUTE ON FUNCTION @extschema@.citus_installed(),
+    @extschema@.citus_worker(),
+    @extschema@.citus_hidden_attachments(),
+    @extschema@.citus_reference_tables(),
+    @extschema@.citus_distribute_table(regclass, text, text, regclass),
+    @extschema@.event_id_here(),
+    @extschema@.distribute(regclass, integer) FROM PUBLIC;
+
+-- the SLA log and its views written out over sla.clock (90_reports.sql): on Citus a call of
+-- sla_log_at() hid the distributed tables from its planner
+CREATE OR REPLACE VIEW @extschema@.sla_log WITH (security_invoker = true) AS
+    SELECT c.requester, a.ticket_table, c.ticket_key AS ticket, c.department, c.agent, l.name AS level, c.metric, c.cycle,
+           c.started_at, c.due_at, c.warn_at, c.stopped_at AS closed_at, c.state,
+           @extschema@.clock_used(c, pg_catalog.now()) AS used,
+           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
+                     AND c.due_at OPERATOR(pg_catalog.>=) pg_catalog.now()
+                THEN @extschema@.business_between(GREATEST(pg_catalog.now(), c.started_at), c.due_at, c.calendar_id) END AS remaining,
+           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
+                     AND c.due_at OPERATOR(pg_catalog.<) pg_catalog.now()
+                THEN @extschema@.business_between(c.due_at, COALESCE(c.paused_since, pg_catalog.now()), c.calendar_id)
+                WHEN c.state OPERATOR(pg_catalog.=) 'breached'
+                THEN @extschema@.business_between(c.due_at, c.stopped_at, c.calendar_id) END AS overdue
+      FROM @extschema@.clock c
+      JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) c.attachment_id
+      JOIN @extschema@.level l ON l.id OPERATOR(pg_catalog.=) c.level_id;
+CREATE OR REPLACE VIEW @extschema@.at_risk WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.sla_log l
+     WHERE l.state = 'running' AND l.warn_at < pg_catalog.now() AND l.due_at >= pg_catalog.now()
+     ORDER BY l.due_at;
+CREATE OR REPLACE VIEW @extschema@.breached_now WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.sla_log l
+     WHERE l.state IN ('running', 'paused') AND l.due_at < pg_catalog.now()
+     ORDER BY l.due_at;
+CREATE OR REPLACE VIEW @extschema@.queue WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.sla_log l
+     WHERE l.state IN ('running', 'paused')
+     ORDER BY l.due_at;
+-- ============================================================================================
+-- end of issue 14

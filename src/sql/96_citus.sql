@@ -1,0 +1,211 @@
+-- 96_citus.sql — scale-out with Citus (issue 14, docs/scaling.md): sla.distribute() puts an
+-- attached helpdesk and sla's tables on a Citus cluster in the right order.  sla does not need
+-- Citus: without the citus extension in the database these functions refuse politely and
+-- everything else works as on one node.
+--
+--   configuration (calendars, levels, targets, rules, attachments, status maps, escalations,
+--   contracts)                  reference tables: a copy on every node, written on the coordinator,
+--                               read by the triggers on the shards through SPI
+--   the helpdesk's ticket table distributed by its key; its message table by its ticket column,
+--                               co-located with the tickets
+--   tracking tables of the      distributed by ticket_key, co-located with the ticket table: a
+--   attachment's key type       ticket's clocks, events and facts live in the shard of its row,
+--                               and the shard triggers write them by the ticket key (local)
+--   policy history, mapping     stay local tables (each node's own): the history is written by
+--   problems                    the coordinator's edits, problems by the node that met them
+--
+-- Citus requires citus.enable_unsafe_triggers to distribute a table that has triggers; it is
+-- set for this transaction only, while the tables are distributed.  sla's own triggers are
+-- disabled while Citus copies existing rows into the shards (the copy is no new row), and
+-- enabled again.
+
+-- Whether the citus extension is installed in this database (checked at run time: sla installs
+-- and works without it).
+CREATE FUNCTION @extschema@.citus_installed() RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus')
+$$;
+COMMENT ON FUNCTION @extschema@.citus_installed() IS
+    'whether the citus extension is installed in this database (sla works with and without it)';
+
+-- Whether this node is a Citus worker (src/citus_shard.c): its part of a distributed transaction
+-- ends with PREPARE TRANSACTION, which NOTIFY forbids, so the engine announces nothing there.
+CREATE FUNCTION @extschema@.citus_worker() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'sla_citus_worker_sql' LANGUAGE C STABLE;
+COMMENT ON FUNCTION @extschema@.citus_worker() IS
+    'whether this node is a Citus worker (citus installed, group other than the coordinator''s)';
+
+-- The attachments whose host table hides rows from the current user, as
+-- rls_hidden_attachments() (97_row_security.sql), also inside a worker's task (src/citus_shard.c).
+CREATE FUNCTION @extschema@.citus_hidden_attachments() RETURNS integer[]
+    AS 'MODULE_PATHNAME', 'sla_citus_hidden_attachments' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.citus_hidden_attachments() IS
+    'the attachments whose host table has row-level security active for the current user (sla.rls_hidden_attachments), read from this node''s copy of sla.attachment on a Citus worker';
+
+-- The configuration tables that become reference tables, in an order where a table comes after
+-- those it refers to (no foreign keys: the order only keeps the copies consistent).
+CREATE FUNCTION @extschema@.citus_reference_tables() RETURNS SETOF regclass
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.to_regclass('@extschema@.' OPERATOR(pg_catalog.||) t)
+      FROM unnest(ARRAY['calendar', 'calendar_hours', 'calendar_holiday', 'calendar_special_day',
+                        'calendar_special_hours', 'level', 'level_target', 'attribute', 'rule',
+                        'rule_condition', 'attachment', 'status_map', 'escalation',
+                        'interaction_source', 'contract', 'contract_tier']) WITH ORDINALITY AS x(t, n)
+     WHERE pg_catalog.to_regclass('@extschema@.' OPERATOR(pg_catalog.||) t) IS NOT NULL
+     ORDER BY n
+$$;
+
+-- Distributes (or makes a reference table of) one table, sla's triggers on it disabled while
+-- Citus copies its rows.  kind: 'reference' or 'distributed' (then column and colocate_with).
+CREATE FUNCTION @extschema@.citus_distribute_table(tbl regclass, kind text, col text DEFAULT NULL,
+        colocate_with regclass DEFAULT NULL) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    trig text;
+    disabled text[] := '{}';
+BEGIN
+    IF EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) tbl) THEN
+        RETURN false;
+    END IF;
+    -- sla's triggers: on sla's own tables all of them, on the helpdesk's those attach created
+    FOR trig IN
+        SELECT t.tgname FROM pg_catalog.pg_trigger t
+         WHERE t.tgrelid OPERATOR(pg_catalog.=) tbl AND NOT t.tgisinternal AND t.tgenabled OPERATOR(pg_catalog.<>) 'D'
+           AND ((SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl) OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
+                OR t.tgname OPERATOR(pg_catalog.~) '^sla_')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', tbl, trig);
+        disabled := disabled OPERATOR(pg_catalog.||) trig;
+    END LOOP;
+    -- Citus refuses subqueries in the policies of distributed tables: the tracking tables'
+    -- "follows the host" policy calls citus_hidden_attachments() per row instead of
+    -- rls_hidden_attachments() once (an InitPlan): the same attachments, read on a worker from
+    -- its own copy of sla.attachment (the policy runs there, inside the coordinator's query)
+    IF EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) tbl
+                  AND p.polname OPERATOR(pg_catalog.~) '_follows_host$') THEN
+        EXECUTE pg_catalog.format('DROP POLICY %I ON %s',
+                                  (SELECT p.polname FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) tbl
+                                      AND p.polname OPERATOR(pg_catalog.~) '_follows_host$'), tbl);
+        EXECUTE pg_catalog.format('CREATE POLICY %I ON %s FOR SELECT USING (attachment_id OPERATOR(pg_catalog.<>) ALL (@extschema@.citus_hidden_attachments()) OR @extschema@.ticket_visible(attachment_id, ticket_key::pg_catalog.text))',
+                                  (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl) OPERATOR(pg_catalog.||) '_follows_host', tbl);
+    END IF;
+    IF kind OPERATOR(pg_catalog.=) 'reference' THEN
+        PERFORM create_reference_table(tbl);
+    ELSE
+        PERFORM create_distributed_table(tbl, col, colocate_with => coalesce(colocate_with::text, 'default'));
+    END IF;
+    -- the rows copied to the shards: the coordinator's local copies go
+    PERFORM truncate_local_data_after_distributing_table(tbl);
+    FOREACH trig IN ARRAY disabled LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I', tbl, trig);
+    END LOOP;
+    RETURN true;
+END
+$$;
+
+-- On Citus, an event's id is drawn on the node that holds the ticket's shard, whoever writes it:
+-- the breach check writes events from the coordinator, whose sequence is not the workers' (their
+-- ids would sort before the ticket's earlier events).  A BEFORE INSERT trigger that sla.distribute
+-- puts on the event tables it distributes; it fires on the shards only (a distributed table's
+-- own triggers do not fire on the coordinator).
+CREATE FUNCTION @extschema@.event_id_here() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    NEW.id := pg_catalog.nextval('@extschema@.event_id_seq');
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.event_id_here() IS
+    'BEFORE INSERT trigger on the event tables of a Citus cluster (sla.distribute): the event''s id drawn on the node holding the ticket''s shard, so that a ticket''s events sort in the order they were written';
+
+CREATE FUNCTION @extschema@.distribute(ticket_table regclass, shard_count integer DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    a record;
+    tbl regclass;
+    kind text;
+    done text[] := '{}';
+BEGIN
+    IF NOT @extschema@.citus_installed() THEN
+        RAISE EXCEPTION 'sla.distribute needs the citus extension in this database'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'CREATE EXTENSION citus on every node, register the workers, then call sla.distribute on the coordinator.';
+    END IF;
+    SELECT t.id, t.ticket_table, t.mapping OPERATOR(pg_catalog.->>) 'key' AS key_column, t.message_table,
+           t.message_mapping OPERATOR(pg_catalog.->>) 'ticket' AS ticket_column, t.key_type
+      INTO a FROM @extschema@.attachment t WHERE t.ticket_table OPERATOR(pg_catalog.=) distribute.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'sla is not attached to %', ticket_table
+            USING ERRCODE = 'undefined_object', HINT = 'Attach it first: sla.attach().';
+    END IF;
+    -- only while distributing: Citus refuses tables with triggers otherwise
+    SET LOCAL citus.enable_unsafe_triggers = on;
+    IF shard_count IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL citus.shard_count = %s', shard_count);
+    END IF;
+
+    -- 1. configuration: reference tables
+    FOR tbl IN SELECT * FROM @extschema@.citus_reference_tables() LOOP
+        IF @extschema@.citus_distribute_table(tbl, 'reference') THEN
+            done := done OPERATOR(pg_catalog.||) tbl::text;
+        END IF;
+    END LOOP;
+
+    -- 2. the helpdesk's tables: tickets by their key, messages by their ticket, co-located
+    IF @extschema@.citus_distribute_table(a.ticket_table, 'distributed', a.key_column) THEN
+        done := done OPERATOR(pg_catalog.||) a.ticket_table::text;
+    END IF;
+    IF a.message_table IS NOT NULL
+       AND @extschema@.citus_distribute_table(a.message_table, 'distributed', a.ticket_column, a.ticket_table) THEN
+        done := done OPERATOR(pg_catalog.||) a.message_table::text;
+    END IF;
+
+    -- 3. the tracking tables of the attachment's key type, co-located with the tickets
+    FOREACH kind IN ARRAY ARRAY['ticket', 'clock', 'event', 'fact'] LOOP
+        tbl := @extschema@.tracking_table(kind, a.key_type)::regclass;
+        IF @extschema@.citus_distribute_table(tbl, 'distributed', 'ticket_key', a.ticket_table) THEN
+            done := done OPERATOR(pg_catalog.||) tbl::text;
+        ELSIF NOT EXISTS (SELECT FROM pg_dist_partition p, pg_dist_partition h
+                           WHERE p.logicalrelid OPERATOR(pg_catalog.=) tbl
+                             AND h.logicalrelid OPERATOR(pg_catalog.=) a.ticket_table
+                             AND p.colocationid OPERATOR(pg_catalog.=) h.colocationid) THEN
+            RAISE EXCEPTION '% is distributed but not co-located with %', tbl, a.ticket_table
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = 'The tracking tables of one key type serve every attachment of that key type: its ticket tables must be co-located with each other.';
+        END IF;
+    END LOOP;
+
+    -- the event ids, drawn where the ticket's shard is (Citus creates the trigger on every shard:
+    -- citus.enable_unsafe_triggers is on)
+    tbl := @extschema@.tracking_table('event', a.key_type)::regclass;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) tbl
+                      AND t.tgname OPERATOR(pg_catalog.=) 'event_id_here') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER event_id_here BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.event_id_here()', tbl);
+    END IF;
+
+    -- 4. the attachments' table references, written again by name: create_reference_table
+    -- copied the coordinator's OIDs, which name nothing (or another table) on the workers; an
+    -- UPDATE with the name as a constant is resolved by each node
+    FOR a IN SELECT t.id, t.ticket_table::text AS tt, t.message_table::text AS mt FROM @extschema@.attachment t LOOP
+        EXECUTE pg_catalog.format('UPDATE @extschema@.attachment SET ticket_table = %L::pg_catalog.regclass, message_table = %L::pg_catalog.regclass WHERE id = %s',
+                                  a.tt, a.mt, a.id);
+    END LOOP;
+    -- 5. clock and event ids: each node draws them from its own sequences; a worker's start at
+    -- its group id << 48 (as Citus does for the sequences of distributed tables), so that no two
+    -- nodes hand out the same id.  Called again after adding a node, it gives that node its range.
+    PERFORM run_command_on_workers(pg_catalog.format(
+        'SELECT pg_catalog.setval(%L, greatest(s.last_value, (SELECT groupid FROM pg_catalog.pg_dist_local_group)::bigint << 48)) FROM %s s',
+        q.seq, q.seq))
+       FROM unnest(ARRAY['@extschema@.clock_id_seq', '@extschema@.event_id_seq']) q(seq);
+    RETURN pg_catalog.array_to_string(done, ', ');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.distribute(regclass, integer) IS
+    'on a Citus coordinator: makes sla''s configuration reference tables, distributes the attached ticket table by its key and its message table by ticket, co-located, and the tracking tables of its key type by ticket_key, co-located with them (rows already there are moved to the shards); returns the tables it distributed';
+
+-- The clock tables' late-breach trigger asks citus_worker() as the writer (the helpdesk's
+-- application role, or an admin whose edit re-targets clocks); the rest is the owner's.
+GRANT EXECUTE ON FUNCTION @extschema@.citus_worker() TO sla_writer, sla_admin;
+-- the tracking tables' policy on Citus, evaluated as the reader (as rls_hidden_attachments)
+GRANT EXECUTE ON FUNCTION @extschema@.citus_hidden_attachments() TO sla_reader, sla_writer, sla_admin;
