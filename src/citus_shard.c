@@ -20,6 +20,7 @@
 #include "utils/rel.h"
 
 #include "citus_shard.h"
+#include "pg_compat.h"
 
 bool
 sla_citus_installed(void)
@@ -37,7 +38,7 @@ bool
 sla_citus_worker(void)
 {
 	/* "no" holds for the transaction (row-level security asks for every row) */
-	if (worker_known < 0 && not_worker_in == MyProc->lxid)
+	if (worker_known < 0 && not_worker_in == SLA_MY_LXID)
 		return false;
 	if (worker_known < 0)
 	{
@@ -56,13 +57,13 @@ sla_citus_worker(void)
 			/* a node not yet in a cluster has group 0 too: ask again in the next transaction */
 			if (!worker)
 			{
-				not_worker_in = MyProc->lxid;
+				not_worker_in = SLA_MY_LXID;
 				return false;
 			}
 		}
 		else
 		{
-			not_worker_in = MyProc->lxid;
+			not_worker_in = SLA_MY_LXID;
 			return false;
 		}
 		worker_known = worker ? 1 : 0;
