@@ -228,6 +228,11 @@ typedef enum Statement
 
 #define EVENT_INSERT "INSERT INTO sla.event{T} (attachment_id, ticket_key, clock_id, at, kind, detail) "
 
+/* a ticket's state row ($1, $2: attachment, key), read with the lock each caller adds */
+#define TICKET_STATE_SQL "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, " \
+	"department, agent, requester, rules_recheck_at FROM sla.ticket{T} " \
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}"
+
 /* how many of a ticket's latest facts S_TICKET_TAIL reads */
 #define TAIL_FACTS 16
 
@@ -286,9 +291,7 @@ static const char *const statement_sql[S_COUNT] = {
 	"pg_catalog.nextval('sla.event_id_seq') "
 	"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
 	"ORDER BY m.n RETURNING id",
-	[S_TICKET_LOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, "
-	"department, agent, requester, rules_recheck_at FROM sla.ticket{T} "
-	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K} FOR UPDATE",
+	[S_TICKET_LOCK] = TICKET_STATE_SQL " FOR UPDATE",
 	/*
 	 * From the fact log, read after the lock (a statement of its own: its snapshot sees what the
 	 * writer that held the lock committed): its latest facts, newest first, in one backward
@@ -386,12 +389,8 @@ static const char *const statement_sql[S_COUNT] = {
 	"AND k.id OPERATOR(pg_catalog.=) $3",
 	/* the ticket's state without a lock (a configuration edit's look at what it would move),
 	 * and with the lock unless another transaction holds it */
-	[S_TICKET_READ] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, "
-	"department, agent, requester, rules_recheck_at FROM sla.ticket{T} "
-	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
-	[S_TICKET_TRYLOCK] = "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, "
-	"department, agent, requester, rules_recheck_at FROM sla.ticket{T} "
-	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K} FOR UPDATE SKIP LOCKED",
+	[S_TICKET_READ] = TICKET_STATE_SQL,
+	[S_TICKET_TRYLOCK] = TICKET_STATE_SQL " FOR UPDATE SKIP LOCKED",
 	/* the breach check's claims lock the ticket before its clock, as every writer does (never
 	 * the clock alone: a checker holding a clock and waiting for its ticket, for a raise_level
 	 * escalation, deadlocked with a writer holding the ticket and stopping that clock) */

@@ -267,26 +267,20 @@ rules_after_message(SlaAttachment *att, const char *key, SlaStoredTicket *st, Ti
 	TupleDesc	desc;
 	sla_value  *values;
 	SlaLevelChoice choice;
-	sla_fact	fact;
 	bool		reads_conversation,
 				relative;
 
 	if (cr->nrules == 0 || !st->t.tracked || st->t.lifecycle == SLA_LC_DELETED)
 		return;
 	reads_conversation = cr->reads[SLOT_LAST_MESSAGE_AUTHOR] || cr->reads[SLOT_LAST_MESSAGE_AT];
-	relative = sla_rules_relative_to_now(cr->set);
+	relative = cr->relative_to_now;
 	if ((!reads_conversation && !relative) || !sla_host_ticket_row(att, key, &tuple, &desc))
 		return;
 	if (reads_conversation)
 	{
 		values = sla_ticket_rule_values(att, cr, &tuple, desc, key, st, SLOTS_READ);
 		sla_rules_choose(cr, values, at, &choice);
-		if (choice.level_id != 0 && choice.level_id != st->t.level_id && sla_level_use(choice.level_id) != NULL)
-		{
-			fact = sla_fact_of(SLA_FACT_LEVEL, at);
-			fact.level_id = choice.level_id;
-			sla_ticket_apply(st, &fact, sla_level_chosen_detail(&choice));
-		}
+		(void) sla_apply_level_choice(st, &choice, at);
 	}
 	if (relative)
 		sla_rules_schedule_recheck(att, st, &tuple, desc, at);

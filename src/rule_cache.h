@@ -49,6 +49,7 @@ typedef struct CompiledRules
 	char	   *default_level_name;
 	int64	   *level_ids;		/* of all levels named above, parallel to level_names */
 	bool	   *reads;			/* per attribute slot: some condition reads it */
+	bool		relative_to_now;	/* some condition is older_than / newer_than */
 } CompiledRules;
 
 /* The active rules ([on_update_only]: only those marked on_update, and no default level). */

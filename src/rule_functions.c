@@ -529,6 +529,7 @@ compile_rules(bool on_update_only)
 						bad_cond == SLA_NO_CONDITION ? "" : psprintf(" (condition %d in processing order)", (int) bad_cond + 1))));
 	sla_report_status(st, "rules", NULL);
 	cr->reads = palloc0(sizeof(bool) * (cr->attributes->n + 1));
+	cr->relative_to_now = sla_rules_relative_to_now(cr->set);
 	for (r = 0; r < cr->attributes->n; r++)
 		cr->reads[r] = sla_rules_read_slot(cr->set, r);
 	MemoryContextSwitchTo(old);

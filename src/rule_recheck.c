@@ -42,7 +42,7 @@ sla_rules_schedule_recheck(SlaAttachment *att, SlaStoredTicket *st, HeapTuple tu
 
 	if (!st->log_facts)
 		return;					/* a 0.1.0 schema awaiting its update: no column */
-	if (cr->nrules == 0 || !sla_rules_relative_to_now(cr->set) || !st->t.tracked ||
+	if (cr->nrules == 0 || !cr->relative_to_now || !st->t.tracked ||
 		st->t.lifecycle == SLA_LC_DELETED)
 	{
 		sla_stored_ticket_set_recheck(st, false, 0);
@@ -101,21 +101,15 @@ sla_recheck_rules_sql(PG_FUNCTION_ARGS)
 		SlaLevelChoice choice;
 		TimestampTz next;
 
-		if (cr->nrules == 0 || !sla_rules_relative_to_now(cr->set) || st.t.lifecycle == SLA_LC_DELETED)
+		if (cr->nrules == 0 || !cr->relative_to_now || st.t.lifecycle == SLA_LC_DELETED)
 		{
 			sla_stored_ticket_set_recheck(&st, false, 0);
 			break;
 		}
 		values = sla_ticket_rule_values(att, cr, &tuple, desc, key, &st, SLOTS_READ);
 		sla_rules_choose(cr, values, at, &choice);
-		if (choice.level_id != 0 && choice.level_id != st.t.level_id && sla_level_use(choice.level_id) != NULL)
-		{
-			sla_fact	fact = sla_fact_of(SLA_FACT_LEVEL, at);
-
-			fact.level_id = choice.level_id;
-			sla_ticket_apply(&st, &fact, sla_level_chosen_detail(&choice));
+		if (sla_apply_level_choice(&st, &choice, at))
 			changes++;
-		}
 		if (!sla_rules_next_change_at(cr, values, at, &next))
 		{
 			sla_stored_ticket_set_recheck(&st, false, 0);

@@ -61,6 +61,10 @@ extern int32 sla_parse_attachment_id(const char *arg, const char *function);
  * fact carries it, sla.explain shows it as a level_chosen event. */
 extern char *sla_level_chosen_detail(SlaLevelChoice *choice);
 
+/* A level the rules chose after the ticket's creation, applied as a level fact of instant at
+ * when it is another level that still exists; whether it was applied. */
+extern bool sla_apply_level_choice(SlaStoredTicket *st, SlaLevelChoice *choice, TimestampTz at);
+
 /* A row of table relid passed to a SQL function (ERROR 42804 for any other value). */
 extern void sla_row_argument(FunctionCallInfo fcinfo, int argno, Oid relid, const char *function,
 							 HeapTupleData *tuple, TupleDesc *desc);

@@ -48,6 +48,19 @@
 
 /* ---------------------------------------------------------------- tracking a new ticket */
 
+bool
+sla_apply_level_choice(SlaStoredTicket *st, SlaLevelChoice *choice, TimestampTz at)
+{
+	sla_fact	fact;
+
+	if (choice->level_id == 0 || choice->level_id == st->t.level_id || sla_level_use(choice->level_id) == NULL)
+		return false;
+	fact = sla_fact_of(SLA_FACT_LEVEL, at);
+	fact.level_id = choice->level_id;
+	sla_ticket_apply(st, &fact, sla_level_chosen_detail(choice));
+	return true;
+}
+
 char *
 sla_level_chosen_detail(SlaLevelChoice *choice)
 {
