@@ -383,8 +383,16 @@ cancel(flow *f, int i, int64_t at, sla_reason reason)
 	return record(f, SLA_TR_CANCEL, reason, i, at);
 }
 
-/* A stopped resolution clock of a reopened ticket runs (or stands paused) again; the business
- * time it stood stopped is added to its paused time. */
+static sla_status retarget(flow *f, int i, int32_t level_id, int64_t at, sla_reason reason);
+
+/*
+ * A stopped resolution clock of a reopened ticket runs (or stands paused) again; the business
+ * time it stood stopped is added to its paused time.  It then runs under the policy in force: an
+ * edit made while it stood decided did not touch it (decided clocks keep what they were decided
+ * under), so it is re-targeted now, as the edit re-targeted the clocks that were running, or
+ * cancelled when its level has no target for it any more.  Otherwise its due date would depend
+ * on whether some later edit happened to re-target it.
+ */
 static sla_status
 reopen(flow *f, int i, int64_t at, bool paused)
 {
@@ -405,7 +413,7 @@ reopen(flow *f, int i, int64_t at, bool paused)
 	memset(&c->used, 0, sizeof(c->used));
 	TRY(record(f, SLA_TR_REOPEN, SLA_R_TICKET_REOPENED, i, at));
 	f->result->t[f->result->n - 1].amount = stood;
-	return SLA_OK;
+	return retarget(f, i, c->level_id, at, SLA_R_POLICY_CHANGED);
 }
 
 /*

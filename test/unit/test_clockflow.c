@@ -379,6 +379,48 @@ test_reopened_unanswered(void)
 	CHECK(clock_of(&tt, SLA_M_FIRST_RESPONSE, 3) == NULL);
 }
 
+/* A resolution clock reopened after its level's target was edited while it stood decided runs
+ * on the target in force at the reopening (re-targeted, with the policy as reason); one whose
+ * level lost the target is reopened and cancelled at once. */
+static void
+test_reopened_under_edited_policy(void)
+{
+	test_ticket tt;
+	const sla_cf_clock *c;
+	sla_cf_level saved = policy_data.levels[0];
+
+	ticket_init(&tt);
+	(void) apply(&tt, created(utc(2026, 11, 2, 9, 0), SLA_LC_OPEN, 1));
+	(void) apply(&tt, lifecycle(utc(2026, 11, 2, 11, 0), SLA_LC_SOLVED));
+	CHECK_EQ_STR(state_of(&tt, SLA_M_RESOLUTION, 1), "met");
+	/* while it is solved, standard's resolution target goes from 16h to 24h */
+	set_target(&policy_data.levels[0], SLA_M_RESOLUTION, 24);
+	CHECK(apply(&tt, lifecycle(utc(2026, 11, 2, 13, 0), SLA_LC_OPEN)) == SLA_OK);
+	c = clock_of(&tt, SLA_M_RESOLUTION, 1);
+	CHECK_EQ_STR(sla_clock_state_name(c->state), "running");
+	CHECK_EQ_I64(c->target.usec, 24 * HOUR_US);
+	CHECK_EQ_I64(c->paused_for.usec, 2 * HOUR_US);
+	/* 24h + 2h stood solved, of 8h days from Monday 09:00: Thursday 11:00 */
+	CHECK_EQ_I64(c->due_at, utc(2026, 11, 5, 11, 0));
+	CHECK(tt.r.t[0].kind == SLA_TR_REOPEN && tt.r.t[1].kind == SLA_TR_RETARGET);
+	CHECK(tt.r.t[1].reason == SLA_R_POLICY_CHANGED);
+	/* target removed while solved: reopened, then cancelled */
+	(void) apply(&tt, lifecycle(utc(2026, 11, 2, 14, 0), SLA_LC_SOLVED));
+	policy_data.levels[0].has_target[SLA_M_RESOLUTION] = false;
+	CHECK(apply(&tt, lifecycle(utc(2026, 11, 2, 15, 0), SLA_LC_OPEN)) == SLA_OK);
+	CHECK_EQ_STR(state_of(&tt, SLA_M_RESOLUTION, 1), "cancelled");
+	CHECK(tt.r.t[0].kind == SLA_TR_REOPEN && tt.r.t[1].kind == SLA_TR_CANCEL);
+	CHECK(tt.r.t[1].reason == SLA_R_TARGET_REMOVED);
+	/* unchanged policy: a reopening records no re-target */
+	policy_data.levels[0] = saved;
+	ticket_init(&tt);
+	(void) apply(&tt, created(utc(2026, 11, 2, 9, 0), SLA_LC_OPEN, 1));
+	(void) apply(&tt, lifecycle(utc(2026, 11, 2, 11, 0), SLA_LC_SOLVED));
+	CHECK(apply(&tt, lifecycle(utc(2026, 11, 2, 13, 0), SLA_LC_OPEN)) == SLA_OK);
+	CHECK(tt.r.t[0].kind == SLA_TR_REOPEN && tt.r.t[1].kind != SLA_TR_RETARGET);
+	policy_data.levels[0] = saved;
+}
+
 static void
 test_solved_at_creation(void)
 {
@@ -610,6 +652,7 @@ test_clockflow(void)
 	test_waiting_customer_and_reopen();
 	test_solved_at_creation();
 	test_reopened_unanswered();
+	test_reopened_under_edited_policy();
 	test_deleted_and_restored();
 	test_level_change();
 	test_policy_change();
