@@ -106,6 +106,11 @@ typedef struct sla_cf_clock
 	int64_t		stopped_at;
 	sla_business_interval used;	/* met / breached: business time used */
 	sla_clock_state state;
+	/* The glue's, like id: the policy version the clock's terms (level, calendar, target) were
+	 * set under (sla.clock.policy_version; 0: not known).  clockflow copies it untouched, so a
+	 * re-targeted clock still carries the version it ran under until the glue writes the new one;
+	 * a clock started by this call has 0. */
+	int32_t		policy_version;
 } sla_cf_clock;
 
 /* Room clockflow needs beyond a ticket's clocks for the clocks one fact may start. */

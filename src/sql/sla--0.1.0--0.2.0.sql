@@ -4598,3 +4598,165 @@ CREATE OR REPLACE VIEW @extschema@.queue WITH (security_invoker = true) AS
      ORDER BY l.due_at;
 -- ============================================================================================
 -- end of issue 14
+
+-- ============================================================================================
+-- issue 12, the engine's side: each clock records the policy version it runs under
+-- (clock_<type>.policy_version, in the sla.clock view); the numbering at commit rewrites the
+-- clocks and events carrying a provisional number (partial indexes, empty otherwise); the
+-- writer reads the versions.  Clocks tracked before this keep a NULL version.
+-- ============================================================================================
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('ALTER TABLE @extschema@.%I ADD COLUMN policy_version integer', 'clock_' || kt);
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (policy_version) WHERE policy_version OPERATOR(pg_catalog.<) 0',
+                       'clock_' || kt || '_provisional_version', 'clock_' || kt);
+        EXECUTE format($i$CREATE INDEX %I ON @extschema@.%I ((detail OPERATOR(pg_catalog.->) 'to_version'))
+                          WHERE kind OPERATOR(pg_catalog.=) ANY (ARRAY['retargeted', 'cancelled'])
+                            AND (detail OPERATOR(pg_catalog.->) 'to_version') OPERATOR(pg_catalog.<) '0'::pg_catalog.jsonb$i$,
+                       'event_' || kt || '_provisional_version', 'event_' || kt);
+    END LOOP;
+END
+$$;
+CREATE OR REPLACE VIEW @extschema@.clock WITH (security_invoker = true) AS
+    SELECT id, attachment_id, ticket_key::text AS ticket_key, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
+      FROM @extschema@.clock_int4
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
+      FROM @extschema@.clock_int8
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
+      FROM @extschema@.clock_uuid
+    UNION ALL
+    SELECT id, attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
+      FROM @extschema@.clock_text;
+COMMENT ON COLUMN @extschema@.clock.policy_version IS 'the policy version (sla.policy_version) the clock''s level, calendar and target come from: the version in force when it started or was last re-targeted; kept when it is decided; NULL: started before any version';
+
+CREATE OR REPLACE FUNCTION @extschema@.policy_version_number() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    q record;
+    latest record;
+    v integer;
+    kt text;
+BEGIN
+    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'INSERT' OR TG_TABLE_SCHEMA <> '@extschema@'
+       OR TG_TABLE_NAME <> 'policy_version_pending' THEN
+        RAISE EXCEPTION 'sla.policy_version_number() must be the constraint trigger on sla.policy_version_pending, not on %.%',
+              TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    -- the row as it is now (NEW is the row as inserted: without a note set later)
+    DELETE FROM @extschema@.policy_version_pending p WHERE p.provisional = NEW.provisional RETURNING p.* INTO q;
+    IF q.provisional IS NULL THEN
+        RETURN NULL;
+    END IF;
+    LOCK TABLE @extschema@.policy_version IN SHARE ROW EXCLUSIVE MODE;
+    SELECT p.version, p.took_effect INTO latest
+      FROM @extschema@.policy_version p ORDER BY p.version DESC LIMIT 1;
+    INSERT INTO @extschema@.policy_version AS p (version, took_effect, session_user_name, current_user_name, note,
+                                                 transaction_id, transaction_start)
+         VALUES (coalesce(latest.version, 0) + 1, greatest(q.transaction_start, latest.took_effect),
+                 q.session_user_name, q.current_user_name, q.note, q.transaction_id, q.transaction_start)
+    ON CONFLICT ON CONSTRAINT policy_version_pkey DO NOTHING
+    RETURNING p.version INTO v;
+    IF v IS NULL THEN
+        RAISE EXCEPTION 'could not serialize access: another transaction made policy version % meanwhile',
+              coalesce(latest.version, 0) + 1 USING ERRCODE = 'serialization_failure';
+    END IF;
+    UPDATE @extschema@.policy_history h SET valid_from = v
+     WHERE h.valid_from = q.provisional AND h.valid_from < 0;
+    UPDATE @extschema@.policy_history h SET valid_to = v
+     WHERE h.valid_to = q.provisional AND h.valid_to < 0;
+    -- the clocks this transaction re-targeted (or started after its edit) and their events carry
+    -- the provisional number too (60_attachment.sql; partial indexes, empty otherwise).  The
+    -- tracking tables exist from 60_attachment.sql on: a version made while the extension is
+    -- being created or updated, before them, has none to fix.
+    IF to_regclass('@extschema@.clock_text') IS NOT NULL THEN
+        FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+            EXECUTE format('UPDATE @extschema@.%I c SET policy_version = $2
+                             WHERE c.policy_version = $1 AND c.policy_version < 0', 'clock_' || kt)
+              USING q.provisional, v;
+            -- from_version too: a clock started after its transaction's edit, re-targeted by a
+            -- second edit of the same transaction
+            EXECUTE format($u$UPDATE @extschema@.%I e
+                                 SET detail = e.detail || jsonb_build_object('to_version', $2)
+                                              || CASE WHEN e.detail -> 'from_version' = to_jsonb($1)
+                                                      THEN jsonb_build_object('from_version', $2) ELSE '{}' END
+                               WHERE e.kind = ANY (ARRAY['retargeted', 'cancelled'])
+                                 AND (e.detail -> 'to_version') < '0'::jsonb
+                                 AND e.detail -> 'to_version' = to_jsonb($1)$u$, 'event_' || kt)
+              USING q.provisional, v;
+        END LOOP;
+    END IF;
+    RETURN NULL;
+END
+$$;
+GRANT SELECT ON @extschema@.policy_version, @extschema@.policy_version_pending TO sla_writer;
+-- the helpers add a holiday or special day by INSERT, not by an upsert (whose UPDATE triggers
+-- fire first): the re-targeted clocks' events say what changed
+CREATE OR REPLACE FUNCTION @extschema@.add_holiday(calendar text, day date, name text DEFAULT NULL,
+                                        yearly boolean DEFAULT false)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF day IS NULL OR yearly IS NULL THEN
+        RAISE EXCEPTION 'add_holiday: day and yearly must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- an UPDATE, else an INSERT, rather than INSERT ... ON CONFLICT DO UPDATE: an upsert fires
+    -- the UPDATE statement triggers too, before the INSERT ones, and the re-targeted clocks'
+    -- events would say "holiday changed" for a holiday added (docs/policy-versions.md)
+    UPDATE @extschema@.calendar_holiday h SET name = add_holiday.name, yearly = add_holiday.yearly
+     WHERE h.calendar_id = @extschema@.calendar_id(calendar) AND h.day = add_holiday.day;
+    IF NOT FOUND THEN
+        BEGIN
+            INSERT INTO @extschema@.calendar_holiday (calendar_id, day, name, yearly)
+                 VALUES (@extschema@.calendar_id(calendar), add_holiday.day, add_holiday.name, add_holiday.yearly);
+        EXCEPTION WHEN unique_violation THEN	-- added meanwhile by another transaction
+            UPDATE @extschema@.calendar_holiday h SET name = add_holiday.name, yearly = add_holiday.yearly
+             WHERE h.calendar_id = @extschema@.calendar_id(calendar) AND h.day = add_holiday.day;
+        END;
+    END IF;
+END
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.set_special_day(calendar text, day date, hours text, name text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cal_id integer := @extschema@.calendar_id(calendar);
+BEGIN
+    IF day IS NULL OR hours IS NULL THEN
+        RAISE EXCEPTION 'set_special_day: day and hours must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- an UPDATE, else an INSERT: see add_holiday
+    UPDATE @extschema@.calendar_special_day s SET name = COALESCE(set_special_day.name, s.name)
+     WHERE s.calendar_id = cal_id AND s.day = set_special_day.day;
+    IF NOT FOUND THEN
+        BEGIN
+            INSERT INTO @extschema@.calendar_special_day (calendar_id, day, name)
+                 VALUES (cal_id, set_special_day.day, set_special_day.name);
+        EXCEPTION WHEN unique_violation THEN	-- added meanwhile by another transaction
+            UPDATE @extschema@.calendar_special_day s SET name = COALESCE(set_special_day.name, s.name)
+             WHERE s.calendar_id = cal_id AND s.day = set_special_day.day;
+        END;
+    END IF;
+    DELETE FROM @extschema@.calendar_special_hours h WHERE h.calendar_id = cal_id AND h.day = set_special_day.day;
+    INSERT INTO @extschema@.calendar_special_hours (calendar_id, day, opens, closes)
+         SELECT cal_id, set_special_day.day, p.opens, p.closes FROM @extschema@.parse_day_hours(hours) p;
+END
+$$;
+-- ============================================================================================
+-- end of issue 12, the engine's side
