@@ -20,6 +20,7 @@
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -1092,6 +1093,8 @@ clock_from_tuple(HeapTuple tup, TupleDesc desc, sla_cf_clock *c)
 		c->used = *DatumGetBusinessIntervalP(d);
 	d = SPI_getbinval(tup, desc, 19, &isnull);
 	c->policy_version = isnull ? 0 : DatumGetInt32(d);
+	c->stored_due_at = c->due_at;
+	c->stored_target = c->target;
 }
 
 static char *
@@ -1323,8 +1326,35 @@ write_start(SlaStoredTicket *st, const sla_cf_clock *c)
 }
 
 /* The sla.event detail of a transition (its kind is sla_transition_event()). */
+/* "key": "<instant>", as to_jsonb(timestamptz) writes it */
 static char *
-transition_detail(const sla_cf_transition *tr, int32 from_version, int32 to_version)
+time_json_member(const char *key, int64 t)
+{
+	char		buf[MAXDATELEN + 1];
+
+	JsonEncodeDateTime(buf, TimestampTzGetDatum(t), TIMESTAMPTZOID, NULL);
+	return json_member(key, buf);
+}
+
+/*
+ * The due date a transition leaves and the one before (before: the stored clock's, when known),
+ * so that the clock as it stood at any past instant can be read from its events
+ * (sla.clock_as_of, 90_reports.sql).
+ */
+static void
+append_due(StringInfo members, const sla_cf_clock *c, const sla_cf_clock *before)
+{
+	appendStringInfo(members, ", %s", time_json_member("due_at", c->due_at));
+	/* a resume or a reopening adds to the time paused (a re-target keeps it) */
+	if (c->paused_for.days != 0 || c->paused_for.usec != 0)
+		appendStringInfo(members, ", %s", bi_json_member("paused_for", c->paused_for));
+	if (before != NULL && before->stored_due_at != 0)
+		appendStringInfo(members, ", %s", time_json_member("from_due_at", before->stored_due_at));
+}
+
+/* The sla.event detail of a transition; before: the clock as stored before it, when known. */
+static char *
+transition_detail(const sla_cf_transition *tr, const sla_cf_clock *before, int32 from_version, int32 to_version)
 {
 	const sla_cf_clock *c = &tr->after;
 	const char *reason = sla_reason_text(tr->reason);
@@ -1337,10 +1367,14 @@ transition_detail(const sla_cf_transition *tr, int32 from_version, int32 to_vers
 			appendStringInfo(&members, "\"cycle\": %d, %s", c->cycle, bi_json_member("target", c->target));
 			break;
 		case SLA_TR_PAUSE:
-		case SLA_TR_REOPEN:
 			return metric_detail(c->metric, NULL);
+		case SLA_TR_REOPEN:
+			appendStringInfoString(&members, json_member("state", sla_clock_state_name(c->state)));
+			append_due(&members, c, before);
+			break;
 		case SLA_TR_RESUME:
 			appendStringInfoString(&members, bi_json_member("paused", tr->amount));
+			append_due(&members, c, before);
 			break;
 		case SLA_TR_STOP:
 			appendStringInfo(&members, "%s, %s", json_member("state", sla_clock_state_name(c->state)),
@@ -1371,6 +1405,9 @@ transition_detail(const sla_cf_transition *tr, int32 from_version, int32 to_vers
 			/* the versions the clock ran under before and after (issue 12) */
 			appendStringInfo(&members, ", \"from_version\": %s, \"to_version\": %s",
 							 version_json(from_version), version_json(to_version));
+			append_due(&members, c, before);
+			if (before != NULL && before->stored_due_at != 0)
+				appendStringInfo(&members, ", %s", bi_json_member("from_target", before->stored_target));
 			break;
 	}
 	return metric_detail(c->metric, members.data);
@@ -1390,11 +1427,16 @@ write_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 	{
 		clock->id = write_start(st, c);
 		clock->policy_version = sla_policy_version_in_force();
+		clock->stored_due_at = c->due_at;
+		clock->stored_target = c->target;
 		return;
 	}
 	if (tr->kind == SLA_TR_RETARGET || (tr->kind == SLA_TR_CANCEL && tr->reason == SLA_R_TARGET_REMOVED))
 		to_version = sla_policy_version_in_force();
-	detail = jsonb_datum(transition_detail(tr, clock->policy_version, to_version));
+	detail = jsonb_datum(transition_detail(tr, clock, clock->policy_version, to_version));
+	/* what the row holds from now on: the next transition's "before" */
+	clock->stored_due_at = c->due_at;
+	clock->stored_target = c->target;
 	v[0] = Int64GetDatum(clock->id);
 	v[1] = TimestampTzGetDatum(tr->at);
 	switch (tr->kind)
@@ -1547,6 +1589,8 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 		{
 			st->t.clocks[result->t[i].clock].id = ids[i];
 			st->t.clocks[result->t[i].clock].policy_version = version;
+			st->t.clocks[result->t[i].clock].stored_due_at = st->t.clocks[result->t[i].clock].due_at;
+			st->t.clocks[result->t[i].clock].stored_target = st->t.clocks[result->t[i].clock].target;
 		}
 	}
 	return true;
@@ -1921,7 +1965,7 @@ void
 sla_transition_event_write(SlaStoredTicket *st, const sla_cf_transition *tr, int64 clock_id, int32 from_version)
 {
 	sla_log_event(st->attachment_id, st->key, clock_id, tr->at, sla_transition_event(tr->kind),
-				  transition_detail(tr, from_version, sla_policy_version_in_force()));
+				  transition_detail(tr, NULL, from_version, sla_policy_version_in_force()));
 }
 
 void

@@ -366,7 +366,11 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 	/* the ticket as stored now: the replayed clocks with their ids (a fact applied next to this
 	 * one, in the same trigger, starts from them), its row with the replayed state */
 	for (i = 0; i < r.nclocks; i++)
+	{
 		r.clocks[i].id = ids[i];
+		r.clocks[i].stored_due_at = r.clocks[i].due_at;
+		r.clocks[i].stored_target = r.clocks[i].target;
+	}
 	st->t.clocks = r.clocks;
 	st->t.nclocks = r.nclocks;
 	st->t.capacity = r.capacity;

@@ -10,7 +10,7 @@
 -- tables of their own, removed at the end.  Version numbers are counted from the latest version
 -- after the setup (other files may have committed some).
 BEGIN;
-SELECT plan(26);
+SELECT plan(34);
 
 CREATE FUNCTION pg_temp.connect(conn text) RETURNS text LANGUAGE sql AS $$
     SELECT public.dblink_connect(conn, format('dbname=%s port=%s host=%s user=%s', current_database(),
@@ -26,14 +26,15 @@ SELECT public.dblink_exec('pvc_a', $q$
         PERFORM sla.define_calendar('pvc', 'UTC', '24/7');
         PERFORM sla.define_level('pvc', 'pvc', first_response => '4 hours', resolution => '2 days', is_default => true);
     END $$$q$);
-SELECT public.dblink_exec('pvc_a', 'CREATE TABLE public.pvc_ticket (id int PRIMARY KEY, st text, created timestamptz)');
+SELECT public.dblink_exec('pvc_a', 'CREATE TABLE public.pvc_ticket (id int PRIMARY KEY, st text, created timestamptz, upd timestamptz)');
 SELECT public.dblink_exec('pvc_a', 'CREATE TABLE public.pvc_msg (id serial PRIMARY KEY, ticket int, who text, created timestamptz)');
 SELECT public.dblink_exec('pvc_a', $q$
     DO $$ BEGIN
-        PERFORM sla.attach('public.pvc_ticket', '{"key": "id", "created_at": "created", "status": "st"}',
+        PERFORM sla.attach('public.pvc_ticket', '{"key": "id", "created_at": "created", "updated_at": "upd", "status": "st"}',
             'public.pvc_msg', '{"ticket": "ticket", "created_at": "created", "author_kind": "who",
                                 "customer_values": ["customer"], "agent_values": ["agent"]}');
         PERFORM sla.map_status('public.pvc_ticket', 'open', 'open');
+        PERFORM sla.map_status('public.pvc_ticket', 'pending', 'paused');
     END $$$q$);
 -- B: the version after the setup; pg_temp.v(n) is B + n
 CREATE TEMP TABLE base AS SELECT max(version) AS v FROM sla.policy_version;
@@ -141,6 +142,54 @@ SELECT public.dblink_exec('pvc_w', $$INSERT INTO public.pvc_ticket VALUES (4, 'o
 SELECT is(pg_temp.clocks('4'), 'first_response running 23 14:00 v6', 'after a rolled-back edit the next clock takes the latest committed version');
 SELECT is(pg_temp.clocks('2'), 'first_response met 23 13:00 v0, resolution cancelled 26 09:00 v2',
     'ticket 2''s decided first response kept everything through six versions');
+
+-- ------------------------------------------------------------------ as of a past instant
+-- The edits above took effect now (December); the tickets' clocks started on 23 November.
+CREATE FUNCTION pg_temp.log_as_of(at timestamptz) RETURNS text LANGUAGE sql AS $$
+    SELECT string_agg(ticket || ' ' || metric || ' ' || state || ' ' || to_char(due_at AT TIME ZONE 'UTC', 'DD HH24:MI')
+                      || ' v' || coalesce((policy_version - (SELECT v FROM base))::text, 'null') || ' ' || level,
+                      ', ' ORDER BY ticket, metric)
+      FROM sla.sla_log_as_of(at) WHERE ticket_table = 'public.pvc_ticket'::regclass
+$$;
+-- the present instant (now() is this test's start, before the sessions' edits took effect)
+CREATE TEMP TABLE wall AS SELECT clock_timestamp() AS at;
+SELECT is(pg_temp.log_as_of('2026-11-23 08:00+00'), NULL, 'as of before the tickets: no clock had started');
+SELECT is(pg_temp.log_as_of('2026-11-23 09:15+00'),
+    '1 first_response running 23 13:00 v0 pvc, 1 resolution running 25 09:00 v0 pvc, '
+    '2 first_response running 23 13:00 v0 pvc, 2 resolution running 25 09:00 v0 pvc, '
+    '3 first_response running 23 10:00 v3 pvc, 3 resolution running 26 09:00 v3 pvc, '
+    '4 first_response running 23 14:00 v6 pvc',
+    'as of 09:15: ticket 2 not answered yet, due dates, versions and states as then (before the re-targets, the holiday, the removed target)');
+SELECT is((SELECT string_agg(ticket || ' ' || metric || ' ' || state || ' ' || due_at || ' ' || coalesce(closed_at::text, '-')
+                             || ' ' || used::text || ' ' || coalesce(remaining::text, '-') || ' ' || coalesce(overdue::text, '-'),
+                             ', ' ORDER BY ticket, metric)
+             FROM sla.sla_log_as_of((SELECT at FROM wall)) WHERE ticket_table = 'public.pvc_ticket'::regclass),
+          (SELECT string_agg(ticket || ' ' || metric || ' ' || state || ' ' || due_at || ' ' || coalesce(closed_at::text, '-')
+                             || ' ' || used::text || ' ' || coalesce(remaining::text, '-') || ' ' || coalesce(overdue::text, '-'),
+                             ', ' ORDER BY ticket, metric)
+             FROM sla.sla_log_at((SELECT at FROM wall)) WHERE ticket_table = 'public.pvc_ticket'::regclass),
+    'as of the present instant it is the SLA log as it is');
+SELECT is((SELECT count(*) FROM sla.clock_as_of('2026-11-23 09:15+00') c
+            WHERE c.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.pvc_ticket'::regclass)), 7::bigint,
+    'sla.clock_as_of: the seven clocks started by then');
+-- a pause: ticket 5 (the resolution target back first: v+7) paused 10:00-12:00
+SELECT public.dblink_exec('pvc_a', $$INSERT INTO sla.level_target (level_id, metric, target)
+    SELECT id, 'resolution', '1 day' FROM sla.level WHERE name = 'pvc'$$);
+SELECT public.dblink_exec('pvc_w', $$INSERT INTO public.pvc_ticket VALUES (5, 'open', '2026-11-23 09:00+00')$$);
+SELECT public.dblink_exec('pvc_w', $$UPDATE public.pvc_ticket SET st = 'pending', upd = '2026-11-23 10:00+00' WHERE id = 5$$);
+SELECT public.dblink_exec('pvc_w', $$UPDATE public.pvc_ticket SET st = 'open', upd = '2026-11-23 12:00+00' WHERE id = 5$$);
+SELECT is(pg_temp.clocks('5'), 'first_response running 23 14:00 v7, resolution running 25 11:00 v7', 'ticket 5: the pause moved its resolution due date');
+SELECT is((SELECT string_agg(to_char(at AT TIME ZONE 'UTC', 'HH24:MI') || ' ' || metric || ' ' || state || ' '
+                             || to_char(due_at AT TIME ZONE 'UTC', 'DD HH24:MI') || ' ' || coalesce(to_char(paused_since AT TIME ZONE 'UTC', 'HH24:MI'), '-')
+                             || ' ' || paused_for::text, ', ' ORDER BY at)
+             FROM (VALUES ('2026-11-23 09:30+00'::timestamptz), ('2026-11-23 11:00+00'), ('2026-11-23 13:00+00')) v (at),
+                  sla.clock_as_of(v.at) c
+            WHERE c.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.pvc_ticket'::regclass)
+              AND c.ticket_key = '5' AND c.metric = 'resolution'),
+    '09:30 resolution running 25 09:00 - 00:00:00, 11:00 resolution paused 25 09:00 10:00 00:00:00, 13:00 resolution running 25 11:00 - 02:00:00',
+    'as of before, during and after the pause: state, due date, pause as they were');
+SELECT throws_ok($$SELECT * FROM sla.clock_as_of('infinity')$$, '22023', NULL, 'an infinite instant is refused');
+SELECT throws_ok($$SELECT * FROM sla.sla_log_as_of(NULL)$$, '22004', NULL, 'a NULL instant is refused');
 
 -- clean up what the sessions committed
 SELECT public.dblink_exec('pvc_a', $$DELETE FROM sla.attachment WHERE ticket_table = 'public.pvc_ticket'::regclass$$);
