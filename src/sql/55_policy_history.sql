@@ -34,6 +34,9 @@ CREATE FUNCTION @extschema@.policy_table_key(table_name text) RETURNS text[]
         WHEN $1 OPERATOR(pg_catalog.=) 'attribute' THEN ARRAY['name']
         WHEN $1 OPERATOR(pg_catalog.=) 'rule' THEN ARRAY['id']
         WHEN $1 OPERATOR(pg_catalog.=) 'rule_condition' THEN ARRAY['rule_id', 'group_no', 'position']
+        -- created later (60_attachment.sql, 85_escalation.sql), their triggers at the end of 85
+        WHEN $1 OPERATOR(pg_catalog.=) 'escalation' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'status_map' THEN ARRAY['attachment_id', 'status']
     END
 $$;
 COMMENT ON FUNCTION @extschema@.policy_table_key(text) IS

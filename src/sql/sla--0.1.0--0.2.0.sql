@@ -4913,3 +4913,57 @@ GRANT EXECUTE ON FUNCTION
     TO sla_reader, sla_admin;
 -- ============================================================================================
 -- end of issue 12: reports as of a past instant
+
+-- ============================================================================================
+-- issue 12: escalations and status maps versioned like the rest of the configuration.  Their
+-- rows at the update belong to version 1, with the rest of the configuration when sla was
+-- updated to 0.2.0.
+-- ============================================================================================
+CREATE OR REPLACE FUNCTION @extschema@.policy_table_key(table_name text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_hours' THEN ARRAY['calendar_id', 'weekday', 'opens']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_holiday' THEN ARRAY['calendar_id', 'day']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_special_day' THEN ARRAY['calendar_id', 'day']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_special_hours' THEN ARRAY['calendar_id', 'day', 'opens']
+        WHEN $1 OPERATOR(pg_catalog.=) 'level' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'level_target' THEN ARRAY['level_id', 'metric']
+        WHEN $1 OPERATOR(pg_catalog.=) 'attribute' THEN ARRAY['name']
+        WHEN $1 OPERATOR(pg_catalog.=) 'rule' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'rule_condition' THEN ARRAY['rule_id', 'group_no', 'position']
+        -- created later (60_attachment.sql, 85_escalation.sql), their triggers at the end of 85
+        WHEN $1 OPERATOR(pg_catalog.=) 'escalation' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'status_map' THEN ARRAY['attachment_id', 'status']
+    END
+$$;
+-- Escalations and status maps are versioned like the rest of the configuration (issue 12,
+-- 55_policy_history.sql): the same four statement triggers, created here, once both tables exist.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['escalation', 'status_map'] LOOP
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_insert AFTER INSERT ON @extschema@.%I '
+                                  'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT '
+                                  'EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_update AFTER UPDATE ON @extschema@.%I '
+                                  'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT '
+                                  'EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_delete AFTER DELETE ON @extschema@.%I '
+                                  'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT '
+                                  'EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_truncate AFTER TRUNCATE ON @extschema@.%I '
+                                  'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+    END LOOP;
+END
+$$;
+INSERT INTO @extschema@.policy_history (table_name, key, valid_from, data)
+    SELECT 'escalation', pg_catalog.jsonb_build_object('id', x.d OPERATOR(pg_catalog.->) 'id'), 1, x.d
+      FROM (SELECT pg_catalog.to_jsonb(r) AS d FROM @extschema@.escalation r) x;
+INSERT INTO @extschema@.policy_history (table_name, key, valid_from, data)
+    SELECT 'status_map', pg_catalog.jsonb_build_object('attachment_id', x.d OPERATOR(pg_catalog.->) 'attachment_id',
+                                                       'status', x.d OPERATOR(pg_catalog.->) 'status'), 1, x.d
+      FROM (SELECT pg_catalog.to_jsonb(r) AS d FROM @extschema@.status_map r) x;
+-- ============================================================================================
+-- end of issue 12: escalations and status maps versioned

@@ -5,12 +5,14 @@
 -- edit's version, and its retargeted event names the old and new version and what changed; a
 -- clock the edit leaves alone keeps its version (its terms did not change); a decided clock keeps
 -- outcome, due date and version; removing a target cancels the clocks it measured, with an event
--- naming the versions; a ticket left to the breach check takes the version it is re-targeted to.
+-- naming the versions; a ticket left to the breach check takes the version it is re-targeted to;
+-- the SLA log as of a past instant (sla.sla_log_as_of, sla.clock_as_of); escalations and status
+-- maps versioned like the rest of the configuration.
 -- Versions are numbered at commit: the edits and writes are dblink sessions that commit, on
 -- tables of their own, removed at the end.  Version numbers are counted from the latest version
 -- after the setup (other files may have committed some).
 BEGIN;
-SELECT plan(34);
+SELECT plan(37);
 
 CREATE FUNCTION pg_temp.connect(conn text) RETURNS text LANGUAGE sql AS $$
     SELECT public.dblink_connect(conn, format('dbname=%s port=%s host=%s user=%s', current_database(),
@@ -188,6 +190,23 @@ SELECT is((SELECT string_agg(to_char(at AT TIME ZONE 'UTC', 'HH24:MI') || ' ' ||
               AND c.ticket_key = '5' AND c.metric = 'resolution'),
     '09:30 resolution running 25 09:00 - 00:00:00, 11:00 resolution paused 25 09:00 10:00 00:00:00, 13:00 resolution running 25 11:00 - 02:00:00',
     'as of before, during and after the pause: state, due date, pause as they were');
+-- ------------------------------------------------------------------ escalations and status maps are versioned
+SELECT is((SELECT string_agg(data ->> 'status' || ' ' || (data ->> 'lifecycle'), ', ' ORDER BY data ->> 'status')
+             FROM sla.policy_rows((SELECT max(version) FROM sla.policy_version))
+            WHERE table_name = 'status_map'
+              AND (key ->> 'attachment_id')::int = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.pvc_ticket'::regclass)),
+    'open open, pending paused', 'the status map is in the policy history');
+SELECT public.dblink_exec('pvc_a', $$INSERT INTO sla.escalation (level_id, metric, on_event, action)
+    SELECT id, 'first_response', 'breach', 'notify_only' FROM sla.level WHERE name = 'pvc'$$);
+SELECT is((SELECT string_agg(change || ' ' || table_name || ' ' || coalesce(new_value ->> 'action', ''), ', ')
+             FROM sla.policy_diff(pg_temp.v(7)::int, pg_temp.v(8)::int)),
+    'added escalation notify_only', 'an escalation added is the next version');
+SELECT public.dblink_exec('pvc_a', $$UPDATE sla.status_map SET lifecycle = 'open'
+    WHERE status = 'pending' AND attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.pvc_ticket'::regclass)$$);
+SELECT is((SELECT string_agg(change || ' ' || table_name || ' ' || (old_value ->> 'lifecycle') || ' -> ' || (new_value ->> 'lifecycle'), ', ')
+             FROM sla.policy_diff(pg_temp.v(8)::int, pg_temp.v(9)::int)),
+    'changed status_map paused -> open', 'a status mapping changed is the next version');
+
 SELECT throws_ok($$SELECT * FROM sla.clock_as_of('infinity')$$, '22023', NULL, 'an infinite instant is refused');
 SELECT throws_ok($$SELECT * FROM sla.sla_log_as_of(NULL)$$, '22004', NULL, 'a NULL instant is refused');
 
