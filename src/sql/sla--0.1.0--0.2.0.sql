@@ -4907,6 +4907,10 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.sla_log_as_of(timestamptz, text, timestamptz, timestamptz) IS
     'the SLA log as it stood at an instant (sla.clock_as_of): clocks not yet started absent, later decisions, re-targets and holder changes undone, level names as then; plus each clock''s policy version then';
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.clock_as_of(timestamptz),
+    @extschema@.sla_log_as_of(timestamptz, text, timestamptz, timestamptz)
+    FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     @extschema@.clock_as_of(timestamptz),
     @extschema@.sla_log_as_of(timestamptz, text, timestamptz, timestamptz)
