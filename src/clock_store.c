@@ -930,10 +930,11 @@ static const char *policy_change = NULL;
 void
 sla_set_policy_change(const char *change)
 {
+	/* the version first: a failure leaves both as they were */
+	int32		version = change != NULL && !sla_schema_before_0_2() ? policy_version_of_edit() : 0;
+
 	policy_change = change;
-	edit_version = 0;
-	if (change != NULL && !sla_schema_before_0_2())
-		edit_version = policy_version_of_edit();
+	edit_version = version;
 }
 
 /* {"metric": "...", <extra>} as JSON text; extra pairs are already-escaped JSON members. */

@@ -664,12 +664,6 @@ sla_claim_step_sql(PG_FUNCTION_ARGS)
 }
 
 /*
- * AFTER ... FOR EACH STATEMENT on levels, targets and the calendar tables: every ticket with a
- * running or paused clock is measured by the policy as it is now (a policy fact), in the same
- * transaction.  Decided clocks keep the due date they were judged by.  A calendar left without
- * any hours mid-edit (define_calendar deletes, then inserts them) is skipped until it has some.
- */
-/*
  * What a statement on a configuration table changed, in the words of the retargeted events'
  * "change" (docs/policy-versions.md): the table and the operation.  A level's UPDATE may be
  * its calendar or its warning share; a calendar's, its time zone.
@@ -701,6 +695,12 @@ policy_change_of(TriggerData *trigdata)
 	return NULL;
 }
 
+/*
+ * AFTER ... FOR EACH STATEMENT on levels, targets and the calendar tables: every ticket with a
+ * running or paused clock is measured by the policy as it is now (a policy fact), in the same
+ * transaction.  Decided clocks keep the due date they were judged by.  A calendar left without
+ * any hours mid-edit (define_calendar deletes, then inserts them) is skipped until it has some.
+ */
 PG_FUNCTION_INFO_V1(sla_retarget_after_config_change);
 Datum
 sla_retarget_after_config_change(PG_FUNCTION_ARGS)
