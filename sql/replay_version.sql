@@ -17,6 +17,8 @@ SET client_min_messages = warning;
 SET timezone = 'UTC';
 
 SELECT sla.define_calendar('rv', 'UTC', 'mon-fri 09:00-17:00') > 0 AS calendar;
+-- version 2: the level, the attachment's status map (versioned too) in one transaction
+BEGIN;
 SELECT sla.define_level('rv_std', 'rv', first_response => '4 hours', resolution => '5 days', is_default => true) > 0 AS level;
 CREATE TABLE public.rv_ticket (id int PRIMARY KEY, st text, created timestamptz, updated timestamptz);
 CREATE TABLE public.rv_msg (id serial PRIMARY KEY, ticket int, kind text, created timestamptz);
@@ -24,6 +26,7 @@ SELECT sla.attach('public.rv_ticket', '{"key": "id", "created_at": "created", "u
                   'public.rv_msg', '{"ticket": "ticket", "created_at": "created", "author_kind": "kind",
                                      "customer_values": ["customer"], "agent_values": ["agent"]}') > 0 AS attached;
 SELECT sla.map_status('public.rv_ticket', 'open', 'open');
+COMMIT;
 -- replied after 1 h, after 3 h, never (created Monday 16:00)
 INSERT INTO public.rv_ticket VALUES (1, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00'),
                                     (2, 'open', '2026-11-23 09:00+00', '2026-11-23 09:00+00'),

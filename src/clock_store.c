@@ -20,6 +20,7 @@
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -116,6 +117,19 @@ static SlaLevel *levels = NULL;
 static int	nlevels = 0;
 static uint64 levels_generation = 0;
 
+/*
+ * The policy version of the cached levels (sla_policy_version_in_force).  A provisional number
+ * belongs to the transaction that made it (levels_version_xid): any other transaction reads the
+ * levels again, whether or not this backend saw its own commit's invalidation yet.
+ */
+static int32 levels_version = 0;
+static bool levels_version_own = false;	/* this transaction's own (pending or numbered early) */
+static TransactionId levels_version_xid = InvalidTransactionId;
+
+/* The version a configuration edit re-targets clocks to, for the length of the re-targeting
+ * trigger's work (sla_set_policy_change); 0 otherwise. */
+static int32 edit_version = 0;
+
 static void
 load_levels(void)
 {
@@ -159,9 +173,47 @@ load_levels(void)
 		}
 	}
 	MemoryContextSwitchTo(caller);
+	/*
+	 * The version these levels are: this transaction's own pending version (only the editing
+	 * transaction sees its row), else the latest committed one.  The 0.1.0 schema has none.
+	 */
+	levels_version = 0;
+	levels_version_own = false;
+	levels_version_xid = InvalidTransactionId;
+	if (!sla_schema_before_0_2())
+	{
+		/* the pending row first; then the latest version, and whether this transaction made it
+		 * (SET CONSTRAINTS ALL IMMEDIATE numbers a version before the commit) */
+		if (SPI_execute("SELECT v.version, v.own FROM (SELECT p.provisional AS version, true AS own, 1 AS o "
+						"FROM sla.policy_version_pending p UNION ALL "
+						"SELECT x.version, x.transaction_id OPERATOR(pg_catalog.=) pg_catalog.pg_current_xact_id_if_assigned() "
+						"AND x.transaction_start OPERATOR(pg_catalog.=) pg_catalog.transaction_timestamp(), 2 "
+						"FROM (SELECT * FROM sla.policy_version ORDER BY version DESC LIMIT 1) x) v ORDER BY v.o LIMIT 1",
+						true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read sla.policy_version");
+		if (SPI_processed == 1)
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			levels_version = isnull ? 0 : DatumGetInt32(d);
+			d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+			levels_version_own = !isnull && DatumGetBool(d);
+		}
+		if (levels_version_own)
+			levels_version_xid = GetTopTransactionIdIfAny();
+	}
 	SPI_finish();
 	/* an invalidation while loading: the next lookup loads again */
 	levels_generation = generation;
+}
+
+/* A provisional version cached by another transaction than this one (its own, committed or
+ * rolled back since): stale whatever the invalidations say. */
+static bool
+levels_version_stale(void)
+{
+	return levels_version_own && levels_version_xid != GetTopTransactionIdIfAny();
 }
 
 SlaLevel *
@@ -172,12 +224,38 @@ sla_level_get(int32 id)
 	sla_config_cache_prepare();
 	if (LevelContext == NULL)
 		LevelContext = AllocSetContextCreate(CacheMemoryContext, "sla level cache", ALLOCSET_SMALL_SIZES);
-	if (levels == NULL || levels_generation != sla_calendar_generation)
+	if (levels == NULL || levels_generation != sla_calendar_generation || levels_version_stale())
 		load_levels();
 	for (i = 0; i < nlevels; i++)
 		if (levels[i].id == id)
 			return &levels[i];
 	return NULL;
+}
+
+int32
+sla_policy_version_in_force(void)
+{
+	if (edit_version != 0)
+		return edit_version;
+	(void) sla_level_get(0);	/* the cache, loaded or refreshed (no level has id 0) */
+	return levels_version;
+}
+
+/*
+ * The version the current transaction's configuration edit makes: its pending (or early
+ * numbered) version when it exists already, else the provisional number its history trigger
+ * will give it.  The statement triggers of an INSERT ... ON CONFLICT DO UPDATE (add_holiday by
+ * hand) fire for the UPDATE before the INSERT: the re-targeting may run before the history has
+ * recorded the version.  The number is 55_policy_history.sql's policy_version_of_transaction():
+ * -1 - (the transaction's full id mod 2^31 - 1).
+ */
+static int32
+policy_version_of_edit(void)
+{
+	(void) sla_level_get(0);
+	if (levels_version_own)
+		return levels_version;
+	return (int32) (-1 - (int64) (U64FromFullTransactionId(GetTopFullTransactionId()) % INT64CONST(2147483647)));
 }
 
 SlaLevel *
@@ -218,7 +296,12 @@ typedef enum Statement
 } Statement;
 
 #define CLOCK_COLUMNS "id, attachment_id, ticket_key::pg_catalog.text, metric::text, cycle, level_id, calendar_id, target, " \
-	"started_at, due_at, paused_since, paused_for, stopped_at, state, department, agent, requester, business_used"
+	"started_at, due_at, paused_since, paused_for, stopped_at, state, department, agent, requester, business_used, " \
+	"policy_version"
+/* the 0.1.0 schema's clocks have no policy version */
+#define CLOCK_COLUMNS_0_1 "id, attachment_id, ticket_key::pg_catalog.text, metric::text, cycle, level_id, calendar_id, target, " \
+	"started_at, due_at, paused_since, paused_for, stopped_at, state, department, agent, requester, business_used, " \
+	"NULL::integer"
 
 /* the ticket's latest public message in its fact log ($1, $2: attachment, key) */
 #define LAST_MESSAGE_SQL "SELECT x.detail OPERATOR(pg_catalog.->>) 'author' AS author, x.at FROM sla.fact{T} x " \
@@ -250,9 +333,9 @@ static const char *const statement_sql[S_COUNT] = {
 	/* the clock row is its start: no clock_started event (sla.explain shows one, derived; $13,
 	 * the detail, serves the 0.1.0 schema's statement below) */
 	[S_START] = "INSERT INTO sla.clock{T} (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, "
-	"target, started_at, due_at, state, department, agent, requester, warn_at, started_pos) "
+	"target, started_at, due_at, state, department, agent, requester, warn_at, started_pos, policy_version) "
 	"VALUES ($1, $2{K}, $3::sla.metric, $4, $5, $6, $7, $8, $9, 'running', $10, $11, $12, $14, "
-	"pg_catalog.nextval('sla.event_id_seq')) RETURNING id",
+	"pg_catalog.nextval('sla.event_id_seq'), $15) RETURNING id",
 	[S_PAUSE] = "WITH c AS (UPDATE sla.clock{T} k SET state = 'paused', paused_since = $2 "
 	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $3 AND k.ticket_key OPERATOR(pg_catalog.=) $4{K} "
 	"AND k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
@@ -286,9 +369,9 @@ static const char *const statement_sql[S_COUNT] = {
 	"f AS (INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) "
 	"SELECT $1, $2{K}, $14, $15, $16, $17 WHERE $14 IS NOT NULL) "
 	"INSERT INTO sla.clock{T} (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
-	"started_at, due_at, state, warn_at, department, agent, requester, started_pos) "
+	"started_at, due_at, state, warn_at, department, agent, requester, started_pos, policy_version) "
 	"SELECT $1, $2{K}, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8, "
-	"pg_catalog.nextval('sla.event_id_seq') "
+	"pg_catalog.nextval('sla.event_id_seq'), $18 "
 	"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
 	"ORDER BY m.n RETURNING id",
 	[S_TICKET_LOCK] = TICKET_STATE_SQL " FOR UPDATE",
@@ -312,7 +395,8 @@ static const char *const statement_sql[S_COUNT] = {
 	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $7 AND k.ticket_key OPERATOR(pg_catalog.=) $8{K} "
 	"AND k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
 	EVENT_INSERT "SELECT $7, $8{K}, c.id, $2, 'reopened', $9 FROM c RETURNING clock_id",
-	[S_RETARGET] = "WITH c AS (UPDATE sla.clock{T} k SET level_id = $3, calendar_id = $4, target = $5, due_at = $6 "
+	[S_RETARGET] = "WITH c AS (UPDATE sla.clock{T} k SET level_id = $3, calendar_id = $4, target = $5, due_at = $6, "
+	"policy_version = $10 "
 	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $7 AND k.ticket_key OPERATOR(pg_catalog.=) $8{K} "
 	"AND k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
 	EVENT_INSERT "SELECT $7, $8{K}, c.id, $2, 'retargeted', $9 FROM c RETURNING clock_id",
@@ -336,12 +420,13 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_FACT_KINDS_AT] = "SELECT kind FROM sla.fact{T} WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $2{K} AND at OPERATOR(pg_catalog.=) $3",
 	[S_CLOCK_REPLACE] = "UPDATE sla.clock{T} SET level_id = $2, calendar_id = $3, target = $4, started_at = $5, due_at = $6, "
-	"paused_since = $7, paused_for = $8, stopped_at = $9, state = $10, business_used = $11 "
+	"paused_since = $7, paused_for = $8, stopped_at = $9, state = $10, business_used = $11, policy_version = $14 "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $12 AND ticket_key OPERATOR(pg_catalog.=) $13{K} "
 	"AND id OPERATOR(pg_catalog.=) $1",
 	[S_CLOCK_INSERT] = "INSERT INTO sla.clock{T} (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
-	"started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, department, agent, requester, warn_at) "
-	"VALUES ($1, $2{K}, $3::sla.metric, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+	"started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, department, agent, requester, warn_at, "
+	"policy_version) "
+	"VALUES ($1, $2{K}, $3::sla.metric, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
 	[S_CLOCK_DELETE] = "WITH e AS (DELETE FROM sla.event{T} WHERE attachment_id OPERATOR(pg_catalog.=) $2 "
 	"AND ticket_key OPERATOR(pg_catalog.=) $3{K} AND clock_id OPERATOR(pg_catalog.=) $1) "
 	"DELETE FROM sla.clock{T} WHERE attachment_id OPERATOR(pg_catalog.=) $2 "
@@ -430,6 +515,9 @@ static const char *const statement_sql[S_COUNT] = {
  * writes go on (the clocks move as before; the new columns are filled from the update on).
  */
 static const char *const statement_sql_0_1[S_COUNT] = {
+	[S_TICKET_CLOCKS] = "SELECT " CLOCK_COLUMNS_0_1 " FROM sla.clock WHERE attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND ticket_key OPERATOR(pg_catalog.=) $2",
+	[S_CLOCK_BY_ID] = "SELECT " CLOCK_COLUMNS_0_1 " FROM sla.clock WHERE id OPERATOR(pg_catalog.=) $1",
 	[S_START] = "WITH c AS (INSERT INTO sla.clock (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, "
 	"target, started_at, due_at, state, department, agent, requester, warn_at) "
 	"VALUES ($1, $2, $3::sla.metric, $4, $5, $6, $7, $8, $9, 'running', $10, $11, $12, $14) RETURNING id) "
@@ -464,6 +552,10 @@ static const char *const statement_sql_0_1[S_COUNT] = {
 	EVENT_INSERT "SELECT $1, $3, NULL, $4, 'key_changed', $5 FROM t "
 	"WHERE (SELECT pg_catalog.count(*) FROM c) OPERATOR(pg_catalog.>=) 0 "
 	"AND (SELECT pg_catalog.count(*) FROM e) OPERATOR(pg_catalog.>=) 0",
+	[S_RETARGET] = "WITH c AS (UPDATE sla.clock k SET level_id = $3, calendar_id = $4, target = $5, due_at = $6 "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $7 AND k.ticket_key OPERATOR(pg_catalog.=) $8 "
+	"AND k.id OPERATOR(pg_catalog.=) $1 RETURNING k.id) "
+	EVENT_INSERT "SELECT $7, $8, c.id, $2, 'retargeted', $9 FROM c RETURNING clock_id",
 	[S_REASSIGN] = "WITH c AS (UPDATE sla.clock k SET department = $4, agent = $5, requester = $7 "
 	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2 "
 	"AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused']) RETURNING k.id) "
@@ -492,7 +584,7 @@ static const char *const statement_sql_citus[S_COUNT][CITUS_PARTS] = {
 		CLOCK_UPDATE_WHERE("$3", "$4"), CLOCK_EVENT("$3", "$4", "cancelled", "$5")},
 	[S_REOPEN] = {"UPDATE sla.clock{T} k SET state = $3, paused_since = $4, paused_for = $5, due_at = $6, "
 		"stopped_at = NULL, business_used = NULL " CLOCK_UPDATE_WHERE("$7", "$8"), CLOCK_EVENT("$7", "$8", "reopened", "$9")},
-	[S_RETARGET] = {"UPDATE sla.clock{T} k SET level_id = $3, calendar_id = $4, target = $5, due_at = $6 "
+	[S_RETARGET] = {"UPDATE sla.clock{T} k SET level_id = $3, calendar_id = $4, target = $5, due_at = $6, policy_version = $10 "
 		CLOCK_UPDATE_WHERE("$7", "$8"), CLOCK_EVENT("$7", "$8", "retargeted", "$9")},
 	[S_REASSIGN] = {"UPDATE sla.ticket{T} SET department = $4, agent = $5, requester = $7 "
 		"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
@@ -505,9 +597,9 @@ static const char *const statement_sql_citus[S_COUNT][CITUS_PARTS] = {
 		"INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) "
 		"SELECT $1, $2{K}, $14, $15, $16, $17 WHERE $14 IS NOT NULL",
 		"INSERT INTO sla.clock{T} (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
-		"started_at, due_at, state, warn_at, department, agent, requester, started_pos) "
+		"started_at, due_at, state, warn_at, department, agent, requester, started_pos, policy_version) "
 		"SELECT $1, $2{K}, m.metric::sla.metric, 1, $3, $4, m.target, $5, m.due, 'running', m.warn, $6, $7, $8, "
-		"pg_catalog.nextval('sla.event_id_seq') "
+		"pg_catalog.nextval('sla.event_id_seq'), $18 "
 		"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
 		"ORDER BY m.n RETURNING id"},
 };
@@ -583,7 +675,7 @@ argument_types(Statement s, Oid *types, int *n)
 	{
 		case S_START:
 			TYPES(INT4OID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, TIMESTAMPTZOID,
-				  TEXTOID, TEXTOID, TEXTOID, JSONBOID, TIMESTAMPTZOID);
+				  TEXTOID, TEXTOID, TEXTOID, JSONBOID, TIMESTAMPTZOID, INT4OID);
 			break;
 		case S_PAUSE:
 		case S_CANCEL:
@@ -616,11 +708,11 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_CLOCK_REPLACE:
 			TYPES(INT8OID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, bi, TIMESTAMPTZOID,
-				  TEXTOID, bi, INT4OID, TEXTOID);
+				  TEXTOID, bi, INT4OID, TEXTOID, INT4OID);
 			break;
 		case S_CLOCK_INSERT:
 			TYPES(INT4OID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, TIMESTAMPTZOID,
-				  TIMESTAMPTZOID, bi, TIMESTAMPTZOID, TEXTOID, bi, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
+				  TIMESTAMPTZOID, bi, TIMESTAMPTZOID, TEXTOID, bi, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID);
 			break;
 		case S_CLOCK_DELETE:
 			TYPES(INT8OID, INT4OID, TEXTOID);
@@ -641,12 +733,12 @@ argument_types(Statement s, Oid *types, int *n)
 			TYPES(INT8OID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, bi, TIMESTAMPTZOID, INT4OID, TEXTOID, JSONBOID);
 			break;
 		case S_RETARGET:
-			TYPES(INT8OID, TIMESTAMPTZOID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, INT4OID, TEXTOID, JSONBOID);
+			TYPES(INT8OID, TIMESTAMPTZOID, INT4OID, INT4OID, bi, TIMESTAMPTZOID, INT4OID, TEXTOID, JSONBOID, INT4OID);
 			break;
 		case S_NEW_TICKET:
 			TYPES(INT4OID, TEXTOID, INT4OID, INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
 				  TEXTARRAYOID, get_array_type(bi), TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, JSONBOID,
-				  INT4OID, TIMESTAMPTZOID, TEXTOID, JSONBOID);
+				  INT4OID, TIMESTAMPTZOID, TEXTOID, JSONBOID, INT4OID);
 			break;
 		case S_REASSIGN:
 			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID);
@@ -812,6 +904,39 @@ time_or_null(bool set, int64 t, char *null)
 	return set ? TimestampTzGetDatum(t) : (Datum) 0;
 }
 
+/* a policy version for sla.clock.policy_version: 0 (none known) is NULL */
+static Datum
+version_or_null(int32 version, char *null)
+{
+	*null = version != 0 ? ' ' : 'n';
+	return Int32GetDatum(version);
+}
+
+/* a policy version in an event's detail: 0 (none known) is null */
+static char *
+version_json(int32 version)
+{
+	return version != 0 ? psprintf("%d", version) : "null";
+}
+
+/*
+ * What a configuration edit changed, for the events of the clocks it re-targets or cancels
+ * ("holiday added", "target changed"...): set by the re-targeting trigger for the length of its
+ * work (sla_set_policy_change), NULL otherwise (a re-target left to the breach check: the
+ * event's from_version and to_version tell, through sla.policy_diff).
+ */
+static const char *policy_change = NULL;
+
+void
+sla_set_policy_change(const char *change)
+{
+	/* the version first: a failure leaves both as they were */
+	int32		version = change != NULL && !sla_schema_before_0_2() ? policy_version_of_edit() : 0;
+
+	policy_change = change;
+	edit_version = version;
+}
+
 /* {"metric": "...", <extra>} as JSON text; extra pairs are already-escaped JSON members. */
 static char *
 metric_detail(sla_metric metric, const char *extra)
@@ -967,6 +1092,10 @@ clock_from_tuple(HeapTuple tup, TupleDesc desc, sla_cf_clock *c)
 	d = SPI_getbinval(tup, desc, 18, &isnull);
 	if (!isnull)
 		c->used = *DatumGetBusinessIntervalP(d);
+	d = SPI_getbinval(tup, desc, 19, &isnull);
+	c->policy_version = isnull ? 0 : DatumGetInt32(d);
+	c->stored_due_at = c->due_at;
+	c->stored_target = c->target;
 }
 
 static char *
@@ -1161,8 +1290,8 @@ static int64
 write_start(SlaStoredTicket *st, const sla_cf_clock *c)
 {
 	SlaLevel   *level = sla_level_get(c->level_id);
-	Datum		v[14];
-	char		n[15] = "              ";
+	Datum		v[15];
+	char		n[16] = "               ";
 	bool		isnull;
 	char		members[SLA_BI_FORMAT_MAX + 64];
 
@@ -1191,13 +1320,42 @@ write_start(SlaStoredTicket *st, const sla_cf_clock *c)
 	/* computed here, so the insert skips the warn_at trigger (it fires only when warn_at is null) */
 	v[13] = TimestampTzGetDatum(sla_clock_warn_at(c->started_at, c->due_at, c->paused_for, c->calendar_id,
 												  level->warning_fraction));
+	/* the version in force for this transaction: the one whose terms the clock was given */
+	v[14] = version_or_null(sla_policy_version_in_force(), &n[14]);
 	run(S_START, st->key_type, v, n);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 /* The sla.event detail of a transition (its kind is sla_transition_event()). */
+/* "key": "<instant>", as to_jsonb(timestamptz) writes it */
 static char *
-transition_detail(const sla_cf_transition *tr)
+time_json_member(const char *key, int64 t)
+{
+	char		buf[MAXDATELEN + 1];
+
+	JsonEncodeDateTime(buf, TimestampTzGetDatum(t), TIMESTAMPTZOID, NULL);
+	return json_member(key, buf);
+}
+
+/*
+ * The due date a transition leaves and the one before (before: the stored clock's, when known),
+ * so that the clock as it stood at any past instant can be read from its events
+ * (sla.clock_as_of, 90_reports.sql).
+ */
+static void
+append_due(StringInfo members, const sla_cf_clock *c, const sla_cf_clock *before)
+{
+	appendStringInfo(members, ", %s", time_json_member("due_at", c->due_at));
+	/* a resume or a reopening adds to the time paused (a re-target keeps it) */
+	if (c->paused_for.days != 0 || c->paused_for.usec != 0)
+		appendStringInfo(members, ", %s", bi_json_member("paused_for", c->paused_for));
+	if (before != NULL && before->stored_due_at != 0)
+		appendStringInfo(members, ", %s", time_json_member("from_due_at", before->stored_due_at));
+}
+
+/* The sla.event detail of a transition; before: the clock as stored before it, when known. */
+static char *
+transition_detail(const sla_cf_transition *tr, const sla_cf_clock *before, int32 from_version, int32 to_version)
 {
 	const sla_cf_clock *c = &tr->after;
 	const char *reason = sla_reason_text(tr->reason);
@@ -1210,10 +1368,14 @@ transition_detail(const sla_cf_transition *tr)
 			appendStringInfo(&members, "\"cycle\": %d, %s", c->cycle, bi_json_member("target", c->target));
 			break;
 		case SLA_TR_PAUSE:
-		case SLA_TR_REOPEN:
 			return metric_detail(c->metric, NULL);
+		case SLA_TR_REOPEN:
+			appendStringInfoString(&members, json_member("state", sla_clock_state_name(c->state)));
+			append_due(&members, c, before);
+			break;
 		case SLA_TR_RESUME:
 			appendStringInfoString(&members, bi_json_member("paused", tr->amount));
+			append_due(&members, c, before);
 			break;
 		case SLA_TR_STOP:
 			appendStringInfo(&members, "%s, %s", json_member("state", sla_clock_state_name(c->state)),
@@ -1221,13 +1383,32 @@ transition_detail(const sla_cf_transition *tr)
 			break;
 		case SLA_TR_CANCEL:
 			appendStringInfoString(&members, reason ? json_member("reason", reason) : "\"reason\": null");
+			/* a target removed by an edit: the clock keeps its version (decided), the event
+			 * names the version that has no target */
+			if (tr->reason == SLA_R_TARGET_REMOVED)
+			{
+				appendStringInfo(&members, ", \"from_version\": %s, \"to_version\": %s",
+								 version_json(from_version), version_json(to_version));
+				if (policy_change != NULL)
+					appendStringInfo(&members, ", %s", json_member("change", policy_change));
+			}
 			break;
 		case SLA_TR_RETARGET:
 			appendStringInfo(&members, "\"from_level\": %d, \"to_level\": %d, %s", tr->from_level, c->level_id,
 							 bi_json_member("target", c->target));
 			/* a policy edit says so; a level change is told by from_level and to_level */
 			if (tr->reason == SLA_R_POLICY_CHANGED)
+			{
 				appendStringInfo(&members, ", %s", json_member("reason", reason));
+				if (policy_change != NULL)
+					appendStringInfo(&members, ", %s", json_member("change", policy_change));
+			}
+			/* the versions the clock ran under before and after (issue 12) */
+			appendStringInfo(&members, ", \"from_version\": %s, \"to_version\": %s",
+							 version_json(from_version), version_json(to_version));
+			append_due(&members, c, before);
+			if (before != NULL && before->stored_due_at != 0)
+				appendStringInfo(&members, ", %s", bi_json_member("from_target", before->stored_target));
 			break;
 	}
 	return metric_detail(c->metric, members.data);
@@ -1238,16 +1419,25 @@ write_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 {
 	sla_cf_clock *clock = &st->t.clocks[tr->clock];
 	const sla_cf_clock *c = &tr->after;
-	Datum		v[9];
-	char		n[10] = "         ";
+	Datum		v[10];
+	char		n[11] = "          ";
 	Datum		detail;
+	int32		to_version = 0;
 
 	if (tr->kind == SLA_TR_START)
 	{
 		clock->id = write_start(st, c);
+		clock->policy_version = sla_policy_version_in_force();
+		clock->stored_due_at = c->due_at;
+		clock->stored_target = c->target;
 		return;
 	}
-	detail = jsonb_datum(transition_detail(tr));
+	if (tr->kind == SLA_TR_RETARGET || (tr->kind == SLA_TR_CANCEL && tr->reason == SLA_R_TARGET_REMOVED))
+		to_version = sla_policy_version_in_force();
+	detail = jsonb_datum(transition_detail(tr, clock, clock->policy_version, to_version));
+	/* what the row holds from now on: the next transition's "before" */
+	clock->stored_due_at = c->due_at;
+	clock->stored_target = c->target;
 	v[0] = Int64GetDatum(clock->id);
 	v[1] = TimestampTzGetDatum(tr->at);
 	switch (tr->kind)
@@ -1295,7 +1485,9 @@ write_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 			v[6] = Int32GetDatum(st->attachment_id);
 			v[7] = CStringGetTextDatum(st->key);
 			v[8] = detail;
+			v[9] = version_or_null(to_version, &n[9]);
 			run(S_RETARGET, st->key_type, v, n);
+			clock->policy_version = to_version;
 			break;
 	}
 }
@@ -1319,9 +1511,10 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 				targets[SLA_METRIC_COUNT],
 				dues[SLA_METRIC_COUNT],
 				warns[SLA_METRIC_COUNT];
-	Datum		v[17];
-	char		n[18] = "                 ";
+	Datum		v[18];
+	char		n[19] = "                  ";
 	int			i;
+	int32		version;
 
 	if (st->t.lifecycle != SLA_LC_OPEN || st->t.level_id == 0 || level_chosen == NULL ||
 		result->n > SLA_METRIC_COUNT)
@@ -1374,6 +1567,8 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 	}
 	else
 		n[13] = n[14] = n[15] = n[16] = 'n';
+	version = sla_policy_version_in_force();
+	v[17] = version_or_null(version, &n[17]);
 	run(S_NEW_TICKET, st->key_type, v, n);
 	/* the clocks' ids, for the facts that follow at once (a ticket created solved): the clocks
 	 * were inserted in the order of the arrays, so their ids ascend with it */
@@ -1392,7 +1587,12 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 		}
 		qsort(ids, found, sizeof(int64), compare_ids);
 		for (i = 0; i < found; i++)
+		{
 			st->t.clocks[result->t[i].clock].id = ids[i];
+			st->t.clocks[result->t[i].clock].policy_version = version;
+			st->t.clocks[result->t[i].clock].stored_due_at = st->t.clocks[result->t[i].clock].due_at;
+			st->t.clocks[result->t[i].clock].stored_target = st->t.clocks[result->t[i].clock].target;
+		}
 	}
 	return true;
 }
@@ -1680,25 +1880,33 @@ clock_model_values(const sla_cf_clock *c, Datum *v, char *n)
 	n[9] = c->state == SLA_CS_MET || c->state == SLA_CS_BREACHED ? ' ' : 'n';
 }
 
+/*
+ * A stored clock rewritten by the replay (under the policy in force): it keeps its version when
+ * its terms (level, calendar, target) are the stored ones, else takes the version in force.
+ */
 void
-sla_clock_replace(SlaStoredTicket *st, int64 id, const sla_cf_clock *c)
+sla_clock_replace(SlaStoredTicket *st, const sla_cf_clock *stored, sla_cf_clock *c)
 {
-	Datum		v[13];
-	char		n[14] = "             ";
+	Datum		v[14];
+	char		n[15] = "              ";
 
-	v[0] = Int64GetDatum(id);
+	c->policy_version = stored->level_id == c->level_id && stored->calendar_id == c->calendar_id &&
+		memcmp(&stored->target, &c->target, sizeof(c->target)) == 0 ?
+		stored->policy_version : sla_policy_version_in_force();
+	v[0] = Int64GetDatum(stored->id);
 	clock_model_values(c, &v[1], &n[1]);
 	v[11] = Int32GetDatum(st->attachment_id);
 	v[12] = CStringGetTextDatum(st->key);
+	v[13] = version_or_null(c->policy_version, &n[13]);
 	run(S_CLOCK_REPLACE, st->key_type, v, n);
 }
 
 int64
-sla_clock_insert(SlaStoredTicket *st, const sla_cf_clock *c)
+sla_clock_insert(SlaStoredTicket *st, sla_cf_clock *c)
 {
 	SlaLevel   *level = sla_level_get(c->level_id);
-	Datum		v[18];
-	char		n[19] = "                  ";
+	Datum		v[19];
+	char		n[20] = "                   ";
 	bool		isnull;
 
 	if (level == NULL)			/* cannot happen: clockflow read it under its lock */
@@ -1713,6 +1921,8 @@ sla_clock_insert(SlaStoredTicket *st, const sla_cf_clock *c)
 	v[16] = text_or_null(st->holder.requester, &n[16]);
 	v[17] = TimestampTzGetDatum(sla_clock_warn_at(c->started_at, c->due_at, c->paused_for, c->calendar_id,
 												  level->warning_fraction));
+	c->policy_version = sla_policy_version_in_force();
+	v[18] = version_or_null(c->policy_version, &n[18]);
 	run(S_CLOCK_INSERT, st->key_type, v, n);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -1753,10 +1963,10 @@ sla_timeline_position(void)
 }
 
 void
-sla_transition_event_write(SlaStoredTicket *st, const sla_cf_transition *tr, int64 clock_id)
+sla_transition_event_write(SlaStoredTicket *st, const sla_cf_transition *tr, int64 clock_id, int32 from_version)
 {
 	sla_log_event(st->attachment_id, st->key, clock_id, tr->at, sla_transition_event(tr->kind),
-				  transition_detail(tr));
+				  transition_detail(tr, NULL, from_version, sla_policy_version_in_force()));
 }
 
 void

@@ -43,6 +43,19 @@ extern SlaLevel *sla_level_get(int32 id);
  * references to them), as it is now; NULL when it no longer exists. */
 extern SlaLevel *sla_level_use(int32 id);
 
+/*
+ * The policy version the levels above belong to (issue 12): the latest version this
+ * transaction sees, or its own provisional (negative) number when it edited the configuration
+ * itself (the numbering at commit rewrites the clocks and events carrying it).  0 before the
+ * first version (or on the 0.1.0 schema).  Read with the level cache, so it costs nothing per
+ * ticket: the configuration's invalidation reloads both.
+ */
+extern int32 sla_policy_version_in_force(void);
+
+/* What the configuration edit being applied changed ("holiday added"), for the events of the
+ * clocks it moves; NULL when not known.  Set and cleared by the re-targeting trigger. */
+extern void sla_set_policy_change(const char *change);
+
 /* Who holds the ticket, kept on sla.ticket and copied onto its clocks for the reports. */
 typedef struct SlaSnapshot
 {
@@ -161,11 +174,12 @@ extern int	sla_fact_kinds_at(SlaStoredTicket *st, TimestampTz at, char ***kinds)
 /* Replay's reconciling writes: a clock's model columns set as given (by id), a clock inserted
  * with them (returns its id), a clock removed with its events, the model's events of an instant
  * removed, and a transition's event written alone. */
-extern void sla_clock_replace(SlaStoredTicket *st, int64 id, const sla_cf_clock *c);
-extern int64 sla_clock_insert(SlaStoredTicket *st, const sla_cf_clock *c);
+extern void sla_clock_replace(SlaStoredTicket *st, const sla_cf_clock *stored, sla_cf_clock *c);
+extern int64 sla_clock_insert(SlaStoredTicket *st, sla_cf_clock *c);
 extern void sla_clock_delete(SlaStoredTicket *st, int64 id);
 extern void sla_events_delete_at(SlaStoredTicket *st, TimestampTz at);
-extern void sla_transition_event_write(SlaStoredTicket *st, const sla_cf_transition *tr, int64 clock_id);
+extern void sla_transition_event_write(SlaStoredTicket *st, const sla_cf_transition *tr, int64 clock_id,
+									   int32 from_version);
 /* A clock's start takes its place in the timeline now (clock.started_pos); a place for an entry
  * sla.explain derives (the rules' choice): a number from sla.event's sequence. */
 extern void sla_clock_started_here(SlaStoredTicket *st, int64 clock_id);

@@ -280,6 +280,7 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 	sla_cf_play play;
 	sla_status	status;
 	int64	   *ids;
+	int32	   *versions;
 	bool	   *matched;
 	int			i,
 				j;
@@ -311,6 +312,8 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 
 	/* reconcile the clocks by (metric, cycle) */
 	ids = palloc0(sizeof(int64) * (r.nclocks + 1));
+	/* the version each replayed clock's stored twin ran under (a re-target's from_version) */
+	versions = palloc0(sizeof(int32) * (r.nclocks + 1));
 	matched = palloc0(sizeof(bool) * (st->t.nclocks + 1));
 	for (i = 0; i < r.nclocks; i++)
 	{
@@ -324,6 +327,7 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 				continue;
 			matched[j] = true;
 			ids[i] = s->id;
+			versions[i] = s->policy_version;
 			if (s->stopped && s->stopped_at < at)
 			{
 				*c = *s;		/* decided before the instant: history stays, as stored */
@@ -335,7 +339,9 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 				memcmp(&s->paused_for, &c->paused_for, sizeof(c->paused_for)) != 0 || s->stopped != c->stopped ||
 				(c->stopped && s->stopped_at != c->stopped_at) || s->state != c->state ||
 				memcmp(&s->used, &c->used, sizeof(c->used)) != 0)
-				sla_clock_replace(st, s->id, c);
+				sla_clock_replace(st, s, c);
+			else
+				c->policy_version = s->policy_version;
 			break;
 		}
 		if (ids[i] == 0)
@@ -353,14 +359,18 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 	sla_events_delete_at(st, at);
 	for (i = 0; i < nkept; i++)
 		if (kept[i].kind != SLA_TR_START)
-			sla_transition_event_write(st, &kept[i], ids[kept[i].clock]);
+			sla_transition_event_write(st, &kept[i], ids[kept[i].clock], versions[kept[i].clock]);
 		else
 			sla_clock_started_here(st, ids[kept[i].clock]);
 
 	/* the ticket as stored now: the replayed clocks with their ids (a fact applied next to this
 	 * one, in the same trigger, starts from them), its row with the replayed state */
 	for (i = 0; i < r.nclocks; i++)
+	{
 		r.clocks[i].id = ids[i];
+		r.clocks[i].stored_due_at = r.clocks[i].due_at;
+		r.clocks[i].stored_target = r.clocks[i].target;
+	}
 	st->t.clocks = r.clocks;
 	st->t.nclocks = r.nclocks;
 	st->t.capacity = r.capacity;
@@ -654,6 +664,38 @@ sla_claim_step_sql(PG_FUNCTION_ARGS)
 }
 
 /*
+ * What a statement on a configuration table changed, in the words of the retargeted events'
+ * "change" (docs/policy-versions.md): the table and the operation.  A level's UPDATE may be
+ * its calendar or its warning share; a calendar's, its time zone.
+ */
+static const char *
+policy_change_of(TriggerData *trigdata)
+{
+	const char *table = sla_shard_logical_name(trigdata->tg_relation);
+	int			op = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ? 0 :
+		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? 1 : 2;
+	static const struct
+	{
+		const char *table;
+		const char *change[3];	/* insert, delete, update */
+	}			changes[] = {
+		{"level_target", {"target added", "target removed", "target changed"}},
+		{"level", {"level changed", "level changed", "level changed"}},
+		{"calendar", {"calendar changed", "calendar changed", "calendar changed"}},
+		{"calendar_hours", {"calendar hours changed", "calendar hours changed", "calendar hours changed"}},
+		{"calendar_holiday", {"holiday added", "holiday removed", "holiday changed"}},
+		{"calendar_special_day", {"special day added", "special day removed", "special day changed"}},
+		{"calendar_special_hours", {"special day hours changed", "special day hours changed", "special day hours changed"}},
+	};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(changes); i++)
+		if (strcmp(table, changes[i].table) == 0)
+			return changes[i].change[op];
+	return NULL;
+}
+
+/*
  * AFTER ... FOR EACH STATEMENT on levels, targets and the calendar tables: every ticket with a
  * running or paused clock is measured by the policy as it is now (a policy fact), in the same
  * transaction.  Decided clocks keep the due date they were judged by.  A calendar left without
@@ -771,25 +813,35 @@ sla_retarget_after_config_change(PG_FUNCTION_ARGS)
 	}
 apply:
 	fact = sla_fact_of(SLA_FACT_POLICY, GetCurrentTransactionStartTimestamp());
-	for (i = 0; i < n; i++)
+	/* the events of the clocks this statement moves say what it changed */
+	sla_set_policy_change(policy_change_of(trigdata));
+	PG_TRY();
 	{
-		SlaStoredTicket st;
-
-		/* never wait for a ticket's writer (an agent's reply in progress): the edit would wait
-		 * for it, and a writer of two tickets waiting for the edit's lock on the other would
-		 * deadlock with it.  A held ticket is left to the next breach check. */
-		switch (sla_stored_ticket_try_load(attachments[i], keys[i], &st))
+		for (i = 0; i < n; i++)
 		{
-			case SLA_TICKET_LOCKED:
-				sla_ticket_apply(&st, &fact, NULL);
-				break;
-			case SLA_TICKET_BUSY:
-				sla_policy_retarget_later(attachments[i], keys[i], fact.at);
-				break;
-			case SLA_TICKET_ABSENT:
-				break;
+			SlaStoredTicket st;
+
+			/* never wait for a ticket's writer (an agent's reply in progress): the edit would
+			 * wait for it, and a writer of two tickets waiting for the edit's lock on the other
+			 * would deadlock with it.  A held ticket is left to the next breach check. */
+			switch (sla_stored_ticket_try_load(attachments[i], keys[i], &st))
+			{
+				case SLA_TICKET_LOCKED:
+					sla_ticket_apply(&st, &fact, NULL);
+					break;
+				case SLA_TICKET_BUSY:
+					sla_policy_retarget_later(attachments[i], keys[i], fact.at);
+					break;
+				case SLA_TICKET_ABSENT:
+					break;
+			}
 		}
 	}
+	PG_FINALLY();
+	{
+		sla_set_policy_change(NULL);
+	}
+	PG_END_TRY();
 	SPI_finish();
 	PopActiveSnapshot();
 	return PointerGetDatum(NULL);

@@ -106,6 +106,15 @@ typedef struct sla_cf_clock
 	int64_t		stopped_at;
 	sla_business_interval used;	/* met / breached: business time used */
 	sla_clock_state state;
+	/* The glue's, like id: the policy version the clock's terms (level, calendar, target) were
+	 * set under (sla.clock.policy_version; 0: not known).  clockflow copies it untouched, so a
+	 * re-targeted clock still carries the version it ran under until the glue writes the new one;
+	 * a clock started by this call has 0. */
+	int32_t		policy_version;
+	/* The glue's too: the due date and target as last written to the row, so that the event of
+	 * a transition that moves them can name the values before (as-of reports read them). */
+	int64_t		stored_due_at;
+	sla_business_interval stored_target;
 } sla_cf_clock;
 
 /* Room clockflow needs beyond a ticket's clocks for the clocks one fact may start. */

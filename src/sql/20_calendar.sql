@@ -273,9 +273,20 @@ BEGIN
     IF day IS NULL OR yearly IS NULL THEN
         RAISE EXCEPTION 'add_holiday: day and yearly must not be null' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    INSERT INTO @extschema@.calendar_holiday AS h (calendar_id, day, name, yearly)
-         VALUES (@extschema@.calendar_id(calendar), add_holiday.day, add_holiday.name, add_holiday.yearly)
-    ON CONFLICT ON CONSTRAINT calendar_holiday_pkey DO UPDATE SET name = EXCLUDED.name, yearly = EXCLUDED.yearly;
+    -- an UPDATE, else an INSERT, rather than INSERT ... ON CONFLICT DO UPDATE: an upsert fires
+    -- the UPDATE statement triggers too, before the INSERT ones, and the re-targeted clocks'
+    -- events would say "holiday changed" for a holiday added (docs/policy-versions.md)
+    UPDATE @extschema@.calendar_holiday h SET name = add_holiday.name, yearly = add_holiday.yearly
+     WHERE h.calendar_id = @extschema@.calendar_id(calendar) AND h.day = add_holiday.day;
+    IF NOT FOUND THEN
+        BEGIN
+            INSERT INTO @extschema@.calendar_holiday (calendar_id, day, name, yearly)
+                 VALUES (@extschema@.calendar_id(calendar), add_holiday.day, add_holiday.name, add_holiday.yearly);
+        EXCEPTION WHEN unique_violation THEN	-- added meanwhile by another transaction
+            UPDATE @extschema@.calendar_holiday h SET name = add_holiday.name, yearly = add_holiday.yearly
+             WHERE h.calendar_id = @extschema@.calendar_id(calendar) AND h.day = add_holiday.day;
+        END;
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.add_holiday(text, date, text, boolean) IS
@@ -290,9 +301,18 @@ BEGIN
     IF day IS NULL OR hours IS NULL THEN
         RAISE EXCEPTION 'set_special_day: day and hours must not be null' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    INSERT INTO @extschema@.calendar_special_day AS s (calendar_id, day, name)
-         VALUES (cal_id, set_special_day.day, set_special_day.name)
-    ON CONFLICT ON CONSTRAINT calendar_special_day_pkey DO UPDATE SET name = COALESCE(EXCLUDED.name, s.name);
+    -- an UPDATE, else an INSERT: see add_holiday
+    UPDATE @extschema@.calendar_special_day s SET name = COALESCE(set_special_day.name, s.name)
+     WHERE s.calendar_id = cal_id AND s.day = set_special_day.day;
+    IF NOT FOUND THEN
+        BEGIN
+            INSERT INTO @extschema@.calendar_special_day (calendar_id, day, name)
+                 VALUES (cal_id, set_special_day.day, set_special_day.name);
+        EXCEPTION WHEN unique_violation THEN	-- added meanwhile by another transaction
+            UPDATE @extschema@.calendar_special_day s SET name = COALESCE(set_special_day.name, s.name)
+             WHERE s.calendar_id = cal_id AND s.day = set_special_day.day;
+        END;
+    END IF;
     DELETE FROM @extschema@.calendar_special_hours h WHERE h.calendar_id = cal_id AND h.day = set_special_day.day;
     INSERT INTO @extschema@.calendar_special_hours (calendar_id, day, opens, closes)
          SELECT cal_id, set_special_day.day, p.opens, p.closes FROM @extschema@.parse_day_hours(hours) p;

@@ -34,6 +34,9 @@ CREATE FUNCTION @extschema@.policy_table_key(table_name text) RETURNS text[]
         WHEN $1 OPERATOR(pg_catalog.=) 'attribute' THEN ARRAY['name']
         WHEN $1 OPERATOR(pg_catalog.=) 'rule' THEN ARRAY['id']
         WHEN $1 OPERATOR(pg_catalog.=) 'rule_condition' THEN ARRAY['rule_id', 'group_no', 'position']
+        -- created later (60_attachment.sql, 85_escalation.sql), their triggers at the end of 85
+        WHEN $1 OPERATOR(pg_catalog.=) 'escalation' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'status_map' THEN ARRAY['attachment_id', 'status']
     END
 $$;
 COMMENT ON FUNCTION @extschema@.policy_table_key(text) IS
@@ -154,6 +157,7 @@ DECLARE
     q record;
     latest record;
     v integer;
+    kt text;
 BEGIN
     IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'INSERT' OR TG_TABLE_SCHEMA <> '@extschema@'
        OR TG_TABLE_NAME <> 'policy_version_pending' THEN
@@ -182,6 +186,27 @@ BEGIN
      WHERE h.valid_from = q.provisional AND h.valid_from < 0;
     UPDATE @extschema@.policy_history h SET valid_to = v
      WHERE h.valid_to = q.provisional AND h.valid_to < 0;
+    -- the clocks this transaction re-targeted (or started after its edit) and their events carry
+    -- the provisional number too (60_attachment.sql; partial indexes, empty otherwise).  The
+    -- tracking tables exist from 60_attachment.sql on: a version made while the extension is
+    -- being created or updated, before them, has none to fix.
+    IF to_regclass('@extschema@.clock_text') IS NOT NULL THEN
+        FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+            EXECUTE format('UPDATE @extschema@.%I c SET policy_version = $2
+                             WHERE c.policy_version = $1 AND c.policy_version < 0', 'clock_' || kt)
+              USING q.provisional, v;
+            -- from_version too: a clock started after its transaction's edit, re-targeted by a
+            -- second edit of the same transaction
+            EXECUTE format($u$UPDATE @extschema@.%I e
+                                 SET detail = e.detail || jsonb_build_object('to_version', $2)
+                                              || CASE WHEN e.detail -> 'from_version' = to_jsonb($1)
+                                                      THEN jsonb_build_object('from_version', $2) ELSE '{}' END
+                               WHERE e.kind = ANY (ARRAY['retargeted', 'cancelled'])
+                                 AND (e.detail -> 'to_version') < '0'::jsonb
+                                 AND e.detail -> 'to_version' = to_jsonb($1)$u$, 'event_' || kt)
+              USING q.provisional, v;
+        END LOOP;
+    END IF;
     RETURN NULL;
 END
 $$;

@@ -162,10 +162,17 @@ BEGIN
                 step_percent  numeric,
                 step_done     numeric,
                 step_seen_at  timestamptz,
+                -- issue 12: the policy version the clock's terms (level, calendar, target) were
+                -- set under; negative (provisional) only inside the editing transaction
+                policy_version integer,
                 PRIMARY KEY (attachment_id, ticket_key, metric, cycle)
             )$t$, 'clock_' || kt, kt, 'clock_' || kt || '_state_known');
         -- the clock an id names (a NOTIFY payload, sla.cancel_clock): found without the ticket key
         EXECUTE format('CREATE INDEX %I ON @extschema@.%I (id)', 'clock_' || kt || '_id', 'clock_' || kt);
+        -- the clocks an editing transaction re-targeted under its provisional version, found when
+        -- its commit numbers it (55_policy_history.sql); empty outside that transaction
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (policy_version) WHERE policy_version OPERATOR(pg_catalog.<) 0',
+                       'clock_' || kt || '_provisional_version', 'clock_' || kt);
         -- Never two running (or paused) clocks of one metric for a ticket, whatever the concurrency.
         EXECUTE format('CREATE UNIQUE INDEX %I ON @extschema@.%I (attachment_id, ticket_key, metric)
                         WHERE state OPERATOR(pg_catalog.=) ANY (ARRAY[''running'', ''paused''])',
@@ -186,6 +193,13 @@ BEGIN
                 detail        jsonb,
                 PRIMARY KEY (attachment_id, ticket_key, id)
             )$t$, 'event_' || kt, kt);
+        -- the events naming an editing transaction's provisional version (to_version), rewritten
+        -- when its commit numbers it; empty outside that transaction.  No cast in the predicate:
+        -- an event logged by hand may hold anything under that name.
+        EXECUTE format($i$CREATE INDEX %I ON @extschema@.%I ((detail OPERATOR(pg_catalog.->) 'to_version'))
+                          WHERE kind OPERATOR(pg_catalog.=) ANY (ARRAY['retargeted', 'cancelled'])
+                            AND (detail OPERATOR(pg_catalog.->) 'to_version') OPERATOR(pg_catalog.<) '0'::pg_catalog.jsonb$i$,
+                       'event_' || kt || '_provisional_version', 'event_' || kt);
         -- The fact log: per ticket and in the order they arrived, the facts the clock model
         -- applied (src/core/clockflow.h), with what the model read of them.  A fact that
         -- arrives after a fact of the same instant it sorts before (a reply saved after the
@@ -253,25 +267,25 @@ CREATE VIEW @extschema@.clock WITH (security_invoker = true) AS
     SELECT id, attachment_id, ticket_key::text AS ticket_key, metric, cycle, level_id, calendar_id, target,
            started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
            warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
-           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
       FROM @extschema@.clock_int4
     UNION ALL
     SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
            started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
            warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
-           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
       FROM @extschema@.clock_int8
     UNION ALL
     SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
            started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
            warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
-           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
       FROM @extschema@.clock_uuid
     UNION ALL
     SELECT id, attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target,
            started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
            warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
-           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
       FROM @extschema@.clock_text;
 COMMENT ON VIEW @extschema@.clock IS
     'SLA clocks: one row per ticket, metric and cycle; due_at = business_add(started_at, target + paused_for, calendar)';
@@ -297,6 +311,7 @@ COMMENT ON COLUMN @extschema@.clock.breach_seen_at IS 'when sla.check_breaches (
 COMMENT ON COLUMN @extschema@.clock.breach_escalation_pending IS 'true: a late stop recorded its breach, whose escalations the next sla.check_breaches runs';
 COMMENT ON COLUMN @extschema@.clock.step_at IS 'when its next escalation step falls due (sla.escalation.at_percent); NULL: none';
 COMMENT ON COLUMN @extschema@.clock.step_percent IS 'the share of the target of its next escalation step';
+COMMENT ON COLUMN @extschema@.clock.policy_version IS 'the policy version (sla.policy_version) the clock''s level, calendar and target come from: the version in force when it started or was last re-targeted; kept when it is decided; NULL: started before any version';
 COMMENT ON COLUMN @extschema@.clock.step_done IS 'the largest share whose escalation step was recorded for the current due date';
 COMMENT ON COLUMN @extschema@.clock.step_seen_at IS 'when that step was recorded';
 COMMENT ON COLUMN @extschema@.clock.department IS 'the department holding the ticket while the clock ran (its latest, once reassigned)';

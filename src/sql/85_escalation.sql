@@ -347,3 +347,25 @@ COMMENT ON COLUMN @extschema@.health.item IS 'the kind of item: mapping_problem 
 COMMENT ON COLUMN @extschema@.health.field IS 'the mapping field concerned (status, author_kind, author_function), or the escalation (escalation <id>)';
 COMMENT ON COLUMN @extschema@.health.value IS 'the value that could not be classified (NULL: the column was NULL), or the latest failure (SQLSTATE: message)';
 COMMENT ON COLUMN @extschema@.health.occurrences IS 'how often it was met (a lower bound under concurrent writers); for an escalation, the clocks it failed on and was not run again';
+
+-- Escalations and status maps are versioned like the rest of the configuration (issue 12,
+-- 55_policy_history.sql): the same four statement triggers, created here, once both tables exist.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['escalation', 'status_map'] LOOP
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_insert AFTER INSERT ON @extschema@.%I '
+                                  'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT '
+                                  'EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_update AFTER UPDATE ON @extschema@.%I '
+                                  'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT '
+                                  'EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_delete AFTER DELETE ON @extschema@.%I '
+                                  'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT '
+                                  'EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_truncate AFTER TRUNCATE ON @extschema@.%I '
+                                  'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+    END LOOP;
+END
+$$;

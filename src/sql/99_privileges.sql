@@ -94,6 +94,15 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.policy_diff(integer, integer)
     TO sla_reader, sla_admin;
 GRANT EXECUTE ON FUNCTION @extschema@.set_policy_note(text) TO sla_admin;
+-- Reports as of a past instant (90_reports_as_of.sql): read as the caller, like the SLA log.
+GRANT EXECUTE ON FUNCTION
+    @extschema@.clock_as_of(timestamptz),
+    @extschema@.sla_log_as_of(timestamptz, text, timestamptz, timestamptz)
+    TO sla_reader, sla_admin;
+-- The engine records on each clock the policy version it runs under (issue 12): the ticket and
+-- message triggers, running as the helpdesk's writer, read the latest version (and their own
+-- transaction's pending one, when it edited the configuration too).
+GRANT SELECT ON @extschema@.policy_version, @extschema@.policy_version_pending TO sla_writer;
 
 -- Admins: recording interaction mappings validates their columns the way attach does; declaring
 -- an attribute checks its function.

@@ -4598,3 +4598,376 @@ CREATE OR REPLACE VIEW @extschema@.queue WITH (security_invoker = true) AS
      ORDER BY l.due_at;
 -- ============================================================================================
 -- end of issue 14
+
+-- ============================================================================================
+-- issue 12, the engine's side: each clock records the policy version it runs under
+-- (clock_<type>.policy_version, in the sla.clock view); the numbering at commit rewrites the
+-- clocks and events carrying a provisional number (partial indexes, empty otherwise); the
+-- writer reads the versions.  Clocks tracked before this keep a NULL version.
+-- ============================================================================================
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('ALTER TABLE @extschema@.%I ADD COLUMN policy_version integer', 'clock_' || kt);
+        EXECUTE format('CREATE INDEX %I ON @extschema@.%I (policy_version) WHERE policy_version OPERATOR(pg_catalog.<) 0',
+                       'clock_' || kt || '_provisional_version', 'clock_' || kt);
+        EXECUTE format($i$CREATE INDEX %I ON @extschema@.%I ((detail OPERATOR(pg_catalog.->) 'to_version'))
+                          WHERE kind OPERATOR(pg_catalog.=) ANY (ARRAY['retargeted', 'cancelled'])
+                            AND (detail OPERATOR(pg_catalog.->) 'to_version') OPERATOR(pg_catalog.<) '0'::pg_catalog.jsonb$i$,
+                       'event_' || kt || '_provisional_version', 'event_' || kt);
+    END LOOP;
+END
+$$;
+CREATE OR REPLACE VIEW @extschema@.clock WITH (security_invoker = true) AS
+    SELECT id, attachment_id, ticket_key::text AS ticket_key, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
+      FROM @extschema@.clock_int4
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
+      FROM @extschema@.clock_int8
+    UNION ALL
+    SELECT id, attachment_id, ticket_key::text, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
+      FROM @extschema@.clock_uuid
+    UNION ALL
+    SELECT id, attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target,
+           started_at, due_at, paused_since, paused_for, stopped_at, state, business_used, decided_at,
+           warn_at, warned_at, breach_seen_at, department, agent, requester, started_pos,
+           breach_escalation_pending, step_at, step_percent, step_done, step_seen_at, policy_version
+      FROM @extschema@.clock_text;
+COMMENT ON COLUMN @extschema@.clock.policy_version IS 'the policy version (sla.policy_version) the clock''s level, calendar and target come from: the version in force when it started or was last re-targeted; kept when it is decided; NULL: started before any version';
+
+CREATE OR REPLACE FUNCTION @extschema@.policy_version_number() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    q record;
+    latest record;
+    v integer;
+    kt text;
+BEGIN
+    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'INSERT' OR TG_TABLE_SCHEMA <> '@extschema@'
+       OR TG_TABLE_NAME <> 'policy_version_pending' THEN
+        RAISE EXCEPTION 'sla.policy_version_number() must be the constraint trigger on sla.policy_version_pending, not on %.%',
+              TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    -- the row as it is now (NEW is the row as inserted: without a note set later)
+    DELETE FROM @extschema@.policy_version_pending p WHERE p.provisional = NEW.provisional RETURNING p.* INTO q;
+    IF q.provisional IS NULL THEN
+        RETURN NULL;
+    END IF;
+    LOCK TABLE @extschema@.policy_version IN SHARE ROW EXCLUSIVE MODE;
+    SELECT p.version, p.took_effect INTO latest
+      FROM @extschema@.policy_version p ORDER BY p.version DESC LIMIT 1;
+    INSERT INTO @extschema@.policy_version AS p (version, took_effect, session_user_name, current_user_name, note,
+                                                 transaction_id, transaction_start)
+         VALUES (coalesce(latest.version, 0) + 1, greatest(q.transaction_start, latest.took_effect),
+                 q.session_user_name, q.current_user_name, q.note, q.transaction_id, q.transaction_start)
+    ON CONFLICT ON CONSTRAINT policy_version_pkey DO NOTHING
+    RETURNING p.version INTO v;
+    IF v IS NULL THEN
+        RAISE EXCEPTION 'could not serialize access: another transaction made policy version % meanwhile',
+              coalesce(latest.version, 0) + 1 USING ERRCODE = 'serialization_failure';
+    END IF;
+    UPDATE @extschema@.policy_history h SET valid_from = v
+     WHERE h.valid_from = q.provisional AND h.valid_from < 0;
+    UPDATE @extschema@.policy_history h SET valid_to = v
+     WHERE h.valid_to = q.provisional AND h.valid_to < 0;
+    -- the clocks this transaction re-targeted (or started after its edit) and their events carry
+    -- the provisional number too (60_attachment.sql; partial indexes, empty otherwise).  The
+    -- tracking tables exist from 60_attachment.sql on: a version made while the extension is
+    -- being created or updated, before them, has none to fix.
+    IF to_regclass('@extschema@.clock_text') IS NOT NULL THEN
+        FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+            EXECUTE format('UPDATE @extschema@.%I c SET policy_version = $2
+                             WHERE c.policy_version = $1 AND c.policy_version < 0', 'clock_' || kt)
+              USING q.provisional, v;
+            -- from_version too: a clock started after its transaction's edit, re-targeted by a
+            -- second edit of the same transaction
+            EXECUTE format($u$UPDATE @extschema@.%I e
+                                 SET detail = e.detail || jsonb_build_object('to_version', $2)
+                                              || CASE WHEN e.detail -> 'from_version' = to_jsonb($1)
+                                                      THEN jsonb_build_object('from_version', $2) ELSE '{}' END
+                               WHERE e.kind = ANY (ARRAY['retargeted', 'cancelled'])
+                                 AND (e.detail -> 'to_version') < '0'::jsonb
+                                 AND e.detail -> 'to_version' = to_jsonb($1)$u$, 'event_' || kt)
+              USING q.provisional, v;
+        END LOOP;
+    END IF;
+    RETURN NULL;
+END
+$$;
+GRANT SELECT ON @extschema@.policy_version, @extschema@.policy_version_pending TO sla_writer;
+-- the helpers add a holiday or special day by INSERT, not by an upsert (whose UPDATE triggers
+-- fire first): the re-targeted clocks' events say what changed
+CREATE OR REPLACE FUNCTION @extschema@.add_holiday(calendar text, day date, name text DEFAULT NULL,
+                                        yearly boolean DEFAULT false)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF day IS NULL OR yearly IS NULL THEN
+        RAISE EXCEPTION 'add_holiday: day and yearly must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- an UPDATE, else an INSERT, rather than INSERT ... ON CONFLICT DO UPDATE: an upsert fires
+    -- the UPDATE statement triggers too, before the INSERT ones, and the re-targeted clocks'
+    -- events would say "holiday changed" for a holiday added (docs/policy-versions.md)
+    UPDATE @extschema@.calendar_holiday h SET name = add_holiday.name, yearly = add_holiday.yearly
+     WHERE h.calendar_id = @extschema@.calendar_id(calendar) AND h.day = add_holiday.day;
+    IF NOT FOUND THEN
+        BEGIN
+            INSERT INTO @extschema@.calendar_holiday (calendar_id, day, name, yearly)
+                 VALUES (@extschema@.calendar_id(calendar), add_holiday.day, add_holiday.name, add_holiday.yearly);
+        EXCEPTION WHEN unique_violation THEN	-- added meanwhile by another transaction
+            UPDATE @extschema@.calendar_holiday h SET name = add_holiday.name, yearly = add_holiday.yearly
+             WHERE h.calendar_id = @extschema@.calendar_id(calendar) AND h.day = add_holiday.day;
+        END;
+    END IF;
+END
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.set_special_day(calendar text, day date, hours text, name text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cal_id integer := @extschema@.calendar_id(calendar);
+BEGIN
+    IF day IS NULL OR hours IS NULL THEN
+        RAISE EXCEPTION 'set_special_day: day and hours must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- an UPDATE, else an INSERT: see add_holiday
+    UPDATE @extschema@.calendar_special_day s SET name = COALESCE(set_special_day.name, s.name)
+     WHERE s.calendar_id = cal_id AND s.day = set_special_day.day;
+    IF NOT FOUND THEN
+        BEGIN
+            INSERT INTO @extschema@.calendar_special_day (calendar_id, day, name)
+                 VALUES (cal_id, set_special_day.day, set_special_day.name);
+        EXCEPTION WHEN unique_violation THEN	-- added meanwhile by another transaction
+            UPDATE @extschema@.calendar_special_day s SET name = COALESCE(set_special_day.name, s.name)
+             WHERE s.calendar_id = cal_id AND s.day = set_special_day.day;
+        END;
+    END IF;
+    DELETE FROM @extschema@.calendar_special_hours h WHERE h.calendar_id = cal_id AND h.day = set_special_day.day;
+    INSERT INTO @extschema@.calendar_special_hours (calendar_id, day, opens, closes)
+         SELECT cal_id, set_special_day.day, p.opens, p.closes FROM @extschema@.parse_day_hours(hours) p;
+END
+$$;
+-- ============================================================================================
+-- end of issue 12, the engine's side
+
+-- ============================================================================================
+-- issue 12: reports as of a past instant (90_reports_as_of.sql): each clock as it stood then,
+-- read back from its events
+-- ============================================================================================
+CREATE FUNCTION @extschema@.clock_as_of(as_of timestamptz)
+    RETURNS TABLE (id bigint, attachment_id integer, ticket_key text, metric @extschema@.metric, cycle integer,
+                   level_id integer, calendar_id integer, target @extschema@.business_interval,
+                   policy_version integer, started_at timestamptz, due_at timestamptz,
+                   paused_since timestamptz, paused_for @extschema@.business_interval,
+                   stopped_at timestamptz, state text, business_used @extschema@.business_interval,
+                   department text, agent text, requester text, warn_at timestamptz)
+    LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    kt text;
+BEGIN
+    IF NOT isfinite(as_of) THEN
+        RAISE EXCEPTION 'clock_as_of needs a finite instant, not %', as_of USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        RETURN QUERY EXECUTE format($q$
+            SELECT c.id, c.attachment_id, c.ticket_key::text, c.metric, c.cycle,
+                   x.level_id, c.calendar_id, x.target, x.policy_version, c.started_at, d.due_at,
+                   CASE WHEN s.state = 'paused' THEN s.at END,
+                   d.paused_for,
+                   CASE WHEN s.state = ANY (ARRAY['met', 'breached', 'cancelled']) THEN s.at END,
+                   s.state,
+                   CASE WHEN s.state = ANY (ARRAY['met', 'breached']) THEN s.used END,
+                   coalesce(h.department, c.department), coalesce(h.agent, c.agent), coalesce(h.requester, c.requester),
+                   CASE WHEN d.due_at = c.due_at THEN c.warn_at END
+              FROM @extschema@.%1$I c
+              -- the state: the latest state event at or before the instant
+              CROSS JOIN LATERAL (
+                  SELECT coalesce(max(e.at), c.started_at) AS at,
+                         coalesce((array_agg(CASE e.kind WHEN 'paused' THEN 'paused' WHEN 'resumed' THEN 'running'
+                                                         WHEN 'reopened' THEN coalesce(e.detail ->> 'state', 'running')
+                                                         WHEN 'stopped' THEN e.detail ->> 'state'
+                                                         ELSE 'cancelled' END ORDER BY e.id DESC))[1], 'running') AS state,
+                         ((array_agg(e.detail ->> 'business_used' ORDER BY e.id DESC))[1])::@extschema@.business_interval AS used
+                    FROM (SELECT * FROM @extschema@.%2$I e
+                           WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                             AND e.kind = ANY (ARRAY['paused', 'resumed', 'reopened', 'stopped', 'cancelled'])
+                             AND e.at <= $1
+                           ORDER BY e.id DESC LIMIT 1) e) s
+              -- the due date
+              CROSS JOIN LATERAL (
+                  SELECT coalesce(
+                      (SELECT (e.detail ->> 'due_at')::timestamptz FROM @extschema@.%2$I e
+                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                          AND e.kind = ANY (ARRAY['resumed', 'reopened', 'retargeted']) AND e.detail ? 'due_at' AND e.at <= $1
+                        ORDER BY e.id DESC LIMIT 1),
+                      (SELECT (e.detail ->> 'from_due_at')::timestamptz FROM @extschema@.%2$I e
+                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                          AND e.kind = ANY (ARRAY['resumed', 'reopened', 'retargeted']) AND e.at > $1
+                        ORDER BY e.id LIMIT 1),
+                      c.due_at) AS due_at,
+                         -- the time paused: the latest resume or reopening (paused_for), else the
+                         -- pauses the resumes name (events written before paused_for was), else none
+                         coalesce(
+                      (SELECT (e.detail ->> 'paused_for')::@extschema@.business_interval FROM @extschema@.%2$I e
+                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                          AND e.kind = ANY (ARRAY['resumed', 'reopened']) AND e.detail ? 'paused_for' AND e.at <= $1
+                        ORDER BY e.id DESC LIMIT 1),
+                      (SELECT @extschema@.sum((e.detail ->> 'paused')::@extschema@.business_interval) FROM @extschema@.%2$I e
+                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                          AND e.kind = 'resumed' AND e.at <= $1),
+                      '00:00:00'::@extschema@.business_interval) AS paused_for) d
+              -- the level, target and version
+              CROSS JOIN LATERAL (
+                  SELECT coalesce(b.level_id, a.level_id, c.level_id) AS level_id,
+                         coalesce(b.target, a.target, c.target) AS target,
+                         CASE WHEN b.found THEN b.version WHEN a.found THEN a.version ELSE c.policy_version END AS policy_version
+                    FROM (SELECT true AS found) one
+                    LEFT JOIN LATERAL (
+                        SELECT true AS found, (e.detail ->> 'to_level')::integer AS level_id,
+                               (e.detail ->> 'target')::@extschema@.business_interval AS target,
+                               (e.detail ->> 'to_version')::integer AS version
+                          FROM @extschema@.%2$I e
+                         WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                           AND e.kind = 'retargeted' AND e.at <= $1
+                         ORDER BY e.id DESC LIMIT 1) b ON true
+                    LEFT JOIN LATERAL (
+                        SELECT true AS found, (e.detail ->> 'from_level')::integer AS level_id,
+                               (e.detail ->> 'from_target')::@extschema@.business_interval AS target,
+                               (e.detail ->> 'from_version')::integer AS version
+                          FROM @extschema@.%2$I e
+                         WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                           AND e.kind = 'retargeted' AND e.at > $1
+                         ORDER BY e.id LIMIT 1) a ON b.found IS NULL) x
+              -- the holder: the first change of it after the instant while the clock ran
+              LEFT JOIN LATERAL (
+                  SELECT e.detail ->> 'from_department' AS department, e.detail ->> 'from_agent' AS agent,
+                         CASE WHEN e.detail ? 'from_requester' THEN e.detail ->> 'from_requester' ELSE c.requester END AS requester
+                    FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.kind = 'reassigned'
+                     AND e.at > $1 AND e.at <= coalesce(c.stopped_at, 'infinity')
+                   ORDER BY e.id LIMIT 1) h ON true
+             WHERE c.started_at <= $1$q$, 'clock_' || kt, 'event_' || kt)
+            USING as_of;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.clock_as_of(timestamptz) IS
+    'every SLA clock as it stood at an instant, read back from its events: clocks started later are absent, clocks decided later are running or paused, due date, level, target, policy version and holder as they were then';
+
+-- The SLA log as of an instant, from sla.clock_as_of: sla_log_at's columns and rules, each clock
+-- as it stood then (sla.sla_log_at reads the clocks as they are now).  The level's name is the
+-- one in force at the instant (sla.policy_rows_at), so a later rename does not relabel it.
+CREATE FUNCTION @extschema@.sla_log_as_of(as_of timestamptz, only_department text DEFAULT NULL,
+        from_time timestamptz DEFAULT '-infinity', to_time timestamptz DEFAULT 'infinity')
+    RETURNS TABLE (requester text, ticket_table regclass, ticket text, department text, agent text,
+                   level text, metric @extschema@.metric, cycle integer, started_at timestamptz,
+                   due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
+                   used @extschema@.business_interval, remaining @extschema@.business_interval,
+                   overdue @extschema@.business_interval, policy_version integer)
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF as_of IS NULL THEN
+        RAISE EXCEPTION 'sla_log_as_of needs an instant' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    RETURN QUERY
+        WITH named AS (SELECT l.id, l.name FROM @extschema@.policy_rows_at(NULL::@extschema@.level, as_of) l)
+        SELECT c.requester, a.ticket_table, c.ticket_key, c.department, c.agent,
+               coalesce(n.name, lv.name),
+               c.metric, c.cycle, c.started_at, c.due_at, c.warn_at,
+               c.stopped_at, c.state,
+               CASE WHEN c.business_used IS NOT NULL THEN c.business_used
+                    ELSE @extschema@.business_between(c.started_at, greatest(coalesce(c.paused_since, as_of), c.started_at),
+                                                      c.calendar_id) OPERATOR(@extschema@.-) c.paused_for END,
+               CASE WHEN c.state = ANY (ARRAY['running', 'paused']) AND c.due_at >= as_of
+                    THEN @extschema@.business_between(greatest(as_of, c.started_at), c.due_at, c.calendar_id) END,
+               CASE WHEN c.state = ANY (ARRAY['running', 'paused']) AND c.due_at < as_of
+                    THEN @extschema@.business_between(c.due_at, coalesce(c.paused_since, as_of), c.calendar_id)
+                    WHEN c.state = 'breached'
+                    THEN @extschema@.business_between(c.due_at, c.stopped_at, c.calendar_id) END,
+               c.policy_version
+          FROM @extschema@.clock_as_of(as_of) c
+          JOIN @extschema@.attachment a ON a.id = c.attachment_id
+          LEFT JOIN named n ON n.id = c.level_id
+          LEFT JOIN @extschema@.level lv ON lv.id = c.level_id
+         WHERE (only_department IS NULL OR c.department = only_department)
+           AND c.started_at < to_time
+           AND coalesce(c.stopped_at, 'infinity'::timestamptz) >= from_time;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sla_log_as_of(timestamptz, text, timestamptz, timestamptz) IS
+    'the SLA log as it stood at an instant (sla.clock_as_of): clocks not yet started absent, later decisions, re-targets and holder changes undone, level names as then; plus each clock''s policy version then';
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.clock_as_of(timestamptz),
+    @extschema@.sla_log_as_of(timestamptz, text, timestamptz, timestamptz)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.clock_as_of(timestamptz),
+    @extschema@.sla_log_as_of(timestamptz, text, timestamptz, timestamptz)
+    TO sla_reader, sla_admin;
+-- ============================================================================================
+-- end of issue 12: reports as of a past instant
+
+-- ============================================================================================
+-- issue 12: escalations and status maps versioned like the rest of the configuration.  Their
+-- rows at the update belong to version 1, with the rest of the configuration when sla was
+-- updated to 0.2.0.
+-- ============================================================================================
+CREATE OR REPLACE FUNCTION @extschema@.policy_table_key(table_name text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_hours' THEN ARRAY['calendar_id', 'weekday', 'opens']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_holiday' THEN ARRAY['calendar_id', 'day']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_special_day' THEN ARRAY['calendar_id', 'day']
+        WHEN $1 OPERATOR(pg_catalog.=) 'calendar_special_hours' THEN ARRAY['calendar_id', 'day', 'opens']
+        WHEN $1 OPERATOR(pg_catalog.=) 'level' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'level_target' THEN ARRAY['level_id', 'metric']
+        WHEN $1 OPERATOR(pg_catalog.=) 'attribute' THEN ARRAY['name']
+        WHEN $1 OPERATOR(pg_catalog.=) 'rule' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'rule_condition' THEN ARRAY['rule_id', 'group_no', 'position']
+        -- created later (60_attachment.sql, 85_escalation.sql), their triggers at the end of 85
+        WHEN $1 OPERATOR(pg_catalog.=) 'escalation' THEN ARRAY['id']
+        WHEN $1 OPERATOR(pg_catalog.=) 'status_map' THEN ARRAY['attachment_id', 'status']
+    END
+$$;
+-- Escalations and status maps are versioned like the rest of the configuration (issue 12,
+-- 55_policy_history.sql): the same four statement triggers, created here, once both tables exist.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['escalation', 'status_map'] LOOP
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_insert AFTER INSERT ON @extschema@.%I '
+                                  'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT '
+                                  'EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_update AFTER UPDATE ON @extschema@.%I '
+                                  'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT '
+                                  'EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_delete AFTER DELETE ON @extschema@.%I '
+                                  'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT '
+                                  'EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+        EXECUTE pg_catalog.format('CREATE TRIGGER policy_history_truncate AFTER TRUNCATE ON @extschema@.%I '
+                                  'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_history_record()', t);
+    END LOOP;
+END
+$$;
+INSERT INTO @extschema@.policy_history (table_name, key, valid_from, data)
+    SELECT 'escalation', pg_catalog.jsonb_build_object('id', x.d OPERATOR(pg_catalog.->) 'id'), 1, x.d
+      FROM (SELECT pg_catalog.to_jsonb(r) AS d FROM @extschema@.escalation r) x;
+INSERT INTO @extschema@.policy_history (table_name, key, valid_from, data)
+    SELECT 'status_map', pg_catalog.jsonb_build_object('attachment_id', x.d OPERATOR(pg_catalog.->) 'attachment_id',
+                                                       'status', x.d OPERATOR(pg_catalog.->) 'status'), 1, x.d
+      FROM (SELECT pg_catalog.to_jsonb(r) AS d FROM @extschema@.status_map r) x;
+-- ============================================================================================
+-- end of issue 12: escalations and status maps versioned
