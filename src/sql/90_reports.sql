@@ -36,38 +36,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.clock_used(@extschema@.clock, timestamptz) IS
     'business time a clock has used as of an instant, pauses excluded (its final figure once stopped)';
 
--- No SET search_path (every name and operator in it is qualified): the planner inlines it into
--- the views below, so their conditions reach sla.clock and its indexes (at_risk and
--- breached_now read clock_active_due instead of computing the whole log).
-CREATE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_catalog.now(),
-        only_department text DEFAULT NULL, from_time timestamptz DEFAULT '-infinity',
-        to_time timestamptz DEFAULT 'infinity')
-    RETURNS TABLE (requester text, ticket_table regclass, ticket text, department text, agent text,
-                   level text, metric @extschema@.metric, cycle integer, started_at timestamptz,
-                   due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
-                   used @extschema@.business_interval, remaining @extschema@.business_interval,
-                   overdue @extschema@.business_interval)
-    LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT c.requester, a.ticket_table, c.ticket_key, c.department, c.agent, l.name, c.metric, c.cycle,
-           c.started_at, c.due_at, c.warn_at, c.stopped_at, c.state,
-           @extschema@.clock_used(c, as_of),
-           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
-                     AND c.due_at OPERATOR(pg_catalog.>=) as_of
-                THEN @extschema@.business_between(GREATEST(as_of, c.started_at), c.due_at, c.calendar_id) END,
-           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
-                     AND c.due_at OPERATOR(pg_catalog.<) as_of
-                THEN @extschema@.business_between(c.due_at, COALESCE(c.paused_since, as_of), c.calendar_id)
-                WHEN c.state OPERATOR(pg_catalog.=) 'breached'
-                THEN @extschema@.business_between(c.due_at, c.stopped_at, c.calendar_id) END
-      FROM @extschema@.clock c
-      JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) c.attachment_id
-      JOIN @extschema@.level l ON l.id OPERATOR(pg_catalog.=) c.level_id
-     WHERE (only_department IS NULL OR c.department OPERATOR(pg_catalog.=) only_department)
-       AND c.started_at OPERATOR(pg_catalog.<) to_time
-       AND COALESCE(c.stopped_at, 'infinity'::timestamptz) OPERATOR(pg_catalog.>=) from_time
-$$;
-COMMENT ON FUNCTION @extschema@.sla_log_at(timestamptz, text, timestamptz, timestamptz) IS
-    'the SLA log as of an instant, optionally for one department and the clocks active in [from_time, to_time): remaining business time for clocks not yet due, overdue business time for late ones';
+-- sla_log_at(): in 90_reports_as_of.sql, after the as-of log it hands past instants to.
 
 -- The views are sla_log_at() as of now written out, not a call of it: the planner inlined the
 -- call anyway, and on Citus a function call hides the distributed tables from Citus's planner

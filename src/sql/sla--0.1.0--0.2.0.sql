@@ -4772,7 +4772,7 @@ CREATE FUNCTION @extschema@.clock_as_of(as_of timestamptz)
                    paused_since timestamptz, paused_for @extschema@.business_interval,
                    stopped_at timestamptz, state text, business_used @extschema@.business_interval,
                    department text, agent text, requester text, warn_at timestamptz)
-    LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     kt text;
 BEGIN
@@ -4875,7 +4875,7 @@ CREATE FUNCTION @extschema@.sla_log_as_of(as_of timestamptz, only_department tex
                    due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
                    used @extschema@.business_interval, remaining @extschema@.business_interval,
                    overdue @extschema@.business_interval, policy_version integer)
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF as_of IS NULL THEN
         RAISE EXCEPTION 'sla_log_as_of needs an instant' USING ERRCODE = 'null_value_not_allowed';
@@ -4971,3 +4971,46 @@ INSERT INTO @extschema@.policy_history (table_name, key, valid_from, data)
       FROM (SELECT pg_catalog.to_jsonb(r) AS d FROM @extschema@.status_map r) x;
 -- ============================================================================================
 -- end of issue 12: escalations and status maps versioned
+
+-- ------------------------------------------------------------------ issue 12: sla_log_at as of a past instant
+-- The SLA log as of an instant.  At the present or later it reads the clocks as they are; for a
+-- past instant it is the log as it stood then (sla.sla_log_as_of above: what was known then, not
+-- today's states).  No SET search_path (every name and operator in it is qualified): the planner
+-- inlines it into the caller's query, so its conditions reach sla.clock and its indexes, and the
+-- present's log is computed in parallel; the branch the instant does not choose is cut at
+-- execution start by its one-time condition.
+CREATE OR REPLACE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_catalog.now(),
+        only_department text DEFAULT NULL, from_time timestamptz DEFAULT '-infinity',
+        to_time timestamptz DEFAULT 'infinity')
+    RETURNS TABLE (requester text, ticket_table regclass, ticket text, department text, agent text,
+                   level text, metric @extschema@.metric, cycle integer, started_at timestamptz,
+                   due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
+                   used @extschema@.business_interval, remaining @extschema@.business_interval,
+                   overdue @extschema@.business_interval)
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT c.requester, a.ticket_table, c.ticket_key, c.department, c.agent, l.name, c.metric, c.cycle,
+           c.started_at, c.due_at, c.warn_at, c.stopped_at, c.state,
+           @extschema@.clock_used(c, as_of),
+           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
+                     AND c.due_at OPERATOR(pg_catalog.>=) as_of
+                THEN @extschema@.business_between(GREATEST(as_of, c.started_at), c.due_at, c.calendar_id) END,
+           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
+                     AND c.due_at OPERATOR(pg_catalog.<) as_of
+                THEN @extschema@.business_between(c.due_at, COALESCE(c.paused_since, as_of), c.calendar_id)
+                WHEN c.state OPERATOR(pg_catalog.=) 'breached'
+                THEN @extschema@.business_between(c.due_at, c.stopped_at, c.calendar_id) END
+      FROM @extschema@.clock c
+      JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) c.attachment_id
+      JOIN @extschema@.level l ON l.id OPERATOR(pg_catalog.=) c.level_id
+     WHERE as_of OPERATOR(pg_catalog.>=) pg_catalog.now()
+       AND (only_department IS NULL OR c.department OPERATOR(pg_catalog.=) only_department)
+       AND c.started_at OPERATOR(pg_catalog.<) to_time
+       AND COALESCE(c.stopped_at, 'infinity'::timestamptz) OPERATOR(pg_catalog.>=) from_time
+    UNION ALL
+    SELECT p.requester, p.ticket_table, p.ticket, p.department, p.agent, p.level, p.metric, p.cycle,
+           p.started_at, p.due_at, p.warn_at, p.closed_at, p.state, p.used, p.remaining, p.overdue
+      FROM @extschema@.sla_log_as_of(as_of, only_department, from_time, to_time) p
+     WHERE as_of OPERATOR(pg_catalog.<) pg_catalog.now()
+$$;
+COMMENT ON FUNCTION @extschema@.sla_log_at(timestamptz, text, timestamptz, timestamptz) IS
+    'the SLA log as of an instant (as it stood then, for a past one), optionally for one department and the clocks active in [from_time, to_time): remaining business time for clocks not yet due, overdue business time for late ones';

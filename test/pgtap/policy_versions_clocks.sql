@@ -12,7 +12,7 @@
 -- tables of their own, removed at the end.  Version numbers are counted from the latest version
 -- after the setup (other files may have committed some).
 BEGIN;
-SELECT plan(37);
+SELECT plan(38);
 
 CREATE FUNCTION pg_temp.connect(conn text) RETURNS text LANGUAGE sql AS $$
     SELECT public.dblink_connect(conn, format('dbname=%s port=%s host=%s user=%s', current_database(),
@@ -174,6 +174,14 @@ SELECT is((SELECT string_agg(ticket || ' ' || metric || ' ' || state || ' ' || d
 SELECT is((SELECT count(*) FROM sla.clock_as_of('2026-11-23 09:15+00') c
             WHERE c.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.pvc_ticket'::regclass)), 7::bigint,
     'sla.clock_as_of: the seven clocks started by then');
+-- sla.sla_log_at itself, asked about a past instant, gives the log as it stood then
+SELECT is((SELECT string_agg(ticket || ' ' || metric || ' ' || state || ' ' || to_char(due_at AT TIME ZONE 'UTC', 'DD HH24:MI'), ', '
+                             ORDER BY ticket, metric)
+             FROM sla.sla_log_at('2026-11-23 09:15+00') WHERE ticket_table = 'public.pvc_ticket'::regclass),
+          '1 first_response running 23 13:00, 1 resolution running 25 09:00, 2 first_response running 23 13:00, '
+          '2 resolution running 25 09:00, 3 first_response running 23 10:00, 3 resolution running 26 09:00, '
+          '4 first_response running 23 14:00',
+    'sla_log_at of a past instant: states and due dates as then (ticket 2 not answered yet)');
 -- a pause: ticket 5 (the resolution target back first: v+7) paused 10:00-12:00
 SELECT public.dblink_exec('pvc_a', $$INSERT INTO sla.level_target (level_id, metric, target)
     SELECT id, 'resolution', '1 day' FROM sla.level WHERE name = 'pvc'$$);
