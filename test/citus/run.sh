@@ -185,8 +185,8 @@ expect "every breach recorded exactly once on Citus" coord \
 	"SELECT count(*) FROM (SELECT e.ticket_key, e.clock_id, e.detail->>'due_at' FROM sla.event e WHERE e.kind = 'breach' GROUP BY 1, 2, 3 HAVING count(*) > 1) x" 0
 same "level changes through rules (premium after the priority raise)" \
 	"SELECT t.ticket_key::bigint, l.name FROM sla.ticket t JOIN sla.level l ON l.id = t.level_id ORDER BY 1"
-same "mapping problems (an unknown status, recorded, not failing the write)" \
-	"SELECT field, value, count FROM sla.mapping_problem ORDER BY 1, 2"
+same "mapping problems (an unknown status, recorded, not failing the write; every node's: sla.mapping_problems())" \
+	"SELECT field, value, count FROM sla.mapping_problems() ORDER BY 1, 2"
 same "sla.health (mapping problems seen on the shards, read on the coordinator)" "SELECT attachment_id, ticket_table, item, field, value, occurrences, first_ticket_key, last_ticket_key, remedy FROM sla.health ORDER BY 1, 4, 5"
 
 # ---- reports from the coordinator ----------------------------------------------------------
@@ -202,6 +202,11 @@ same "breached-now view" "SELECT ticket::bigint, metric, cycle FROM sla.breached
 same "SLA log view (as of now)" "SELECT ticket::bigint, metric, cycle, level, state, due_at, closed_at, overdue IS NULL FROM sla.sla_log ORDER BY 1, 2, 3"
 same "queue view" "SELECT ticket::bigint, metric, cycle, due_at FROM sla.queue ORDER BY 1, 2, 3"
 same "sla.avg over the clocks" "SELECT metric, sla.avg(business_used), sla.sum(business_used) FROM sla.clock WHERE state = 'met' GROUP BY 1 ORDER BY 1"
+same "SLA log as JSON (sla_log_json, as of the month's end)" \
+	"SELECT jsonb_array_length(j), md5(j::text) FROM sla.sla_log_json('2026-12-01') j"
+same "SLA log of the clocks active in the month's second half (from_time, to_time)" \
+	"SELECT ticket::bigint, metric, cycle, state, used FROM sla.sla_log_at('2026-12-01', NULL, '2026-11-16', '2026-12-01') ORDER BY 1, 2, 3"
+same "at-risk view (as of now)" "SELECT count(*) FROM sla.at_risk"
 same "explain of ticket 7" "SELECT * FROM sla.explain('helpdesk.ticket', '7')"
 same "time split of ticket 7" "SELECT * FROM sla.time_split('helpdesk.ticket', '7') ORDER BY 1::text"
 same "match_ticket of ticket 7" "SELECT * FROM sla.match_ticket('helpdesk.ticket', '7', '2026-11-10')"
@@ -222,6 +227,31 @@ else not_ok "a rule added on the coordinator, a ticket inserted after it" "one n
 Citus: $(cat "$work/rule_edit.coord")"; fi
 same "the rule edit reaches the shards' triggers (the new ticket's level)" \
 	"SELECT t.ticket_key, l.name FROM sla.ticket t JOIN sla.level l ON l.id = t.level_id WHERE t.ticket_key = '100000'"
+
+# ---- a ticket held during a configuration edit: left pending, re-targeted by the breach check --
+# (on Citus the edit's trigger runs on the worker holding the ticket's shard and leaves it in that
+# worker's sla.policy_retarget_pending; the coordinator's check_breaches re-targets it there)
+held=$(one one "SELECT min(c.ticket_key::bigint) FROM sla.clock c JOIN sla.level l ON l.id = c.level_id WHERE c.state = 'running' AND c.metric = 'resolution' AND l.name = 'standard'")
+pending_everywhere="SELECT (SELECT count(*) FROM sla.policy_retarget_pending) + coalesce((SELECT sum((w->>'n')::int) FROM sla.citus_worker_rows('SELECT count(*) AS n FROM sla.policy_retarget_pending') w), 0)"
+for node in one coord; do
+	node_psql "$node" >"$work/hold.$node" 2>&1 <<SQL &
+BEGIN;
+SELECT 1 FROM sla.ticket_int8 WHERE attachment_id = 1 AND ticket_key = $held FOR UPDATE;
+SELECT pg_sleep(4);
+COMMIT;
+SQL
+	sleep 1.5
+	node_psql "$node" -Atc "UPDATE sla.level_target SET target = '4 days' WHERE metric = 'resolution' AND level_id = (SELECT id FROM sla.level WHERE name = 'standard')" >"$work/held_edit.$node" 2>&1
+	wait
+done
+expect "the held ticket $held is left pending by the edit (one node)" one "$pending_everywhere" 1
+expect "the held ticket $held is left pending by the edit (Citus: in a worker's table)" coord "$pending_everywhere" 1
+for node in one coord; do node_psql "$node" -Atc "SELECT sla.check_breaches('2026-12-01')" >"$work/held_check.$node" 2>&1; done
+expect "check_breaches on the coordinator re-targets the ticket left pending on a worker (none left)" coord "$pending_everywhere" 0
+same "the held ticket's re-target (events and due dates)" \
+	"SELECT e.ticket_key::bigint, e.kind, (e.detail - 'clock' - 'clock_id')::text FROM sla.event e WHERE e.kind = 'retargeted' AND e.ticket_key = '$held' ORDER BY 1, 2, 3"
+same "running clocks after the held ticket's re-target" \
+	"SELECT ticket_key::bigint, metric, cycle, target, due_at, warn_at FROM sla.clock WHERE state IN ('running', 'paused') ORDER BY 1, 2, 3"
 
 # ---- the host's row-level security holds in sla's rows and reports -------------------------
 for node in one coord; do
