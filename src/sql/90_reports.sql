@@ -36,14 +36,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.clock_used(@extschema@.clock, timestamptz) IS
     'business time a clock has used as of an instant, pauses excluded (its final figure once stopped)';
 
--- PL/pgSQL, one query run with its arguments as parameters (as compliance_report): on Citus an
--- SQL function was inlined into the caller's query only inside PostgreSQL's planner, after
--- Citus's planner had seen no distributed table in it, and Citus then refused the result
--- ("parameterized queries for SQL functions referencing distributed tables are not supported");
--- a query run by PL/pgSQL reaches Citus's planner with its parameters' values.  On one node it
--- costs what the inlined function did for the whole log or a department (bench: docs/scaling.md);
--- a caller's own condition on the result (WHERE ticket = ...) is applied after it, not in the
--- scan: the views below (sla_log, at_risk, breached_now, queue) are the inlinable forms.
+-- No SET search_path (every name and operator in it is qualified): the planner inlines it into
+-- the views below, so their conditions reach sla.clock and its indexes (at_risk and
+-- breached_now read clock_active_due instead of computing the whole log).
 CREATE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_catalog.now(),
         only_department text DEFAULT NULL, from_time timestamptz DEFAULT '-infinity',
         to_time timestamptz DEFAULT 'infinity')
@@ -52,29 +47,25 @@ CREATE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_catalog.now(
                    due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
                    used @extschema@.business_interval, remaining @extschema@.business_interval,
                    overdue @extschema@.business_interval)
-    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $f$
-BEGIN
-    -- EXECUTE: planned for these arguments on every call (the department condition only when
-    -- one is given), as a query written with them would be
-    RETURN QUERY EXECUTE format($q$
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT c.requester, a.ticket_table, c.ticket_key, c.department, c.agent, l.name, c.metric, c.cycle,
            c.started_at, c.due_at, c.warn_at, c.stopped_at, c.state,
-           @extschema@.clock_used(c, $1),
-           CASE WHEN c.state = ANY (ARRAY['running', 'paused']) AND c.due_at >= $1
-                THEN @extschema@.business_between(GREATEST($1, c.started_at), c.due_at, c.calendar_id) END,
-           CASE WHEN c.state = ANY (ARRAY['running', 'paused']) AND c.due_at < $1
-                THEN @extschema@.business_between(c.due_at, COALESCE(c.paused_since, $1), c.calendar_id)
-                WHEN c.state = 'breached'
+           @extschema@.clock_used(c, as_of),
+           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
+                     AND c.due_at OPERATOR(pg_catalog.>=) as_of
+                THEN @extschema@.business_between(GREATEST(as_of, c.started_at), c.due_at, c.calendar_id) END,
+           CASE WHEN c.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])
+                     AND c.due_at OPERATOR(pg_catalog.<) as_of
+                THEN @extschema@.business_between(c.due_at, COALESCE(c.paused_since, as_of), c.calendar_id)
+                WHEN c.state OPERATOR(pg_catalog.=) 'breached'
                 THEN @extschema@.business_between(c.due_at, c.stopped_at, c.calendar_id) END
       FROM @extschema@.clock c
-      JOIN @extschema@.attachment a ON a.id = c.attachment_id
-      JOIN @extschema@.level l ON l.id = c.level_id
-     WHERE c.started_at < $4
-       AND COALESCE(c.stopped_at, 'infinity'::timestamptz) >= $3 %s$q$,
-        CASE WHEN only_department IS NOT NULL THEN 'AND c.department = $2' ELSE '' END)
-    USING as_of, only_department, from_time, to_time;
-END
-$f$;
+      JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) c.attachment_id
+      JOIN @extschema@.level l ON l.id OPERATOR(pg_catalog.=) c.level_id
+     WHERE (only_department IS NULL OR c.department OPERATOR(pg_catalog.=) only_department)
+       AND c.started_at OPERATOR(pg_catalog.<) to_time
+       AND COALESCE(c.stopped_at, 'infinity'::timestamptz) OPERATOR(pg_catalog.>=) from_time
+$$;
 COMMENT ON FUNCTION @extschema@.sla_log_at(timestamptz, text, timestamptz, timestamptz) IS
     'the SLA log as of an instant, optionally for one department and the clocks active in [from_time, to_time): remaining business time for clocks not yet due, overdue business time for late ones';
 

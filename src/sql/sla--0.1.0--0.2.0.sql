@@ -4600,11 +4600,17 @@ CREATE OR REPLACE VIEW @extschema@.queue WITH (security_invoker = true) AS
 -- end of issue 14
 
 -- ============================================================================================
--- issue 14, continued: reports and what the workers record, from the coordinator
--- (src/sql/90_reports.sql, 60_attachment.sql, 80_breach.sql, 96_citus.sql; docs/scaling.md)
+-- issue 14, continued: the SLA log and what the workers record, from the coordinator
+-- (src/sql/60_attachment.sql, 80_breach.sql, 96_citus.sql; docs/scaling.md)
 -- --------------------------------------------------------------------------------------------
--- sla_log_at: PL/pgSQL (Citus refused the SQL function once PostgreSQL's planner inlined it)
-CREATE OR REPLACE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_catalog.now(),
+-- The SLA log for a Citus coordinator: sla_log_at (90_reports.sql) is an SQL function so that
+-- PostgreSQL's planner inlines it into the caller's query (on one node its conditions reach the
+-- indexes, and the log is computed in parallel: about 2.5x faster than a PL/pgSQL function on
+-- this machine's two cores).  Citus's planner sees the query before the inlining, no distributed
+-- table in it, and refuses it after ("parameterized queries for SQL functions referencing
+-- distributed tables are not supported").  A query run by PL/pgSQL reaches Citus's planner
+-- whole, with its parameters' values: sla.distribute makes sla_log_at call this one instead.
+CREATE FUNCTION @extschema@.sla_log_at_citus(as_of timestamptz DEFAULT pg_catalog.now(),
         only_department text DEFAULT NULL, from_time timestamptz DEFAULT '-infinity',
         to_time timestamptz DEFAULT 'infinity')
     RETURNS TABLE (requester text, ticket_table regclass, ticket text, department text, agent text,
@@ -4612,11 +4618,11 @@ CREATE OR REPLACE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_c
                    due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
                    used @extschema@.business_interval, remaining @extschema@.business_interval,
                    overdue @extschema@.business_interval)
-    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $f$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
 BEGIN
-    -- EXECUTE: planned for these arguments on every call (the department condition only when
-    -- one is given), as a query written with them would be
-    RETURN QUERY EXECUTE format($q$
+    -- sla_log_at's query with its arguments as parameters, planned for them on every call (the
+    -- department condition only when one is given)
+    RETURN QUERY EXECUTE pg_catalog.format($q$
     SELECT c.requester, a.ticket_table, c.ticket_key, c.department, c.agent, l.name, c.metric, c.cycle,
            c.started_at, c.due_at, c.warn_at, c.stopped_at, c.state,
            @extschema@.clock_used(c, $1),
@@ -4635,6 +4641,122 @@ BEGIN
     USING as_of, only_department, from_time, to_time;
 END
 $f$;
+COMMENT ON FUNCTION @extschema@.sla_log_at_citus(timestamptz, text, timestamptz, timestamptz) IS
+    'sla_log_at run by PL/pgSQL, which Citus can plan: on a Citus coordinator sla.distribute makes sla_log_at call it';
+
+-- distribute: step 6, sla_log_at on the coordinator calls sla_log_at_citus
+CREATE OR REPLACE FUNCTION @extschema@.distribute(ticket_table regclass, shard_count integer DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    a record;
+    tbl regclass;
+    kind text;
+    done text[] := '{}';
+    prev text;
+BEGIN
+    IF NOT @extschema@.citus_installed() THEN
+        RAISE EXCEPTION 'sla.distribute needs the citus extension in this database'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'CREATE EXTENSION citus on every node, register the workers, then call sla.distribute on the coordinator.';
+    END IF;
+    SELECT t.id, t.ticket_table, t.mapping OPERATOR(pg_catalog.->>) 'key' AS key_column, t.message_table,
+           t.message_mapping OPERATOR(pg_catalog.->>) 'ticket' AS ticket_column, t.key_type
+      INTO a FROM @extschema@.attachment t WHERE t.ticket_table OPERATOR(pg_catalog.=) distribute.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'sla is not attached to %', ticket_table
+            USING ERRCODE = 'undefined_object', HINT = 'Attach it first: sla.attach().';
+    END IF;
+    -- only while distributing: Citus refuses tables with triggers otherwise
+    SET LOCAL citus.enable_unsafe_triggers = on;
+    IF shard_count IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL citus.shard_count = %s', shard_count);
+    END IF;
+
+    -- 1. configuration: reference tables
+    FOR tbl IN SELECT * FROM @extschema@.citus_reference_tables() LOOP
+        IF @extschema@.citus_distribute_table(tbl, 'reference') THEN
+            done := done OPERATOR(pg_catalog.||) tbl::text;
+        END IF;
+    END LOOP;
+
+    -- 2. the helpdesk's tables: tickets by their key, messages by their ticket, co-located
+    IF @extschema@.citus_distribute_table(a.ticket_table, 'distributed', a.key_column) THEN
+        done := done OPERATOR(pg_catalog.||) a.ticket_table::text;
+    END IF;
+    IF a.message_table IS NOT NULL
+       AND @extschema@.citus_distribute_table(a.message_table, 'distributed', a.ticket_column, a.ticket_table) THEN
+        done := done OPERATOR(pg_catalog.||) a.message_table::text;
+    END IF;
+
+    -- 3. the tracking tables of the attachment's key type, co-located with the tickets
+    FOREACH kind IN ARRAY ARRAY['ticket', 'clock', 'event', 'fact'] LOOP
+        tbl := @extschema@.tracking_table(kind, a.key_type)::regclass;
+        IF @extschema@.citus_distribute_table(tbl, 'distributed', 'ticket_key', a.ticket_table) THEN
+            done := done OPERATOR(pg_catalog.||) tbl::text;
+        ELSIF NOT EXISTS (SELECT FROM pg_dist_partition p, pg_dist_partition h
+                           WHERE p.logicalrelid OPERATOR(pg_catalog.=) tbl
+                             AND h.logicalrelid OPERATOR(pg_catalog.=) a.ticket_table
+                             AND p.colocationid OPERATOR(pg_catalog.=) h.colocationid) THEN
+            RAISE EXCEPTION '% is distributed but not co-located with %', tbl, a.ticket_table
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = 'The tracking tables of one key type serve every attachment of that key type: its ticket tables must be co-located with each other.';
+        END IF;
+    END LOOP;
+
+    -- the event ids, drawn where the ticket's shard is (Citus creates the trigger on every shard:
+    -- citus.enable_unsafe_triggers is on)
+    tbl := @extschema@.tracking_table('event', a.key_type)::regclass;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) tbl
+                      AND t.tgname OPERATOR(pg_catalog.=) 'event_id_here') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER event_id_here BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.event_id_here()', tbl);
+    END IF;
+
+    -- 4. the attachments' table references, written again by name: create_reference_table
+    -- copied the coordinator's OIDs, which name nothing (or another table) on the workers; an
+    -- UPDATE with the name as a constant is resolved by each node
+    FOR a IN SELECT t.id, t.ticket_table::text AS tt, t.message_table::text AS mt FROM @extschema@.attachment t LOOP
+        EXECUTE pg_catalog.format('UPDATE @extschema@.attachment SET ticket_table = %L::pg_catalog.regclass, message_table = %L::pg_catalog.regclass WHERE id = %s',
+                                  a.tt, a.mt, a.id);
+    END LOOP;
+    -- 5. clock and event ids: each node draws them from its own sequences; a worker's start at
+    -- its group id << 48 (as Citus does for the sequences of distributed tables), so that no two
+    -- nodes hand out the same id.  Called again after adding a node, it gives that node its range.
+    PERFORM run_command_on_workers(pg_catalog.format(
+        'SELECT pg_catalog.setval(%L, greatest(s.last_value, (SELECT groupid FROM pg_catalog.pg_dist_local_group)::bigint << 48)) FROM %s s',
+        q.seq, q.seq))
+       FROM unnest(ARRAY['@extschema@.clock_id_seq', '@extschema@.event_id_seq']) q(seq);
+    -- 6. the SLA log: sla_log_at calls its PL/pgSQL form (sla_log_at_citus), which Citus plans;
+    -- the SQL function, inlined, it refused.  Reports run on the coordinator: only its copy.
+    -- (ALTER EXTENSION sla UPDATE or a restore of the extension puts back the SQL function:
+    -- sla.distribute again, which changes nothing else then.)
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_proc p
+                    WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.sla_log_at(timestamptz, text, timestamptz, timestamptz)'::regprocedure
+                      AND p.prosrc OPERATOR(pg_catalog.~) 'sla_log_at_citus') THEN
+        -- same arguments, defaults and columns; not inlined (SET search_path).  Citus sends
+        -- no statement on an extension's function to the workers, but first checks that it
+        -- could, which it refuses after this transaction distributed tables in parallel
+        -- ("cannot run function command because there was a parallel operation on a
+        -- distributed table"): object propagation is off for this statement only
+        prev := pg_catalog.current_setting('citus.enable_metadata_sync');
+        PERFORM pg_catalog.set_config('citus.enable_metadata_sync', 'off', true);
+        EXECUTE $d$CREATE OR REPLACE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_catalog.now(),
+                only_department text DEFAULT NULL, from_time timestamptz DEFAULT '-infinity',
+                to_time timestamptz DEFAULT 'infinity')
+            RETURNS TABLE (requester text, ticket_table regclass, ticket text, department text, agent text,
+                           level text, metric @extschema@.metric, cycle integer, started_at timestamptz,
+                           due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
+                           used @extschema@.business_interval, remaining @extschema@.business_interval,
+                           overdue @extschema@.business_interval)
+            LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $b$
+            SELECT * FROM @extschema@.sla_log_at_citus(as_of, only_department, from_time, to_time)
+        $b$ $d$;
+        PERFORM pg_catalog.set_config('citus.enable_metadata_sync', prev, true);
+    END IF;
+    RETURN pg_catalog.array_to_string(done, ', ');
+END
+$$;
+
 -- ------------------------------------------------------------------ what the workers record
 -- A shard trigger may write its own node's local tables and the shards co-located with its row,
 -- nothing else, and cannot NOTIFY (the worker's part of the transaction ends with PREPARE
@@ -4796,18 +4918,6 @@ $$;
 COMMENT ON FUNCTION @extschema@.citus_check_workers() IS
     'on a Citus coordinator, called by sla.check_breaches: re-targets the tickets a configuration edit left pending on the workers (on each worker) and announces the mapping problems met there; how many tickets it re-targeted';
 
--- sla.health (read by every role) gathers the workers' problems as the reader; the breach check
--- acts on the workers as its caller; clearing problems clears them on the workers too.
-GRANT EXECUTE ON FUNCTION
-    @extschema@.mapping_problems(),
-    @extschema@.citus_worker_rows(text),
-    @extschema@.citus_installed()
-    TO sla_reader, sla_writer, sla_admin;
-GRANT EXECUTE ON FUNCTION
-    @extschema@.citus_check_workers(),
-    @extschema@.citus_on_worker(integer, text)
-    TO sla_writer;
-
 -- clear_mapping_problems clears the workers' problems too
 CREATE OR REPLACE FUNCTION @extschema@.clear_mapping_problems(ticket_table regclass, field text DEFAULT NULL,
         value text DEFAULT NULL) RETURNS integer
@@ -4959,8 +5069,23 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
     'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, runs again the rules of tickets whose conditions relative to now (older_than, newer_than) changed, re-targets the tickets a configuration edit could not lock, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; on a Citus coordinator also re-targets the tickets left pending on the workers and announces what they recorded; returns how many crossings and tickets it handled';
--- the new functions: no EXECUTE for PUBLIC (99_privileges.sql); the grants are above
-REVOKE EXECUTE ON FUNCTION @extschema@.citus_worker_rows(text), @extschema@.mapping_problems(),
+
+-- the new functions: no EXECUTE for PUBLIC (99_privileges.sql), granted as in 96_citus.sql
+REVOKE EXECUTE ON FUNCTION @extschema@.sla_log_at_citus(timestamptz, text, timestamptz, timestamptz),
+    @extschema@.citus_worker_rows(text), @extschema@.mapping_problems(),
     @extschema@.citus_on_worker(integer, text), @extschema@.citus_check_workers() FROM PUBLIC;
+-- sla.health (read by every role) gathers the workers' problems as the reader; the breach check
+-- acts on the workers as its caller; clearing problems clears them on the workers too.
+GRANT EXECUTE ON FUNCTION @extschema@.sla_log_at_citus(timestamptz, text, timestamptz, timestamptz)
+    TO sla_reader, sla_admin;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.mapping_problems(),
+    @extschema@.citus_worker_rows(text),
+    @extschema@.citus_installed()
+    TO sla_reader, sla_writer, sla_admin;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.citus_check_workers(),
+    @extschema@.citus_on_worker(integer, text)
+    TO sla_writer;
 -- ============================================================================================
 -- end of issue 14, continued

@@ -211,6 +211,15 @@ same "explain of ticket 7" "SELECT * FROM sla.explain('helpdesk.ticket', '7')"
 same "time split of ticket 7" "SELECT * FROM sla.time_split('helpdesk.ticket', '7') ORDER BY 1::text"
 same "match_ticket of ticket 7" "SELECT * FROM sla.match_ticket('helpdesk.ticket', '7', '2026-11-10')"
 
+same "replay of every ticket (clocks recomputed from the fact log, beside the stored ones)" \
+	"SELECT ticket_key::bigint, metric, cycle, level, state, due_at, stopped_at, business_used, changed FROM sla.replay('helpdesk.ticket') ORDER BY 1, 2, 3"
+same "replay of the tickets created in the month's second half" \
+	"SELECT ticket_key::bigint, metric, cycle, state, changed FROM sla.replay('helpdesk.ticket', NULL, '2026-11-16', '2026-12-01') ORDER BY 1, 2, 3"
+same "replay_compliance (compliance replayed beside compliance stored)" \
+	"SELECT * FROM sla.replay_compliance('helpdesk.ticket', '2026-11-01', '2026-12-01', as_of => '2026-12-01') ORDER BY 1, 2, 3, 4, 5"
+same "replay_changes (clocks whose outcome a replay changes)" \
+	"SELECT count(*) FROM sla.replay_changes('helpdesk.ticket', '2026-11-01', '2026-12-01', '2026-12-01')"
+
 # ---- configuration from the coordinator ----------------------------------------------------
 # (after the month: a policy edit takes effect at the edit's real time, which must be the same
 # "now" on both sides of the comparison for the clocks to match)
@@ -265,6 +274,25 @@ as_role=agent_sales same "host row-level security: a sales agent sees the clocks
 	"SELECT ticket_key::bigint, metric, cycle, state FROM sla.clock ORDER BY 1, 2, 3"
 as_role=agent_sales same "host row-level security: the compliance report of a sales agent" \
 	"SELECT * FROM sla.compliance_report('2026-11-01', '2026-12-01', ARRAY['department', 'metric'], as_of => '2026-12-01') ORDER BY 1, 2, 3, 4, 5"
+
+# ---- announcements: what the workers record, announced by the coordinator's breach check ------
+# (a worker cannot NOTIFY: its part of the transaction ends with PREPARE TRANSACTION; on Citus
+# only, after the comparisons: a new ticket with an unmapped status, then a late agent reply)
+node_psql coord >"$work/announce.out" 2>&1 <<'SQL'
+LISTEN sla_events;
+INSERT INTO helpdesk.ticket (id, subject, status, priority, channel, department, assignee, customer_id, created_at, updated_at)
+     VALUES (100001, 'announced', 'waiting-on-vendor', 'normal', 'email', 'billing', NULL, 1, '2026-11-30 20:00+00', '2026-11-30 20:00+00');
+SELECT sla.check_breaches('2026-12-01') AS n \gset
+INSERT INTO helpdesk.message (ticket_id, id, author_type, channel, body, created_at)
+     VALUES (100001, 1, 'agent', 'email', 'a late first answer', now());
+SELECT sla.check_breaches('2026-12-01') AS n \gset
+SQL
+expect "a mapping problem met on a worker: recorded there, announced by the coordinator's check" coord \
+	"SELECT count FROM sla.mapping_problems() WHERE value = 'waiting-on-vendor' AND announced" 1
+check "... its NOTIFY sla_events (mapping_problem) sent by the coordinator's check" \
+	grep -q '"event" : "mapping_problem", "attachment" : 1, "field" : "status"' "$work/announce.out"
+check "a breach recorded by a late stop on a worker: announced by the coordinator's check (NOTIFY sla_events, breach)" \
+	grep -q "\"event\" : \"breach\", \"clock\" : $(one coord "SELECT id FROM sla.clock WHERE ticket_key = '100001' AND metric = 'first_response'")}" "$work/announce.out"
 echo
 log "done in $((SECONDS - t0)) s"
 if [ -s "$work/play.err" ]; then echo "# errors while playing (first lines):"; sort "$work/play.err" | uniq -c | sort -rn | head -n 5 | sed 's/^/#   /'; fi
