@@ -275,6 +275,28 @@ as_role=agent_sales same "host row-level security: a sales agent sees the clocks
 as_role=agent_sales same "host row-level security: the compliance report of a sales agent" \
 	"SELECT * FROM sla.compliance_report('2026-11-01', '2026-12-01', ARRAY['department', 'metric'], as_of => '2026-12-01') ORDER BY 1, 2, 3, 4, 5"
 
+# ---- escalations, run by the coordinator's breach check -------------------------------------
+# (a standard ticket's first-response warning sets its priority, its breach raises its level;
+# the actions write the host row and re-target the clocks in the ticket's shard)
+for node in one coord; do
+	node_psql "$node" >"$work/escalate.$node" 2>&1 <<'SQL'
+INSERT INTO sla.escalation (level_id, metric, on_event, action, column_name, column_value)
+     VALUES ((SELECT id FROM sla.level WHERE name = 'standard'), 'first_response', 'warning', 'set_column', 'priority', 'high');
+INSERT INTO sla.escalation (level_id, metric, on_event, action, to_level_id)
+     VALUES ((SELECT id FROM sla.level WHERE name = 'standard'), 'first_response', 'breach', 'raise_level',
+             (SELECT id FROM sla.level WHERE name = 'premium'));
+INSERT INTO helpdesk.ticket (id, subject, status, priority, channel, department, assignee, customer_id, created_at, updated_at)
+     VALUES (100010, 'escalated', 'new', 'normal', 'email', 'sales', 'anna', 7, '2026-11-30 20:00+00', '2026-11-30 20:00+00');
+SELECT sla.check_breaches('2026-12-01 12:00+00');
+SQL
+done
+same "escalations: the breach check's result and no escalation failed" \
+	"SELECT kind, count(*) FROM sla.event WHERE kind IN ('escalated', 'escalation_failed') GROUP BY 1 ORDER BY 1"
+same "escalations: ticket 100010's events in order (warning, set_column, breach, raise_level, re-targets)" \
+	"SELECT row_number() OVER (ORDER BY e.id), e.kind, c.metric, c.cycle, (e.detail - 'clock' - 'clock_id')::text FROM sla.event e LEFT JOIN sla.clock c ON c.attachment_id = e.attachment_id AND c.ticket_key = e.ticket_key AND c.id = e.clock_id WHERE e.ticket_key = '100010' AND e.kind <> 'created' ORDER BY 1"
+same "escalations: ticket 100010 after them (the priority set, the level raised, the clocks re-targeted)" \
+	"SELECT t.priority, l.name, c.metric, c.state, c.target, c.due_at FROM helpdesk.ticket t JOIN sla.ticket s ON s.ticket_key = '100010' JOIN sla.level l ON l.id = s.level_id JOIN sla.clock c ON c.ticket_key = '100010' WHERE t.id = 100010 ORDER BY c.metric, c.cycle"
+
 # ---- announcements: what the workers record, announced by the coordinator's breach check ------
 # (a worker cannot NOTIFY: its part of the transaction ends with PREPARE TRANSACTION; on Citus
 # only, after the comparisons: a new ticket with an unmapped status, then a late agent reply)
