@@ -281,13 +281,13 @@ as_role=agent_sales same "host row-level security: the compliance report of a sa
 for node in one coord; do
 	node_psql "$node" >"$work/escalate.$node" 2>&1 <<'SQL'
 INSERT INTO sla.escalation (level_id, metric, on_event, action, column_name, column_value)
-     VALUES ((SELECT id FROM sla.level WHERE name = 'standard'), 'first_response', 'warning', 'set_column', 'priority', 'high');
+     SELECT id, 'first_response', 'warning', 'set_column', 'priority', 'high' FROM sla.level WHERE name = 'standard';
 INSERT INTO sla.escalation (level_id, metric, on_event, action, to_level_id)
-     VALUES ((SELECT id FROM sla.level WHERE name = 'standard'), 'first_response', 'breach', 'raise_level',
-             (SELECT id FROM sla.level WHERE name = 'premium'));
+     SELECT s.id, 'first_response', 'breach', 'raise_level', p.id FROM sla.level s, sla.level p
+      WHERE s.name = 'standard' AND p.name = 'premium';
 INSERT INTO helpdesk.ticket (id, subject, status, priority, channel, department, assignee, customer_id, created_at, updated_at)
      VALUES (100010, 'escalated', 'new', 'normal', 'email', 'sales', 'anna', 7, '2026-11-30 20:00+00', '2026-11-30 20:00+00');
-SELECT sla.check_breaches('2026-12-01 12:00+00');
+SELECT sla.check_breaches('2026-12-01 12:30+00');
 SQL
 done
 same "escalations: the breach check's result and no escalation failed" \
