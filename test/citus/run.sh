@@ -297,6 +297,40 @@ same "escalations: ticket 100010's events in order (warning, set_column, breach,
 same "escalations: ticket 100010 after them (the priority set, the level raised, the clocks re-targeted)" \
 	"SELECT t.priority, l.name, c.metric, c.state, c.target, c.due_at FROM helpdesk.ticket t JOIN sla.ticket s ON s.ticket_key = '100010' JOIN sla.level l ON l.id = s.level_id JOIN sla.clock c ON c.ticket_key = '100010' WHERE t.id = 100010 ORDER BY c.metric, c.cycle"
 
+# ---- a second helpdesk, keyed by int4, attached after the first was distributed --------------
+# (on the cluster the way docs/scaling.md gives for a helpdesk whose table is distributed before
+# sla is attached: sla.attachment is a reference table by now, and its regclass names a table
+# on every node)
+for node in one coord; do
+	dist=""
+	[ "$node" = coord ] && dist="SELECT create_distributed_table('desk4.ticket', 'id'); SET citus.enable_unsafe_triggers = on;"
+	node_psql "$node" >"$work/desk4.$node" 2>&1 <<SQL
+CREATE SCHEMA desk4;
+CREATE TABLE desk4.ticket (id integer PRIMARY KEY, status text NOT NULL, created timestamptz NOT NULL, department text);
+$dist
+SELECT sla.attach('desk4.ticket', '{"key": "id", "created_at": "created", "status": "status", "department": "department"}') > 0 AS ok;
+RESET citus.enable_unsafe_triggers;
+SELECT count(sla.map_status('desk4.ticket', s, l)) FROM (VALUES ('open', 'open'), ('solved', 'solved')) v(s, l);
+SQL
+done
+check "sla.distribute('desk4.ticket'): an int4-keyed helpdesk without a message table, distributed, then attached" \
+	node_psql coord -c "SELECT sla.distribute('desk4.ticket')"
+expect "int4 tracking tables distributed by ticket_key, co-located with desk4.ticket" coord \
+	"SELECT string_agg(p.logicalrelid::text, ' ' ORDER BY p.logicalrelid::text) FROM pg_dist_partition p, pg_dist_partition t WHERE p.logicalrelid::text LIKE 'sla.%_int4' AND t.logicalrelid = 'desk4.ticket'::regclass AND p.colocationid = t.colocationid" \
+	"sla.clock_int4 sla.event_int4 sla.fact_int4 sla.ticket_int4"
+for node in one coord; do
+	node_psql "$node" >>"$work/desk4.$node" 2>&1 <<'SQL'
+INSERT INTO desk4.ticket SELECT g, 'open', '2026-11-02 07:00+00'::timestamptz + g * interval '97 minutes', CASE WHEN g % 2 = 0 THEN 'sales' END
+  FROM generate_series(1, 200) g;
+UPDATE desk4.ticket SET status = 'solved' WHERE id % 3 = 0;
+SELECT sla.check_breaches('2026-12-01');
+SQL
+done
+same "int4 helpdesk: clocks" \
+	"SELECT c.ticket_key::integer, c.metric, c.cycle, c.state, c.due_at, c.warned_at IS NOT NULL, c.breach_seen_at IS NOT NULL FROM sla.clock c JOIN sla.attachment a ON a.id = c.attachment_id WHERE a.ticket_table = 'desk4.ticket'::regclass ORDER BY 1, 2, 3"
+same "int4 helpdesk: events (kind, ticket, instant)" \
+	"SELECT e.ticket_key::integer, e.kind, $at FROM sla.event e JOIN sla.attachment a ON a.id = e.attachment_id WHERE a.ticket_table = 'desk4.ticket'::regclass ORDER BY 1, 2, 3"
+
 # ---- announcements: what the workers record, announced by the coordinator's breach check ------
 # (a worker cannot NOTIFY: its part of the transaction ends with PREPARE TRANSACTION; on Citus
 # only, after the comparisons: a new ticket with an unmapped status, then a late agent reply)
