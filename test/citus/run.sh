@@ -331,6 +331,35 @@ same "int4 helpdesk: clocks" \
 same "int4 helpdesk: events (kind, ticket, instant)" \
 	"SELECT e.ticket_key::integer, e.kind, $at FROM sla.event e JOIN sla.attachment a ON a.id = e.attachment_id WHERE a.ticket_table = 'desk4.ticket'::regclass ORDER BY 1, 2, 3"
 
+# ---- a third helpdesk, keyed by uuid, the same way ----------------------------------------------
+for node in one coord; do
+	dist=""
+	[ "$node" = coord ] && dist="SELECT create_distributed_table('desku.ticket', 'id'); SET citus.enable_unsafe_triggers = on;"
+	node_psql "$node" >"$work/desku.$node" 2>&1 <<SQL
+CREATE SCHEMA desku;
+CREATE TABLE desku.ticket (id uuid PRIMARY KEY, status text NOT NULL, created timestamptz NOT NULL, agent text);
+$dist
+SELECT sla.attach('desku.ticket', '{"key": "id", "created_at": "created", "status": "status", "agent": "agent"}') > 0 AS ok;
+RESET citus.enable_unsafe_triggers;
+SELECT count(sla.map_status('desku.ticket', s, l)) FROM (VALUES ('open', 'open'), ('solved', 'solved')) v(s, l);
+SQL
+done
+check "sla.distribute('desku.ticket'): a uuid-keyed helpdesk, distributed, then attached" \
+	node_psql coord -c "SELECT sla.distribute('desku.ticket')"
+for node in one coord; do
+	node_psql "$node" >>"$work/desku.$node" 2>&1 <<'SQL'
+INSERT INTO desku.ticket SELECT md5(g::text)::uuid, 'open', '2026-11-03 06:00+00'::timestamptz + g * interval '131 minutes', CASE WHEN g % 3 = 0 THEN 'lea' END
+  FROM generate_series(1, 150) g;
+UPDATE desku.ticket SET status = 'solved' WHERE created < '2026-11-10';
+SELECT sla.check_breaches('2026-12-01');
+SQL
+done
+same "uuid helpdesk: clocks" \
+	"SELECT c.ticket_key, c.metric, c.cycle, c.state, c.due_at, c.agent, c.warned_at IS NOT NULL, c.breach_seen_at IS NOT NULL FROM sla.clock c JOIN sla.attachment a ON a.id = c.attachment_id WHERE a.ticket_table = 'desku.ticket'::regclass ORDER BY 1, 2, 3"
+# (the UPDATE to solved stops clocks at the real time of the run: their figures as "now")
+same "uuid helpdesk: SLA log as of the month's end" \
+	"SELECT l.ticket, l.metric, l.cycle, l.state, CASE WHEN l.closed_at > '2026-12-02' THEN 'now' ELSE l.used::text || ' ' || coalesce(l.overdue::text, '-') END FROM sla.sla_log_at('2026-12-01') l WHERE l.ticket_table = 'desku.ticket'::regclass ORDER BY 1, 2, 3"
+
 # ---- announcements: what the workers record, announced by the coordinator's breach check ------
 # (a worker cannot NOTIFY: its part of the transaction ends with PREPARE TRANSACTION; on Citus
 # only, after the comparisons: a new ticket with an unmapped status, then a late agent reply)
