@@ -68,7 +68,14 @@ sla_escalation_set_column(PG_FUNCTION_ARGS)
 	att = sla_attachment_get(attachment_id);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT sla.escalation_column(a, e), e.column_value, e.registered_by"
+	/*
+	 * The rows passed as ROW(x.*) cast to sla's types: on Citus the configuration tables are
+	 * reference tables, and Citus runs this query on a shard (locally too), where a bare row is
+	 * of the shard's own type ("function sla.escalation_column(sla.attachment_102018,
+	 * sla.escalation_102020) does not exist").
+	 */
+	if (SPI_execute_with_args("SELECT sla.escalation_column(ROW(a.*)::sla.attachment, ROW(e.*)::sla.escalation),"
+							  "       e.column_value, e.registered_by"
 							  "  FROM sla.escalation e, sla.attachment a"
 							  " WHERE e.id OPERATOR(pg_catalog.=) $1 AND a.id OPERATOR(pg_catalog.=) $2"
 							  "   AND e.action OPERATOR(pg_catalog.=) 'set_column'",

@@ -548,6 +548,7 @@ sla_replay_sql(PG_FUNCTION_ARGS)
 	ReplayState rs;
 	const char *kt;
 	char	   *sql;
+	char	   *created;
 	Oid			types[4] = {INT4OID, TEXTARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 	Datum		values[4];
 	char		nulls[4] = "    ";
@@ -612,21 +613,24 @@ sla_replay_sql(PG_FUNCTION_ARGS)
 	/*
 	 * The tickets: all the attachment's tracked tickets, the keys given, those created in
 	 * [from_time, to_time) (a ticket tracked before 0.2.0, whose log has no created fact: its
-	 * first clock's start).  Read as the caller: row-level security applies.
+	 * first clock's start).  Read as the caller: row-level security applies.  The created fact
+	 * is a LEFT JOIN (removed by the planner when no time range is given: the fact's primary
+	 * key makes it unique) and the first clock a correlated subquery in WHERE, both on the
+	 * ticket key: Citus pushes that down to the shards (a LATERAL subquery without FROM around
+	 * them it refused: "correlated subqueries are not supported when the FROM clause contains a
+	 * subquery without FROM").
 	 */
+	created = psprintf("coalesce(f.at, (SELECT pg_catalog.min(k.started_at) FROM sla.clock_%s k "
+					   "WHERE k.attachment_id OPERATOR(pg_catalog.=) t.attachment_id "
+					   "AND k.ticket_key OPERATOR(pg_catalog.=) t.ticket_key))", kt);
 	sql = psprintf("SELECT t.ticket_key::pg_catalog.text, t.department, t.agent, t.ticket_key FROM sla.ticket_%s t "
-				   "LEFT JOIN LATERAL (SELECT coalesce((SELECT f.at FROM sla.fact_%s f "
-				   "WHERE f.attachment_id OPERATOR(pg_catalog.=) t.attachment_id "
-				   "AND f.ticket_key OPERATOR(pg_catalog.=) t.ticket_key AND f.seq OPERATOR(pg_catalog.=) 1), "
-				   "(SELECT pg_catalog.min(k.started_at) FROM sla.clock_%s k "
-				   "WHERE k.attachment_id OPERATOR(pg_catalog.=) t.attachment_id "
-				   "AND k.ticket_key OPERATOR(pg_catalog.=) t.ticket_key)) AS at "
-				   "WHERE $3::pg_catalog.timestamptz IS NOT NULL OR $4::pg_catalog.timestamptz IS NOT NULL) c ON true "
+				   "LEFT JOIN sla.fact_%s f ON f.attachment_id OPERATOR(pg_catalog.=) t.attachment_id "
+				   "AND f.ticket_key OPERATOR(pg_catalog.=) t.ticket_key AND f.seq OPERATOR(pg_catalog.=) 1 "
 				   "WHERE t.attachment_id OPERATOR(pg_catalog.=) $1 "
 				   "AND ($2::pg_catalog.text[] IS NULL OR t.ticket_key OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.text[]::pg_catalog.%s[])) "
-				   "AND ($3::pg_catalog.timestamptz IS NULL OR c.at OPERATOR(pg_catalog.>=) $3) "
-				   "AND ($4::pg_catalog.timestamptz IS NULL OR c.at OPERATOR(pg_catalog.<) $4) "
-				   "ORDER BY t.ticket_key", kt, kt, kt, kt);
+				   "AND ($3::pg_catalog.timestamptz IS NULL OR %s OPERATOR(pg_catalog.>=) $3) "
+				   "AND ($4::pg_catalog.timestamptz IS NULL OR %s OPERATOR(pg_catalog.<) $4) "
+				   "ORDER BY t.ticket_key", kt, kt, kt, created, created);
 	values[0] = Int32GetDatum(rs.attachment_id);
 	for (m = 1; m < 4; m++)
 	{

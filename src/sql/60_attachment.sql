@@ -845,6 +845,13 @@ BEGIN
        AND (clear_mapping_problems.field IS NULL OR p.field = clear_mapping_problems.field)
        AND (clear_mapping_problems.value IS NULL OR p.value = clear_mapping_problems.value);
     GET DIAGNOSTICS n = ROW_COUNT;
+    -- on a Citus coordinator the workers' problems too (each node records those it met;
+    -- 96_citus.sql): deleted there in the workers' own transactions
+    SELECT n + pg_catalog.count(*) INTO n
+      FROM @extschema@.citus_worker_rows(pg_catalog.format(
+               'DELETE FROM @extschema@.mapping_problem p WHERE p.attachment_id = %s AND (%L::text IS NULL OR p.field = %L) AND (%L::text IS NULL OR p.value = %L) RETURNING 1',
+               att_id, clear_mapping_problems.field, clear_mapping_problems.field,
+               clear_mapping_problems.value, clear_mapping_problems.value));
     RETURN n;
 END
 $$;

@@ -176,6 +176,10 @@ BEGIN
     IF max_crossings IS NOT NULL AND max_crossings < 1 THEN
         RAISE EXCEPTION 'max_crossings must be positive, not %', max_crossings USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- on a Citus coordinator, what the workers recorded and only a check can act on: the tickets
+    -- an edit left pending in their sla.policy_retarget_pending, their unannounced mapping
+    -- problems (96_citus.sql); nothing on one node
+    n := @extschema@.citus_check_workers();
     -- the pending crossings, earliest first, read through the partial indexes; at most
     -- max_crossings of them (a caller that commits between calls works in bounded batches)
     FOR c IN
@@ -252,6 +256,10 @@ BEGIN
         CONTINUE WHEN due IS NULL;
         n := n + 1;
         IF kind = 'late_breach' THEN
+            -- a stop in a shard on a Citus worker could not NOTIFY: the breach is announced here
+            IF @extschema@.citus_on_worker(c.attachment_id, c.ticket_key) THEN
+                PERFORM pg_notify('sla_events', json_build_object('event', 'breach', 'clock', c.id)::text);
+            END IF;
             -- the stop recorded the breach and sent its NOTIFY; its escalations run here, unless
             -- the stop is history (backfill, a check that did not run for a day): escalating a
             -- ticket long after it was answered helps nobody
@@ -275,7 +283,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
-    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, runs again the rules of tickets whose conditions relative to now (older_than, newer_than) changed, re-targets the tickets a configuration edit could not lock, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; returns how many crossings and tickets it handled';
+    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, runs again the rules of tickets whose conditions relative to now (older_than, newer_than) changed, re-targets the tickets a configuration edit could not lock, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; on a Citus coordinator also re-targets the tickets left pending on the workers and announces what they recorded; returns how many crossings and tickets it handled';
 
 -- The breach check in bounded batches, each committed: after a long outage (or a crash, with
 -- thousands of pending crossings) the work is never one long transaction.  For pg_cron:

@@ -118,6 +118,55 @@ $$;
 COMMENT ON FUNCTION @extschema@.event_id_here() IS
     'BEFORE INSERT trigger on the event tables of a Citus cluster (sla.distribute): the event''s id drawn on the node holding the ticket''s shard, so that a ticket''s events sort in the order they were written';
 
+-- The SLA log for a Citus coordinator: sla_log_at (90_reports_as_of.sql) is an SQL function so that
+-- PostgreSQL's planner inlines it into the caller's query (on one node its conditions reach the
+-- indexes, and the log is computed in parallel: about 2.5x faster than a PL/pgSQL function on
+-- this machine's two cores).  Citus's planner sees the query before the inlining, no distributed
+-- table in it, and refuses it after ("parameterized queries for SQL functions referencing
+-- distributed tables are not supported").  A query run by PL/pgSQL reaches Citus's planner
+-- whole, with its parameters' values: sla.distribute makes sla_log_at call this one instead.
+CREATE FUNCTION @extschema@.sla_log_at_citus(as_of timestamptz DEFAULT pg_catalog.now(),
+        only_department text DEFAULT NULL, from_time timestamptz DEFAULT '-infinity',
+        to_time timestamptz DEFAULT 'infinity')
+    RETURNS TABLE (requester text, ticket_table regclass, ticket text, department text, agent text,
+                   level text, metric @extschema@.metric, cycle integer, started_at timestamptz,
+                   due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
+                   used @extschema@.business_interval, remaining @extschema@.business_interval,
+                   overdue @extschema@.business_interval)
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
+BEGIN
+    -- a past instant: the log as it stood then, as sla_log_at gives it (90_reports_as_of.sql)
+    IF as_of < pg_catalog.now() THEN
+        RETURN QUERY SELECT p.requester, p.ticket_table, p.ticket, p.department, p.agent, p.level, p.metric,
+                            p.cycle, p.started_at, p.due_at, p.warn_at, p.closed_at, p.state, p.used,
+                            p.remaining, p.overdue
+                       FROM @extschema@.sla_log_as_of(as_of, only_department, from_time, to_time) p;
+        RETURN;
+    END IF;
+    -- sla_log_at's query with its arguments as parameters, planned for them on every call (the
+    -- department condition only when one is given)
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+    SELECT c.requester, a.ticket_table, c.ticket_key, c.department, c.agent, l.name, c.metric, c.cycle,
+           c.started_at, c.due_at, c.warn_at, c.stopped_at, c.state,
+           @extschema@.clock_used(c, $1),
+           CASE WHEN c.state = ANY (ARRAY['running', 'paused']) AND c.due_at >= $1
+                THEN @extschema@.business_between(GREATEST($1, c.started_at), c.due_at, c.calendar_id) END,
+           CASE WHEN c.state = ANY (ARRAY['running', 'paused']) AND c.due_at < $1
+                THEN @extschema@.business_between(c.due_at, COALESCE(c.paused_since, $1), c.calendar_id)
+                WHEN c.state = 'breached'
+                THEN @extschema@.business_between(c.due_at, c.stopped_at, c.calendar_id) END
+      FROM @extschema@.clock c
+      JOIN @extschema@.attachment a ON a.id = c.attachment_id
+      JOIN @extschema@.level l ON l.id = c.level_id
+     WHERE c.started_at < $4
+       AND COALESCE(c.stopped_at, 'infinity'::timestamptz) >= $3 %s$q$,
+        CASE WHEN only_department IS NOT NULL THEN 'AND c.department = $2' ELSE '' END)
+    USING as_of, only_department, from_time, to_time;
+END
+$f$;
+COMMENT ON FUNCTION @extschema@.sla_log_at_citus(timestamptz, text, timestamptz, timestamptz) IS
+    'sla_log_at run by PL/pgSQL, which Citus can plan: on a Citus coordinator sla.distribute makes sla_log_at call it';
+
 CREATE FUNCTION @extschema@.distribute(ticket_table regclass, shard_count integer DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -126,6 +175,7 @@ DECLARE
     tbl regclass;
     kind text;
     done text[] := '{}';
+    prev text;
 BEGIN
     IF NOT @extschema@.citus_installed() THEN
         RAISE EXCEPTION 'sla.distribute needs the citus extension in this database'
@@ -198,6 +248,33 @@ BEGIN
         'SELECT pg_catalog.setval(%L, greatest(s.last_value, (SELECT groupid FROM pg_catalog.pg_dist_local_group)::bigint << 48)) FROM %s s',
         q.seq, q.seq))
        FROM unnest(ARRAY['@extschema@.clock_id_seq', '@extschema@.event_id_seq']) q(seq);
+    -- 6. the SLA log: sla_log_at calls its PL/pgSQL form (sla_log_at_citus), which Citus plans;
+    -- the SQL function, inlined, it refused.  Reports run on the coordinator: only its copy.
+    -- (ALTER EXTENSION sla UPDATE or a restore of the extension puts back the SQL function:
+    -- sla.distribute again, which changes nothing else then.)
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_proc p
+                    WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.sla_log_at(timestamptz, text, timestamptz, timestamptz)'::regprocedure
+                      AND p.prosrc OPERATOR(pg_catalog.~) 'sla_log_at_citus') THEN
+        -- same arguments, defaults and columns; not inlined (SET search_path).  Citus sends
+        -- no statement on an extension's function to the workers, but first checks that it
+        -- could, which it refuses after this transaction distributed tables in parallel
+        -- ("cannot run function command because there was a parallel operation on a
+        -- distributed table"): object propagation is off for this statement only
+        prev := pg_catalog.current_setting('citus.enable_metadata_sync');
+        PERFORM pg_catalog.set_config('citus.enable_metadata_sync', 'off', true);
+        EXECUTE $d$CREATE OR REPLACE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_catalog.now(),
+                only_department text DEFAULT NULL, from_time timestamptz DEFAULT '-infinity',
+                to_time timestamptz DEFAULT 'infinity')
+            RETURNS TABLE (requester text, ticket_table regclass, ticket text, department text, agent text,
+                           level text, metric @extschema@.metric, cycle integer, started_at timestamptz,
+                           due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
+                           used @extschema@.business_interval, remaining @extschema@.business_interval,
+                           overdue @extschema@.business_interval)
+            LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $b$
+            SELECT * FROM @extschema@.sla_log_at_citus(as_of, only_department, from_time, to_time)
+        $b$ $d$;
+        PERFORM pg_catalog.set_config('citus.enable_metadata_sync', prev, true);
+    END IF;
     RETURN pg_catalog.array_to_string(done, ', ');
 END
 $$;
@@ -209,3 +286,178 @@ COMMENT ON FUNCTION @extschema@.distribute(regclass, integer) IS
 GRANT EXECUTE ON FUNCTION @extschema@.citus_worker() TO sla_writer, sla_admin;
 -- the tracking tables' policy on Citus, evaluated as the reader (as rls_hidden_attachments)
 GRANT EXECUTE ON FUNCTION @extschema@.citus_hidden_attachments() TO sla_reader, sla_writer, sla_admin;
+
+-- ------------------------------------------------------------------ what the workers record
+-- A shard trigger may write its own node's local tables and the shards co-located with its row,
+-- nothing else, and cannot NOTIFY (the worker's part of the transaction ends with PREPARE
+-- TRANSACTION).  So the tables a trigger writes that are not keyed by ticket stay each node's
+-- own: sla.mapping_problem (problems met there) and sla.policy_retarget_pending (tickets an edit
+-- could not lock there).  The coordinator reads them, and acts on them, through Citus's
+-- run_command_on_workers: sla.mapping_problems() and sla.health gather every node's problems,
+-- sla.check_breaches() re-targets the workers' pending tickets on the workers and announces
+-- what they recorded without a NOTIFY (docs/scaling.md, "What the workers record").
+
+-- A mapping problem met on a worker is announced by the coordinator's next breach check: a
+-- row written on a worker starts unannounced (the writer's NOTIFY was not sent there).
+ALTER TABLE @extschema@.mapping_problem ADD COLUMN announced boolean NOT NULL
+    DEFAULT (NOT @extschema@.citus_worker());
+COMMENT ON COLUMN @extschema@.mapping_problem.announced IS
+    'whether NOTIFY sla_events announced the problem: false for one met on a Citus worker until the coordinator''s breach check announces it';
+
+-- The rows a query gives on every Citus worker (not the coordinator), as jsonb, one per row; none
+-- without Citus or on a worker.  The query may be an UPDATE or DELETE ... RETURNING (it becomes
+-- a CTE on the worker) and runs there in a transaction of its own, as the current user (with its
+-- row-level security).  A worker that cannot be reached is an error: the coordinator's answer
+-- is never a part of the cluster's passed off as the whole.
+CREATE FUNCTION @extschema@.citus_worker_rows(query text) RETURNS SETOF jsonb
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT @extschema@.citus_installed() OR @extschema@.citus_worker() THEN
+        RETURN;
+    END IF;
+    -- EXECUTE: run_command_on_workers exists only where Citus is installed
+    FOR r IN EXECUTE 'SELECT w.nodename, w.nodeport, w.success, w.result FROM pg_catalog.run_command_on_workers($1) w'
+               USING pg_catalog.format('WITH x AS (%s) SELECT coalesce(pg_catalog.json_agg(x), ''[]'') FROM x', query)
+    LOOP
+        IF NOT r.success THEN
+            RAISE EXCEPTION 'could not read the Citus worker %:%: %', r.nodename, r.nodeport, r.result
+                USING ERRCODE = 'connection_failure';
+        END IF;
+        RETURN QUERY SELECT j FROM pg_catalog.jsonb_array_elements(r.result::jsonb) j;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_worker_rows(text) IS
+    'on a Citus coordinator: the rows a query gives on every worker, as jsonb (run_command_on_workers); none without Citus';
+
+-- Every node's mapping problems as one table: on one node (or a worker) its own rows; on a Citus
+-- coordinator its own and the workers', one row per attachment, field and value (occurrences
+-- added up, the first and last ticket of the earliest and latest sighting).
+CREATE FUNCTION @extschema@.mapping_problems() RETURNS SETOF @extschema@.mapping_problem
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT @extschema@.citus_installed() OR @extschema@.citus_worker() THEN
+        RETURN QUERY SELECT * FROM @extschema@.mapping_problem;
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT p.attachment_id, p.field, p.value,
+           (pg_catalog.array_agg(p.first_ticket_key ORDER BY p.first_seen, p.node))[1],
+           (pg_catalog.array_agg(p.last_ticket_key ORDER BY p.last_seen DESC, p.node DESC))[1],
+           pg_catalog.min(p.first_seen), pg_catalog.max(p.last_seen), pg_catalog.sum(p.count)::bigint,
+           pg_catalog.bool_and(p.announced)
+      FROM (SELECT m.*, 0 AS node FROM @extschema@.mapping_problem m
+            UNION ALL
+            SELECT r.*, 1 FROM @extschema@.citus_worker_rows('SELECT * FROM @extschema@.mapping_problem') w,
+                               pg_catalog.jsonb_populate_record(NULL::@extschema@.mapping_problem, w) r) p
+     GROUP BY p.attachment_id, p.field, p.value;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mapping_problems() IS
+    'the mapping problems of every node: this node''s sla.mapping_problem, and on a Citus coordinator the workers'' too, one row per attachment, field and value';
+
+-- sla.health (60_attachment.sql, 85_escalation.sql) reads every node's mapping problems.
+CREATE OR REPLACE VIEW @extschema@.health WITH (security_invoker = true) AS
+SELECT p.attachment_id, a.ticket_table, 'mapping_problem'::text AS item, p.field, p.value,
+       p.count AS occurrences, p.first_seen, p.last_seen, p.first_ticket_key, p.last_ticket_key,
+       CASE p.field
+           WHEN 'status' THEN CASE WHEN p.value IS NULL THEN 'the status column was NULL: give the tickets a status'
+                                   ELSE pg_catalog.format('SELECT sla.map_status(%L, %L, ''open'');  -- or paused, solved, closed, deleted',
+                                                a.ticket_table::text, p.value) END
+           WHEN 'author_kind' THEN 'list the value in customer_values, agent_values or system_values: sla.attach(..., replace => true)'
+           ELSE 'make the author function return customer, agent or system'
+       END AS remedy
+  FROM @extschema@.mapping_problems() p
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) p.attachment_id
+UNION ALL
+SELECT f.attachment_id, a.ticket_table, 'escalation_failed'::text, pg_catalog.format('escalation %s', f.escalation),
+       (pg_catalog.array_agg(f.error ORDER BY f.id DESC))[1], pg_catalog.count(*), pg_catalog.min(f.at), pg_catalog.max(f.at),
+       (pg_catalog.array_agg(f.ticket_key ORDER BY f.id))[1], (pg_catalog.array_agg(f.ticket_key ORDER BY f.id DESC))[1],
+       pg_catalog.format('fix the cause, then as a member of sla_writer: SELECT sla.run_escalations(%s, %L, now()%s);  -- for each failed clock (sla.event, kind escalation_failed)',
+                         (pg_catalog.array_agg(f.clock_id ORDER BY f.id DESC))[1], (pg_catalog.array_agg(f.on_event ORDER BY f.id DESC))[1],
+                         coalesce(', ' OPERATOR(pg_catalog.||) (pg_catalog.array_agg(f.at_percent ORDER BY f.id DESC))[1], ''))
+  FROM (SELECT e.id, e.attachment_id, e.ticket_key, e.clock_id, e.at, e.detail OPERATOR(pg_catalog.->>) 'escalation' AS escalation,
+               e.detail OPERATOR(pg_catalog.->>) 'on_event' AS on_event, e.detail OPERATOR(pg_catalog.->>) 'at_percent' AS at_percent,
+               (e.detail OPERATOR(pg_catalog.->>) 'sqlstate') OPERATOR(pg_catalog.||) ': '
+                   OPERATOR(pg_catalog.||) (e.detail OPERATOR(pg_catalog.->>) 'error') AS error
+          FROM @extschema@.event e
+         WHERE e.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
+           AND e.kind OPERATOR(pg_catalog.=) 'escalation_failed'
+           AND NOT EXISTS (SELECT FROM @extschema@.event l
+                            WHERE l.clock_id OPERATOR(pg_catalog.=) e.clock_id
+                              AND l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
+                              AND l.id OPERATOR(pg_catalog.>) e.id
+                              AND (l.detail OPERATOR(pg_catalog.->>) 'escalation') OPERATOR(pg_catalog.=) (e.detail OPERATOR(pg_catalog.->>) 'escalation'))) f
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) f.attachment_id
+ GROUP BY f.attachment_id, a.ticket_table, f.escalation;
+
+-- Whether a ticket's tracking rows live in a shard on a Citus worker, where the engine's
+-- triggers fire and cannot NOTIFY (Citus's metadata, read on the coordinator); false without
+-- Citus, for tables not distributed and for shards on the coordinator.
+CREATE FUNCTION @extschema@.citus_on_worker(att_id integer, ticket_key text) RETURNS boolean
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    tbl regclass;
+    here boolean;
+BEGIN
+    IF NOT @extschema@.citus_installed() THEN
+        RETURN false;
+    END IF;
+    SELECT @extschema@.tracking_table('clock', a.key_type)::regclass INTO tbl
+      FROM @extschema@.attachment a WHERE a.id = att_id;
+    IF tbl IS NULL OR NOT EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid = tbl) THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_placement pl
+                             WHERE pl.shardid = pg_catalog.get_shard_id_for_distribution_column($1, $2)
+                               AND pl.groupid <> 0)'
+       INTO here USING tbl, ticket_key;
+    RETURN here;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_on_worker(integer, text) IS
+    'whether a ticket''s tracking rows are in a shard on a Citus worker (where sla''s triggers cannot NOTIFY); false without Citus';
+
+-- The coordinator's breach check, its part for the workers (sla.check_breaches calls it first):
+-- the tickets a configuration edit left pending on each worker, re-targeted there (each worker's
+-- re-target and the removal of its row commit together, in the worker's own transaction); the
+-- mapping problems met there, announced here (marked announced on the worker, then NOTIFY with
+-- this transaction).  How many tickets were re-targeted.
+CREATE FUNCTION @extschema@.citus_check_workers() RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n integer;
+BEGIN
+    IF NOT @extschema@.citus_installed() OR @extschema@.citus_worker() THEN
+        RETURN 0;
+    END IF;
+    SELECT coalesce(pg_catalog.sum((w OPERATOR(pg_catalog.->>) 'done')::integer), 0) INTO n
+      FROM @extschema@.citus_worker_rows(
+               'SELECT pg_catalog.count(*) FILTER (WHERE @extschema@.retarget_pending(p.attachment_id, p.ticket_key)) AS done
+                  FROM @extschema@.policy_retarget_pending p') w;
+    -- the payload the writer's NOTIFY would have had (src/mapping_problem.c)
+    PERFORM pg_catalog.pg_notify('sla_events', pg_catalog.json_build_object('event', 'mapping_problem',
+                'attachment', (w OPERATOR(pg_catalog.->>) 'attachment_id')::integer, 'field', w OPERATOR(pg_catalog.->>) 'field')::text)
+       FROM @extschema@.citus_worker_rows(
+               'UPDATE @extschema@.mapping_problem SET announced = true WHERE NOT announced RETURNING attachment_id, field') w;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_check_workers() IS
+    'on a Citus coordinator, called by sla.check_breaches: re-targets the tickets a configuration edit left pending on the workers (on each worker) and announces the mapping problems met there; how many tickets it re-targeted';
+
+-- sla.health (read by every role) gathers the workers' problems as the reader; the breach check
+-- acts on the workers as its caller; clearing problems clears them on the workers too.
+GRANT EXECUTE ON FUNCTION @extschema@.sla_log_at_citus(timestamptz, text, timestamptz, timestamptz)
+    TO sla_reader, sla_admin;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.mapping_problems(),
+    @extschema@.citus_worker_rows(text),
+    @extschema@.citus_installed()
+    TO sla_reader, sla_writer, sla_admin;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.citus_check_workers(),
+    @extschema@.citus_on_worker(integer, text)
+    TO sla_writer;

@@ -5014,3 +5014,502 @@ CREATE OR REPLACE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_c
 $$;
 COMMENT ON FUNCTION @extschema@.sla_log_at(timestamptz, text, timestamptz, timestamptz) IS
     'the SLA log as of an instant (as it stood then, for a past one), optionally for one department and the clocks active in [from_time, to_time): remaining business time for clocks not yet due, overdue business time for late ones';
+
+-- ============================================================================================
+-- issue 14, continued: the SLA log and what the workers record, from the coordinator
+-- (src/sql/60_attachment.sql, 80_breach.sql, 96_citus.sql; docs/scaling.md)
+-- --------------------------------------------------------------------------------------------
+-- The SLA log for a Citus coordinator: sla_log_at (90_reports_as_of.sql) is an SQL function so that
+-- PostgreSQL's planner inlines it into the caller's query (on one node its conditions reach the
+-- indexes, and the log is computed in parallel: about 2.5x faster than a PL/pgSQL function on
+-- this machine's two cores).  Citus's planner sees the query before the inlining, no distributed
+-- table in it, and refuses it after ("parameterized queries for SQL functions referencing
+-- distributed tables are not supported").  A query run by PL/pgSQL reaches Citus's planner
+-- whole, with its parameters' values: sla.distribute makes sla_log_at call this one instead.
+CREATE FUNCTION @extschema@.sla_log_at_citus(as_of timestamptz DEFAULT pg_catalog.now(),
+        only_department text DEFAULT NULL, from_time timestamptz DEFAULT '-infinity',
+        to_time timestamptz DEFAULT 'infinity')
+    RETURNS TABLE (requester text, ticket_table regclass, ticket text, department text, agent text,
+                   level text, metric @extschema@.metric, cycle integer, started_at timestamptz,
+                   due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
+                   used @extschema@.business_interval, remaining @extschema@.business_interval,
+                   overdue @extschema@.business_interval)
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
+BEGIN
+    -- a past instant: the log as it stood then, as sla_log_at gives it (90_reports_as_of.sql)
+    IF as_of < pg_catalog.now() THEN
+        RETURN QUERY SELECT p.requester, p.ticket_table, p.ticket, p.department, p.agent, p.level, p.metric,
+                            p.cycle, p.started_at, p.due_at, p.warn_at, p.closed_at, p.state, p.used,
+                            p.remaining, p.overdue
+                       FROM @extschema@.sla_log_as_of(as_of, only_department, from_time, to_time) p;
+        RETURN;
+    END IF;
+    -- sla_log_at's query with its arguments as parameters, planned for them on every call (the
+    -- department condition only when one is given)
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+    SELECT c.requester, a.ticket_table, c.ticket_key, c.department, c.agent, l.name, c.metric, c.cycle,
+           c.started_at, c.due_at, c.warn_at, c.stopped_at, c.state,
+           @extschema@.clock_used(c, $1),
+           CASE WHEN c.state = ANY (ARRAY['running', 'paused']) AND c.due_at >= $1
+                THEN @extschema@.business_between(GREATEST($1, c.started_at), c.due_at, c.calendar_id) END,
+           CASE WHEN c.state = ANY (ARRAY['running', 'paused']) AND c.due_at < $1
+                THEN @extschema@.business_between(c.due_at, COALESCE(c.paused_since, $1), c.calendar_id)
+                WHEN c.state = 'breached'
+                THEN @extschema@.business_between(c.due_at, c.stopped_at, c.calendar_id) END
+      FROM @extschema@.clock c
+      JOIN @extschema@.attachment a ON a.id = c.attachment_id
+      JOIN @extschema@.level l ON l.id = c.level_id
+     WHERE c.started_at < $4
+       AND COALESCE(c.stopped_at, 'infinity'::timestamptz) >= $3 %s$q$,
+        CASE WHEN only_department IS NOT NULL THEN 'AND c.department = $2' ELSE '' END)
+    USING as_of, only_department, from_time, to_time;
+END
+$f$;
+COMMENT ON FUNCTION @extschema@.sla_log_at_citus(timestamptz, text, timestamptz, timestamptz) IS
+    'sla_log_at run by PL/pgSQL, which Citus can plan: on a Citus coordinator sla.distribute makes sla_log_at call it';
+
+-- distribute: step 6, sla_log_at on the coordinator calls sla_log_at_citus
+CREATE OR REPLACE FUNCTION @extschema@.distribute(ticket_table regclass, shard_count integer DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    a record;
+    tbl regclass;
+    kind text;
+    done text[] := '{}';
+    prev text;
+BEGIN
+    IF NOT @extschema@.citus_installed() THEN
+        RAISE EXCEPTION 'sla.distribute needs the citus extension in this database'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'CREATE EXTENSION citus on every node, register the workers, then call sla.distribute on the coordinator.';
+    END IF;
+    SELECT t.id, t.ticket_table, t.mapping OPERATOR(pg_catalog.->>) 'key' AS key_column, t.message_table,
+           t.message_mapping OPERATOR(pg_catalog.->>) 'ticket' AS ticket_column, t.key_type
+      INTO a FROM @extschema@.attachment t WHERE t.ticket_table OPERATOR(pg_catalog.=) distribute.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'sla is not attached to %', ticket_table
+            USING ERRCODE = 'undefined_object', HINT = 'Attach it first: sla.attach().';
+    END IF;
+    -- only while distributing: Citus refuses tables with triggers otherwise
+    SET LOCAL citus.enable_unsafe_triggers = on;
+    IF shard_count IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL citus.shard_count = %s', shard_count);
+    END IF;
+
+    -- 1. configuration: reference tables
+    FOR tbl IN SELECT * FROM @extschema@.citus_reference_tables() LOOP
+        IF @extschema@.citus_distribute_table(tbl, 'reference') THEN
+            done := done OPERATOR(pg_catalog.||) tbl::text;
+        END IF;
+    END LOOP;
+
+    -- 2. the helpdesk's tables: tickets by their key, messages by their ticket, co-located
+    IF @extschema@.citus_distribute_table(a.ticket_table, 'distributed', a.key_column) THEN
+        done := done OPERATOR(pg_catalog.||) a.ticket_table::text;
+    END IF;
+    IF a.message_table IS NOT NULL
+       AND @extschema@.citus_distribute_table(a.message_table, 'distributed', a.ticket_column, a.ticket_table) THEN
+        done := done OPERATOR(pg_catalog.||) a.message_table::text;
+    END IF;
+
+    -- 3. the tracking tables of the attachment's key type, co-located with the tickets
+    FOREACH kind IN ARRAY ARRAY['ticket', 'clock', 'event', 'fact'] LOOP
+        tbl := @extschema@.tracking_table(kind, a.key_type)::regclass;
+        IF @extschema@.citus_distribute_table(tbl, 'distributed', 'ticket_key', a.ticket_table) THEN
+            done := done OPERATOR(pg_catalog.||) tbl::text;
+        ELSIF NOT EXISTS (SELECT FROM pg_dist_partition p, pg_dist_partition h
+                           WHERE p.logicalrelid OPERATOR(pg_catalog.=) tbl
+                             AND h.logicalrelid OPERATOR(pg_catalog.=) a.ticket_table
+                             AND p.colocationid OPERATOR(pg_catalog.=) h.colocationid) THEN
+            RAISE EXCEPTION '% is distributed but not co-located with %', tbl, a.ticket_table
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = 'The tracking tables of one key type serve every attachment of that key type: its ticket tables must be co-located with each other.';
+        END IF;
+    END LOOP;
+
+    -- the event ids, drawn where the ticket's shard is (Citus creates the trigger on every shard:
+    -- citus.enable_unsafe_triggers is on)
+    tbl := @extschema@.tracking_table('event', a.key_type)::regclass;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) tbl
+                      AND t.tgname OPERATOR(pg_catalog.=) 'event_id_here') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER event_id_here BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.event_id_here()', tbl);
+    END IF;
+
+    -- 4. the attachments' table references, written again by name: create_reference_table
+    -- copied the coordinator's OIDs, which name nothing (or another table) on the workers; an
+    -- UPDATE with the name as a constant is resolved by each node
+    FOR a IN SELECT t.id, t.ticket_table::text AS tt, t.message_table::text AS mt FROM @extschema@.attachment t LOOP
+        EXECUTE pg_catalog.format('UPDATE @extschema@.attachment SET ticket_table = %L::pg_catalog.regclass, message_table = %L::pg_catalog.regclass WHERE id = %s',
+                                  a.tt, a.mt, a.id);
+    END LOOP;
+    -- 5. clock and event ids: each node draws them from its own sequences; a worker's start at
+    -- its group id << 48 (as Citus does for the sequences of distributed tables), so that no two
+    -- nodes hand out the same id.  Called again after adding a node, it gives that node its range.
+    PERFORM run_command_on_workers(pg_catalog.format(
+        'SELECT pg_catalog.setval(%L, greatest(s.last_value, (SELECT groupid FROM pg_catalog.pg_dist_local_group)::bigint << 48)) FROM %s s',
+        q.seq, q.seq))
+       FROM unnest(ARRAY['@extschema@.clock_id_seq', '@extschema@.event_id_seq']) q(seq);
+    -- 6. the SLA log: sla_log_at calls its PL/pgSQL form (sla_log_at_citus), which Citus plans;
+    -- the SQL function, inlined, it refused.  Reports run on the coordinator: only its copy.
+    -- (ALTER EXTENSION sla UPDATE or a restore of the extension puts back the SQL function:
+    -- sla.distribute again, which changes nothing else then.)
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_proc p
+                    WHERE p.oid OPERATOR(pg_catalog.=) '@extschema@.sla_log_at(timestamptz, text, timestamptz, timestamptz)'::regprocedure
+                      AND p.prosrc OPERATOR(pg_catalog.~) 'sla_log_at_citus') THEN
+        -- same arguments, defaults and columns; not inlined (SET search_path).  Citus sends
+        -- no statement on an extension's function to the workers, but first checks that it
+        -- could, which it refuses after this transaction distributed tables in parallel
+        -- ("cannot run function command because there was a parallel operation on a
+        -- distributed table"): object propagation is off for this statement only
+        prev := pg_catalog.current_setting('citus.enable_metadata_sync');
+        PERFORM pg_catalog.set_config('citus.enable_metadata_sync', 'off', true);
+        EXECUTE $d$CREATE OR REPLACE FUNCTION @extschema@.sla_log_at(as_of timestamptz DEFAULT pg_catalog.now(),
+                only_department text DEFAULT NULL, from_time timestamptz DEFAULT '-infinity',
+                to_time timestamptz DEFAULT 'infinity')
+            RETURNS TABLE (requester text, ticket_table regclass, ticket text, department text, agent text,
+                           level text, metric @extschema@.metric, cycle integer, started_at timestamptz,
+                           due_at timestamptz, warn_at timestamptz, closed_at timestamptz, state text,
+                           used @extschema@.business_interval, remaining @extschema@.business_interval,
+                           overdue @extschema@.business_interval)
+            LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $b$
+            SELECT * FROM @extschema@.sla_log_at_citus(as_of, only_department, from_time, to_time)
+        $b$ $d$;
+        PERFORM pg_catalog.set_config('citus.enable_metadata_sync', prev, true);
+    END IF;
+    RETURN pg_catalog.array_to_string(done, ', ');
+END
+$$;
+
+-- ------------------------------------------------------------------ what the workers record
+-- A shard trigger may write its own node's local tables and the shards co-located with its row,
+-- nothing else, and cannot NOTIFY (the worker's part of the transaction ends with PREPARE
+-- TRANSACTION).  So the tables a trigger writes that are not keyed by ticket stay each node's
+-- own: sla.mapping_problem (problems met there) and sla.policy_retarget_pending (tickets an edit
+-- could not lock there).  The coordinator reads them, and acts on them, through Citus's
+-- run_command_on_workers: sla.mapping_problems() and sla.health gather every node's problems,
+-- sla.check_breaches() re-targets the workers' pending tickets on the workers and announces
+-- what they recorded without a NOTIFY (docs/scaling.md, "What the workers record").
+
+-- A mapping problem met on a worker is announced by the coordinator's next breach check: a
+-- row written on a worker starts unannounced (the writer's NOTIFY was not sent there).
+ALTER TABLE @extschema@.mapping_problem ADD COLUMN announced boolean NOT NULL
+    DEFAULT (NOT @extschema@.citus_worker());
+COMMENT ON COLUMN @extschema@.mapping_problem.announced IS
+    'whether NOTIFY sla_events announced the problem: false for one met on a Citus worker until the coordinator''s breach check announces it';
+
+-- The rows a query gives on every Citus worker (not the coordinator), as jsonb, one per row; none
+-- without Citus or on a worker.  The query may be an UPDATE or DELETE ... RETURNING (it becomes
+-- a CTE on the worker) and runs there in a transaction of its own, as the current user (with its
+-- row-level security).  A worker that cannot be reached is an error: the coordinator's answer
+-- is never a part of the cluster's passed off as the whole.
+CREATE FUNCTION @extschema@.citus_worker_rows(query text) RETURNS SETOF jsonb
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT @extschema@.citus_installed() OR @extschema@.citus_worker() THEN
+        RETURN;
+    END IF;
+    -- EXECUTE: run_command_on_workers exists only where Citus is installed
+    FOR r IN EXECUTE 'SELECT w.nodename, w.nodeport, w.success, w.result FROM pg_catalog.run_command_on_workers($1) w'
+               USING pg_catalog.format('WITH x AS (%s) SELECT coalesce(pg_catalog.json_agg(x), ''[]'') FROM x', query)
+    LOOP
+        IF NOT r.success THEN
+            RAISE EXCEPTION 'could not read the Citus worker %:%: %', r.nodename, r.nodeport, r.result
+                USING ERRCODE = 'connection_failure';
+        END IF;
+        RETURN QUERY SELECT j FROM pg_catalog.jsonb_array_elements(r.result::jsonb) j;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_worker_rows(text) IS
+    'on a Citus coordinator: the rows a query gives on every worker, as jsonb (run_command_on_workers); none without Citus';
+
+-- Every node's mapping problems as one table: on one node (or a worker) its own rows; on a Citus
+-- coordinator its own and the workers', one row per attachment, field and value (occurrences
+-- added up, the first and last ticket of the earliest and latest sighting).
+CREATE FUNCTION @extschema@.mapping_problems() RETURNS SETOF @extschema@.mapping_problem
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT @extschema@.citus_installed() OR @extschema@.citus_worker() THEN
+        RETURN QUERY SELECT * FROM @extschema@.mapping_problem;
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT p.attachment_id, p.field, p.value,
+           (pg_catalog.array_agg(p.first_ticket_key ORDER BY p.first_seen, p.node))[1],
+           (pg_catalog.array_agg(p.last_ticket_key ORDER BY p.last_seen DESC, p.node DESC))[1],
+           pg_catalog.min(p.first_seen), pg_catalog.max(p.last_seen), pg_catalog.sum(p.count)::bigint,
+           pg_catalog.bool_and(p.announced)
+      FROM (SELECT m.*, 0 AS node FROM @extschema@.mapping_problem m
+            UNION ALL
+            SELECT r.*, 1 FROM @extschema@.citus_worker_rows('SELECT * FROM @extschema@.mapping_problem') w,
+                               pg_catalog.jsonb_populate_record(NULL::@extschema@.mapping_problem, w) r) p
+     GROUP BY p.attachment_id, p.field, p.value;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mapping_problems() IS
+    'the mapping problems of every node: this node''s sla.mapping_problem, and on a Citus coordinator the workers'' too, one row per attachment, field and value';
+
+-- sla.health (60_attachment.sql, 85_escalation.sql) reads every node's mapping problems.
+CREATE OR REPLACE VIEW @extschema@.health WITH (security_invoker = true) AS
+SELECT p.attachment_id, a.ticket_table, 'mapping_problem'::text AS item, p.field, p.value,
+       p.count AS occurrences, p.first_seen, p.last_seen, p.first_ticket_key, p.last_ticket_key,
+       CASE p.field
+           WHEN 'status' THEN CASE WHEN p.value IS NULL THEN 'the status column was NULL: give the tickets a status'
+                                   ELSE pg_catalog.format('SELECT sla.map_status(%L, %L, ''open'');  -- or paused, solved, closed, deleted',
+                                                a.ticket_table::text, p.value) END
+           WHEN 'author_kind' THEN 'list the value in customer_values, agent_values or system_values: sla.attach(..., replace => true)'
+           ELSE 'make the author function return customer, agent or system'
+       END AS remedy
+  FROM @extschema@.mapping_problems() p
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) p.attachment_id
+UNION ALL
+SELECT f.attachment_id, a.ticket_table, 'escalation_failed'::text, pg_catalog.format('escalation %s', f.escalation),
+       (pg_catalog.array_agg(f.error ORDER BY f.id DESC))[1], pg_catalog.count(*), pg_catalog.min(f.at), pg_catalog.max(f.at),
+       (pg_catalog.array_agg(f.ticket_key ORDER BY f.id))[1], (pg_catalog.array_agg(f.ticket_key ORDER BY f.id DESC))[1],
+       pg_catalog.format('fix the cause, then as a member of sla_writer: SELECT sla.run_escalations(%s, %L, now()%s);  -- for each failed clock (sla.event, kind escalation_failed)',
+                         (pg_catalog.array_agg(f.clock_id ORDER BY f.id DESC))[1], (pg_catalog.array_agg(f.on_event ORDER BY f.id DESC))[1],
+                         coalesce(', ' OPERATOR(pg_catalog.||) (pg_catalog.array_agg(f.at_percent ORDER BY f.id DESC))[1], ''))
+  FROM (SELECT e.id, e.attachment_id, e.ticket_key, e.clock_id, e.at, e.detail OPERATOR(pg_catalog.->>) 'escalation' AS escalation,
+               e.detail OPERATOR(pg_catalog.->>) 'on_event' AS on_event, e.detail OPERATOR(pg_catalog.->>) 'at_percent' AS at_percent,
+               (e.detail OPERATOR(pg_catalog.->>) 'sqlstate') OPERATOR(pg_catalog.||) ': '
+                   OPERATOR(pg_catalog.||) (e.detail OPERATOR(pg_catalog.->>) 'error') AS error
+          FROM @extschema@.event e
+         WHERE e.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
+           AND e.kind OPERATOR(pg_catalog.=) 'escalation_failed'
+           AND NOT EXISTS (SELECT FROM @extschema@.event l
+                            WHERE l.clock_id OPERATOR(pg_catalog.=) e.clock_id
+                              AND l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
+                              AND l.id OPERATOR(pg_catalog.>) e.id
+                              AND (l.detail OPERATOR(pg_catalog.->>) 'escalation') OPERATOR(pg_catalog.=) (e.detail OPERATOR(pg_catalog.->>) 'escalation'))) f
+  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) f.attachment_id
+ GROUP BY f.attachment_id, a.ticket_table, f.escalation;
+
+-- Whether a ticket's tracking rows live in a shard on a Citus worker, where the engine's
+-- triggers fire and cannot NOTIFY (Citus's metadata, read on the coordinator); false without
+-- Citus, for tables not distributed and for shards on the coordinator.
+CREATE FUNCTION @extschema@.citus_on_worker(att_id integer, ticket_key text) RETURNS boolean
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    tbl regclass;
+    here boolean;
+BEGIN
+    IF NOT @extschema@.citus_installed() THEN
+        RETURN false;
+    END IF;
+    SELECT @extschema@.tracking_table('clock', a.key_type)::regclass INTO tbl
+      FROM @extschema@.attachment a WHERE a.id = att_id;
+    IF tbl IS NULL OR NOT EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid = tbl) THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_placement pl
+                             WHERE pl.shardid = pg_catalog.get_shard_id_for_distribution_column($1, $2)
+                               AND pl.groupid <> 0)'
+       INTO here USING tbl, ticket_key;
+    RETURN here;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_on_worker(integer, text) IS
+    'whether a ticket''s tracking rows are in a shard on a Citus worker (where sla''s triggers cannot NOTIFY); false without Citus';
+
+-- The coordinator's breach check, its part for the workers (sla.check_breaches calls it first):
+-- the tickets a configuration edit left pending on each worker, re-targeted there (each worker's
+-- re-target and the removal of its row commit together, in the worker's own transaction); the
+-- mapping problems met there, announced here (marked announced on the worker, then NOTIFY with
+-- this transaction).  How many tickets were re-targeted.
+CREATE FUNCTION @extschema@.citus_check_workers() RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n integer;
+BEGIN
+    IF NOT @extschema@.citus_installed() OR @extschema@.citus_worker() THEN
+        RETURN 0;
+    END IF;
+    SELECT coalesce(pg_catalog.sum((w OPERATOR(pg_catalog.->>) 'done')::integer), 0) INTO n
+      FROM @extschema@.citus_worker_rows(
+               'SELECT pg_catalog.count(*) FILTER (WHERE @extschema@.retarget_pending(p.attachment_id, p.ticket_key)) AS done
+                  FROM @extschema@.policy_retarget_pending p') w;
+    -- the payload the writer's NOTIFY would have had (src/mapping_problem.c)
+    PERFORM pg_catalog.pg_notify('sla_events', pg_catalog.json_build_object('event', 'mapping_problem',
+                'attachment', (w OPERATOR(pg_catalog.->>) 'attachment_id')::integer, 'field', w OPERATOR(pg_catalog.->>) 'field')::text)
+       FROM @extschema@.citus_worker_rows(
+               'UPDATE @extschema@.mapping_problem SET announced = true WHERE NOT announced RETURNING attachment_id, field') w;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_check_workers() IS
+    'on a Citus coordinator, called by sla.check_breaches: re-targets the tickets a configuration edit left pending on the workers (on each worker) and announces the mapping problems met there; how many tickets it re-targeted';
+
+-- clear_mapping_problems clears the workers' problems too
+CREATE OR REPLACE FUNCTION @extschema@.clear_mapping_problems(ticket_table regclass, field text DEFAULT NULL,
+        value text DEFAULT NULL) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att_id integer;
+    n integer;
+BEGIN
+    SELECT a.id INTO att_id FROM @extschema@.attachment a WHERE a.ticket_table = clear_mapping_problems.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
+    END IF;
+    DELETE FROM @extschema@.mapping_problem p
+     WHERE p.attachment_id = att_id
+       AND (clear_mapping_problems.field IS NULL OR p.field = clear_mapping_problems.field)
+       AND (clear_mapping_problems.value IS NULL OR p.value = clear_mapping_problems.value);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    -- on a Citus coordinator the workers' problems too (each node records those it met;
+    -- 96_citus.sql): deleted there in the workers' own transactions
+    SELECT n + pg_catalog.count(*) INTO n
+      FROM @extschema@.citus_worker_rows(pg_catalog.format(
+               'DELETE FROM @extschema@.mapping_problem p WHERE p.attachment_id = %s AND (%L::text IS NULL OR p.field = %L) AND (%L::text IS NULL OR p.value = %L) RETURNING 1',
+               att_id, clear_mapping_problems.field, clear_mapping_problems.field,
+               clear_mapping_problems.value, clear_mapping_problems.value));
+    RETURN n;
+END
+$$;
+
+-- check_breaches: the workers' part first (citus_check_workers), late breaches of shards on
+-- workers announced
+CREATE OR REPLACE FUNCTION @extschema@.check_breaches(as_of timestamptz DEFAULT pg_catalog.now(),
+                                           max_crossings integer DEFAULT NULL) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    c record;
+    n integer := 0;
+    kind text;
+    due timestamptz;
+    pct numeric;
+BEGIN
+    IF max_crossings IS NOT NULL AND max_crossings < 1 THEN
+        RAISE EXCEPTION 'max_crossings must be positive, not %', max_crossings USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- on a Citus coordinator, what the workers recorded and only a check can act on: the tickets
+    -- an edit left pending in their sla.policy_retarget_pending, their unannounced mapping
+    -- problems (96_citus.sql); nothing on one node
+    n := @extschema@.citus_check_workers();
+    -- the pending crossings, earliest first, read through the partial indexes; at most
+    -- max_crossings of them (a caller that commits between calls works in bounded batches)
+    FOR c IN
+        SELECT x.id, x.attachment_id, x.ticket_key, x.metric, x.kind, x.at FROM (
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'warning' AS kind, k.warn_at AS at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.warned_at IS NULL AND k.warn_at < as_of
+              ORDER BY k.warn_at LIMIT max_crossings)
+            UNION ALL
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'breach', k.due_at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.breach_seen_at IS NULL AND k.due_at < as_of
+              ORDER BY k.due_at LIMIT max_crossings)
+            UNION ALL
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'step', k.step_at
+               FROM @extschema@.clock k
+              WHERE k.state = 'running' AND k.step_at IS NOT NULL AND k.step_at < as_of
+              ORDER BY k.step_at LIMIT max_crossings)
+            UNION ALL
+            -- breaches recorded by a late stop, whose escalations wait for a check
+            (SELECT k.id, k.attachment_id, k.ticket_key, k.metric, 'late_breach', k.stopped_at
+               FROM @extschema@.clock k
+              WHERE k.breach_escalation_pending
+              ORDER BY k.id LIMIT max_crossings)
+            UNION ALL
+            -- tickets a configuration edit left to re-target: due at once, whatever as_of
+            (SELECT NULL::bigint, p.attachment_id, p.ticket_key, NULL::@extschema@.metric, 'policy', p.at
+               FROM @extschema@.policy_retarget_pending p
+              ORDER BY p.at LIMIT max_crossings)
+            UNION ALL
+            -- tickets whose rules relative to now may choose another level by now
+            (SELECT NULL::bigint, t.attachment_id, t.ticket_key, NULL::@extschema@.metric, 'rules', t.rules_recheck_at
+               FROM @extschema@.ticket t
+              WHERE t.rules_recheck_at < as_of
+              ORDER BY t.rules_recheck_at LIMIT max_crossings)) x
+         -- a clock past several crossings of one instant: its warning, its steps, then its breach
+         ORDER BY x.at, x.id, x.kind DESC
+         LIMIT max_crossings
+    LOOP
+        kind := c.kind;
+        IF kind = 'policy' THEN
+            IF @extschema@.retarget_pending(c.attachment_id, c.ticket_key) IS NOT NULL THEN
+                n := n + 1;
+            END IF;
+            CONTINUE;
+        END IF;
+        IF kind = 'rules' THEN
+            -- a level chosen re-targets the ticket's running clocks, so crossings later in this
+            -- list are claimed against their new due dates (each claim re-reads its clock)
+            IF @extschema@.recheck_rules(c.attachment_id, c.ticket_key, as_of) IS NOT NULL THEN
+                n := n + 1;
+            END IF;
+            CONTINUE;
+        END IF;
+        IF kind = 'step' THEN
+            -- every step of the clock due by now, in order of share, each claimed and recorded once
+            LOOP
+                pct := @extschema@.claim_step(c.attachment_id, c.ticket_key, c.id, as_of);
+                EXIT WHEN pct IS NULL;
+                n := n + 1;
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, 'step',
+                                              jsonb_build_object('metric', c.metric, 'percent', pct));
+                PERFORM pg_notify('sla_events', json_build_object('event', 'step', 'clock', c.id, 'percent', pct)::text);
+                PERFORM @extschema@.run_escalations(c.id, 'step', as_of, pct);
+            END LOOP;
+            CONTINUE;
+        END IF;
+        -- one clock by its ticket and id, locked or skipped (SKIP LOCKED: concurrent callers
+        -- share the work), its flag re-checked after the lock: every crossing is recorded
+        -- exactly once.  The claim names no pending condition: "warned_at IS NULL" would match
+        -- a pending-crossings partial index, and without table statistics (after a bulk load or
+        -- a crash) the planner scanned that whole index for each clock, quadratic in the backlog
+        due := @extschema@.claim_crossing(c.attachment_id, c.ticket_key, c.id, kind, as_of);
+        CONTINUE WHEN due IS NULL;
+        n := n + 1;
+        IF kind = 'late_breach' THEN
+            -- a stop in a shard on a Citus worker could not NOTIFY: the breach is announced here
+            IF @extschema@.citus_on_worker(c.attachment_id, c.ticket_key) THEN
+                PERFORM pg_notify('sla_events', json_build_object('event', 'breach', 'clock', c.id)::text);
+            END IF;
+            -- the stop recorded the breach and sent its NOTIFY; its escalations run here, unless
+            -- the stop is history (backfill, a check that did not run for a day): escalating a
+            -- ticket long after it was answered helps nobody
+            IF c.at < as_of - interval '1 day' THEN
+                PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, 'escalation_skipped',
+                            jsonb_build_object('on_event', 'breach', 'metric', c.metric,
+                                               'reason', 'stopped more than a day before the check'));
+            ELSE
+                PERFORM @extschema@.run_escalations(c.id, 'breach', as_of);
+            END IF;
+            CONTINUE;
+        END IF;
+        PERFORM @extschema@.log_event(c.attachment_id, c.ticket_key, c.id, as_of, kind,
+                                      jsonb_build_object('metric', c.metric, 'due_at', due));
+        -- the payload names the clock and nothing else: every session may LISTEN, so what a
+        -- listener learns of the ticket it reads from sla.clock, under the host's row security
+        PERFORM pg_notify('sla_events', json_build_object('event', kind, 'clock', c.id)::text);
+        PERFORM @extschema@.run_escalations(c.id, kind, as_of);
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_breaches(timestamptz, integer) IS
+    'records every running clock that crossed its warning threshold, an escalation step or its due time since the last call (one event per crossing, clock and due date, exactly once even with concurrent callers), runs the escalations of breaches recorded by late stops, runs again the rules of tickets whose conditions relative to now (older_than, newer_than) changed, re-targets the tickets a configuration edit could not lock, earliest first and at most max_crossings of them, and sends NOTIFY sla_events naming the event and the clock; on a Citus coordinator also re-targets the tickets left pending on the workers and announces what they recorded; returns how many crossings and tickets it handled';
+
+-- the new functions: no EXECUTE for PUBLIC (99_privileges.sql), granted as in 96_citus.sql
+REVOKE EXECUTE ON FUNCTION @extschema@.sla_log_at_citus(timestamptz, text, timestamptz, timestamptz),
+    @extschema@.citus_worker_rows(text), @extschema@.mapping_problems(),
+    @extschema@.citus_on_worker(integer, text), @extschema@.citus_check_workers() FROM PUBLIC;
+-- sla.health (read by every role) gathers the workers' problems as the reader; the breach check
+-- acts on the workers as its caller; clearing problems clears them on the workers too.
+GRANT EXECUTE ON FUNCTION @extschema@.sla_log_at_citus(timestamptz, text, timestamptz, timestamptz)
+    TO sla_reader, sla_admin;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.mapping_problems(),
+    @extschema@.citus_worker_rows(text),
+    @extschema@.citus_installed()
+    TO sla_reader, sla_writer, sla_admin;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.citus_check_workers(),
+    @extschema@.citus_on_worker(integer, text)
+    TO sla_writer;
+-- ============================================================================================
+-- end of issue 14, continued

@@ -4,8 +4,8 @@
 #
 #   test/citus/build.sh        prints the installation's prefix (bin/ under it) on its last line
 #
-# 1. installs the Debian dev packages Citus needs when missing (liblz4, libzstd, libcurl, libkrb5;
-#    as root, from Debian's registry);
+# 1. installs the Debian dev packages Citus needs when missing (liblz4, libzstd, libcurl, libkrb5,
+#    the server headers, xz; as root, from Debian's registry: CI starts from a fresh Debian 12);
 # 2. copies Debian's 15 (test/lib/pg_installs.sh's copy_debian_15 does the same for the matrix)
 #    into $SLA_PG_CACHE/citus-<first 16 hex digits of the Citus archive's sha256>/, with a
 #    .complete marker and a lock: an interrupted build is removed and started again;
@@ -22,7 +22,10 @@ archive=$(ls "$SOURCES"/citus-13.*.tar.* | head -n 1)
 log() { printf '%s [citus-build] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 need_packages() {
-	local packages=(liblz4-dev libzstd-dev libcurl4-openssl-dev libkrb5-dev make gcc)
+	# Citus's configure checks lz4, zstd and curl; Debian's server headers include gssapi's
+	# (libkrb5-dev) and libpq's; the archive is .tar.xz
+	local packages=(liblz4-dev libzstd-dev libcurl4-openssl-dev libkrb5-dev postgresql-server-dev-15
+	                libc6-dev xz-utils make gcc)
 	local missing=() p
 	for p in "${packages[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

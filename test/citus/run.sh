@@ -185,8 +185,8 @@ expect "every breach recorded exactly once on Citus" coord \
 	"SELECT count(*) FROM (SELECT e.ticket_key, e.clock_id, e.detail->>'due_at' FROM sla.event e WHERE e.kind = 'breach' GROUP BY 1, 2, 3 HAVING count(*) > 1) x" 0
 same "level changes through rules (premium after the priority raise)" \
 	"SELECT t.ticket_key::bigint, l.name FROM sla.ticket t JOIN sla.level l ON l.id = t.level_id ORDER BY 1"
-same "mapping problems (an unknown status, recorded, not failing the write)" \
-	"SELECT field, value, count FROM sla.mapping_problem ORDER BY 1, 2"
+same "mapping problems (an unknown status, recorded, not failing the write; every node's: sla.mapping_problems())" \
+	"SELECT field, value, count FROM sla.mapping_problems() ORDER BY 1, 2"
 same "sla.health (mapping problems seen on the shards, read on the coordinator)" "SELECT attachment_id, ticket_table, item, field, value, occurrences, first_ticket_key, last_ticket_key, remedy FROM sla.health ORDER BY 1, 4, 5"
 
 # ---- reports from the coordinator ----------------------------------------------------------
@@ -202,9 +202,23 @@ same "breached-now view" "SELECT ticket::bigint, metric, cycle FROM sla.breached
 same "SLA log view (as of now)" "SELECT ticket::bigint, metric, cycle, level, state, due_at, closed_at, overdue IS NULL FROM sla.sla_log ORDER BY 1, 2, 3"
 same "queue view" "SELECT ticket::bigint, metric, cycle, due_at FROM sla.queue ORDER BY 1, 2, 3"
 same "sla.avg over the clocks" "SELECT metric, sla.avg(business_used), sla.sum(business_used) FROM sla.clock WHERE state = 'met' GROUP BY 1 ORDER BY 1"
+same "SLA log as JSON (sla_log_json, as of the month's end)" \
+	"SELECT jsonb_array_length(j), md5(j::text) FROM sla.sla_log_json('2026-12-01') j"
+same "SLA log of the clocks active in the month's second half (from_time, to_time)" \
+	"SELECT ticket::bigint, metric, cycle, state, used FROM sla.sla_log_at('2026-12-01', NULL, '2026-11-16', '2026-12-01') ORDER BY 1, 2, 3"
+same "at-risk view (as of now)" "SELECT count(*) FROM sla.at_risk"
 same "explain of ticket 7" "SELECT * FROM sla.explain('helpdesk.ticket', '7')"
 same "time split of ticket 7" "SELECT * FROM sla.time_split('helpdesk.ticket', '7') ORDER BY 1::text"
 same "match_ticket of ticket 7" "SELECT * FROM sla.match_ticket('helpdesk.ticket', '7', '2026-11-10')"
+
+same "replay of every ticket (clocks recomputed from the fact log, beside the stored ones)" \
+	"SELECT ticket_key::bigint, metric, cycle, level, state, due_at, stopped_at, business_used, changed FROM sla.replay('helpdesk.ticket') ORDER BY 1, 2, 3"
+same "replay of the tickets created in the month's second half" \
+	"SELECT ticket_key::bigint, metric, cycle, state, changed FROM sla.replay('helpdesk.ticket', NULL, '2026-11-16', '2026-12-01') ORDER BY 1, 2, 3"
+same "replay_compliance (compliance replayed beside compliance stored)" \
+	"SELECT * FROM sla.replay_compliance('helpdesk.ticket', '2026-11-01', '2026-12-01', as_of => '2026-12-01') ORDER BY 1, 2, 3, 4, 5"
+same "replay_changes (clocks whose outcome a replay changes)" \
+	"SELECT count(*) FROM sla.replay_changes('helpdesk.ticket', '2026-11-01', '2026-12-01', '2026-12-01')"
 
 # ---- configuration from the coordinator ----------------------------------------------------
 # (after the month: a policy edit takes effect at the edit's real time, which must be the same
@@ -223,6 +237,31 @@ Citus: $(cat "$work/rule_edit.coord")"; fi
 same "the rule edit reaches the shards' triggers (the new ticket's level)" \
 	"SELECT t.ticket_key, l.name FROM sla.ticket t JOIN sla.level l ON l.id = t.level_id WHERE t.ticket_key = '100000'"
 
+# ---- a ticket held during a configuration edit: left pending, re-targeted by the breach check --
+# (on Citus the edit's trigger runs on the worker holding the ticket's shard and leaves it in that
+# worker's sla.policy_retarget_pending; the coordinator's check_breaches re-targets it there)
+held=$(one one "SELECT min(c.ticket_key::bigint) FROM sla.clock c JOIN sla.level l ON l.id = c.level_id WHERE c.state = 'running' AND c.metric = 'resolution' AND l.name = 'standard'")
+pending_everywhere="SELECT (SELECT count(*) FROM sla.policy_retarget_pending) + coalesce((SELECT sum((w->>'n')::int) FROM sla.citus_worker_rows('SELECT count(*) AS n FROM sla.policy_retarget_pending') w), 0)"
+for node in one coord; do
+	node_psql "$node" >"$work/hold.$node" 2>&1 <<SQL &
+BEGIN;
+SELECT 1 FROM sla.ticket_int8 WHERE attachment_id = 1 AND ticket_key = $held FOR UPDATE;
+SELECT pg_sleep(4);
+COMMIT;
+SQL
+	sleep 1.5
+	node_psql "$node" -Atc "UPDATE sla.level_target SET target = '4 days' WHERE metric = 'resolution' AND level_id = (SELECT id FROM sla.level WHERE name = 'standard')" >"$work/held_edit.$node" 2>&1
+	wait
+done
+expect "the held ticket $held is left pending by the edit (one node)" one "$pending_everywhere" 1
+expect "the held ticket $held is left pending by the edit (Citus: in a worker's table)" coord "$pending_everywhere" 1
+for node in one coord; do node_psql "$node" -Atc "SELECT sla.check_breaches('2026-12-01')" >"$work/held_check.$node" 2>&1; done
+expect "check_breaches on the coordinator re-targets the ticket left pending on a worker (none left)" coord "$pending_everywhere" 0
+same "the held ticket's re-target (events and due dates)" \
+	"SELECT e.ticket_key::bigint, e.kind, (e.detail - 'clock' - 'clock_id')::text FROM sla.event e WHERE e.kind = 'retargeted' AND e.ticket_key = '$held' ORDER BY 1, 2, 3"
+same "running clocks after the held ticket's re-target" \
+	"SELECT ticket_key::bigint, metric, cycle, target, due_at, warn_at FROM sla.clock WHERE state IN ('running', 'paused') ORDER BY 1, 2, 3"
+
 # ---- the host's row-level security holds in sla's rows and reports -------------------------
 for node in one coord; do
 	node_psql "$node" -c "CREATE ROLE agent_sales LOGIN" -c "GRANT sla_reader TO agent_sales" \
@@ -235,6 +274,110 @@ as_role=agent_sales same "host row-level security: a sales agent sees the clocks
 	"SELECT ticket_key::bigint, metric, cycle, state FROM sla.clock ORDER BY 1, 2, 3"
 as_role=agent_sales same "host row-level security: the compliance report of a sales agent" \
 	"SELECT * FROM sla.compliance_report('2026-11-01', '2026-12-01', ARRAY['department', 'metric'], as_of => '2026-12-01') ORDER BY 1, 2, 3, 4, 5"
+
+# ---- escalations, run by the coordinator's breach check -------------------------------------
+# (a standard ticket's first-response warning sets its priority, its breach raises its level;
+# the actions write the host row and re-target the clocks in the ticket's shard)
+for node in one coord; do
+	node_psql "$node" >"$work/escalate.$node" 2>&1 <<'SQL'
+INSERT INTO sla.escalation (level_id, metric, on_event, action, column_name, column_value)
+     SELECT id, 'first_response', 'warning', 'set_column', 'priority', 'high' FROM sla.level WHERE name = 'standard';
+INSERT INTO sla.escalation (level_id, metric, on_event, action, to_level_id)
+     SELECT s.id, 'first_response', 'breach', 'raise_level', p.id FROM sla.level s, sla.level p
+      WHERE s.name = 'standard' AND p.name = 'premium';
+INSERT INTO helpdesk.ticket (id, subject, status, priority, channel, department, assignee, customer_id, created_at, updated_at)
+     VALUES (100010, 'escalated', 'new', 'normal', 'email', 'sales', 'anna', 7, '2026-11-30 20:00+00', '2026-11-30 20:00+00');
+SELECT sla.check_breaches('2026-12-01 12:30+00');
+SQL
+done
+same "escalations: the breach check's result and no escalation failed" \
+	"SELECT kind, count(*) FROM sla.event WHERE kind IN ('escalated', 'escalation_failed') GROUP BY 1 ORDER BY 1"
+same "escalations: ticket 100010's events in order (warning, set_column, breach, raise_level, re-targets)" \
+	"SELECT row_number() OVER (ORDER BY e.id), e.kind, c.metric, c.cycle, (e.detail - 'clock' - 'clock_id')::text FROM sla.event e LEFT JOIN sla.clock c ON c.attachment_id = e.attachment_id AND c.ticket_key = e.ticket_key AND c.id = e.clock_id WHERE e.ticket_key = '100010' AND e.kind <> 'created' ORDER BY 1"
+same "escalations: ticket 100010 after them (the priority set, the level raised, the clocks re-targeted)" \
+	"SELECT t.priority, l.name, c.metric, c.state, c.target, c.due_at FROM helpdesk.ticket t JOIN sla.ticket s ON s.ticket_key = '100010' JOIN sla.level l ON l.id = s.level_id JOIN sla.clock c ON c.ticket_key = '100010' WHERE t.id = 100010 ORDER BY c.metric, c.cycle"
+
+# ---- a second helpdesk, keyed by int4, attached after the first was distributed --------------
+# (on the cluster the way docs/scaling.md gives for a helpdesk whose table is distributed before
+# sla is attached: sla.attachment is a reference table by now, and its regclass names a table
+# on every node)
+for node in one coord; do
+	dist=""
+	[ "$node" = coord ] && dist="SELECT create_distributed_table('desk4.ticket', 'id'); SET citus.enable_unsafe_triggers = on;"
+	node_psql "$node" >"$work/desk4.$node" 2>&1 <<SQL
+CREATE SCHEMA desk4;
+CREATE TABLE desk4.ticket (id integer PRIMARY KEY, status text NOT NULL, created timestamptz NOT NULL, department text);
+$dist
+SELECT sla.attach('desk4.ticket', '{"key": "id", "created_at": "created", "status": "status", "department": "department"}') > 0 AS ok;
+RESET citus.enable_unsafe_triggers;
+SELECT count(sla.map_status('desk4.ticket', s, l)) FROM (VALUES ('open', 'open'), ('solved', 'solved')) v(s, l);
+SQL
+done
+check "sla.distribute('desk4.ticket'): an int4-keyed helpdesk without a message table, distributed, then attached" \
+	node_psql coord -c "SELECT sla.distribute('desk4.ticket')"
+expect "int4 tracking tables distributed by ticket_key, co-located with desk4.ticket" coord \
+	"SELECT string_agg(p.logicalrelid::text, ' ' ORDER BY p.logicalrelid::text) FROM pg_dist_partition p, pg_dist_partition t WHERE p.logicalrelid::text LIKE 'sla.%_int4' AND t.logicalrelid = 'desk4.ticket'::regclass AND p.colocationid = t.colocationid" \
+	"sla.clock_int4 sla.event_int4 sla.fact_int4 sla.ticket_int4"
+for node in one coord; do
+	node_psql "$node" >>"$work/desk4.$node" 2>&1 <<'SQL'
+INSERT INTO desk4.ticket SELECT g, 'open', '2026-11-02 07:00+00'::timestamptz + g * interval '97 minutes', CASE WHEN g % 2 = 0 THEN 'sales' END
+  FROM generate_series(1, 200) g;
+UPDATE desk4.ticket SET status = 'solved' WHERE id % 3 = 0;
+SELECT sla.check_breaches('2026-12-01');
+SQL
+done
+same "int4 helpdesk: clocks" \
+	"SELECT c.ticket_key::integer, c.metric, c.cycle, c.state, c.due_at, c.warned_at IS NOT NULL, c.breach_seen_at IS NOT NULL FROM sla.clock c JOIN sla.attachment a ON a.id = c.attachment_id WHERE a.ticket_table = 'desk4.ticket'::regclass ORDER BY 1, 2, 3"
+same "int4 helpdesk: events (kind, ticket, instant)" \
+	"SELECT e.ticket_key::integer, e.kind, $at FROM sla.event e JOIN sla.attachment a ON a.id = e.attachment_id WHERE a.ticket_table = 'desk4.ticket'::regclass ORDER BY 1, 2, 3"
+
+# ---- a third helpdesk, keyed by uuid, the same way ----------------------------------------------
+for node in one coord; do
+	dist=""
+	[ "$node" = coord ] && dist="SELECT create_distributed_table('desku.ticket', 'id'); SET citus.enable_unsafe_triggers = on;"
+	node_psql "$node" >"$work/desku.$node" 2>&1 <<SQL
+CREATE SCHEMA desku;
+CREATE TABLE desku.ticket (id uuid PRIMARY KEY, status text NOT NULL, created timestamptz NOT NULL, agent text);
+$dist
+SELECT sla.attach('desku.ticket', '{"key": "id", "created_at": "created", "status": "status", "agent": "agent"}') > 0 AS ok;
+RESET citus.enable_unsafe_triggers;
+SELECT count(sla.map_status('desku.ticket', s, l)) FROM (VALUES ('open', 'open'), ('solved', 'solved')) v(s, l);
+SQL
+done
+check "sla.distribute('desku.ticket'): a uuid-keyed helpdesk, distributed, then attached" \
+	node_psql coord -c "SELECT sla.distribute('desku.ticket')"
+for node in one coord; do
+	node_psql "$node" >>"$work/desku.$node" 2>&1 <<'SQL'
+INSERT INTO desku.ticket SELECT md5(g::text)::uuid, 'open', '2026-11-03 06:00+00'::timestamptz + g * interval '131 minutes', CASE WHEN g % 3 = 0 THEN 'lea' END
+  FROM generate_series(1, 150) g;
+UPDATE desku.ticket SET status = 'solved' WHERE created < '2026-11-10';
+SELECT sla.check_breaches('2026-12-01');
+SQL
+done
+same "uuid helpdesk: clocks" \
+	"SELECT c.ticket_key, c.metric, c.cycle, c.state, c.due_at, c.agent, c.warned_at IS NOT NULL, c.breach_seen_at IS NOT NULL FROM sla.clock c JOIN sla.attachment a ON a.id = c.attachment_id WHERE a.ticket_table = 'desku.ticket'::regclass ORDER BY 1, 2, 3"
+# (the UPDATE to solved stops clocks at the real time of the run: their figures as "now")
+same "uuid helpdesk: SLA log as of the month's end" \
+	"SELECT l.ticket, l.metric, l.cycle, l.state, CASE WHEN l.closed_at > '2026-12-02' THEN 'now' ELSE l.used::text || ' ' || coalesce(l.overdue::text, '-') END FROM sla.sla_log_at('2026-12-01') l WHERE l.ticket_table = 'desku.ticket'::regclass ORDER BY 1, 2, 3"
+
+# ---- announcements: what the workers record, announced by the coordinator's breach check ------
+# (a worker cannot NOTIFY: its part of the transaction ends with PREPARE TRANSACTION; on Citus
+# only, after the comparisons: a new ticket with an unmapped status, then a late agent reply)
+node_psql coord >"$work/announce.out" 2>&1 <<'SQL'
+LISTEN sla_events;
+INSERT INTO helpdesk.ticket (id, subject, status, priority, channel, department, assignee, customer_id, created_at, updated_at)
+     VALUES (100001, 'announced', 'waiting-on-vendor', 'normal', 'email', 'billing', NULL, 1, '2026-11-30 20:00+00', '2026-11-30 20:00+00');
+SELECT sla.check_breaches('2026-12-01') AS n \gset
+INSERT INTO helpdesk.message (ticket_id, id, author_type, channel, body, created_at)
+     VALUES (100001, 1, 'agent', 'email', 'a late first answer', now());
+SELECT sla.check_breaches('2026-12-01') AS n \gset
+SQL
+expect "a mapping problem met on a worker: recorded there, announced by the coordinator's check" coord \
+	"SELECT count FROM sla.mapping_problems() WHERE value = 'waiting-on-vendor' AND announced" 1
+check "... its NOTIFY sla_events (mapping_problem) sent by the coordinator's check" \
+	grep -q '"event" : "mapping_problem", "attachment" : 1, "field" : "status"' "$work/announce.out"
+check "a breach recorded by a late stop on a worker: announced by the coordinator's check (NOTIFY sla_events, breach)" \
+	grep -q "\"event\" : \"breach\", \"clock\" : $(one coord "SELECT id FROM sla.clock WHERE ticket_key = '100001' AND metric = 'first_response'")}" "$work/announce.out"
 echo
 log "done in $((SECONDS - t0)) s"
 if [ -s "$work/play.err" ]; then echo "# errors while playing (first lines):"; sort "$work/play.err" | uniq -c | sort -rn | head -n 5 | sed 's/^/#   /'; fi
