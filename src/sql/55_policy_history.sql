@@ -158,6 +158,7 @@ DECLARE
     latest record;
     v integer;
     kt text;
+    part text;
 BEGIN
     IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'INSERT' OR TG_TABLE_SCHEMA <> '@extschema@'
        OR TG_TABLE_NAME <> 'policy_version_pending' THEN
@@ -189,22 +190,30 @@ BEGIN
     -- the clocks this transaction re-targeted (or started after its edit) and their events carry
     -- the provisional number too (60_attachment.sql; partial indexes, empty otherwise).  The
     -- tracking tables exist from 60_attachment.sql on: a version made while the extension is
-    -- being created or updated, before them, has none to fix.
+    -- being created or updated, before them, has none to fix.  On a Citus worker, which numbers
+    -- the versions of its own copy of the configuration, the clocks its triggers re-targeted
+    -- are in its shards: those are updated (a distributed statement from a worker's
+    -- transaction is refused), elsewhere the tables (citus_local_parts, 96_citus.sql).
     IF to_regclass('@extschema@.clock_text') IS NOT NULL THEN
         FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
-            EXECUTE format('UPDATE @extschema@.%I c SET policy_version = $2
-                             WHERE c.policy_version = $1 AND c.policy_version < 0', 'clock_' || kt)
-              USING q.provisional, v;
+            FOR part IN SELECT * FROM @extschema@.citus_local_parts(format('@extschema@.%I', 'clock_' || kt)::regclass) LOOP
+                EXECUTE format('UPDATE %s c SET policy_version = $2
+                                 WHERE c.policy_version = $1 AND c.policy_version < 0', part)
+                  USING q.provisional, v;
+            END LOOP;
             -- from_version too: a clock started after its transaction's edit, re-targeted by a
             -- second edit of the same transaction
-            EXECUTE format($u$UPDATE @extschema@.%I e
-                                 SET detail = e.detail || jsonb_build_object('to_version', $2)
-                                              || CASE WHEN e.detail -> 'from_version' = to_jsonb($1)
-                                                      THEN jsonb_build_object('from_version', $2) ELSE '{}' END
-                               WHERE e.kind = ANY (ARRAY['retargeted', 'cancelled'])
-                                 AND (e.detail -> 'to_version') < '0'::jsonb
-                                 AND e.detail -> 'to_version' = to_jsonb($1)$u$, 'event_' || kt)
-              USING q.provisional, v;
+            -- (the JSON values made here, not in the statement: on Citus an UPDATE of a
+            -- distributed table takes no function but immutable ones in a CASE)
+            FOR part IN SELECT * FROM @extschema@.citus_local_parts(format('@extschema@.%I', 'event_' || kt)::regclass) LOOP
+                EXECUTE format($u$UPDATE %s e
+                                     SET detail = e.detail || $2
+                                                  || CASE WHEN e.detail -> 'from_version' = $1 THEN $3 ELSE '{}'::jsonb END
+                                   WHERE e.kind = ANY (ARRAY['retargeted', 'cancelled'])
+                                     AND (e.detail -> 'to_version') < '0'::jsonb
+                                     AND e.detail -> 'to_version' = $1$u$, part)
+                  USING to_jsonb(q.provisional), jsonb_build_object('to_version', v), jsonb_build_object('from_version', v);
+            END LOOP;
         END LOOP;
     END IF;
     RETURN NULL;

@@ -798,34 +798,8 @@ COMMENT ON FUNCTION @extschema@.map_status(regclass, text, text) IS
 
 -- ------------------------------------------------------------------ health
 
--- What needs a DBA's attention, one row per item and attachment: today the values the mapping
--- could not classify; more kinds of item join as rows of the same shape.  security_invoker: a
--- reader sees the items the policies of the underlying tables let it see.
-CREATE VIEW @extschema@.health WITH (security_invoker = true) AS
-SELECT p.attachment_id, a.ticket_table, 'mapping_problem'::text AS item, p.field, p.value,
-       p.count AS occurrences, p.first_seen, p.last_seen, p.first_ticket_key, p.last_ticket_key,
-       CASE p.field
-           WHEN 'status' THEN CASE WHEN p.value IS NULL THEN 'the status column was NULL: give the tickets a status'
-                                   ELSE pg_catalog.format('SELECT sla.map_status(%L, %L, ''open'');  -- or paused, solved, closed, deleted',
-                                                a.ticket_table::text, p.value) END
-           WHEN 'author_kind' THEN 'list the value in customer_values, agent_values or system_values: sla.attach(..., replace => true)'
-           ELSE 'make the author function return customer, agent or system'
-       END AS remedy
-  FROM @extschema@.mapping_problem p
-  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) p.attachment_id;
-COMMENT ON VIEW @extschema@.health IS
-    'items needing attention per attachment (mapping problems: values the mapping could not classify), with a remedy';
-COMMENT ON COLUMN @extschema@.health.attachment_id IS 'the attachment (sla.attachment.id)';
-COMMENT ON COLUMN @extschema@.health.ticket_table IS 'its ticket table';
-COMMENT ON COLUMN @extschema@.health.item IS 'the kind of item: mapping_problem';
-COMMENT ON COLUMN @extschema@.health.field IS 'the mapping field concerned: status, author_kind, author_function';
-COMMENT ON COLUMN @extschema@.health.value IS 'the value that could not be classified (NULL: the column was NULL)';
-COMMENT ON COLUMN @extschema@.health.occurrences IS 'how often it was met (a lower bound under concurrent writers)';
-COMMENT ON COLUMN @extschema@.health.first_seen IS 'when it was first met';
-COMMENT ON COLUMN @extschema@.health.last_seen IS 'when it was last met';
-COMMENT ON COLUMN @extschema@.health.first_ticket_key IS 'the ticket it was first met on';
-COMMENT ON COLUMN @extschema@.health.last_ticket_key IS 'the ticket it was last met on';
-COMMENT ON COLUMN @extschema@.health.remedy IS 'what fixes it';
+-- The health view (what needs a DBA's attention) is in 96_health.sql, once every kind of item
+-- it lists exists.
 
 -- Clearing problems once fixed (or judged harmless): a value met again is recorded and announced
 -- again, counted from one.

@@ -306,48 +306,6 @@ BEGIN
 END
 $$;
 
--- The health view (60_attachment.sql) lists the escalations that failed too: one row per
--- attachment and escalation, with the clocks whose failure no later run of it replaced.
-CREATE OR REPLACE VIEW @extschema@.health WITH (security_invoker = true) AS
-SELECT p.attachment_id, a.ticket_table, 'mapping_problem'::text AS item, p.field, p.value,
-       p.count AS occurrences, p.first_seen, p.last_seen, p.first_ticket_key, p.last_ticket_key,
-       CASE p.field
-           WHEN 'status' THEN CASE WHEN p.value IS NULL THEN 'the status column was NULL: give the tickets a status'
-                                   ELSE pg_catalog.format('SELECT sla.map_status(%L, %L, ''open'');  -- or paused, solved, closed, deleted',
-                                                a.ticket_table::text, p.value) END
-           WHEN 'author_kind' THEN 'list the value in customer_values, agent_values or system_values: sla.attach(..., replace => true)'
-           ELSE 'make the author function return customer, agent or system'
-       END AS remedy
-  FROM @extschema@.mapping_problem p
-  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) p.attachment_id
-UNION ALL
-SELECT f.attachment_id, a.ticket_table, 'escalation_failed'::text, pg_catalog.format('escalation %s', f.escalation),
-       (pg_catalog.array_agg(f.error ORDER BY f.id DESC))[1], pg_catalog.count(*), pg_catalog.min(f.at), pg_catalog.max(f.at),
-       (pg_catalog.array_agg(f.ticket_key ORDER BY f.id))[1], (pg_catalog.array_agg(f.ticket_key ORDER BY f.id DESC))[1],
-       pg_catalog.format('fix the cause, then as a member of sla_writer: SELECT sla.run_escalations(%s, %L, now()%s);  -- for each failed clock (sla.event, kind escalation_failed)',
-                         (pg_catalog.array_agg(f.clock_id ORDER BY f.id DESC))[1], (pg_catalog.array_agg(f.on_event ORDER BY f.id DESC))[1],
-                         coalesce(', ' OPERATOR(pg_catalog.||) (pg_catalog.array_agg(f.at_percent ORDER BY f.id DESC))[1], ''))
-  FROM (SELECT e.id, e.attachment_id, e.ticket_key, e.clock_id, e.at, e.detail OPERATOR(pg_catalog.->>) 'escalation' AS escalation,
-               e.detail OPERATOR(pg_catalog.->>) 'on_event' AS on_event, e.detail OPERATOR(pg_catalog.->>) 'at_percent' AS at_percent,
-               (e.detail OPERATOR(pg_catalog.->>) 'sqlstate') OPERATOR(pg_catalog.||) ': '
-                   OPERATOR(pg_catalog.||) (e.detail OPERATOR(pg_catalog.->>) 'error') AS error
-          FROM @extschema@.event e
-         WHERE e.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
-           AND e.kind OPERATOR(pg_catalog.=) 'escalation_failed'
-           AND NOT EXISTS (SELECT FROM @extschema@.event l
-                            WHERE l.clock_id OPERATOR(pg_catalog.=) e.clock_id
-                              AND l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
-                              AND l.id OPERATOR(pg_catalog.>) e.id
-                              AND (l.detail OPERATOR(pg_catalog.->>) 'escalation') OPERATOR(pg_catalog.=) (e.detail OPERATOR(pg_catalog.->>) 'escalation'))) f
-  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) f.attachment_id
- GROUP BY f.attachment_id, a.ticket_table, f.escalation;
-COMMENT ON VIEW @extschema@.health IS
-    'items needing attention per attachment, with a remedy: mapping problems (values the mapping could not classify) and escalations that failed (until a retry of the escalation on the clock succeeds)';
-COMMENT ON COLUMN @extschema@.health.item IS 'the kind of item: mapping_problem or escalation_failed';
-COMMENT ON COLUMN @extschema@.health.field IS 'the mapping field concerned (status, author_kind, author_function), or the escalation (escalation <id>)';
-COMMENT ON COLUMN @extschema@.health.value IS 'the value that could not be classified (NULL: the column was NULL), or the latest failure (SQLSTATE: message)';
-COMMENT ON COLUMN @extschema@.health.occurrences IS 'how often it was met (a lower bound under concurrent writers); for an escalation, the clocks it failed on and was not run again';
-
 -- Escalations and status maps are versioned like the rest of the configuration (issue 12,
 -- 55_policy_history.sql): the same four statement triggers, created here, once both tables exist.
 DO $$

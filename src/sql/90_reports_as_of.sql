@@ -42,14 +42,20 @@ BEGIN
     FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
         RETURN QUERY EXECUTE format($q$
             SELECT c.id, c.attachment_id, c.ticket_key::text, c.metric, c.cycle,
-                   x.level_id, c.calendar_id, x.target, x.policy_version, c.started_at, d.due_at,
+                   CASE WHEN b.found THEN coalesce(b.level_id, c.level_id) WHEN a.found THEN coalesce(a.level_id, c.level_id)
+                        ELSE c.level_id END,
+                   c.calendar_id,
+                   CASE WHEN b.found THEN coalesce(b.target, c.target) WHEN a.found THEN coalesce(a.target, c.target)
+                        ELSE c.target END,
+                   CASE WHEN b.found THEN b.version WHEN a.found THEN a.version ELSE c.policy_version END,
+                   c.started_at, coalesce(d1.due_at, d2.due_at, c.due_at),
                    CASE WHEN s.state = 'paused' THEN s.at END,
-                   d.paused_for,
+                   coalesce(p1.paused_for, p2.paused_for, '00:00:00'::@extschema@.business_interval),
                    CASE WHEN s.state = ANY (ARRAY['met', 'breached', 'cancelled']) THEN s.at END,
                    s.state,
                    CASE WHEN s.state = ANY (ARRAY['met', 'breached']) THEN s.used END,
                    coalesce(h.department, c.department), coalesce(h.agent, c.agent), coalesce(h.requester, c.requester),
-                   CASE WHEN d.due_at = c.due_at THEN c.warn_at END
+                   CASE WHEN coalesce(d1.due_at, d2.due_at, c.due_at) = c.due_at THEN c.warn_at END
               FROM @extschema@.%1$I c
               -- the state: the latest state event at or before the instant
               CROSS JOIN LATERAL (
@@ -64,51 +70,51 @@ BEGIN
                              AND e.kind = ANY (ARRAY['paused', 'resumed', 'reopened', 'stopped', 'cancelled'])
                              AND e.at <= $1
                            ORDER BY e.id DESC LIMIT 1) e) s
-              -- the due date
-              CROSS JOIN LATERAL (
-                  SELECT coalesce(
-                      (SELECT (e.detail ->> 'due_at')::timestamptz FROM @extschema@.%2$I e
-                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                          AND e.kind = ANY (ARRAY['resumed', 'reopened', 'retargeted']) AND e.detail ? 'due_at' AND e.at <= $1
-                        ORDER BY e.id DESC LIMIT 1),
-                      (SELECT (e.detail ->> 'from_due_at')::timestamptz FROM @extschema@.%2$I e
-                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                          AND e.kind = ANY (ARRAY['resumed', 'reopened', 'retargeted']) AND e.at > $1
-                        ORDER BY e.id LIMIT 1),
-                      c.due_at) AS due_at,
-                         -- the time paused: the latest resume or reopening (paused_for), else the
-                         -- pauses the resumes name (events written before paused_for was), else none
-                         coalesce(
-                      (SELECT (e.detail ->> 'paused_for')::@extschema@.business_interval FROM @extschema@.%2$I e
-                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                          AND e.kind = ANY (ARRAY['resumed', 'reopened']) AND e.detail ? 'paused_for' AND e.at <= $1
-                        ORDER BY e.id DESC LIMIT 1),
-                      (SELECT @extschema@.sum((e.detail ->> 'paused')::@extschema@.business_interval) FROM @extschema@.%2$I e
-                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                          AND e.kind = 'resumed' AND e.at <= $1),
-                      '00:00:00'::@extschema@.business_interval) AS paused_for) d
-              -- the level, target and version
-              CROSS JOIN LATERAL (
-                  SELECT coalesce(b.level_id, a.level_id, c.level_id) AS level_id,
-                         coalesce(b.target, a.target, c.target) AS target,
-                         CASE WHEN b.found THEN b.version WHEN a.found THEN a.version ELSE c.policy_version END AS policy_version
-                    FROM (SELECT true AS found) one
-                    LEFT JOIN LATERAL (
-                        SELECT true AS found, (e.detail ->> 'to_level')::integer AS level_id,
-                               (e.detail ->> 'target')::@extschema@.business_interval AS target,
-                               (e.detail ->> 'to_version')::integer AS version
-                          FROM @extschema@.%2$I e
-                         WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                           AND e.kind = 'retargeted' AND e.at <= $1
-                         ORDER BY e.id DESC LIMIT 1) b ON true
-                    LEFT JOIN LATERAL (
-                        SELECT true AS found, (e.detail ->> 'from_level')::integer AS level_id,
-                               (e.detail ->> 'from_target')::@extschema@.business_interval AS target,
-                               (e.detail ->> 'from_version')::integer AS version
-                          FROM @extschema@.%2$I e
-                         WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                           AND e.kind = 'retargeted' AND e.at > $1
-                         ORDER BY e.id LIMIT 1) a ON b.found IS NULL) x
+              -- the due date: from the latest event that moved it at or before the instant (d1),
+              -- else from the first one after it (d2), else the row's; the time paused: from the
+              -- latest resume or reopening (p1), else the pauses the resumes name (p2: events
+              -- written before paused_for was), else none.  Lateral joins of the statement
+              -- itself, each with a FROM: Citus plans no correlated subquery of a subquery
+              -- without FROM.
+              LEFT JOIN LATERAL (
+                  SELECT (e.detail ->> 'due_at')::timestamptz AS due_at FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = ANY (ARRAY['resumed', 'reopened', 'retargeted']) AND e.detail ? 'due_at' AND e.at <= $1
+                   ORDER BY e.id DESC LIMIT 1) d1 ON true
+              LEFT JOIN LATERAL (
+                  SELECT (e.detail ->> 'from_due_at')::timestamptz AS due_at FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = ANY (ARRAY['resumed', 'reopened', 'retargeted']) AND e.at > $1
+                   ORDER BY e.id LIMIT 1) d2 ON true
+              LEFT JOIN LATERAL (
+                  SELECT (e.detail ->> 'paused_for')::@extschema@.business_interval AS paused_for FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = ANY (ARRAY['resumed', 'reopened']) AND e.detail ? 'paused_for' AND e.at <= $1
+                   ORDER BY e.id DESC LIMIT 1) p1 ON true
+              LEFT JOIN LATERAL (
+                  SELECT @extschema@.sum((e.detail ->> 'paused')::@extschema@.business_interval) AS paused_for
+                    FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = 'resumed' AND e.at <= $1) p2 ON true
+              -- the level, target and version: from the latest re-target at or before the instant
+              -- (b), else the first one after it (a), else the row's.  Two lateral joins of the
+              -- statement itself: Citus plans no outer join of a subquery without FROM.
+              LEFT JOIN LATERAL (
+                  SELECT true AS found, (e.detail ->> 'to_level')::integer AS level_id,
+                         (e.detail ->> 'target')::@extschema@.business_interval AS target,
+                         (e.detail ->> 'to_version')::integer AS version
+                    FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = 'retargeted' AND e.at <= $1
+                   ORDER BY e.id DESC LIMIT 1) b ON true
+              LEFT JOIN LATERAL (
+                  SELECT true AS found, (e.detail ->> 'from_level')::integer AS level_id,
+                         (e.detail ->> 'from_target')::@extschema@.business_interval AS target,
+                         (e.detail ->> 'from_version')::integer AS version
+                    FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = 'retargeted' AND e.at > $1
+                   ORDER BY e.id LIMIT 1) a ON true
               -- the holder: the first change of it after the instant while the clock ran
               LEFT JOIN LATERAL (
                   SELECT e.detail ->> 'from_department' AS department, e.detail ->> 'from_agent' AS agent,

@@ -42,6 +42,29 @@ CREATE FUNCTION @extschema@.citus_hidden_attachments() RETURNS integer[]
 COMMENT ON FUNCTION @extschema@.citus_hidden_attachments() IS
     'the attachments whose host table has row-level security active for the current user (sla.rls_hidden_attachments), read from this node''s copy of sla.attachment on a Citus worker';
 
+-- The parts of a table this node writes: the table itself, or on a Citus worker, for a
+-- distributed table, its shards placed here (a worker's own transaction may write its shards,
+-- not run a distributed statement).  For policy_version_number() (55_policy_history.sql).
+CREATE FUNCTION @extschema@.citus_local_parts(tbl regclass) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT @extschema@.citus_installed() OR NOT @extschema@.citus_worker() THEN
+        RETURN NEXT tbl::text;
+        RETURN;
+    END IF;
+    -- EXECUTE: Citus's catalogs exist only where Citus is installed
+    RETURN QUERY EXECUTE 'SELECT pg_catalog.shard_name($1, s.shardid) FROM pg_catalog.pg_dist_shard s
+                            JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid
+                           WHERE s.logicalrelid = $1
+                             AND p.groupid = (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)
+                          UNION ALL
+                          SELECT $1::text WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition d WHERE d.logicalrelid = $1)'
+        USING tbl;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_local_parts(regclass) IS
+    'the parts of a table this node writes: the table, or on a Citus worker the shards of a distributed table placed there (internal)';
+
 -- The configuration tables that become reference tables, in an order where a table comes after
 -- those it refers to (no foreign keys: the order only keeps the copies consistent).
 CREATE FUNCTION @extschema@.citus_reference_tables() RETURNS SETOF regclass
@@ -275,6 +298,18 @@ BEGIN
         $b$ $d$;
         PERFORM pg_catalog.set_config('citus.enable_metadata_sync', prev, true);
     END IF;
+    -- 7. the policy history: each node numbers the versions of the edits its copy of the
+    -- configuration receives (55_policy_history.sql), all in the coordinator's order; the
+    -- workers start from the coordinator's history, so that their numbers are its numbers
+    -- (a clock started on a worker records the same version as on one node)
+    PERFORM @extschema@.citus_worker_rows(pg_catalog.format(
+        'INSERT INTO @extschema@.policy_version SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.policy_version, %L) '
+        'ON CONFLICT DO NOTHING RETURNING version',
+        (SELECT pg_catalog.jsonb_agg(p) FROM @extschema@.policy_version p)));
+    PERFORM @extschema@.citus_worker_rows(pg_catalog.format(
+        'INSERT INTO @extschema@.policy_history SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.policy_history, %L) '
+        'ON CONFLICT DO NOTHING RETURNING valid_from',
+        (SELECT pg_catalog.jsonb_agg(h) FROM @extschema@.policy_history h)));
     RETURN pg_catalog.array_to_string(done, ', ');
 END
 $$;
@@ -357,41 +392,6 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.mapping_problems() IS
     'the mapping problems of every node: this node''s sla.mapping_problem, and on a Citus coordinator the workers'' too, one row per attachment, field and value';
-
--- sla.health (60_attachment.sql, 85_escalation.sql) reads every node's mapping problems.
-CREATE OR REPLACE VIEW @extschema@.health WITH (security_invoker = true) AS
-SELECT p.attachment_id, a.ticket_table, 'mapping_problem'::text AS item, p.field, p.value,
-       p.count AS occurrences, p.first_seen, p.last_seen, p.first_ticket_key, p.last_ticket_key,
-       CASE p.field
-           WHEN 'status' THEN CASE WHEN p.value IS NULL THEN 'the status column was NULL: give the tickets a status'
-                                   ELSE pg_catalog.format('SELECT sla.map_status(%L, %L, ''open'');  -- or paused, solved, closed, deleted',
-                                                a.ticket_table::text, p.value) END
-           WHEN 'author_kind' THEN 'list the value in customer_values, agent_values or system_values: sla.attach(..., replace => true)'
-           ELSE 'make the author function return customer, agent or system'
-       END AS remedy
-  FROM @extschema@.mapping_problems() p
-  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) p.attachment_id
-UNION ALL
-SELECT f.attachment_id, a.ticket_table, 'escalation_failed'::text, pg_catalog.format('escalation %s', f.escalation),
-       (pg_catalog.array_agg(f.error ORDER BY f.id DESC))[1], pg_catalog.count(*), pg_catalog.min(f.at), pg_catalog.max(f.at),
-       (pg_catalog.array_agg(f.ticket_key ORDER BY f.id))[1], (pg_catalog.array_agg(f.ticket_key ORDER BY f.id DESC))[1],
-       pg_catalog.format('fix the cause, then as a member of sla_writer: SELECT sla.run_escalations(%s, %L, now()%s);  -- for each failed clock (sla.event, kind escalation_failed)',
-                         (pg_catalog.array_agg(f.clock_id ORDER BY f.id DESC))[1], (pg_catalog.array_agg(f.on_event ORDER BY f.id DESC))[1],
-                         coalesce(', ' OPERATOR(pg_catalog.||) (pg_catalog.array_agg(f.at_percent ORDER BY f.id DESC))[1], ''))
-  FROM (SELECT e.id, e.attachment_id, e.ticket_key, e.clock_id, e.at, e.detail OPERATOR(pg_catalog.->>) 'escalation' AS escalation,
-               e.detail OPERATOR(pg_catalog.->>) 'on_event' AS on_event, e.detail OPERATOR(pg_catalog.->>) 'at_percent' AS at_percent,
-               (e.detail OPERATOR(pg_catalog.->>) 'sqlstate') OPERATOR(pg_catalog.||) ': '
-                   OPERATOR(pg_catalog.||) (e.detail OPERATOR(pg_catalog.->>) 'error') AS error
-          FROM @extschema@.event e
-         WHERE e.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
-           AND e.kind OPERATOR(pg_catalog.=) 'escalation_failed'
-           AND NOT EXISTS (SELECT FROM @extschema@.event l
-                            WHERE l.clock_id OPERATOR(pg_catalog.=) e.clock_id
-                              AND l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['escalated', 'escalation_failed'])
-                              AND l.id OPERATOR(pg_catalog.>) e.id
-                              AND (l.detail OPERATOR(pg_catalog.->>) 'escalation') OPERATOR(pg_catalog.=) (e.detail OPERATOR(pg_catalog.->>) 'escalation'))) f
-  JOIN @extschema@.attachment a ON a.id OPERATOR(pg_catalog.=) f.attachment_id
- GROUP BY f.attachment_id, a.ticket_table, f.escalation;
 
 -- Whether a ticket's tracking rows live in a shard on a Citus worker, where the engine's
 -- triggers fire and cannot NOTIFY (Citus's metadata, read on the coordinator); false without

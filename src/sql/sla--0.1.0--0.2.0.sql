@@ -4653,6 +4653,7 @@ DECLARE
     latest record;
     v integer;
     kt text;
+    part text;
 BEGIN
     IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'INSERT' OR TG_TABLE_SCHEMA <> '@extschema@'
        OR TG_TABLE_NAME <> 'policy_version_pending' THEN
@@ -4684,22 +4685,30 @@ BEGIN
     -- the clocks this transaction re-targeted (or started after its edit) and their events carry
     -- the provisional number too (60_attachment.sql; partial indexes, empty otherwise).  The
     -- tracking tables exist from 60_attachment.sql on: a version made while the extension is
-    -- being created or updated, before them, has none to fix.
+    -- being created or updated, before them, has none to fix.  On a Citus worker, which numbers
+    -- the versions of its own copy of the configuration, the clocks its triggers re-targeted
+    -- are in its shards: those are updated (a distributed statement from a worker's
+    -- transaction is refused), elsewhere the tables (citus_local_parts, 96_citus.sql).
     IF to_regclass('@extschema@.clock_text') IS NOT NULL THEN
         FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
-            EXECUTE format('UPDATE @extschema@.%I c SET policy_version = $2
-                             WHERE c.policy_version = $1 AND c.policy_version < 0', 'clock_' || kt)
-              USING q.provisional, v;
+            FOR part IN SELECT * FROM @extschema@.citus_local_parts(format('@extschema@.%I', 'clock_' || kt)::regclass) LOOP
+                EXECUTE format('UPDATE %s c SET policy_version = $2
+                                 WHERE c.policy_version = $1 AND c.policy_version < 0', part)
+                  USING q.provisional, v;
+            END LOOP;
             -- from_version too: a clock started after its transaction's edit, re-targeted by a
             -- second edit of the same transaction
-            EXECUTE format($u$UPDATE @extschema@.%I e
-                                 SET detail = e.detail || jsonb_build_object('to_version', $2)
-                                              || CASE WHEN e.detail -> 'from_version' = to_jsonb($1)
-                                                      THEN jsonb_build_object('from_version', $2) ELSE '{}' END
-                               WHERE e.kind = ANY (ARRAY['retargeted', 'cancelled'])
-                                 AND (e.detail -> 'to_version') < '0'::jsonb
-                                 AND e.detail -> 'to_version' = to_jsonb($1)$u$, 'event_' || kt)
-              USING q.provisional, v;
+            -- (the JSON values made here, not in the statement: on Citus an UPDATE of a
+            -- distributed table takes no function but immutable ones in a CASE)
+            FOR part IN SELECT * FROM @extschema@.citus_local_parts(format('@extschema@.%I', 'event_' || kt)::regclass) LOOP
+                EXECUTE format($u$UPDATE %s e
+                                     SET detail = e.detail || $2
+                                                  || CASE WHEN e.detail -> 'from_version' = $1 THEN $3 ELSE '{}'::jsonb END
+                                   WHERE e.kind = ANY (ARRAY['retargeted', 'cancelled'])
+                                     AND (e.detail -> 'to_version') < '0'::jsonb
+                                     AND e.detail -> 'to_version' = $1$u$, part)
+                  USING to_jsonb(q.provisional), jsonb_build_object('to_version', v), jsonb_build_object('from_version', v);
+            END LOOP;
         END LOOP;
     END IF;
     RETURN NULL;
@@ -4782,14 +4791,20 @@ BEGIN
     FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
         RETURN QUERY EXECUTE format($q$
             SELECT c.id, c.attachment_id, c.ticket_key::text, c.metric, c.cycle,
-                   x.level_id, c.calendar_id, x.target, x.policy_version, c.started_at, d.due_at,
+                   CASE WHEN b.found THEN coalesce(b.level_id, c.level_id) WHEN a.found THEN coalesce(a.level_id, c.level_id)
+                        ELSE c.level_id END,
+                   c.calendar_id,
+                   CASE WHEN b.found THEN coalesce(b.target, c.target) WHEN a.found THEN coalesce(a.target, c.target)
+                        ELSE c.target END,
+                   CASE WHEN b.found THEN b.version WHEN a.found THEN a.version ELSE c.policy_version END,
+                   c.started_at, coalesce(d1.due_at, d2.due_at, c.due_at),
                    CASE WHEN s.state = 'paused' THEN s.at END,
-                   d.paused_for,
+                   coalesce(p1.paused_for, p2.paused_for, '00:00:00'::@extschema@.business_interval),
                    CASE WHEN s.state = ANY (ARRAY['met', 'breached', 'cancelled']) THEN s.at END,
                    s.state,
                    CASE WHEN s.state = ANY (ARRAY['met', 'breached']) THEN s.used END,
                    coalesce(h.department, c.department), coalesce(h.agent, c.agent), coalesce(h.requester, c.requester),
-                   CASE WHEN d.due_at = c.due_at THEN c.warn_at END
+                   CASE WHEN coalesce(d1.due_at, d2.due_at, c.due_at) = c.due_at THEN c.warn_at END
               FROM @extschema@.%1$I c
               -- the state: the latest state event at or before the instant
               CROSS JOIN LATERAL (
@@ -4804,51 +4819,51 @@ BEGIN
                              AND e.kind = ANY (ARRAY['paused', 'resumed', 'reopened', 'stopped', 'cancelled'])
                              AND e.at <= $1
                            ORDER BY e.id DESC LIMIT 1) e) s
-              -- the due date
-              CROSS JOIN LATERAL (
-                  SELECT coalesce(
-                      (SELECT (e.detail ->> 'due_at')::timestamptz FROM @extschema@.%2$I e
-                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                          AND e.kind = ANY (ARRAY['resumed', 'reopened', 'retargeted']) AND e.detail ? 'due_at' AND e.at <= $1
-                        ORDER BY e.id DESC LIMIT 1),
-                      (SELECT (e.detail ->> 'from_due_at')::timestamptz FROM @extschema@.%2$I e
-                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                          AND e.kind = ANY (ARRAY['resumed', 'reopened', 'retargeted']) AND e.at > $1
-                        ORDER BY e.id LIMIT 1),
-                      c.due_at) AS due_at,
-                         -- the time paused: the latest resume or reopening (paused_for), else the
-                         -- pauses the resumes name (events written before paused_for was), else none
-                         coalesce(
-                      (SELECT (e.detail ->> 'paused_for')::@extschema@.business_interval FROM @extschema@.%2$I e
-                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                          AND e.kind = ANY (ARRAY['resumed', 'reopened']) AND e.detail ? 'paused_for' AND e.at <= $1
-                        ORDER BY e.id DESC LIMIT 1),
-                      (SELECT @extschema@.sum((e.detail ->> 'paused')::@extschema@.business_interval) FROM @extschema@.%2$I e
-                        WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                          AND e.kind = 'resumed' AND e.at <= $1),
-                      '00:00:00'::@extschema@.business_interval) AS paused_for) d
-              -- the level, target and version
-              CROSS JOIN LATERAL (
-                  SELECT coalesce(b.level_id, a.level_id, c.level_id) AS level_id,
-                         coalesce(b.target, a.target, c.target) AS target,
-                         CASE WHEN b.found THEN b.version WHEN a.found THEN a.version ELSE c.policy_version END AS policy_version
-                    FROM (SELECT true AS found) one
-                    LEFT JOIN LATERAL (
-                        SELECT true AS found, (e.detail ->> 'to_level')::integer AS level_id,
-                               (e.detail ->> 'target')::@extschema@.business_interval AS target,
-                               (e.detail ->> 'to_version')::integer AS version
-                          FROM @extschema@.%2$I e
-                         WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                           AND e.kind = 'retargeted' AND e.at <= $1
-                         ORDER BY e.id DESC LIMIT 1) b ON true
-                    LEFT JOIN LATERAL (
-                        SELECT true AS found, (e.detail ->> 'from_level')::integer AS level_id,
-                               (e.detail ->> 'from_target')::@extschema@.business_interval AS target,
-                               (e.detail ->> 'from_version')::integer AS version
-                          FROM @extschema@.%2$I e
-                         WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
-                           AND e.kind = 'retargeted' AND e.at > $1
-                         ORDER BY e.id LIMIT 1) a ON b.found IS NULL) x
+              -- the due date: from the latest event that moved it at or before the instant (d1),
+              -- else from the first one after it (d2), else the row's; the time paused: from the
+              -- latest resume or reopening (p1), else the pauses the resumes name (p2: events
+              -- written before paused_for was), else none.  Lateral joins of the statement
+              -- itself, each with a FROM: Citus plans no correlated subquery of a subquery
+              -- without FROM.
+              LEFT JOIN LATERAL (
+                  SELECT (e.detail ->> 'due_at')::timestamptz AS due_at FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = ANY (ARRAY['resumed', 'reopened', 'retargeted']) AND e.detail ? 'due_at' AND e.at <= $1
+                   ORDER BY e.id DESC LIMIT 1) d1 ON true
+              LEFT JOIN LATERAL (
+                  SELECT (e.detail ->> 'from_due_at')::timestamptz AS due_at FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = ANY (ARRAY['resumed', 'reopened', 'retargeted']) AND e.at > $1
+                   ORDER BY e.id LIMIT 1) d2 ON true
+              LEFT JOIN LATERAL (
+                  SELECT (e.detail ->> 'paused_for')::@extschema@.business_interval AS paused_for FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = ANY (ARRAY['resumed', 'reopened']) AND e.detail ? 'paused_for' AND e.at <= $1
+                   ORDER BY e.id DESC LIMIT 1) p1 ON true
+              LEFT JOIN LATERAL (
+                  SELECT @extschema@.sum((e.detail ->> 'paused')::@extschema@.business_interval) AS paused_for
+                    FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = 'resumed' AND e.at <= $1) p2 ON true
+              -- the level, target and version: from the latest re-target at or before the instant
+              -- (b), else the first one after it (a), else the row's.  Two lateral joins of the
+              -- statement itself: Citus plans no outer join of a subquery without FROM.
+              LEFT JOIN LATERAL (
+                  SELECT true AS found, (e.detail ->> 'to_level')::integer AS level_id,
+                         (e.detail ->> 'target')::@extschema@.business_interval AS target,
+                         (e.detail ->> 'to_version')::integer AS version
+                    FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = 'retargeted' AND e.at <= $1
+                   ORDER BY e.id DESC LIMIT 1) b ON true
+              LEFT JOIN LATERAL (
+                  SELECT true AS found, (e.detail ->> 'from_level')::integer AS level_id,
+                         (e.detail ->> 'from_target')::@extschema@.business_interval AS target,
+                         (e.detail ->> 'from_version')::integer AS version
+                    FROM @extschema@.%2$I e
+                   WHERE e.attachment_id = c.attachment_id AND e.ticket_key = c.ticket_key AND e.clock_id = c.id
+                     AND e.kind = 'retargeted' AND e.at > $1
+                   ORDER BY e.id LIMIT 1) a ON true
               -- the holder: the first change of it after the instant while the clock ran
               LEFT JOIN LATERAL (
                   SELECT e.detail ->> 'from_department' AS department, e.detail ->> 'from_agent' AS agent,
@@ -5177,6 +5192,18 @@ BEGIN
         $b$ $d$;
         PERFORM pg_catalog.set_config('citus.enable_metadata_sync', prev, true);
     END IF;
+    -- 7. the policy history: each node numbers the versions of the edits its copy of the
+    -- configuration receives (55_policy_history.sql), all in the coordinator's order; the
+    -- workers start from the coordinator's history, so that their numbers are its numbers
+    -- (a clock started on a worker records the same version as on one node)
+    PERFORM @extschema@.citus_worker_rows(pg_catalog.format(
+        'INSERT INTO @extschema@.policy_version SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.policy_version, %L) '
+        'ON CONFLICT DO NOTHING RETURNING version',
+        (SELECT pg_catalog.jsonb_agg(p) FROM @extschema@.policy_version p)));
+    PERFORM @extschema@.citus_worker_rows(pg_catalog.format(
+        'INSERT INTO @extschema@.policy_history SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.policy_history, %L) '
+        'ON CONFLICT DO NOTHING RETURNING valid_from',
+        (SELECT pg_catalog.jsonb_agg(h) FROM @extschema@.policy_history h)));
     RETURN pg_catalog.array_to_string(done, ', ');
 END
 $$;
@@ -5513,3 +5540,29 @@ GRANT EXECUTE ON FUNCTION
     TO sla_writer;
 -- ============================================================================================
 -- end of issue 14, continued
+
+-- ------------------------------------------------------------------ issue 12 on Citus: a worker numbers its versions in its own shards
+
+-- The parts of a table this node writes: the table itself, or on a Citus worker, for a
+-- distributed table, its shards placed here (a worker's own transaction may write its shards,
+-- not run a distributed statement).  For policy_version_number() (55_policy_history.sql).
+CREATE FUNCTION @extschema@.citus_local_parts(tbl regclass) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT @extschema@.citus_installed() OR NOT @extschema@.citus_worker() THEN
+        RETURN NEXT tbl::text;
+        RETURN;
+    END IF;
+    -- EXECUTE: Citus's catalogs exist only where Citus is installed
+    RETURN QUERY EXECUTE 'SELECT pg_catalog.shard_name($1, s.shardid) FROM pg_catalog.pg_dist_shard s
+                            JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid
+                           WHERE s.logicalrelid = $1
+                             AND p.groupid = (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)
+                          UNION ALL
+                          SELECT $1::text WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition d WHERE d.logicalrelid = $1)'
+        USING tbl;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.citus_local_parts(regclass) IS
+    'the parts of a table this node writes: the table, or on a Citus worker the shards of a distributed table placed there (internal)';
+REVOKE ALL ON FUNCTION @extschema@.citus_local_parts(regclass) FROM PUBLIC;
