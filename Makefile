@@ -139,6 +139,9 @@ bench-writes:
 bench-replay:
 	./bench/sql_in_cluster.sh bench/replay.sql -v tickets=$(or $(TICKETS),20000)
 
+bench-as-of:
+	./bench/sql_in_cluster.sh bench/sla_log_as_of.sql -v tickets=$(or $(TICKETS),200000)
+
 matrix:
 	./test/matrix/run.sh
 
@@ -160,4 +163,4 @@ DEB_OUT ?= build/deb
 deb:
 	./test/deb/build.sh $(DEB_OUT)
 
-.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-burst bench-views bench-writer bench-writes bench-replay matrix dist deb FORCE
+.PHONY: unitcheck fuzz prove test demo bench bench-engine bench-report bench-breach bench-burst bench-views bench-writer bench-writes bench-replay bench-as-of matrix dist deb FORCE
