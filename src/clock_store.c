@@ -36,6 +36,7 @@
 #include "calendar_cache.h"
 #include "citus_shard.h"
 #include "clock_store.h"
+#include "new_ticket_batch.h"
 #include "sla_error.h"
 
 /* The core's enum of a name read from sla's own tables (which only hold valid names). */
@@ -285,7 +286,7 @@ typedef enum Statement
 {
 	S_START, S_PAUSE, S_RESUME, S_STOP, S_CANCEL, S_EVENT, S_TICKET_CLOCKS, S_CLOCK_BY_ID,
 	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_UPDATE,
-	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET,
+	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET, S_NEW_TICKETS,
 	S_FACT_INSERT, S_FACTS, S_FACT_KINDS_AT, S_CLOCK_REPLACE, S_CLOCK_INSERT, S_CLOCK_DELETE, S_EVENTS_DELETE_AT,
 	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_TICKET_TAIL, S_LAST_MESSAGE, S_FACT_APPEND,
 	S_CLAIM_LOCK, S_CLAIM_WARNING, S_CLAIM_BREACH,
@@ -374,6 +375,22 @@ static const char *const statement_sql[S_COUNT] = {
 	"pg_catalog.nextval('sla.event_id_seq'), $18 "
 	"FROM unnest($9::text[], $10, $11::timestamptz[], $12::timestamptz[]) WITH ORDINALITY AS m(metric, target, due, warn, n) "
 	"ORDER BY m.n RETURNING id",
+	/* the new open tickets an INSERT statement queued (new_ticket_batch.c), as S_NEW_TICKET
+	 * writes one: their state rows, their created facts, their clocks in the order queued */
+	[S_NEW_TICKETS] = "WITH t AS (INSERT INTO sla.ticket{T} (attachment_id, ticket_key, level_id, lifecycle, "
+	"department, agent, requester) SELECT $1, x.key{K}, x.level, 'open', x.department, x.agent, x.requester "
+	"FROM unnest($2::text[], $3::int4[], $4::text[], $5::text[], $6::text[]) AS x(key, level, department, agent, requester)), "
+	"f AS (INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) "
+	"SELECT $1, x.key{K}, x.seq, x.at, x.kind, x.detail "
+	"FROM unnest($7::text[], $8::int4[], $9::timestamptz[], $10::text[], $11::jsonb[]) AS x(key, seq, at, kind, detail)) "
+	"INSERT INTO sla.clock{T} (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, "
+	"started_at, due_at, state, warn_at, department, agent, requester, started_pos, policy_version) "
+	"SELECT $1, m.key{K}, m.metric::sla.metric, 1, m.level, m.calendar, m.target, m.started, m.due, 'running', m.warn, "
+	"m.department, m.agent, m.requester, pg_catalog.nextval('sla.event_id_seq'), m.version "
+	"FROM unnest($12::text[], $13::text[], $14::int4[], $15::int4[], $16, $17::timestamptz[], $18::timestamptz[], "
+	"$19::timestamptz[], $20::text[], $21::text[], $22::text[], $23::int4[]) WITH ORDINALITY "
+	"AS m(key, metric, level, calendar, target, started, due, warn, department, agent, requester, version, n) "
+	"ORDER BY m.n",
 	[S_TICKET_LOCK] = TICKET_STATE_SQL " FOR UPDATE",
 	/*
 	 * From the fact log, read after the lock (a statement of its own: its snapshot sees what the
@@ -652,8 +669,8 @@ statement_text(Statement s, SlaKeyType kt)
  */
 #define PLAN_REUSES 10000
 
-static Oid
-business_interval_oid(void)
+Oid
+sla_business_interval_type(void)
 {
 	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("business_interval"),
 						   ObjectIdGetDatum(get_namespace_oid("sla", false)));
@@ -669,7 +686,7 @@ business_interval_oid(void)
 static void
 argument_types(Statement s, Oid *types, int *n)
 {
-	Oid			bi = business_interval_oid();
+	Oid			bi = sla_business_interval_type();
 
 	switch (s)
 	{
@@ -740,6 +757,12 @@ argument_types(Statement s, Oid *types, int *n)
 				  TEXTARRAYOID, get_array_type(bi), TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, JSONBOID,
 				  INT4OID, TIMESTAMPTZOID, TEXTOID, JSONBOID, INT4OID);
 			break;
+		case S_NEW_TICKETS:
+			TYPES(INT4OID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+				  TEXTARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, get_array_type(JSONBOID),
+				  TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID, get_array_type(bi), TIMESTAMPTZARRAYOID,
+				  TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID);
+			break;
 		case S_REASSIGN:
 			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID);
 			break;
@@ -784,15 +807,10 @@ argument_types(Statement s, Oid *types, int *n)
 	}
 }
 
-/*
- * Execute a statement on the tables of a key type (the caller is connected to SPI); returns
- * SPI_processed.
- */
-static uint64
-run(Statement s, SlaKeyType kt, Datum *values, const char *nulls)
+/* The kept plans, made again after a configuration change or an update of the schema. */
+static void
+refresh_plans(void)
 {
-	int			rc;
-
 	sla_config_cache_prepare();
 	if (plans_generation != sla_calendar_generation || plans_for_0_1 != sla_schema_before_0_2())
 	{
@@ -820,6 +838,21 @@ run(Statement s, SlaKeyType kt, Datum *values, const char *nulls)
 		plans_for_0_1 = sla_schema_before_0_2();
 		plans_for_citus = !plans_for_0_1 && sla_citus_installed();
 	}
+}
+
+/*
+ * Execute a statement on the tables of a key type (the caller is connected to SPI); returns
+ * SPI_processed.
+ */
+static uint64
+run(Statement s, SlaKeyType kt, Datum *values, const char *nulls)
+{
+	int			rc;
+
+	/* no tracking row is read or changed before the new tickets queued ahead of it are written */
+	if (s != S_NEW_TICKETS && sla_new_tickets_queued())
+		sla_new_tickets_flush();
+	refresh_plans();
 	if (plans_for_0_1)
 		kt = SLA_KEY_TEXT;
 	if (plans_for_citus && statement_sql_citus[s][0] != NULL)
@@ -1545,7 +1578,7 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 	v[6] = text_or_null(st->holder.agent, &n[6]);
 	v[7] = text_or_null(st->holder.requester, &n[7]);
 	v[8] = PointerGetDatum(construct_array(metrics, result->n, TEXTOID, -1, false, TYPALIGN_INT));
-	v[9] = PointerGetDatum(construct_array(targets, result->n, business_interval_oid(),
+	v[9] = PointerGetDatum(construct_array(targets, result->n, sla_business_interval_type(),
 										   sizeof(sla_business_interval), false, TYPALIGN_DOUBLE));
 	v[10] = PointerGetDatum(construct_array(dues, result->n, TIMESTAMPTZOID, sizeof(TimestampTz),
 											FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
@@ -1568,6 +1601,35 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 	else
 		n[13] = n[14] = n[15] = n[16] = 'n';
 	version = sla_policy_version_in_force();
+	/* queued for the end of the statement when its trigger will write it (not on Citus, where
+	 * each shard's statement is planned apart, nor on the 0.1.0 schema) */
+	refresh_plans();
+	if (st->may_queue && log != NULL && st->log_facts && !plans_for_citus && !plans_for_0_1)
+	{
+		SlaQueuedClock queued[SLA_METRIC_COUNT];
+
+		for (i = 0; i < result->n; i++)
+		{
+			queued[i].metric = metrics[i];
+			queued[i].target = targets[i];
+			queued[i].due_at = DatumGetTimestampTz(dues[i]);
+			queued[i].warn_at = DatumGetTimestampTz(warns[i]);
+		}
+		if (sla_new_ticket_queue(st, st->t.level_id, level->calendar_id, fact->at, log, version, queued, result->n))
+		{
+			/* no id yet: nothing reads one before the statement's end writes the clocks */
+			for (i = 0; i < result->n; i++)
+			{
+				sla_cf_clock *c = &st->t.clocks[result->t[i].clock];
+
+				c->id = 0;
+				c->policy_version = version;
+				c->stored_due_at = c->due_at;
+				c->stored_target = c->target;
+			}
+			return true;
+		}
+	}
 	v[17] = version_or_null(version, &n[17]);
 	run(S_NEW_TICKET, st->key_type, v, n);
 	/* the clocks' ids, for the facts that follow at once (a ticket created solved): the clocks
@@ -1595,6 +1657,12 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 		}
 	}
 	return true;
+}
+
+void
+sla_new_tickets_write(SlaKeyType kt, Datum *values, const char *nulls)
+{
+	run(S_NEW_TICKETS, kt, values, nulls);
 }
 
 static void

@@ -98,6 +98,9 @@ typedef struct SlaStoredTicket
 	/* when its rules relative to now may next choose another level (src/rule_recheck.c) */
 	bool		has_rules_recheck;
 	TimestampTz rules_recheck_at;
+	/* a new open ticket's rows may be written at the end of the INSERT statement, with the
+	 * statement's other new tickets (new_ticket_batch.h); its clocks have no id until then */
+	bool		may_queue;
 } SlaStoredTicket;
 
 /* Store when the ticket's rules are next due to run (has false: never), if that changed. */
@@ -159,6 +162,12 @@ typedef struct SlaFactRow
  */
 extern bool sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
 									const char *level_chosen, const SlaFactRow *log);
+
+/* Write the new tickets an INSERT statement queued (new_ticket_batch.c builds the arrays). */
+extern void sla_new_tickets_write(SlaKeyType kt, Datum *values, const char *nulls);
+
+/* The OID of sla.business_interval. */
+extern Oid	sla_business_interval_type(void);
 
 /* A ticket's key changed in the host table: its tracking rows follow (a key_changed event);
  * false when it was not tracked.  23505 when the new key is tracked already. */

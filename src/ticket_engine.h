@@ -31,9 +31,10 @@ extern sla_value *sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, 
 
 extern void sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnapshot *s);
 
-/* Choose a new ticket's level, record it, start its clocks (caller connected to SPI). */
+/* Choose a new ticket's level, record it, start its clocks (caller connected to SPI).  may_queue:
+ * the rows of a new open ticket may wait for the end of the INSERT statement (new_ticket_batch.h). */
 extern void sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc desc,
-							 const char *lifecycle, TimestampTz at);
+							 const char *lifecycle, TimestampTz at, bool may_queue);
 
 /*
  * The key of a ticket row (ERROR 23502 when null) and its lifecycle (deleted flag included).  The

@@ -39,6 +39,7 @@
 #include "citus_shard.h"
 #include "clock_store.h"
 #include "mapping_problem.h"
+#include "new_ticket_batch.h"
 #include "pg_compat.h"
 #include "rule_cache.h"
 #include "calendar_cache.h"
@@ -84,7 +85,7 @@ sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnap
 
 void
 sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc desc,
-				 const char *lifecycle, TimestampTz at)
+				 const char *lifecycle, TimestampTz at, bool may_queue)
 {
 	CompiledRules *cr;
 	sla_value  *values;
@@ -124,7 +125,11 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 		sla_ticket_apply(&st, &solved, NULL);
 	}
 	else
+	{
+		/* one fact: nothing reads the clocks' ids before the statement's end */
+		st.may_queue = may_queue;
 		sla_ticket_apply(&st, &fact, choice.level_id != 0 ? sla_level_chosen_detail(&choice) : NULL);
+	}
 	/* rules relative to now may choose another level later, without an update */
 	sla_rules_schedule_recheck(att, &st, tuple, desc, at);
 }
@@ -253,7 +258,7 @@ sla_ticket_inserted(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("ticket %s of %s has no creation time (column \"%s\" is null)", key,
 						sla_relation_text(att->ticket_table), att->ticket[TF_CREATED_AT].name)));
-	sla_track_ticket(att, key, tuple, desc, lc, at);
+	sla_track_ticket(att, key, tuple, desc, lc, at, sla_statement_end_trigger_fires(trigdata->tg_relation));
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -310,7 +315,7 @@ sla_track_ticket_sql(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	sla_track_ticket(att, sla_ticket_key(att, &tuple, desc), &tuple, desc,
-					 text_to_cstring(PG_GETARG_TEXT_PP(2)), PG_GETARG_TIMESTAMPTZ(3));
+					 text_to_cstring(PG_GETARG_TEXT_PP(2)), PG_GETARG_TIMESTAMPTZ(3), false);
 	SPI_finish();
 	ReleaseTupleDesc(desc);
 	PG_RETURN_VOID();

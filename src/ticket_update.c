@@ -178,7 +178,7 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 			SPI_finish();
 			return PointerGetDatum(NULL);
 		}
-		sla_track_ticket(att, key, new_tuple, desc, lc ? lc : SLA_UNMAPPED_NEW_LIFECYCLE, created);
+		sla_track_ticket(att, key, new_tuple, desc, lc ? lc : SLA_UNMAPPED_NEW_LIFECYCLE, created, false);
 		/* its messages and statuses before this update are unknown here: the mark lets
 		 * sla.backfill() replay the ticket from the host rows */
 		sla_log_event(att->id, key, 0, at, "tracked_on_update", NULL);

@@ -710,6 +710,12 @@ BEGIN
                    ticket_table, att_id);
     EXECUTE format('CREATE TRIGGER sla_ticket AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_inserted(%s)',
                    ticket_table, att_id);
+    -- the new tickets of one INSERT are written together when it ends (src/new_ticket_batch.c)
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_statement_end') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_statement_end ON %s', ticket_table);
+    END IF;
+    EXECUTE format('CREATE TRIGGER sla_ticket_statement_end AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.ticket_statement_end()',
+                   ticket_table);
     EXECUTE format('CREATE TRIGGER sla_ticket_update AFTER UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_changed(%s)',
                    ticket_table, att_id);
     EXECUTE format('CREATE TRIGGER sla_ticket_delete AFTER DELETE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_deleted(%s)',
@@ -765,6 +771,9 @@ BEGIN
     END IF;
     IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket_truncate') THEN
         EXECUTE format('DROP TRIGGER sla_ticket_truncate ON %s', att.ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket_statement_end') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_statement_end ON %s', att.ticket_table);
     END IF;
     IF att.message_table IS NOT NULL
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message') THEN
@@ -898,6 +907,13 @@ CREATE FUNCTION @extschema@.ticket_inserted() RETURNS trigger
     AS 'MODULE_PATHNAME', 'sla_ticket_inserted' LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.ticket_inserted() IS
     'row trigger sla.attach() puts on a ticket table for INSERT: chooses the level and starts the clocks (C)';
+
+-- The end of an INSERT on a ticket table (AFTER INSERT statement trigger): the new tickets its
+-- row trigger queued are written in one statement (src/new_ticket_batch.c).
+CREATE FUNCTION @extschema@.ticket_statement_end() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_ticket_statement_end' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.ticket_statement_end() IS
+    'statement trigger sla.attach() puts on a ticket table for INSERT: writes the tracking rows of the new tickets the statement''s row trigger queued (C)';
 
 -- A ticket row deleted outright (AFTER DELETE row trigger): its running clocks are cancelled.
 CREATE FUNCTION @extschema@.ticket_deleted() RETURNS trigger

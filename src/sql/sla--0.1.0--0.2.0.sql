@@ -5566,3 +5566,318 @@ $$;
 COMMENT ON FUNCTION @extschema@.citus_local_parts(regclass) IS
     'the parts of a table this node writes: the table, or on a Citus worker the shards of a distributed table placed there (internal)';
 REVOKE ALL ON FUNCTION @extschema@.citus_local_parts(regclass) FROM PUBLIC;
+
+
+-- ------------------------------------------------------------------ issue 11: the new tickets of one INSERT written at its end
+
+CREATE FUNCTION @extschema@.ticket_statement_end() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_ticket_statement_end' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.ticket_statement_end() IS
+    'statement trigger sla.attach() puts on a ticket table for INSERT: writes the tracking rows of the new tickets the statement''s row trigger queued (C)';
+REVOKE EXECUTE ON FUNCTION @extschema@.ticket_statement_end() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.attach(ticket_table regclass, mapping jsonb,
+        message_table regclass DEFAULT NULL, message_mapping jsonb DEFAULT NULL,
+        time_zone text DEFAULT 'UTC', strict boolean DEFAULT false, replace boolean DEFAULT false)
+    RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket_spec constant jsonb := '{
+        "key": ["integer", "uuid", "scalar"], "created_at": ["timestamptz", "timestamp", "epoch"],
+        "updated_at": ["timestamptz", "timestamp", "epoch"], "status": ["scalar"],
+        "priority": ["scalar"], "channel": ["scalar"], "department": ["scalar"], "agent": ["scalar"],
+        "requester": ["scalar"], "referrer": ["scalar"], "tags": ["text_array"],
+        "custom_fields": ["json"], "deleted": ["boolean", "integer"], "created_by_invitation": ["boolean"]}';
+    message_spec constant jsonb := '{
+        "ticket": ["integer", "uuid", "scalar"], "created_at": ["timestamptz", "timestamp", "epoch"],
+        "author_kind": ["scalar"], "public": ["boolean"], "internal": ["boolean"], "channel": ["scalar"],
+        "updated_at": ["timestamptz", "timestamp", "epoch"], "published": ["boolean", "scalar"],
+        "published_at": ["timestamptz", "timestamp", "epoch"]}';
+    message_options constant text[] := ARRAY['customer_values', 'agent_values', 'system_values',
+                                             'author_function', 'public_function', 'chat_values',
+                                             'call_values', 'published_values', 'published_function'];
+    m jsonb := '{}';
+    kinds jsonb := '{}';
+    mm jsonb := NULL;
+    old_message_table regclass;
+    k text;
+    v jsonb;
+    att_id integer;
+    fn regprocedure;
+    existing @extschema@.attachment;
+    publish_when text;
+    tracked_as text;
+    has_rows boolean;
+BEGIN
+    IF ticket_table IS NULL OR mapping IS NULL OR jsonb_typeof(mapping) <> 'object' THEN
+        RAISE EXCEPTION 'attach needs a ticket table and a JSON object mapping its columns'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF attach.strict IS NULL OR attach.replace IS NULL THEN
+        RAISE EXCEPTION 'attach: strict and replace must be true or false, not NULL'
+              USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(mapping) LOOP
+        IF NOT ticket_spec ? k THEN
+            RAISE EXCEPTION 'unknown ticket mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Keys: ' || (SELECT string_agg(x, ', ') FROM jsonb_object_keys(ticket_spec) x) || '.';
+        END IF;
+    END LOOP;
+    -- only a helpdesk's own tables: sla's tracking tables would feed the engine its own writes
+    -- (every insert recursed until the stack ran out), views and sequences have no rows to track
+    FOR k, v IN SELECT 'ticket table', to_jsonb(attach.ticket_table::oid)
+                UNION ALL SELECT 'message table', to_jsonb(attach.message_table::oid) WHERE attach.message_table IS NOT NULL LOOP
+        IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = (v #>> '{}')::oid AND c.relkind IN ('r', 'p')) THEN
+            RAISE EXCEPTION 'cannot attach %: the % must be a table', (v #>> '{}')::oid::regclass, k
+                  USING ERRCODE = 'wrong_object_type';
+        END IF;
+        IF (SELECT c.relnamespace FROM pg_class c WHERE c.oid = (v #>> '{}')::oid)
+           = (SELECT e.extnamespace FROM pg_extension e WHERE e.extname = 'sla') THEN
+            RAISE EXCEPTION 'cannot attach %: it belongs to sla itself', (v #>> '{}')::oid::regclass
+                  USING ERRCODE = 'wrong_object_type', HINT = 'Attach the helpdesk''s own ticket and message tables.';
+        END IF;
+    END LOOP;
+    FOREACH k IN ARRAY ARRAY['key', 'created_at', 'status'] LOOP
+        IF NOT mapping ? k THEN
+            RAISE EXCEPTION 'the ticket mapping must name the % column', k USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    FOR k, v IN SELECT * FROM jsonb_each(mapping) LOOP
+        kinds := kinds || jsonb_build_object(k, @extschema@.mapped_column_kind(ticket_table, k, v #>> '{}',
+                     ARRAY(SELECT jsonb_array_elements_text(ticket_spec -> k))));
+        m := m || jsonb_build_object(k, v #>> '{}');
+    END LOOP;
+    -- the key's own type, so lookups by key can use the host's index
+    m := m || jsonb_build_object('kinds', kinds, 'key_type',
+         (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+           WHERE a.attrelid = ticket_table AND a.attname = mapping ->> 'key'));
+    -- and the tracking tables that store keys of that type
+    tracked_as := @extschema@.key_type_of(ticket_table, mapping ->> 'key');
+
+    IF message_table IS NOT NULL THEN
+        IF message_mapping IS NULL OR jsonb_typeof(message_mapping) <> 'object' THEN
+            RAISE EXCEPTION 'a message table needs a message mapping' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        mm := '{}';
+        kinds := '{}';
+        FOR k, v IN SELECT * FROM jsonb_each(message_mapping) LOOP
+            IF k LIKE '%\_values' AND k = ANY (message_options) THEN
+                -- a value list: strings (or numbers, read as their text), never a lone value
+                IF jsonb_typeof(v) <> 'array'
+                   OR EXISTS (SELECT FROM jsonb_array_elements(v) x WHERE jsonb_typeof(x) NOT IN ('string', 'number')) THEN
+                    RAISE EXCEPTION 'message mapping key "%" must be a JSON array of values, not %', k, v
+                          USING ERRCODE = 'invalid_parameter_value',
+                                HINT = format('For example "%s": ["customer", "requester"].', k);
+                END IF;
+                mm := mm || jsonb_build_object(k, (SELECT jsonb_agg(x #>> '{}') FROM jsonb_array_elements(v) x));
+            ELSIF k = ANY (message_options) THEN
+                IF jsonb_typeof(v) <> 'string' THEN
+                    RAISE EXCEPTION 'message mapping key "%" must name a function as a JSON string, not %', k, v
+                          USING ERRCODE = 'invalid_parameter_value';
+                END IF;
+                mm := mm || jsonb_build_object(k, v);
+            ELSIF message_spec ? k THEN
+                kinds := kinds || jsonb_build_object(k, @extschema@.mapped_column_kind(message_table, k, v #>> '{}',
+                             ARRAY(SELECT jsonb_array_elements_text(message_spec -> k))));
+                mm := mm || jsonb_build_object(k, v #>> '{}');
+            ELSE
+                RAISE EXCEPTION 'unknown message mapping key "%"', k USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Keys: ticket, created_at, updated_at, author_kind, customer_values, agent_values, system_values, author_function, public, internal, public_function, channel, chat_values, call_values, published, published_values, published_function, published_at.';
+            END IF;
+        END LOOP;
+        FOREACH k IN ARRAY ARRAY['ticket', 'created_at'] LOOP
+            IF NOT mm ? k THEN
+                RAISE EXCEPTION 'the message mapping must name the % column', k USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END LOOP;
+        IF NOT (mm ? 'author_kind' OR mm ? 'author_function') THEN
+            RAISE EXCEPTION 'the message mapping needs author_kind (a column with value lists) or author_function'
+                  USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- drafts: published is a boolean column, or any column with the values meaning "sent",
+        -- or a function of the row; published_at only dates what one of them publishes
+        IF mm ? 'published' AND mm ? 'published_function' THEN
+            RAISE EXCEPTION 'the message mapping names both published (column "%") and published_function: one tells drafts from published messages',
+                  mm ->> 'published' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF mm ? 'published_values' AND NOT mm ? 'published' THEN
+            RAISE EXCEPTION 'the message mapping has published_values but no published column'
+                  USING ERRCODE = 'invalid_parameter_value',
+                        HINT = 'For example "published": "status", "published_values": ["sent"].';
+        END IF;
+        IF message_mapping -> 'published_values' = '[]' THEN
+            RAISE EXCEPTION 'published_values of column "%" is empty: no message would ever count', mm ->> 'published'
+                  USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF mm ? 'published' AND kinds ->> 'published' <> 'boolean' AND NOT mm ? 'published_values' THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be mapped as published without published_values',
+                  mm ->> 'published', message_table,
+                  (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                    WHERE a.attrelid = attach.message_table AND a.attname = mm ->> 'published')
+                  USING ERRCODE = 'datatype_mismatch',
+                        HINT = 'Map a boolean column, or list the values meaning published: "published_values": ["sent"].';
+        END IF;
+        IF mm ? 'published_at' AND NOT (mm ? 'published' OR mm ? 'published_function') THEN
+            RAISE EXCEPTION 'the message mapping has published_at (column "%") but neither published nor published_function',
+                  mm ->> 'published_at' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- a function signature is read with the message table's schema on the search path, so
+        -- its argument may be written unqualified (my_author(desk_message)); it is stored
+        -- qualified, as the engine reads it under its own fixed search path
+        FOREACH k IN ARRAY ARRAY['author_function', 'public_function', 'published_function'] LOOP
+            CONTINUE WHEN NOT mm ? k;
+            PERFORM set_config('search_path', format('%I, pg_catalog, pg_temp',
+                               (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                 WHERE c.oid = attach.message_table)), true);
+            fn := (mm ->> k)::regprocedure;
+            PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+            PERFORM @extschema@.check_function_registration(fn, format('the %s of %s', k, message_table));
+            IF k = 'published_function' AND (SELECT p.prorettype FROM pg_proc p WHERE p.oid = fn) <> 'boolean'::regtype THEN
+                RAISE EXCEPTION 'the published_function % of % returns %, not boolean', fn, message_table,
+                      format_type((SELECT p.prorettype FROM pg_proc p WHERE p.oid = fn), NULL)
+                      USING ERRCODE = 'datatype_mismatch';
+            END IF;
+            mm := mm || jsonb_build_object(k, fn::text);
+        END LOOP;
+        mm := mm || jsonb_build_object('kinds', kinds);
+    END IF;
+
+    -- a second attach of a live table would silently swap the mapping the helpdesk's writes are
+    -- read with (a setup script run twice): only on request.  A detached table is attached again.
+    SELECT * INTO existing FROM @extschema@.attachment a WHERE a.ticket_table = attach.ticket_table FOR UPDATE;
+    IF FOUND AND existing.attached AND NOT attach.replace THEN
+        RAISE EXCEPTION 'table % is already attached (attachment %)', ticket_table, existing.id
+              USING ERRCODE = 'duplicate_object',
+                    HINT = 'To replace its mapping, call sla.attach(..., replace => true); its clocks, status map and problems stay.';
+    END IF;
+    -- the tickets tracked so far are stored with keys of the old type: a new key type would
+    -- leave them where the engine no longer looks
+    IF FOUND AND existing.key_type <> tracked_as THEN
+        EXECUTE format('SELECT EXISTS (SELECT FROM %s t WHERE t.attachment_id OPERATOR(pg_catalog.=) $1)',
+                       @extschema@.tracking_table('ticket', existing.key_type))
+           INTO has_rows USING existing.id;
+        IF has_rows THEN
+            RAISE EXCEPTION 'cannot attach % again with a % key: its tickets are tracked with % keys', ticket_table,
+                  tracked_as, existing.key_type
+                  USING ERRCODE = 'object_not_in_prerequisite_state',
+                        HINT = 'Keep the key column''s type, or delete the attachment''s tracking rows first (DELETE FROM sla.attachment drops them with it).';
+        END IF;
+    END IF;
+    IF message_table IS NOT NULL THEN
+        SELECT * INTO existing FROM @extschema@.attachment a
+         WHERE a.message_table = attach.message_table AND a.ticket_table <> attach.ticket_table;
+        IF FOUND THEN
+            RAISE EXCEPTION 'message table % is already attached to %', message_table, existing.ticket_table
+                  USING ERRCODE = 'duplicate_object',
+                        HINT = 'A message table serves one ticket table: attach that one again without it first.';
+        END IF;
+    END IF;
+    -- replacing the mapping: a message table no longer named loses its trigger; the triggers of
+    -- the ticket table are made again below, so every one of them exists afterwards
+    SELECT a.message_table INTO old_message_table FROM @extschema@.attachment a
+     WHERE a.ticket_table = attach.ticket_table;
+    IF old_message_table IS NOT NULL AND old_message_table IS DISTINCT FROM message_table
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message') THEN
+        EXECUTE format('DROP TRIGGER sla_message ON %s', old_message_table);
+    END IF;
+    IF old_message_table IS NOT NULL AND old_message_table IS DISTINCT FROM message_table
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message_update') THEN
+        EXECUTE format('DROP TRIGGER sla_message_update ON %s', old_message_table);
+    END IF;
+    INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone, strict, key_type)
+         VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone, attach.strict, tracked_as)
+    ON CONFLICT ON CONSTRAINT attachment_ticket_table_key DO UPDATE
+         SET mapping = EXCLUDED.mapping, message_table = EXCLUDED.message_table,
+             message_mapping = EXCLUDED.message_mapping, time_zone = EXCLUDED.time_zone,
+             strict = EXCLUDED.strict, attached = true, key_type = EXCLUDED.key_type
+    RETURNING a.id INTO att_id;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket ON %s', ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_update') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_update ON %s', ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_delete') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_delete ON %s', ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_truncate') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_truncate ON %s', ticket_table);
+    END IF;
+    EXECUTE format('CREATE TRIGGER sla_ticket_truncate AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.ticket_table_truncated(%s)',
+                   ticket_table, att_id);
+    EXECUTE format('CREATE TRIGGER sla_ticket AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_inserted(%s)',
+                   ticket_table, att_id);
+    -- the new tickets of one INSERT are written together when it ends (src/new_ticket_batch.c)
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.ticket_table AND t.tgname = 'sla_ticket_statement_end') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_statement_end ON %s', ticket_table);
+    END IF;
+    EXECUTE format('CREATE TRIGGER sla_ticket_statement_end AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.ticket_statement_end()',
+                   ticket_table);
+    EXECUTE format('CREATE TRIGGER sla_ticket_update AFTER UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_changed(%s)',
+                   ticket_table, att_id);
+    EXECUTE format('CREATE TRIGGER sla_ticket_delete AFTER DELETE ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.ticket_deleted(%s)',
+                   ticket_table, att_id);
+    IF message_table IS NOT NULL THEN
+        IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message') THEN
+            EXECUTE format('DROP TRIGGER sla_message ON %s', message_table);
+        END IF;
+        EXECUTE format('CREATE TRIGGER sla_message AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.message_added(%s)',
+                       message_table, att_id);
+        IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message_update') THEN
+            EXECUTE format('DROP TRIGGER sla_message_update ON %s', message_table);
+        END IF;
+        -- the update that publishes a draft counts; the WHEN clause keeps the helpdesk's draft
+        -- autosaves out of C: a boolean column exactly (only the update that sets it true), a
+        -- value list by any change of the column (C compares the values, numerically on numeric
+        -- columns).  A published_function runs as its owner in C, so it gets no WHEN clause: a
+        -- WHEN clause would run it as the writer.
+        publish_when := CASE
+            WHEN mm ? 'published' AND NOT mm ? 'published_values'
+                THEN format('WHEN (NEW.%I IS TRUE AND OLD.%I IS NOT TRUE) ', mm ->> 'published', mm ->> 'published')
+            WHEN mm ? 'published'
+                THEN format('WHEN (OLD.%I::pg_catalog.text IS DISTINCT FROM NEW.%I::pg_catalog.text) ', mm ->> 'published', mm ->> 'published')
+            ELSE '' END;
+        IF mm ? 'published' OR mm ? 'published_function' THEN
+            EXECUTE format('CREATE TRIGGER sla_message_update AFTER UPDATE ON %s FOR EACH ROW %sEXECUTE FUNCTION @extschema@.message_updated(%s)',
+                           message_table, publish_when, att_id);
+        END IF;
+    END IF;
+    RETURN att_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.detach(ticket_table regclass) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    att @extschema@.attachment;
+BEGIN
+    SELECT * INTO att FROM @extschema@.attachment a WHERE a.ticket_table = detach.ticket_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not attached', ticket_table USING ERRCODE = 'undefined_object';
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket ON %s', att.ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket_update') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_update ON %s', att.ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket_delete') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_delete ON %s', att.ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket_truncate') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_truncate ON %s', att.ticket_table);
+    END IF;
+    IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.ticket_table AND t.tgname = 'sla_ticket_statement_end') THEN
+        EXECUTE format('DROP TRIGGER sla_ticket_statement_end ON %s', att.ticket_table);
+    END IF;
+    IF att.message_table IS NOT NULL
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message') THEN
+        EXECUTE format('DROP TRIGGER sla_message ON %s', att.message_table);
+    END IF;
+    IF att.message_table IS NOT NULL
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message_update') THEN
+        EXECUTE format('DROP TRIGGER sla_message_update ON %s', att.message_table);
+    END IF;
+    UPDATE @extschema@.attachment a SET attached = false WHERE a.id = att.id;
+END
+$$;

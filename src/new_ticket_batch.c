@@ -1,0 +1,366 @@
+/*
+ * new_ticket_batch.c — the new tickets of one INSERT statement written in one statement at its
+ * end (new_ticket_batch.h).
+ *
+ * Why: a bulk INSERT ... SELECT or COPY of tickets ran one engine statement per ticket, and
+ * executor start-up, the clock tables' constraint and generated-column set-up and the BEFORE
+ * triggers' per-statement work were most of the engine's cost (docs/benchmarks.md).  The row
+ * trigger still reads each row, runs the rules and computes the due dates; only the writing is
+ * gathered.
+ *
+ * The queue lives in the transaction's memory.  Its tickets were queued in one subtransaction
+ * (owner), the one their host rows were inserted in.  When another statement of the engine needs
+ * the tracking tables in a deeper subtransaction (a host trigger with an exception block that
+ * inserts a message), the queue is written there, and kept: if that subtransaction rolls back,
+ * the rows are written again by the owner's statement trigger; once the rows belong to the
+ * owner's subtransaction (written there, or committed up into it) the queue is emptied.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "calendar_cache.h"
+#include "new_ticket_batch.h"
+
+/* One column of the queue: its values and nulls, as the statement's array parameter. */
+typedef struct QueueColumn
+{
+	Datum	   *values;
+	bool	   *nulls;
+} QueueColumn;
+
+/* the statement's array parameters, after $1 (the attachment) */
+enum
+{
+	T_KEY, T_LEVEL, T_DEPARTMENT, T_AGENT, T_REQUESTER,
+	F_KEY, F_SEQ, F_AT, F_KIND, F_DETAIL,
+	C_KEY, C_METRIC, C_LEVEL, C_CALENDAR, C_TARGET, C_STARTED, C_DUE, C_WARN,
+	C_DEPARTMENT, C_AGENT, C_REQUESTER, C_VERSION,
+	QUEUE_COLUMNS
+};
+
+/* which count each column grows with */
+#define IS_TICKET_COLUMN(c) ((c) <= T_REQUESTER)
+#define IS_FACT_COLUMN(c) ((c) >= F_KEY && (c) <= F_DETAIL)
+
+static MemoryContext queue_context = NULL;
+static QueueColumn columns[QUEUE_COLUMNS];
+static int	tickets,
+			facts,
+			clocks,
+			capacity;			/* of every column: clocks outnumber tickets and facts */
+static int32 queued_attachment;
+static SlaKeyType queued_key_type;
+static SubTransactionId owner = InvalidSubTransactionId;
+static SubTransactionId written_in = InvalidSubTransactionId;
+static bool callbacks_registered = false;
+
+static Oid	statement_end_function = InvalidOid;
+static uint64 statement_end_generation = 0;
+
+static void
+forget_queue(void)
+{
+	if (queue_context != NULL)
+		MemoryContextDelete(queue_context);
+	queue_context = NULL;
+	tickets = facts = clocks = capacity = 0;
+	owner = written_in = InvalidSubTransactionId;
+}
+
+static void
+queue_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PARALLEL_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			/* a statement trigger that never fired (it cannot happen with the triggers
+			 * sla.attach() creates): fail the commit rather than lose the tickets' clocks */
+			if (tickets > 0 && written_in == InvalidSubTransactionId)
+				ereport(ERROR,
+						(errcode(ERRCODE_INTERNAL_ERROR),
+						 errmsg("the SLA tracking rows of %d new tickets were never written", tickets),
+						 errhint("The INSERT's statement trigger sla_ticket_statement_end did not run; "
+								 "re-create the attachment's triggers with sla.attach(..., replace => true).")));
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			/* the memory went with the transaction's */
+			queue_context = NULL;
+			forget_queue();
+			break;
+	}
+}
+
+static void
+queue_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	if (queue_context == NULL)
+		return;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		if (owner == mySubid)
+			forget_queue();		/* the host rows are rolled back too */
+		else if (written_in == mySubid)
+			written_in = InvalidSubTransactionId;	/* write them again */
+	}
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		if (written_in == mySubid)
+			written_in = parentSubid;
+		if (owner == mySubid)
+			owner = parentSubid;
+		if (written_in != InvalidSubTransactionId && written_in == owner)
+			forget_queue();
+	}
+}
+
+bool
+sla_new_tickets_queued(void)
+{
+	return tickets > 0 && written_in == InvalidSubTransactionId;
+}
+
+bool
+sla_statement_end_trigger_fires(Relation rel)
+{
+	TriggerDesc *td = rel->trigdesc;
+	int			i;
+
+	if (td == NULL || !td->trig_insert_after_statement)
+		return false;
+	if (statement_end_generation != sla_calendar_generation || !OidIsValid(statement_end_function))
+	{
+		Oid			schema = sla_extension_schema();
+
+		statement_end_function = OidIsValid(schema)
+			? LookupFuncName(list_make2(makeString(get_namespace_name(schema)), makeString(pstrdup("ticket_statement_end"))),
+							 0, NULL, true)
+			: InvalidOid;
+		statement_end_generation = sla_calendar_generation;
+	}
+	if (!OidIsValid(statement_end_function))
+		return false;
+	for (i = 0; i < td->numtriggers; i++)
+	{
+		Trigger    *t = &td->triggers[i];
+
+		if (t->tgfoid != statement_end_function || TRIGGER_FOR_ROW(t->tgtype) ||
+			!TRIGGER_FOR_AFTER(t->tgtype) || !TRIGGER_FOR_INSERT(t->tgtype) || t->tgqual != NULL)
+			continue;
+		/* fires in this session, as ExecASInsertTriggers decides */
+		if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA
+			? (t->tgenabled == TRIGGER_FIRES_ON_REPLICA || t->tgenabled == TRIGGER_FIRES_ALWAYS)
+			: (t->tgenabled == TRIGGER_FIRES_ON_ORIGIN || t->tgenabled == TRIGGER_FIRES_ALWAYS))
+			return true;
+	}
+	return false;
+}
+
+static void
+grow(void)
+{
+	int			c,
+				n = capacity == 0 ? 256 : capacity * 2;
+
+	for (c = 0; c < QUEUE_COLUMNS; c++)
+	{
+		if (capacity == 0)
+		{
+			columns[c].values = MemoryContextAlloc(queue_context, sizeof(Datum) * n);
+			columns[c].nulls = MemoryContextAlloc(queue_context, sizeof(bool) * n);
+		}
+		else
+		{
+			columns[c].values = repalloc(columns[c].values, sizeof(Datum) * n);
+			columns[c].nulls = repalloc(columns[c].nulls, sizeof(bool) * n);
+		}
+	}
+	capacity = n;
+}
+
+static void
+put(int column, int row, Datum value, bool isnull)
+{
+	columns[column].values[row] = value;
+	columns[column].nulls[row] = isnull;
+}
+
+static void
+put_text(int column, int row, const char *value)
+{
+	put(column, row, value == NULL ? (Datum) 0 : CStringGetTextDatum(value), value == NULL);
+}
+
+bool
+sla_new_ticket_queue(const SlaStoredTicket *st, int32 level_id, int32 calendar_id, TimestampTz at,
+					 const SlaFactRow *log, int32 version, const SlaQueuedClock *queued, int n)
+{
+	SubTransactionId here = GetCurrentSubTransactionId();
+	MemoryContext outer;
+	int			i;
+
+	if (tickets > 0 && (queued_attachment != st->attachment_id || queued_key_type != st->key_type ||
+						owner != here || written_in != InvalidSubTransactionId))
+		return false;
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(queue_xact_callback, NULL);
+		RegisterSubXactCallback(queue_subxact_callback, NULL);
+		callbacks_registered = true;
+	}
+	if (queue_context == NULL)
+		queue_context = AllocSetContextCreate(TopTransactionContext, "sla new tickets", ALLOCSET_DEFAULT_SIZES);
+	if (tickets == 0)
+	{
+		queued_attachment = st->attachment_id;
+		queued_key_type = st->key_type;
+		owner = here;
+	}
+	while (clocks + n > capacity || tickets + 1 > capacity || facts + 1 > capacity)
+		grow();
+	outer = MemoryContextSwitchTo(queue_context);
+	put_text(T_KEY, tickets, st->key);
+	put(T_LEVEL, tickets, Int32GetDatum(level_id), false);
+	put_text(T_DEPARTMENT, tickets, st->holder.department);
+	put_text(T_AGENT, tickets, st->holder.agent);
+	put_text(T_REQUESTER, tickets, st->holder.requester);
+	if (log != NULL)
+	{
+		put_text(F_KEY, facts, st->key);
+		put(F_SEQ, facts, Int32GetDatum(log->seq), false);
+		put(F_AT, facts, TimestampTzGetDatum(log->at), false);
+		put_text(F_KIND, facts, log->kind);
+		put(F_DETAIL, facts, DirectFunctionCall1(jsonb_in, CStringGetDatum(log->detail)), false);
+		facts++;
+	}
+	for (i = 0; i < n; i++, clocks++)
+	{
+		put(C_KEY, clocks, columns[T_KEY].values[tickets], false);
+		put(C_METRIC, clocks, datumCopy(queued[i].metric, false, -1), false);
+		put(C_LEVEL, clocks, Int32GetDatum(level_id), false);
+		put(C_CALENDAR, clocks, Int32GetDatum(calendar_id), false);
+		put(C_TARGET, clocks, datumCopy(queued[i].target, false, sizeof(sla_business_interval)), false);
+		put(C_STARTED, clocks, TimestampTzGetDatum(at), false);
+		put(C_DUE, clocks, TimestampTzGetDatum(queued[i].due_at), false);
+		put(C_WARN, clocks, TimestampTzGetDatum(queued[i].warn_at), false);
+		put(C_DEPARTMENT, clocks, columns[T_DEPARTMENT].values[tickets], columns[T_DEPARTMENT].nulls[tickets]);
+		put(C_AGENT, clocks, columns[T_AGENT].values[tickets], columns[T_AGENT].nulls[tickets]);
+		put(C_REQUESTER, clocks, columns[T_REQUESTER].values[tickets], columns[T_REQUESTER].nulls[tickets]);
+		put(C_VERSION, clocks, Int32GetDatum(version), version == 0);
+	}
+	tickets++;
+	MemoryContextSwitchTo(outer);
+	return true;
+}
+
+/* the element type of each column's array */
+static void
+column_type(int c, Oid bi, Oid *type, int16 *len, bool *byval, char *align)
+{
+	switch (c)
+	{
+		case T_LEVEL:
+		case F_SEQ:
+		case C_LEVEL:
+		case C_CALENDAR:
+		case C_VERSION:
+			*type = INT4OID, *len = 4, *byval = true, *align = TYPALIGN_INT;
+			break;
+		case F_AT:
+		case C_STARTED:
+		case C_DUE:
+		case C_WARN:
+			*type = TIMESTAMPTZOID, *len = 8, *byval = FLOAT8PASSBYVAL, *align = TYPALIGN_DOUBLE;
+			break;
+		case F_DETAIL:
+			*type = JSONBOID, *len = -1, *byval = false, *align = TYPALIGN_INT;
+			break;
+		case C_TARGET:
+			*type = bi, *len = sizeof(sla_business_interval), *byval = false, *align = TYPALIGN_DOUBLE;
+			break;
+		default:
+			*type = TEXTOID, *len = -1, *byval = false, *align = TYPALIGN_INT;
+			break;
+	}
+}
+
+void
+sla_new_tickets_flush(void)
+{
+	Datum		values[1 + QUEUE_COLUMNS];
+	char		nulls[1 + QUEUE_COLUMNS + 1];
+	Oid			bi;
+	int			c;
+	SubTransactionId here = GetCurrentSubTransactionId();
+
+	if (!sla_new_tickets_queued())
+		return;
+	bi = sla_business_interval_type();
+	memset(nulls, ' ', sizeof(nulls));
+	nulls[1 + QUEUE_COLUMNS] = '\0';
+	values[0] = Int32GetDatum(queued_attachment);
+	for (c = 0; c < QUEUE_COLUMNS; c++)
+	{
+		int			dims[1];
+		int			lbs[1] = {1};
+		Oid			type;
+		int16		len;
+		bool		byval;
+		char		align;
+
+		dims[0] = IS_TICKET_COLUMN(c) ? tickets : IS_FACT_COLUMN(c) ? facts : clocks;
+		column_type(c, bi, &type, &len, &byval, &align);
+		values[1 + c] = PointerGetDatum(construct_md_array(columns[c].values, columns[c].nulls, 1, dims, lbs,
+														   type, len, byval, align));
+	}
+	/* taken before it is written: the write's own statements find nothing queued */
+	written_in = here;
+	sla_new_tickets_write(queued_key_type, values, nulls);
+	if (here == owner)
+		forget_queue();
+}
+
+/*
+ * AFTER INSERT FOR EACH STATEMENT on an attached ticket table (sla.attach() creates it as
+ * sla_ticket_statement_end): the tickets the statement's row triggers queued are written.
+ */
+PG_FUNCTION_INFO_V1(sla_ticket_statement_end);
+Datum
+sla_ticket_statement_end(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sla.ticket_statement_end() must be an AFTER ... FOR EACH STATEMENT trigger"),
+				 errhint("Let sla.attach() create it.")));
+	if (!sla_new_tickets_queued())
+		return PointerGetDatum(NULL);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	sla_new_tickets_flush();
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
