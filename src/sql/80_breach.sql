@@ -41,26 +41,10 @@ $$;
 -- Its escalations are not run inside the helpdesk's write (a set_column would update the very
 -- row being written, a raise_level re-target the ticket in the middle of a fact, a failing
 -- action would be the writer's): breach_escalation_pending leaves them to the next breach check.
+-- In C (src/late_breach.c): one kept plan for the event's INSERT, not a dynamic statement
+-- planned for every late stop.  Its argument: the event table of the clock table's key type.
 CREATE FUNCTION @extschema@.clock_late_breach() RETURNS trigger
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    seen constant timestamptz := coalesce(NEW.stopped_at, now());
-BEGIN
-    NEW.breach_seen_at := seen;
-    NEW.breach_escalation_pending := true;
-    -- TG_ARGV[0]: the event table of the clock table's key type
-    EXECUTE format('INSERT INTO @extschema@.%I (attachment_id, ticket_key, clock_id, at, kind, detail)
-                    VALUES ($1, $2, $3, $4, ''breach'', $5)', TG_ARGV[0])
-      USING NEW.attachment_id, NEW.ticket_key, NEW.id, seen,
-            jsonb_build_object('metric', NEW.metric, 'due_at', NEW.due_at, 'stopped_at', NEW.stopped_at);
-    -- on a Citus worker the transaction ends with PREPARE TRANSACTION, which NOTIFY forbids: the
-    -- breach is announced by nobody there (docs/scaling.md)
-    IF NOT @extschema@.citus_worker() THEN
-        PERFORM pg_notify('sla_events', json_build_object('event', 'breach', 'clock', NEW.id)::text);
-    END IF;
-    RETURN NEW;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'sla_clock_late_breach_trigger' LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.clock_late_breach() IS
     'BEFORE trigger on the clock tables: a clock stopped breached whose breach no check recorded records it (event, NOTIFY, breach_seen_at) and leaves its escalations to the next breach check';
 

@@ -5881,3 +5881,10 @@ BEGIN
     UPDATE @extschema@.attachment a SET attached = false WHERE a.id = att.id;
 END
 $$;
+
+-- ------------------------------------------------------------------ issue 11: the late breach's trigger in C
+
+-- In C (src/late_breach.c): one kept plan for the event's INSERT, not a dynamic statement
+-- planned for every late stop.  Its argument: the event table of the clock table's key type.
+CREATE OR REPLACE FUNCTION @extschema@.clock_late_breach() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_clock_late_breach_trigger' LANGUAGE C;

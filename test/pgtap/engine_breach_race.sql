@@ -3,7 +3,7 @@
 -- inside BEGIN ... ROLLBACK: the writer and the checkers are dblink sessions on tables of their
 -- own, which they remove again.
 BEGIN;
-SELECT plan(23);
+SELECT plan(24);
 
 CREATE FUNCTION pg_temp.connect(conn text) RETURNS text LANGUAGE sql AS $$
     SELECT public.dblink_connect(conn, format('dbname=%s port=%s host=%s user=%s', current_database(),
@@ -80,6 +80,16 @@ SELECT is(pg_temp.value('race_c2', $$SELECT string_agg(c.ticket_key || ' ' || c.
                                        WHERE c.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.race_ticket'::regclass)$$),
     '1 breached 10:30 1, 2 breached 10:45 1',
     'one breach event per clock: ticket 1''s by the check at 10:30, ticket 2''s by its late stop at 10:45');
+SELECT is(pg_temp.value('race_c2', $$SELECT (SELECT string_agg(k, ',' ORDER BY k) FROM jsonb_object_keys(e.detail) k) || ' '
+                                               || (e.detail ->> 'metric') || ' '
+                                               || ((e.detail ->> 'due_at')::timestamptz = c.due_at) || ' '
+                                               || ((e.detail ->> 'stopped_at')::timestamptz = c.stopped_at) || ' '
+                                               || (c.breach_seen_at = c.stopped_at)
+                                        FROM sla.clock c JOIN sla.event e ON e.clock_id = c.id AND e.kind = 'breach'
+                                       WHERE c.attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.race_ticket'::regclass)
+                                         AND c.ticket_key = '2'$$),
+    'due_at,metric,stopped_at first_response true true true',
+    'the late stop''s breach event names the metric, the due date and the stop; the breach is seen at the stop');
 
 -- A checker never waits for a ticket's writer.  Ticket 3's first response (due 10:00) raises its
 -- level on breach; a writer holds ticket 3 (a customer's message, uncommitted) when the check

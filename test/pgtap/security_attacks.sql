@@ -3,7 +3,7 @@
 -- column retyped under the mapping, configuration that would run code as a superuser.
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(48);
+SELECT plan(49);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -78,6 +78,8 @@ SET LOCAL ROLE sa_reader;
 CREATE TABLE public.sa_mine (id int);
 SELECT throws_ok($$CREATE TRIGGER t AFTER INSERT ON public.sa_mine FOR EACH ROW EXECUTE FUNCTION sla.ticket_inserted(1)$$,
     '42501', 'permission denied for function sla.ticket_inserted', 'a reader cannot put the engine''s triggers on a table of its own');
+SELECT throws_ok($$CREATE TRIGGER t AFTER INSERT ON public.sa_mine FOR EACH STATEMENT EXECUTE FUNCTION sla.ticket_statement_end()$$,
+    '42501', 'permission denied for function sla.ticket_statement_end', 'nor the statement trigger that writes queued tickets');
 RESET ROLE;
 
 -- ---------------------------------------------------------------- a column retyped under the mapping
