@@ -5575,6 +5575,19 @@ CREATE FUNCTION @extschema@.ticket_statement_end() RETURNS trigger
 COMMENT ON FUNCTION @extschema@.ticket_statement_end() IS
     'statement trigger sla.attach() puts on a ticket table for INSERT: writes the tracking rows of the new tickets the statement''s row trigger queued (C)';
 REVOKE EXECUTE ON FUNCTION @extschema@.ticket_statement_end() FROM PUBLIC;
+-- the attachments made before: their INSERT statements end with it too, as attach makes them
+DO $$
+DECLARE
+    a record;
+BEGIN
+    FOR a IN SELECT t.ticket_table FROM @extschema@.attachment t
+              WHERE t.attached AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgrelid OPERATOR(pg_catalog.=) t.ticket_table
+                                                  AND g.tgname OPERATOR(pg_catalog.=) 'sla_ticket_statement_end') LOOP
+        EXECUTE pg_catalog.format('CREATE TRIGGER sla_ticket_statement_end AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.ticket_statement_end()',
+                                  a.ticket_table);
+    END LOOP;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION @extschema@.attach(ticket_table regclass, mapping jsonb,
         message_table regclass DEFAULT NULL, message_mapping jsonb DEFAULT NULL,
