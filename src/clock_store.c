@@ -285,7 +285,7 @@ sla_level_use(int32 id)
 typedef enum Statement
 {
 	S_START, S_PAUSE, S_RESUME, S_STOP, S_CANCEL, S_EVENT, S_TICKET_CLOCKS, S_CLOCK_BY_ID,
-	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_UPDATE,
+	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_UPDATE, S_TICKET_UPDATE_AND_FACT,
 	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET, S_NEW_TICKETS,
 	S_FACT_INSERT, S_FACTS, S_FACT_KINDS_AT, S_CLOCK_REPLACE, S_CLOCK_INSERT, S_CLOCK_DELETE, S_EVENTS_DELETE_AT,
 	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_CLOCKS_AND_TAIL, S_LAST_MESSAGE, S_FACT_APPEND,
@@ -415,6 +415,12 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_LAST_MESSAGE] = LAST_MESSAGE_SQL,
 	[S_TICKET_UPDATE] = "UPDATE sla.ticket{T} SET level_id = $3, lifecycle = $4, agent_replied = $5, "
 	"customer_waiting_since = $6 "
+	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
+	/* the ticket's row and the fact that changed it, in one statement (READ COMMITTED: see
+	 * S_FACT_APPEND) */
+	[S_TICKET_UPDATE_AND_FACT] = "WITH f AS (INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) "
+	"VALUES ($1, $2{K}, $7, $8, $9, $10)) "
+	"UPDATE sla.ticket{T} SET level_id = $3, lifecycle = $4, agent_replied = $5, customer_waiting_since = $6 "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
 	[S_REOPEN] = "WITH c AS (UPDATE sla.clock{T} k SET state = $3, paused_since = $4, paused_for = $5, due_at = $6, "
 	"stopped_at = NULL, business_used = NULL "
@@ -618,6 +624,10 @@ static const char *const statement_sql_citus[S_COUNT][CITUS_PARTS] = {
 		"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) $2{K} "
 		"AND k.state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'paused'])",
 	EVENT_INSERT "VALUES ($1, $2{K}, NULL, $3, 'reassigned', $6)"},
+	[S_TICKET_UPDATE_AND_FACT] = {"INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) "
+		"VALUES ($1, $2{K}, $7, $8, $9, $10)",
+		"UPDATE sla.ticket{T} SET level_id = $3, lifecycle = $4, agent_replied = $5, customer_waiting_since = $6 "
+		"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}"},
 	[S_NEW_TICKET] = {"INSERT INTO sla.ticket{T} (attachment_id, ticket_key, level_id, lifecycle, "
 		"department, agent, requester) VALUES ($1, $2{K}, $3, 'open', $6, $7, $8)",
 		"INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) "
@@ -721,6 +731,9 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_TICKET_UPDATE:
 			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID);
+			break;
+		case S_TICKET_UPDATE_AND_FACT:
+			TYPES(INT4OID, TEXTOID, INT4OID, TEXTOID, BOOLOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID, TEXTOID, JSONBOID);
 			break;
 		case S_FACT_INSERT:
 		case S_FACT_APPEND:
@@ -1721,10 +1734,31 @@ write_ticket_row(SlaStoredTicket *st, bool insert)
 		run(S_TICKET_UPDATE, st->key_type, v, n);
 		return;
 	}
-	v[6] = text_or_null(st->holder.department, &n[6]);
 	v[7] = text_or_null(st->holder.agent, &n[7]);
 	v[8] = text_or_null(st->holder.requester, &n[8]);
 	run(S_TICKET_INSERT, st->key_type, v, n);
+}
+
+/* The ticket's row and the fact that changed it, in one statement. */
+static void
+write_ticket_row_and_fact(SlaStoredTicket *st, const SlaFactRow *log)
+{
+	Datum		v[10];
+	char		n[11] = "          ";
+
+	v[0] = Int32GetDatum(st->attachment_id);
+	v[1] = CStringGetTextDatum(st->key);
+	v[2] = Int32GetDatum(st->t.level_id);
+	if (st->t.level_id == 0)
+		n[2] = 'n';
+	v[3] = CStringGetTextDatum(sla_lifecycle_name(st->t.lifecycle));
+	v[4] = BoolGetDatum(st->t.agent_replied);
+	v[5] = time_or_null(st->t.customer_waiting, st->t.customer_waiting_since, &n[5]);
+	v[6] = Int32GetDatum(log->seq);
+	v[7] = TimestampTzGetDatum(log->at);
+	v[8] = CStringGetTextDatum(log->kind);
+	v[9] = jsonb_datum(log->detail);
+	run(S_TICKET_UPDATE_AND_FACT, st->key_type, v, n);
 }
 
 bool
@@ -1749,7 +1783,15 @@ sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_
 	/* the latest instant is the fact log's (sla.fact); the 0.1.0 schema keeps nothing of it */
 	if (fact->kind != SLA_FACT_CREATED &&
 		(result->lifecycle_changed || result->level_changed || result->conversation_changed))
+	{
+		/* with its fact, under READ COMMITTED (sla_fact_append says why not otherwise) */
+		if (log != NULL && st->log_facts && !IsolationUsesXactSnapshot())
+		{
+			write_ticket_row_and_fact(st, log);
+			return true;
+		}
 		write_ticket_row(st, false);
+	}
 	return false;
 }
 
