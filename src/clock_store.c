@@ -1734,6 +1734,7 @@ write_ticket_row(SlaStoredTicket *st, bool insert)
 		run(S_TICKET_UPDATE, st->key_type, v, n);
 		return;
 	}
+	v[6] = text_or_null(st->holder.department, &n[6]);
 	v[7] = text_or_null(st->holder.agent, &n[7]);
 	v[8] = text_or_null(st->holder.requester, &n[8]);
 	run(S_TICKET_INSERT, st->key_type, v, n);

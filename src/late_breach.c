@@ -21,6 +21,7 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "calendar_cache.h"
 #include "citus_shard.h"
 #include "clock_store.h"
 
@@ -50,28 +51,37 @@ clock_column(TupleDesc desc, const char *name)
 	return n;
 }
 
-/* The event table of the clock table's key type: the trigger's argument, one of sla's. */
-static const char *
-event_table(TriggerData *trigdata)
+/* The key type of the event table the trigger names (its argument, one of sla's). */
+static SlaKeyType
+event_key_type(TriggerData *trigdata)
 {
 	Trigger    *t = trigdata->tg_trigger;
+	const char *table = sla_shard_logical_name(trigdata->tg_relation);	/* on Citus: its table's */
 	int			k;
 
-	if (t->tgnargs == 1)
+	/* the plan's parameters take the clock table's key type: only sla's clock table of the
+	 * argument's key type fires it */
+	if (t->tgnargs == 1 && RelationGetNamespace(trigdata->tg_relation) == sla_extension_schema())
 		for (k = 0; k < SLA_KEY_TYPES; k++)
-			if (strncmp(t->tgargs[0], "event_", 6) == 0 && strcmp(t->tgargs[0] + 6, sla_key_type_names[k]) == 0)
-				return t->tgargs[0];
+			if (strncmp(t->tgargs[0], "event_", 6) == 0 && strcmp(t->tgargs[0] + 6, sla_key_type_names[k]) == 0 &&
+				strncmp(table, "clock_", 6) == 0 && strcmp(table + 6, sla_key_type_names[k]) == 0)
+				return (SlaKeyType) k;
 	ereport(ERROR,
 			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-			 errmsg("sla.clock_late_breach() needs the event table of its clock table's key type as its argument"),
+			 errmsg("sla.clock_late_breach() fires on sla's clock tables only, with the event table of the same key type as its argument"),
 			 errhint("The install script creates these triggers.")));
-	return NULL;				/* not reached */
+	return SLA_KEY_TEXT;		/* not reached */
 }
 
 /*
- * Prepared once per query (fn_extra lives as long as the trigger's FmgrInfo, and a table's
- * columns cannot change while a query runs): a bulk of late stops plans one INSERT.
+ * The event's INSERT for each event table, kept for the backend's life: the trigger's FmgrInfo
+ * lives only as long as the statement that fired it, one late stop's UPDATE (the plan cache
+ * re-plans a kept plan after DDL on the tables it names).
  */
+static SPIPlanPtr insert_plans[SLA_KEY_TYPES];
+
+/* The columns, looked up once per statement (fn_extra lives as long as the trigger's FmgrInfo,
+ * and a table's columns cannot change while a statement runs), and the kept INSERT. */
 static LateBreachPlan *
 late_breach_plan(FunctionCallInfo fcinfo, TriggerData *trigdata)
 {
@@ -79,6 +89,7 @@ late_breach_plan(FunctionCallInfo fcinfo, TriggerData *trigdata)
 	TupleDesc	desc = trigdata->tg_relation->rd_att;
 	Oid			types[7];
 	SPIPlanPtr	plan;
+	SlaKeyType	kt;
 
 	if (p != NULL)
 		return p;
@@ -91,23 +102,28 @@ late_breach_plan(FunctionCallInfo fcinfo, TriggerData *trigdata)
 	p->stopped_at = clock_column(desc, "stopped_at");
 	p->breach_seen_at = clock_column(desc, "breach_seen_at");
 	p->breach_escalation_pending = clock_column(desc, "breach_escalation_pending");
-	types[0] = INT4OID;
-	types[1] = SPI_gettypeid(desc, p->ticket_key);
-	types[2] = INT8OID;
-	types[3] = TIMESTAMPTZOID;
-	types[4] = SPI_gettypeid(desc, p->metric);
-	types[5] = TIMESTAMPTZOID;
-	types[6] = TIMESTAMPTZOID;
-	plan = SPI_prepare(psprintf("INSERT INTO sla.%s (attachment_id, ticket_key, clock_id, at, kind, detail) "
-								"VALUES ($1, $2, $3, $4, 'breach', pg_catalog.jsonb_build_object("
-								"'metric', $5, 'due_at', $6, 'stopped_at', $7))",
-								quote_identifier(event_table(trigdata))),
-					   7, types);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare the late breach's event: %s", SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "could not keep the late breach's event");
-	p->insert = plan;
+	kt = event_key_type(trigdata);
+	if (insert_plans[kt] == NULL)
+	{
+		types[0] = INT4OID;
+		types[1] = SPI_gettypeid(desc, p->ticket_key);
+		types[2] = INT8OID;
+		types[3] = TIMESTAMPTZOID;
+		types[4] = SPI_gettypeid(desc, p->metric);
+		types[5] = TIMESTAMPTZOID;
+		types[6] = TIMESTAMPTZOID;
+		plan = SPI_prepare(psprintf("INSERT INTO sla.event_%s (attachment_id, ticket_key, clock_id, at, kind, detail) "
+									"VALUES ($1, $2, $3, $4, 'breach', pg_catalog.jsonb_build_object("
+									"'metric', $5, 'due_at', $6, 'stopped_at', $7))",
+									sla_key_type_names[kt]),
+						   7, types);
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the late breach's event: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep the late breach's event");
+		insert_plans[kt] = plan;
+	}
+	p->insert = insert_plans[kt];
 	fcinfo->flinfo->fn_extra = p;
 	return p;
 }

@@ -3,7 +3,7 @@
 -- column retyped under the mapping, configuration that would run code as a superuser.
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(49);
+SELECT plan(50);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -68,6 +68,12 @@ CREATE TRIGGER warn BEFORE INSERT ON public.sa_fake_clock FOR EACH ROW EXECUTE F
 SELECT throws_ok($$INSERT INTO public.sa_fake_clock VALUES (1, now(), now(), 1, 5, NULL)$$, '39P01',
     'sla.clock_warn_at() fires on sla''s clock tables only, not on public.sa_fake_clock',
     'clock_warn_at reads columns by name only on sla''s clock tables (a bigint paused_for crashed it)');
+CREATE TABLE public.sa_fake_clock2 (id bigint, attachment_id int, ticket_key int, metric text, due_at timestamptz,
+                                    stopped_at timestamptz, breach_seen_at timestamptz, breach_escalation_pending boolean);
+CREATE TRIGGER late BEFORE INSERT ON public.sa_fake_clock2 FOR EACH ROW EXECUTE FUNCTION sla.clock_late_breach('event_int8');
+SELECT throws_ok($$INSERT INTO public.sa_fake_clock2 VALUES (1, 1, 7, 'first_response', now(), now(), NULL, NULL)$$, '39P01',
+    'sla.clock_late_breach() fires on sla''s clock tables only, with the event table of the same key type as its argument',
+    'clock_late_breach keeps plans by key type: a look-alike table''s int key never reaches the bigint plan');
 CREATE TABLE public.sa_level (id int);
 CREATE TRIGGER guard BEFORE DELETE ON public.sa_level FOR EACH ROW EXECUTE FUNCTION sla.config_guard('bogus');
 INSERT INTO public.sa_level VALUES (1);
