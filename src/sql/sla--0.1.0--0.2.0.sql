@@ -5566,3 +5566,12 @@ $$;
 COMMENT ON FUNCTION @extschema@.citus_local_parts(regclass) IS
     'the parts of a table this node writes: the table, or on a Citus worker the shards of a distributed table placed there (internal)';
 REVOKE ALL ON FUNCTION @extschema@.citus_local_parts(regclass) FROM PUBLIC;
+
+-- ------------------------------------------------------------------ issue 12, the rest: rules in a what-if, a level rename's event
+
+-- A rename of a level gives its running clocks a retargeted event ("change": "level renamed"):
+-- the re-targeting trigger on sla.level reads the old and new names from transition tables.
+DROP TRIGGER retarget_clocks ON @extschema@.level;
+CREATE TRIGGER retarget_clocks AFTER UPDATE ON @extschema@.level
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
