@@ -37,6 +37,7 @@
 #include "calendar_cache.h"
 #include "clock_store.h"
 #include "pg_compat.h"
+#include "rule_cache.h"
 #include "sla_error.h"
 #include "ticket_flow.h"
 
@@ -109,6 +110,7 @@ typedef struct BatchTicket
 	int			nfacts;
 	int			facts_capacity;
 	sla_fact   *facts;
+	Jsonb	  **logged;			/* per fact: the attribute values the rules read, or NULL */
 	bool		readable;		/* every logged fact could be read */
 	int			nclocks;
 	int			clocks_capacity;
@@ -130,6 +132,8 @@ typedef struct ReplayState
 	Datum		metric_datum[SLA_METRIC_COUNT];
 	int			nlevels;
 	LevelName  *levels;
+	CompiledRules *rules;		/* the rules in force: created facts' */
+	CompiledRules *update_rules;	/* those marked on_update: level facts' */
 	SPIPlanPtr	facts_plan;
 	SPIPlanPtr	clocks_plan;
 	FmgrInfo	key_cmp;		/* the key type's btree order (streaming) */
@@ -218,15 +222,32 @@ add_fact(BatchTicket *t, HeapTuple tup, TupleDesc desc, int col)
 {
 	bool		isnull;
 
+	Jsonb	   *detail;
+	JsonbValue	chosen;
+	JsonbValue	values;
+
 	if (t->nfacts == t->facts_capacity)
 	{
 		t->facts_capacity = Max(8, 2 * t->facts_capacity);
 		t->facts = t->facts ? repalloc(t->facts, sizeof(sla_fact) * t->facts_capacity)
 			: palloc(sizeof(sla_fact) * t->facts_capacity);
+		t->logged = t->logged ? repalloc(t->logged, sizeof(Jsonb *) * t->facts_capacity)
+			: palloc(sizeof(Jsonb *) * t->facts_capacity);
 	}
+	detail = DatumGetJsonbP(SPI_getbinval(tup, desc, col + 2, &isnull));
 	if (!sla_fact_from_log_jsonb(SPI_getvalue(tup, desc, col + 1), DatumGetTimestampTz(SPI_getbinval(tup, desc, col, &isnull)),
-								 DatumGetJsonbP(SPI_getbinval(tup, desc, col + 2, &isnull)), &t->facts[t->nfacts]))
+								 detail, &t->facts[t->nfacts]))
 		t->readable = false;
+	/* the values the rules read when they chose the level (detail.chosen.attributes): absent
+	 * from facts logged before they were kept, and from level facts not chosen by the rules (an
+	 * escalation's) */
+	t->logged[t->nfacts] = NULL;
+	if ((t->facts[t->nfacts].kind == SLA_FACT_CREATED || t->facts[t->nfacts].kind == SLA_FACT_LEVEL) &&
+		getKeyJsonValueFromContainer(&detail->root, "chosen", strlen("chosen"), &chosen) != NULL &&
+		chosen.type == jbvBinary && JsonContainerIsObject(chosen.val.binary.data) &&
+		getKeyJsonValueFromContainer(chosen.val.binary.data, "attributes", strlen("attributes"), &values) != NULL &&
+		values.type == jbvBinary && JsonContainerIsObject(values.val.binary.data))
+		t->logged[t->nfacts] = JsonbValueToJsonb(&values);
 	t->nfacts++;
 }
 
@@ -482,6 +503,24 @@ replay_ticket(ReplayState *rs, BatchTicket *t, sla_cf_result *scratch)
 		rs->skipped++;
 		return;
 	}
+	/*
+	 * The rules of the policy replayed, run again over the values each created or level fact
+	 * logged, at the fact's instant (older_than / newer_than as they stood then), by the code
+	 * the triggers run them with: a draft or version whose rules differ moves the ticket to the
+	 * level they choose.  A created fact takes every rule's choice (else the default level), a
+	 * level fact the choice of the rules marked on_update, and none of them keeps the level the
+	 * ticket has (level 0 changes nothing).  A fact without logged values (logged before they
+	 * were kept, an escalation's), or whose values lack one the rules read, keeps its level.
+	 */
+	for (i = 0; i < t->nfacts; i++)
+	{
+		int32		level_id;
+
+		if (t->logged[i] != NULL &&
+			sla_rules_choose_logged(t->facts[i].kind == SLA_FACT_CREATED ? rs->rules : rs->update_rules,
+									t->logged[i], t->facts[i].at, &level_id))
+			t->facts[i].level_id = level_id;
+	}
 	memset(&r, 0, sizeof(r));
 	status = sla_clockflow_play(&r, t->facts, t->nfacts, &replay_policy, &play);
 	if (status != SLA_OK)
@@ -596,6 +635,8 @@ sla_replay_sql(PG_FUNCTION_ARGS)
 
 	connect_spi();
 	replay_prepare(&rs, PG_GETARG_OID(0));
+	rs.rules = sla_current_rules(false);
+	rs.update_rules = sla_current_rules(true);
 	kt = sla_key_type_names[rs.key_type];
 	/* the keys given: in the key's own type (22P02 for one it cannot hold), so the primary key is used */
 	rs.facts_plan = batch_plan(&rs, "SELECT k.i, f.at, f.kind, f.detail "

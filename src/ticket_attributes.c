@@ -478,8 +478,11 @@ sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, T
 
 		v->type = attrs->types[i];
 		v->is_null = true;
-		if (!cr->reads[i] && mode != SLOTS_ALL)
-			continue;			/* no rule reads it: not even a declared function is called */
+		/* no rule reads it: not even a declared function is called.  The plain built-in columns
+		 * are read all the same when the rules run (SLOTS_READ): the fact log keeps them, so that
+		 * a replay can run other rules (a draft's, a stored version's) over them (issue 12) */
+		if (!cr->reads[i] && mode != SLOTS_ALL && !(mode == SLOTS_READ && sla_slot_always_read(i)))
+			continue;
 		switch (i)
 		{
 			case SLOT_STATUS:

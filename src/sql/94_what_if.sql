@@ -213,7 +213,10 @@ BEGIN
               HINT = 'The committed versions are in sla.policy_version.';
     END IF;
     PERFORM @extschema@.mark_what_if();
-    -- the children go, the parents step aside (names and the default are unique)
+    -- the children go, the parents step aside (names and the default are unique); the rules go
+    -- (a replay runs the version's rules over the values the facts logged)
+    DELETE FROM @extschema@.rule_condition;
+    DELETE FROM @extschema@.rule;
     DELETE FROM @extschema@.level_target;
     DELETE FROM @extschema@.calendar_special_hours;
     DELETE FROM @extschema@.calendar_special_day;
@@ -223,7 +226,7 @@ BEGIN
     UPDATE @extschema@.calendar c SET name = c.name || ' (live ' || c.id || ')';
     -- the version's rows, parents first
     FOREACH t IN ARRAY ARRAY['calendar', 'calendar_hours', 'calendar_holiday', 'calendar_special_day',
-                             'calendar_special_hours', 'level', 'level_target'] LOOP
+                             'calendar_special_hours', 'level', 'level_target', 'rule', 'rule_condition'] LOOP
         SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
                string_agg(format('%1$I = EXCLUDED.%1$I', a.attname), ', ' ORDER BY a.attnum)
                    FILTER (WHERE a.attname <> ALL (@extschema@.policy_table_key(t)))
@@ -240,7 +243,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.load_policy_version(integer) IS
-    'internal: replaces the calendars and levels by those of a committed policy version in the current subtransaction, under the what-if mark (sla.replay_version, sla.what_if_version roll it back)';
+    'internal: replaces the calendars, levels and rules by those of a committed policy version in the current subtransaction, under the what-if mark (sla.replay_version, sla.what_if_version roll it back)';
 
 -- Replay under a stored policy version: sla.replay's rows with the version's calendars, levels
 -- and targets loaded in a subtransaction that is rolled back.

@@ -5575,3 +5575,52 @@ DROP TRIGGER retarget_clocks ON @extschema@.level;
 CREATE TRIGGER retarget_clocks AFTER UPDATE ON @extschema@.level
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
+
+-- A replay under a stored version runs that version's rules: load_policy_version loads them too.
+CREATE OR REPLACE FUNCTION @extschema@.load_policy_version(version integer)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t text;
+    cols text;
+    sets text;
+BEGIN
+    IF version IS NULL THEN
+        RAISE EXCEPTION 'load_policy_version needs a version' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.policy_version p WHERE p.version = load_policy_version.version) THEN
+        RAISE EXCEPTION 'policy version % does not exist', version USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'The committed versions are in sla.policy_version.';
+    END IF;
+    PERFORM @extschema@.mark_what_if();
+    -- the children go, the parents step aside (names and the default are unique); the rules go
+    -- (a replay runs the version's rules over the values the facts logged)
+    DELETE FROM @extschema@.rule_condition;
+    DELETE FROM @extschema@.rule;
+    DELETE FROM @extschema@.level_target;
+    DELETE FROM @extschema@.calendar_special_hours;
+    DELETE FROM @extschema@.calendar_special_day;
+    DELETE FROM @extschema@.calendar_holiday;
+    DELETE FROM @extschema@.calendar_hours;
+    UPDATE @extschema@.level l SET name = l.name || ' (live ' || l.id || ')', is_default = false;
+    UPDATE @extschema@.calendar c SET name = c.name || ' (live ' || c.id || ')';
+    -- the version's rows, parents first
+    FOREACH t IN ARRAY ARRAY['calendar', 'calendar_hours', 'calendar_holiday', 'calendar_special_day',
+                             'calendar_special_hours', 'level', 'level_target', 'rule', 'rule_condition'] LOOP
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
+               string_agg(format('%1$I = EXCLUDED.%1$I', a.attname), ', ' ORDER BY a.attnum)
+                   FILTER (WHERE a.attname <> ALL (@extschema@.policy_table_key(t)))
+          INTO cols, sets
+          FROM pg_attribute a
+         WHERE a.attrelid = format('@extschema@.%I', t)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+           AND a.attgenerated = '';
+        EXECUTE format('INSERT INTO @extschema@.%1$I (%2$s) SELECT %2$s FROM @extschema@.policy_rows(NULL::@extschema@.%1$I, $1) '
+                       'ON CONFLICT (%3$s) DO %4$s',
+                       t, cols, array_to_string(@extschema@.policy_table_key(t), ', '),
+                       CASE WHEN sets IS NULL THEN 'NOTHING' ELSE 'UPDATE SET ' || sets END)
+          USING version;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.load_policy_version(integer) IS
+    'internal: replaces the calendars, levels and rules by those of a committed policy version in the current subtransaction, under the what-if mark (sla.replay_version, sla.what_if_version roll it back)';
