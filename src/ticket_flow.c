@@ -119,6 +119,23 @@ fact_detail(const sla_fact *f, const char *chosen)
 			appendStringInfoString(&d, "{}");
 			break;
 	}
+	/*
+	 * The policy version the fact was applied under ("v"; none before the first version): a
+	 * replay of the history as it happened (sla.replay_history) plays each fact under it, and
+	 * each edit between two facts as the policy fact the re-targeting trigger handed the
+	 * ticket.  A fact written in the editing transaction itself carries that transaction's
+	 * provisional (negative) number, which the numbering at commit does not rewrite here: the
+	 * replay then takes the version in force at the fact's instant.
+	 */
+	{
+		int32		version = sla_policy_version_in_force();
+
+		if (version != 0 && d.len > 0 && d.data[d.len - 1] == '}')
+		{
+			d.data[--d.len] = '\0';
+			appendStringInfo(&d, "%s\"v\": %d}", d.len > 1 ? ", " : "", version);
+		}
+	}
 	return d.data;
 }
 

@@ -281,6 +281,24 @@ $$;
 COMMENT ON FUNCTION @extschema@.replay_version(regclass, integer, text[], timestamptz, timestamptz) IS
     'sla.replay under a committed policy version (its calendars, levels and targets loaded in a rolled-back subtransaction); writes nothing';
 
+-- Replay as it happened (src/replay.c): each committed policy version in force from the instant
+-- it took effect, its edit handed to the running clocks as a policy fact at that instant (the
+-- re-targeting trigger's), the versions' configuration loaded in rolled-back subtransactions as
+-- replay_version does; the latest is the configuration in this transaction.  So a replay of the
+-- recorded history gives the live clocks across edits, decided clocks with the terms they were
+-- judged by.  Writes nothing (the loads are rolled back).
+CREATE FUNCTION @extschema@.replay_history(ticket_table regclass, ticket_keys text[] DEFAULT NULL,
+        from_time timestamptz DEFAULT NULL, to_time timestamptz DEFAULT NULL)
+    RETURNS TABLE (ticket_key text, metric @extschema@.metric, cycle integer, level text,
+                   target @extschema@.business_interval, state text, started_at timestamptz,
+                   due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
+                   paused_for @extschema@.business_interval, paused_since timestamptz, department text,
+                   agent text, stored_level text, stored_state text, stored_due_at timestamptz,
+                   stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean)
+    AS 'MODULE_PATHNAME', 'sla_replay_history_sql' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.replay_history(regclass, text[], timestamptz, timestamptz) IS
+    'sla.replay as it happened: each committed policy version (calendars, levels, targets, rules) in force from the instant it took effect, its edit re-targeting the running clocks then; writes nothing';
+
 CREATE FUNCTION @extschema@.what_if_version(ticket_table regclass, version integer, from_time timestamptz,
         to_time timestamptz, group_by text[] DEFAULT ARRAY['level', 'metric'], as_of timestamptz DEFAULT pg_catalog.now(),
         time_zone text DEFAULT NULL)
