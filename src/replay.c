@@ -526,14 +526,31 @@ replayable(ReplayState *rs, BatchTicket *t)
  * A fact without logged values (logged before they were kept, an escalation's), or whose values
  * lack one the rules read, keeps its level.
  */
+typedef struct ReplayRules
+{
+	CompiledRules *all;			/* every active rule: a created fact's */
+	CompiledRules *update;		/* those marked on_update: a level fact's */
+} ReplayRules;
+
+/* The rules in force (fetched once per ticket or version: a fact log holds many facts). */
+static ReplayRules
+replay_rules(void)
+{
+	ReplayRules r;
+
+	r.all = sla_current_rules(false);
+	r.update = sla_current_rules(true);
+	return r;
+}
+
 static void
-rechoose_level(BatchTicket *t, int i)
+rechoose_level(BatchTicket *t, int i, const ReplayRules *rules)
 {
 	int32		level_id;
 
 	if (t->extra[i]->logged != NULL &&
-		sla_rules_choose_logged(sla_current_rules(t->facts[i].kind != SLA_FACT_CREATED), t->extra[i]->logged,
-								t->facts[i].at, &level_id))
+		sla_rules_choose_logged(t->facts[i].kind == SLA_FACT_CREATED ? rules->all : rules->update,
+								t->extra[i]->logged, t->facts[i].at, &level_id))
 		t->facts[i].level_id = level_id;
 }
 
@@ -572,11 +589,13 @@ replay_ticket(ReplayState *rs, BatchTicket *t, sla_cf_result *scratch)
 	sla_cf_play play = {NULL, sla_clocks_room, NULL, scratch};
 	sla_status	status;
 	int			i;
+	ReplayRules rules;
 
 	if (!replayable(rs, t))
 		return;
+	rules = replay_rules();
 	for (i = 0; i < t->nfacts; i++)
-		rechoose_level(t, i);
+		rechoose_level(t, i, &rules);
 	memset(&r, 0, sizeof(r));
 	status = sla_clockflow_play(&r, t->facts, t->nfacts, &replay_policy, &play);
 	if (status != SLA_OK)
@@ -585,15 +604,15 @@ replay_ticket(ReplayState *rs, BatchTicket *t, sla_cf_result *scratch)
 }
 
 /*
- * As it happened (sla.replay_history): the committed policy versions each in force from the
- * instant it took effect, as the live engine had them.  The batch's tickets are played together,
- * version by version: each version's configuration is loaded in a subtransaction that is rolled
- * back (sla.load_policy_version, as sla.replay_version does; the latest one is the configuration
- * in this transaction, not loaded); a version's edit reaches every ticket as a policy fact at the
- * instant it took effect (the re-targeting trigger's fact: running clocks re-targeted, removed
- * targets cancelled, decided clocks kept), then the ticket's facts until the next version apply
- * under it, its rules choosing the levels.  A version whose instant comes before the batch's
- * first fact is not loaded.
+ * As it happened (sla.replay_history): each fact played under the policy version it was applied
+ * under (its "v"; else the version in force at its instant), each edit in between handed to the
+ * ticket as the policy fact the live re-targeting trigger handed it, at the instant the version
+ * took effect (running clocks re-targeted, removed targets cancelled, decided clocks kept).  The
+ * batch's tickets are played together, version by version: each version's configuration is
+ * loaded in a subtransaction that is rolled back (sla.load_policy_version, as
+ * sla.replay_version does; the latest is the configuration in this transaction, not loaded), and
+ * under it every ticket takes the version's edit, then its facts of that version, the version's
+ * rules choosing their levels.  Versions before the batch's first fact are not loaded.
  */
 static void
 replay_batch_history(ReplayState *rs, BatchTicket *batch, int n, sla_cf_result *scratch)
@@ -603,11 +622,11 @@ replay_batch_history(ReplayState *rs, BatchTicket *batch, int n, sla_cf_result *
 	bool	   *ok = palloc0(sizeof(bool) * (n + 1));
 	MemoryContext context = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	int			first = 0;
+	int			first = rs->nversions - 1;
+	ReplayRules rules;
 	int			i,
 				k;
 
-	first = rs->nversions - 1;
 	for (i = 0; i < n; i++)
 	{
 		BatchTicket *t = &batch[i];
@@ -655,6 +674,7 @@ replay_batch_history(ReplayState *rs, BatchTicket *batch, int n, sla_cf_result *
 			PushCopiedSnapshot(GetActiveSnapshot());
 			UpdateActiveSnapshotCommandId();
 		}
+		rules = replay_rules();
 		for (i = 0; i < n; i++)
 		{
 			BatchTicket *t = &batch[i];
@@ -674,7 +694,7 @@ replay_batch_history(ReplayState *rs, BatchTicket *batch, int n, sla_cf_result *
 			}
 			for (; status == SLA_OK && next[i] < t->nfacts && t->extra[next[i]]->segment == k; next[i]++)
 			{
-				rechoose_level(t, next[i]);
+				rechoose_level(t, next[i], &rules);
 				if (r->capacity < r->nclocks + SLA_CF_MAX_NEW_CLOCKS)
 					sla_clocks_room(NULL, r, r->nclocks + SLA_CF_MAX_NEW_CLOCKS);
 				status = sla_clockflow_apply(r, &t->facts[next[i]], &replay_policy, scratch);

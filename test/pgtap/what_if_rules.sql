@@ -6,7 +6,7 @@
 -- Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.  wr_std answers in 4 hours, wr_vip in 1.
 -- The live rule (on_update): priority in ["urgent"] -> wr_vip.
 BEGIN;
-SELECT plan(17);
+SELECT plan(19);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -97,6 +97,18 @@ SELECT is((SELECT string_agg(ticket_key, ', ' ORDER BY ticket_key) FROM sla.repl
 -- and sla.match_rules, the dry run, agrees with the level the replay chose for ticket 1
 SELECT is((SELECT DISTINCT chosen_level FROM sla.match_rules('{"priority": "high"}', '2026-11-23 09:00+00')), 'wr_vip',
     'the dry run chooses the same level for the logged values');
+
+-- 6. A built-in read only for the log never fails the helpdesk's write: its column renamed since
+-- attaching (no rule reads the channel) leaves it out of the log
+CREATE TABLE public.wr2_ticket (id int PRIMARY KEY, st text, chan text, created timestamptz);
+SELECT sla.attach('public.wr2_ticket', '{"key": "id", "created_at": "created", "status": "st", "channel": "chan"}') > 0;
+SELECT sla.map_status('public.wr2_ticket', 'open', 'open');
+ALTER TABLE public.wr2_ticket RENAME COLUMN chan TO channel_name;
+SELECT lives_ok($$INSERT INTO public.wr2_ticket VALUES (1, 'open', 'email', '2026-11-23 09:00+00')$$,
+    'a ticket whose unread channel column was renamed is written');
+SELECT is((SELECT (detail -> 'chosen' -> 'attributes' ? 'channel')::text || ' ' || (detail -> 'chosen' -> 'attributes' ->> 'status')
+             FROM sla.fact_int4 WHERE attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.wr2_ticket'::regclass) AND kind = 'created'),
+    'false open', 'its created fact logs the other values, not the channel');
 
 SELECT * FROM finish();
 ROLLBACK;
