@@ -614,6 +614,48 @@ replay_ticket(ReplayState *rs, BatchTicket *t, sla_cf_result *scratch)
  * under it every ticket takes the version's edit, then its facts of that version, the version's
  * rules choosing their levels.  Versions before the batch's first fact are not loaded.
  */
+/*
+ * The index of the version a fact plays under in sla.replay_history: the version it names, else
+ * the one in force at its instant (the first before any took effect).  Binary searches: the
+ * versions and their instants ascend (this transaction's own, negative, comes last).
+ */
+static int
+history_segment(ReplayState *rs, int32 version, TimestampTz at)
+{
+	int			lo = 0,
+				hi = rs->nversions - 1;
+
+	if (version < 0 && rs->versions[rs->nversions - 1] == version)
+		return rs->nversions - 1;
+	if (version > 0)
+	{
+		while (lo <= hi)
+		{
+			int			mid = lo + (hi - lo) / 2;
+
+			if (rs->versions[mid] == version)
+				return mid;
+			if (rs->versions[mid] < 0 || rs->versions[mid] > version)
+				hi = mid - 1;
+			else
+				lo = mid + 1;
+		}
+	}
+	/* the last version that took effect at or before the instant */
+	lo = 0;
+	hi = rs->nversions - 1;
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo + 1) / 2;
+
+		if (rs->took_effect[mid] <= at)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
 static void
 replay_batch_history(ReplayState *rs, BatchTicket *batch, int n, sla_cf_result *scratch)
 {
@@ -641,15 +683,8 @@ replay_batch_history(ReplayState *rs, BatchTicket *batch, int n, sla_cf_result *
 		for (j = 0; j < t->nfacts; j++)
 		{
 			FactExtra  *x = t->extra[j];
-			int			seg = -1;
+			int			seg = history_segment(rs, x->version, t->facts[j].at);
 
-			if (x->version != 0)
-				for (k = 0; k < rs->nversions && seg < 0; k++)
-					if (rs->versions[k] == x->version)
-						seg = k;
-			if (seg < 0)
-				for (seg = 0; seg + 1 < rs->nversions && rs->took_effect[seg + 1] <= t->facts[j].at; seg++)
-					;
 			x->segment = j > 0 ? Max(seg, t->extra[j - 1]->segment) : seg;
 		}
 		first = Min(first, t->extra[0]->segment);
