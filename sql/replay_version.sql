@@ -79,5 +79,21 @@ SELECT sla.load_policy_version(2);
 COMMIT;
 SELECT target FROM sla.level_target WHERE metric = 'first_response';
 
+-- the rules of a stored version (issue 12): version 5 adds a 1-hour level and a rule that
+-- chooses it for open tickets, version 6 removes the rule.  The created facts logged the status
+-- the rules read, so a replay runs each version's rules over them: vip under version 5 only
+BEGIN;
+SELECT sla.define_level('rv_vip', 'rv', first_response => '1 hour', resolution => '5 days') > 0 AS vip;
+INSERT INTO sla.rule (name, position, set_level_id) SELECT 'rv_open', 1, id FROM sla.level WHERE name = 'rv_vip';
+INSERT INTO sla.rule_condition (rule_id, position, attribute, operator, value)
+    SELECT id, 1, 'status', 'equals', '"open"' FROM sla.rule WHERE name = 'rv_open';
+COMMIT;
+DELETE FROM sla.rule;
+SELECT max(version) AS versions FROM sla.policy_version;
+SELECT ticket_key, level, target, state FROM sla.replay_version('public.rv_ticket', 5) WHERE metric = 'first_response' ORDER BY ticket_key;
+SELECT ticket_key, level, target, state FROM sla.replay_version('public.rv_ticket', 4) WHERE metric = 'first_response' ORDER BY ticket_key;
+SELECT ticket_key, level, target, state, changed FROM sla.replay('public.rv_ticket') WHERE metric = 'first_response' ORDER BY ticket_key;
+SELECT count(*) AS live_rules FROM sla.rule;
+
 \c :regress_db
 DROP DATABASE sla_replay_version;

@@ -377,6 +377,19 @@ column_attnum(MappedColumn *col, TupleDesc desc, Oid relid)
 }
 
 bool
+sla_row_has_column(MappedColumn *col, TupleDesc desc)
+{
+	int			i;
+
+	if (col->name == NULL)
+		return false;
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped && strcmp(NameStr(TupleDescAttr(desc, i)->attname), col->name) == 0)
+			return true;
+	return false;
+}
+
+bool
 sla_row_datum(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid, Datum *value, Oid *type)
 {
 	AttrNumber	a;

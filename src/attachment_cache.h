@@ -107,6 +107,10 @@ extern bool sla_row_datum(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oi
 /* The value as text, the way to_jsonb(row) ->> column reads it (booleans as true / false). */
 extern char *sla_row_text(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid);
 
+/* Whether a mapped column names a column of the row (false, not an error, when it does not:
+ * for values read only to be logged, ticket_attributes.c). */
+extern bool sla_row_has_column(MappedColumn *col, TupleDesc desc);
+
 /* A mapped time column as an instant: timestamptz, timestamp in the zone, or epoch seconds. */
 extern bool sla_row_time(MappedColumn *col, HeapTuple tuple, TupleDesc desc, Oid relid,
 						 const char *zone, TimestampTz *out);

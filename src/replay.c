@@ -20,6 +20,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -29,7 +30,10 @@
 #include "utils/jsonb.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/numeric.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
@@ -37,6 +41,7 @@
 #include "calendar_cache.h"
 #include "clock_store.h"
 #include "pg_compat.h"
+#include "rule_cache.h"
 #include "sla_error.h"
 #include "ticket_flow.h"
 
@@ -100,6 +105,14 @@ typedef struct StoredClock
 	bool		matched;
 } StoredClock;
 
+/* What a logged fact holds beside what the clock model reads (moved with it when sorted). */
+typedef struct FactExtra
+{
+	Jsonb	   *logged;			/* the attribute values the rules read, or NULL */
+	int32		version;		/* the policy version it was applied under; 0: not known */
+	int			segment;		/* sla.replay_history: the index of the version it plays under */
+} FactExtra;
+
 typedef struct BatchTicket
 {
 	char	   *key;
@@ -109,6 +122,7 @@ typedef struct BatchTicket
 	int			nfacts;
 	int			facts_capacity;
 	sla_fact   *facts;
+	FactExtra **extra;			/* per fact: what the clock model does not read */
 	bool		readable;		/* every logged fact could be read */
 	int			nclocks;
 	int			clocks_capacity;
@@ -130,6 +144,11 @@ typedef struct ReplayState
 	Datum		metric_datum[SLA_METRIC_COUNT];
 	int			nlevels;
 	LevelName  *levels;
+	/* sla.replay_history: the committed versions, in order, and when each took effect (none:
+	 * one policy, the one in force in this transaction) */
+	int			nversions;
+	int32	   *versions;
+	TimestampTz *took_effect;
 	SPIPlanPtr	facts_plan;
 	SPIPlanPtr	clocks_plan;
 	FmgrInfo	key_cmp;		/* the key type's btree order (streaming) */
@@ -218,15 +237,34 @@ add_fact(BatchTicket *t, HeapTuple tup, TupleDesc desc, int col)
 {
 	bool		isnull;
 
+	Jsonb	   *detail;
+	JsonbValue	chosen;
+	JsonbValue	values;
+
 	if (t->nfacts == t->facts_capacity)
 	{
 		t->facts_capacity = Max(8, 2 * t->facts_capacity);
 		t->facts = t->facts ? repalloc(t->facts, sizeof(sla_fact) * t->facts_capacity)
 			: palloc(sizeof(sla_fact) * t->facts_capacity);
+		t->extra = t->extra ? repalloc(t->extra, sizeof(FactExtra *) * t->facts_capacity)
+			: palloc(sizeof(FactExtra *) * t->facts_capacity);
 	}
+	detail = DatumGetJsonbP(SPI_getbinval(tup, desc, col + 2, &isnull));
 	if (!sla_fact_from_log_jsonb(SPI_getvalue(tup, desc, col + 1), DatumGetTimestampTz(SPI_getbinval(tup, desc, col, &isnull)),
-								 DatumGetJsonbP(SPI_getbinval(tup, desc, col + 2, &isnull)), &t->facts[t->nfacts]))
+								 detail, &t->facts[t->nfacts]))
 		t->readable = false;
+	/* the values the rules read when they chose the level (detail.chosen.attributes): absent
+	 * from facts logged before they were kept, and from level facts not chosen by the rules (an
+	 * escalation's) */
+	t->extra[t->nfacts] = palloc0(sizeof(FactExtra));
+	if (getKeyJsonValueFromContainer(&detail->root, "v", 1, &values) != NULL && values.type == jbvNumeric)
+		t->extra[t->nfacts]->version = DatumGetInt32(DirectFunctionCall1(numeric_int4, NumericGetDatum(values.val.numeric)));
+	if ((t->facts[t->nfacts].kind == SLA_FACT_CREATED || t->facts[t->nfacts].kind == SLA_FACT_LEVEL) &&
+		getKeyJsonValueFromContainer(&detail->root, "chosen", strlen("chosen"), &chosen) != NULL &&
+		chosen.type == jbvBinary && JsonContainerIsObject(chosen.val.binary.data) &&
+		getKeyJsonValueFromContainer(chosen.val.binary.data, "attributes", strlen("attributes"), &values) != NULL &&
+		values.type == jbvBinary && JsonContainerIsObject(values.val.binary.data))
+		t->extra[t->nfacts]->logged = JsonbValueToJsonb(&values);
 	t->nfacts++;
 }
 
@@ -466,45 +504,250 @@ emit(ReplayState *rs, const BatchTicket *t, const sla_cf_clock *r, const StoredC
 	tuplestore_putvalues(rs->out, rs->desc, v, n);
 }
 
-static void
-replay_ticket(ReplayState *rs, BatchTicket *t, sla_cf_result *scratch)
+/* Whether a ticket's log can be replayed; a notice names the first few that cannot. */
+static bool
+replayable(ReplayState *rs, BatchTicket *t)
 {
-	sla_cf_ticket r;
-	sla_cf_play play = {NULL, sla_clocks_room, NULL, scratch};
-	sla_status	status;
+	if (t->readable && sla_facts_replayable(t->facts, t->nfacts))
+		return true;
+	if (rs->skipped < REPLAY_NAMED_SKIPS)
+		appendStringInfo(&rs->skipped_keys, "%s%s", rs->skipped ? ", " : "", t->key);
+	rs->skipped++;
+	return false;
+}
+
+/*
+ * The rules of the policy replayed (the configuration in force: live, a draft's, a loaded
+ * version's), run again over the values a created or level fact logged, at the fact's instant
+ * (older_than / newer_than as they stood then), by the code the triggers run them with: a
+ * draft or version whose rules differ moves the ticket to the level they choose.  A created fact
+ * takes every rule's choice (else the default level), a level fact the choice of the rules
+ * marked on_update, and none of them keeps the level the ticket has (level 0 changes nothing).
+ * A fact without logged values (logged before they were kept, an escalation's), or whose values
+ * lack one the rules read, keeps its level.
+ */
+typedef struct ReplayRules
+{
+	CompiledRules *all;			/* every active rule: a created fact's */
+	CompiledRules *update;		/* those marked on_update: a level fact's */
+} ReplayRules;
+
+/* The rules in force (fetched once per ticket or version: a fact log holds many facts). */
+static ReplayRules
+replay_rules(void)
+{
+	ReplayRules r;
+
+	r.all = sla_current_rules(false);
+	r.update = sla_current_rules(true);
+	return r;
+}
+
+static void
+rechoose_level(BatchTicket *t, int i, const ReplayRules *rules)
+{
+	int32		level_id;
+
+	if (t->extra[i]->logged != NULL &&
+		sla_rules_choose_logged(t->facts[i].kind == SLA_FACT_CREATED ? rules->all : rules->update,
+								t->extra[i]->logged, t->facts[i].at, &level_id))
+		t->facts[i].level_id = level_id;
+}
+
+/* The result rows of a replayed ticket: its replayed clocks beside the stored ones. */
+static void
+emit_ticket(ReplayState *rs, BatchTicket *t, sla_cf_ticket *r)
+{
 	int			i,
 				j;
 
-	if (!t->readable || !sla_facts_replayable(t->facts, t->nfacts))
-	{
-		if (rs->skipped < REPLAY_NAMED_SKIPS)
-			appendStringInfo(&rs->skipped_keys, "%s%s", rs->skipped ? ", " : "", t->key);
-		rs->skipped++;
-		return;
-	}
-	memset(&r, 0, sizeof(r));
-	status = sla_clockflow_play(&r, t->facts, t->nfacts, &replay_policy, &play);
-	if (status != SLA_OK)
-		sla_report_status(status, "business_interval", t->key);
-	for (i = 0; i < r.nclocks; i++)
+	for (i = 0; i < r->nclocks; i++)
 	{
 		StoredClock *s = NULL;
 
 		for (j = 0; j < t->nclocks; j++)
-			if (!t->clocks[j].matched && t->clocks[j].metric == r.clocks[i].metric &&
-				t->clocks[j].cycle == r.clocks[i].cycle)
+			if (!t->clocks[j].matched && t->clocks[j].metric == r->clocks[i].metric &&
+				t->clocks[j].cycle == r->clocks[i].cycle)
 			{
 				s = &t->clocks[j];
 				s->matched = true;
 				break;
 			}
-		emit(rs, t, &r.clocks[i], s);
+		emit(rs, t, &r->clocks[i], s);
 	}
 	/* stored clocks the facts do not give (cancelled outside the ticket's history: its table was
 	 * truncated or dropped) */
 	for (j = 0; j < t->nclocks; j++)
 		if (!t->clocks[j].matched)
 			emit(rs, t, NULL, &t->clocks[j]);
+}
+
+static void
+replay_ticket(ReplayState *rs, BatchTicket *t, sla_cf_result *scratch)
+{
+	sla_cf_ticket r;
+	sla_cf_play play = {NULL, sla_clocks_room, NULL, scratch};
+	sla_status	status;
+	int			i;
+	ReplayRules rules;
+
+	if (!replayable(rs, t))
+		return;
+	rules = replay_rules();
+	for (i = 0; i < t->nfacts; i++)
+		rechoose_level(t, i, &rules);
+	memset(&r, 0, sizeof(r));
+	status = sla_clockflow_play(&r, t->facts, t->nfacts, &replay_policy, &play);
+	if (status != SLA_OK)
+		sla_report_status(status, "business_interval", t->key);
+	emit_ticket(rs, t, &r);
+}
+
+/*
+ * As it happened (sla.replay_history): each fact played under the policy version it was applied
+ * under (its "v"; else the version in force at its instant), each edit in between handed to the
+ * ticket as the policy fact the live re-targeting trigger handed it, at the instant the version
+ * took effect (running clocks re-targeted, removed targets cancelled, decided clocks kept).  The
+ * batch's tickets are played together, version by version: each version's configuration is
+ * loaded in a subtransaction that is rolled back (sla.load_policy_version, as
+ * sla.replay_version does; the latest is the configuration in this transaction, not loaded), and
+ * under it every ticket takes the version's edit, then its facts of that version, the version's
+ * rules choosing their levels.  Versions before the batch's first fact are not loaded.
+ */
+/*
+ * The index of the version a fact plays under in sla.replay_history: the version it names, else
+ * the one in force at its instant (the first before any took effect).  Binary searches: the
+ * versions and their instants ascend (this transaction's own, negative, comes last).
+ */
+static int
+history_segment(ReplayState *rs, int32 version, TimestampTz at)
+{
+	int			lo = 0,
+				hi = rs->nversions - 1;
+
+	if (version < 0 && rs->versions[rs->nversions - 1] == version)
+		return rs->nversions - 1;
+	if (version > 0)
+	{
+		while (lo <= hi)
+		{
+			int			mid = lo + (hi - lo) / 2;
+
+			if (rs->versions[mid] == version)
+				return mid;
+			if (rs->versions[mid] < 0 || rs->versions[mid] > version)
+				hi = mid - 1;
+			else
+				lo = mid + 1;
+		}
+	}
+	/* the last version that took effect at or before the instant */
+	lo = 0;
+	hi = rs->nversions - 1;
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo + 1) / 2;
+
+		if (rs->took_effect[mid] <= at)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+static void
+replay_batch_history(ReplayState *rs, BatchTicket *batch, int n, sla_cf_result *scratch)
+{
+	sla_cf_ticket *state = palloc0(sizeof(sla_cf_ticket) * (n + 1));
+	int		   *next = palloc0(sizeof(int) * (n + 1));
+	bool	   *ok = palloc0(sizeof(bool) * (n + 1));
+	MemoryContext context = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	int			first = rs->nversions - 1;
+	ReplayRules rules;
+	int			i,
+				k;
+
+	for (i = 0; i < n; i++)
+	{
+		BatchTicket *t = &batch[i];
+		int			j;
+
+		if (!(ok[i] = replayable(rs, t)))
+			continue;
+		sla_facts_sort_with(t->facts, (void **) t->extra, t->nfacts);
+		/* the version each fact was applied under: the one it logged, else (logged before
+		 * facts named it, or in the editing transaction itself) the one in force at its
+		 * instant; never an earlier one than the fact before it */
+		for (j = 0; j < t->nfacts; j++)
+		{
+			FactExtra  *x = t->extra[j];
+			int			seg = history_segment(rs, x->version, t->facts[j].at);
+
+			x->segment = j > 0 ? Max(seg, t->extra[j - 1]->segment) : seg;
+		}
+		first = Min(first, t->extra[0]->segment);
+	}
+	for (k = first; k < rs->nversions; k++)
+	{
+		bool		load = k + 1 < rs->nversions;
+
+		if (load)
+		{
+			Oid			types[1] = {INT4OID};
+			Datum		v[1] = {Int32GetDatum(rs->versions[k])};
+
+			BeginInternalSubTransaction(NULL);
+			MemoryContextSwitchTo(context);
+			if (SPI_execute_with_args("SELECT sla.load_policy_version($1)", 1, types, v, NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not load policy version %d", rs->versions[k]);
+			/* the caches read the configuration with the active snapshot, which predates the
+			 * load: make it visible (and its invalidation processed), as the next statement of
+			 * sla.replay_version's PL/pgSQL would see it */
+			CommandCounterIncrement();
+			PushCopiedSnapshot(GetActiveSnapshot());
+			UpdateActiveSnapshotCommandId();
+		}
+		rules = replay_rules();
+		for (i = 0; i < n; i++)
+		{
+			BatchTicket *t = &batch[i];
+			sla_cf_ticket *r = &state[i];
+			sla_status	status = SLA_OK;
+
+			if (!ok[i])
+				continue;
+			/* the edit that made this version, as the live trigger handed it to the ticket */
+			if (k > first && r->tracked)
+			{
+				sla_fact	edit = sla_fact_of(SLA_FACT_POLICY, rs->took_effect[k]);
+
+				if (r->capacity < r->nclocks + SLA_CF_MAX_NEW_CLOCKS)
+					sla_clocks_room(NULL, r, r->nclocks + SLA_CF_MAX_NEW_CLOCKS);
+				status = sla_clockflow_apply(r, &edit, &replay_policy, scratch);
+			}
+			for (; status == SLA_OK && next[i] < t->nfacts && t->extra[next[i]]->segment == k; next[i]++)
+			{
+				rechoose_level(t, next[i], &rules);
+				if (r->capacity < r->nclocks + SLA_CF_MAX_NEW_CLOCKS)
+					sla_clocks_room(NULL, r, r->nclocks + SLA_CF_MAX_NEW_CLOCKS);
+				status = sla_clockflow_apply(r, &t->facts[next[i]], &replay_policy, scratch);
+			}
+			if (status != SLA_OK)
+				sla_report_status(status, "business_interval", t->key);
+		}
+		if (load)
+		{
+			PopActiveSnapshot();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(context);
+			CurrentResourceOwner = owner;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (ok[i])
+			emit_ticket(rs, &batch[i], &state[i]);
 }
 
 /* A batch of tickets: their facts and clocks from the streams, or read by key. */
@@ -530,8 +773,11 @@ replay_batch(ReplayState *rs, BatchTicket *batch, int n, sla_cf_result *scratch,
 		read_facts(rs, batch, args);
 		read_clocks(rs, batch, args);
 	}
-	for (i = 0; i < n; i++)
-		replay_ticket(rs, &batch[i], scratch);
+	if (rs->nversions > 0)
+		replay_batch_history(rs, batch, n, scratch);
+	else
+		for (i = 0; i < n; i++)
+			replay_ticket(rs, &batch[i], scratch);
 }
 
 /* ---------------------------------------------------------------- sla.replay */
@@ -540,9 +786,8 @@ replay_batch(ReplayState *rs, BatchTicket *batch, int n, sla_cf_result *scratch,
  * sla.replay(ticket_table regclass, ticket_keys text[], from_time timestamptz, to_time
  * timestamptz): see src/sql/93_replay.sql and docs/replay.md.
  */
-PG_FUNCTION_INFO_V1(sla_replay_sql);
-Datum
-sla_replay_sql(PG_FUNCTION_ARGS)
+static Datum
+replay_common(FunctionCallInfo fcinfo, bool history)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ReplayState rs;
@@ -596,6 +841,39 @@ sla_replay_sql(PG_FUNCTION_ARGS)
 
 	connect_spi();
 	replay_prepare(&rs, PG_GETARG_OID(0));
+	if (history)
+	{
+		uint64		i;
+
+		if (SPI_execute("SELECT v.version, v.took_effect FROM sla.policy_version v ORDER BY v.version", true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read sla.policy_version");
+		rs.nversions = (int) SPI_processed;
+		rs.versions = palloc(sizeof(int32) * (rs.nversions + 1));
+		rs.took_effect = palloc(sizeof(TimestampTz) * (rs.nversions + 1));
+		for (i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+
+			rs.versions[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			rs.took_effect[i] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		}
+		/* this transaction's own edits, not numbered before its commit: the last version, the
+		 * configuration as it is here (facts this transaction wrote name its provisional number) */
+		{
+			int32		own = sla_policy_version_in_force();
+
+			if (own < 0)
+			{
+				rs.versions = repalloc(rs.versions, sizeof(int32) * (rs.nversions + 2));
+				rs.took_effect = repalloc(rs.took_effect, sizeof(TimestampTz) * (rs.nversions + 2));
+				rs.versions[rs.nversions] = own;
+				rs.took_effect[rs.nversions] = rs.nversions > 0 ?
+					Max(GetCurrentTransactionStartTimestamp(), rs.took_effect[rs.nversions - 1]) :
+					GetCurrentTransactionStartTimestamp();
+				rs.nversions++;
+			}
+		}
+	}
 	kt = sla_key_type_names[rs.key_type];
 	/* the keys given: in the key's own type (22P02 for one it cannot hold), so the primary key is used */
 	rs.facts_plan = batch_plan(&rs, "SELECT k.i, f.at, f.kind, f.detail "
@@ -724,4 +1002,22 @@ sla_replay_sql(PG_FUNCTION_ARGS)
 				 errdetail("Tickets tracked before sla 0.2.0 have no log of their facts from creation on."),
 				 errhint("Their stored clocks are in sla.clock.")));
 	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(sla_replay_sql);
+Datum
+sla_replay_sql(PG_FUNCTION_ARGS)
+{
+	return replay_common(fcinfo, false);
+}
+
+/*
+ * sla.replay_history(ticket_table, ticket_keys, from_time, to_time): sla.replay as it happened,
+ * each committed policy version in force from the instant it took effect (replay_batch_history).
+ */
+PG_FUNCTION_INFO_V1(sla_replay_history_sql);
+Datum
+sla_replay_history_sql(PG_FUNCTION_ARGS)
+{
+	return replay_common(fcinfo, true);
 }

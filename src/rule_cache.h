@@ -10,6 +10,7 @@
 
 #include "postgres.h"
 
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
 #include "rules.h"
@@ -24,6 +25,19 @@ typedef enum SlaBuiltinSlot
 	SLOT_CREATED_BY_INVITATION, SLOT_LAST_MESSAGE_AUTHOR, SLOT_LAST_MESSAGE_AT,
 	SLA_NBUILTIN_SLOTS
 } SlaBuiltinSlot;
+
+/*
+ * The built-in attributes the engine reads from every ticket row it runs the rules on, read by a
+ * rule or not (sla_ticket_rule_values, SLOTS_READ): plain columns, cheap and free of errors, so
+ * the fact log can keep them for a replay under other rules (a NULL one is left out of the log).
+ * Tags and created_by_invitation are read only when a rule reads them (their column's type is
+ * checked then).
+ */
+static inline bool
+sla_slot_always_read(int slot)
+{
+	return slot < SLA_NBUILTIN_SLOTS && slot != SLOT_TAGS && slot != SLOT_CREATED_BY_INVITATION;
+}
 
 typedef struct AttributeSet
 {
@@ -61,11 +75,22 @@ typedef struct SlaLevelChoice
 	int32		level_id;		/* 0: no rule set a level and there is no default */
 	const char *level_name;
 	char	   *matched_rules;	/* JSON array of the names of the rules that matched, in order */
+	/* JSON object of the values the rules read (attribute name: value, null when NULL), the
+	 * created and level facts log them so that a replay can run other rules over them */
+	char	   *attributes;
 } SlaLevelChoice;
 
 /* Evaluate the rules on values (one per slot of cr->attributes) at an instant. */
 extern void sla_rules_choose(CompiledRules *cr, const sla_value *values, TimestampTz at,
 							 SlaLevelChoice *out);
+
+/*
+ * The level the rules choose for values logged by an earlier choice (SlaLevelChoice.attributes)
+ * at an instant, as sla_rules_choose would (the default when no rule sets a level; 0 when there
+ * is none, and always for the rules marked on_update).  False when the log lacks a value the
+ * rules read, or holds one they cannot read as the attribute's type: the logged level stands.
+ */
+extern bool sla_rules_choose_logged(CompiledRules *cr, Jsonb *logged, TimestampTz at, int32 *level_id);
 
 /* When a condition relative to now may next change what the rules choose for values, after at
  * (rules.h's sla_rules_next_change); false: never. */

@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -592,6 +594,179 @@ chosen_level_name(CompiledRules *cr, const sla_rules_result *result)
 	return cr->default_level_name;
 }
 
+/*
+ * One value as the fact log keeps it, for sla_rules_choose_logged to read back exactly whatever
+ * the session's settings: times in ISO 8601 with their offset (not DateStyle's), numbers with 17
+ * significant digits (a double's exact round trip, whatever extra_float_digits says).  False for
+ * a value JSON cannot hold (a NaN or infinite number, an infinite time): the member is left out,
+ * and a replay keeps the logged level of a ticket whose rules read it.
+ */
+static bool
+append_logged_value(StringInfo buf, const sla_value *v)
+{
+	size_t		i;
+
+	if (v->is_null)
+	{
+		appendStringInfoString(buf, "null");
+		return true;
+	}
+	switch (v->type)
+	{
+		case SLA_T_TEXT:
+			escape_json(buf, pnstrdup(v->v.text.ptr, v->v.text.len));
+			return true;
+		case SLA_T_NUMBER:
+			if (isnan(v->v.number) || isinf(v->v.number))
+				return false;
+			appendStringInfo(buf, "%.17g", v->v.number);
+			return true;
+		case SLA_T_TIME:
+		case SLA_T_INTERVAL:
+			{
+				char		iso[MAXDATELEN + 1];
+
+				if (TIMESTAMP_NOT_FINITE(v->v.time))
+					return false;
+				JsonEncodeDateTime(iso, TimestampTzGetDatum(v->v.time), TIMESTAMPTZOID, NULL);
+				escape_json(buf, iso);
+				return true;
+			}
+		case SLA_T_BOOL:
+			appendStringInfoString(buf, v->v.boolean ? "true" : "false");
+			return true;
+		case SLA_T_TEXT_ARRAY:
+			appendStringInfoChar(buf, '[');
+			for (i = 0; i < v->v.array.n; i++)
+			{
+				if (i > 0)
+					appendStringInfoString(buf, ", ");
+				escape_json(buf, pnstrdup(v->v.array.items[i].ptr, v->v.array.items[i].len));
+			}
+			appendStringInfoChar(buf, ']');
+			return true;
+	}
+	return false;
+}
+
+/* The values the rules read and the built-ins read anyway, as the JSON object a created or
+ * level fact logs. */
+static char *
+logged_values(CompiledRules *cr, const sla_value *values)
+{
+	StringInfoData json;
+	bool		first = true;
+	int			i;
+
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '{');
+	for (i = 0; i < cr->attributes->n; i++)
+	{
+		int			mark = json.len;
+
+		/* what a rule reads, NULL or not; the built-ins read anyway when they have a value */
+		if (!cr->reads[i] && !(sla_slot_always_read(i) && !values[i].is_null))
+			continue;
+		if (!first)
+			appendStringInfoString(&json, ", ");
+		escape_json(&json, cr->attributes->names[i]);
+		appendStringInfoString(&json, ": ");
+		if (append_logged_value(&json, &values[i]))
+			first = false;
+		else
+		{
+			json.len = mark;	/* left out */
+			json.data[mark] = '\0';
+		}
+	}
+	appendStringInfoChar(&json, '}');
+	return json.data;
+}
+
+/*
+ * The values of the slots the rules read from a logged object; false when one is missing or not
+ * of the slot's type (then these rules cannot be run over the log).  The conversions are those of
+ * sla.match_rules (values_from_json below), without its errors.
+ */
+static bool
+values_from_log(CompiledRules *cr, Jsonb *logged, sla_value **out)
+{
+	AttributeSet *attrs = cr->attributes;
+	sla_value  *values = palloc0(sizeof(sla_value) * (attrs->n + 1));
+	int			i;
+
+	if (!JB_ROOT_IS_OBJECT(logged))
+		return false;
+	for (i = 0; i < attrs->n; i++)
+	{
+		JsonbValue	jv;
+
+		values[i].type = attrs->types[i];
+		values[i].is_null = true;
+		if (!cr->reads[i])
+			continue;
+		/* a built-in read anyway and left out was NULL; any other attribute left out was not
+		 * read by the rules of the time */
+		if (!getKeyJsonValueFromContainer(&logged->root, attrs->names[i], strlen(attrs->names[i]), &jv))
+		{
+			if (sla_slot_always_read(i))
+				continue;
+			return false;
+		}
+		if (jv.type == jbvNull)
+			continue;
+		if (attrs->types[i] == SLA_T_TEXT_ARRAY)
+		{
+			JsonbIterator *it;
+			JsonbIteratorToken tok;
+			JsonbValue	elem;
+			sla_text   *items;
+			size_t		n = 0;
+
+			if (jv.type != jbvBinary || !JsonContainerIsArray(jv.val.binary.data))
+				return false;
+			items = palloc0(sizeof(sla_text) * (JsonContainerSize(jv.val.binary.data) + 1));
+			it = JsonbIteratorInit(jv.val.binary.data);
+			while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+				if (tok == WJB_ELEM)
+				{
+					if (elem.type != jbvString)
+						return false;
+					items[n].ptr = pnstrdup(elem.val.string.val, elem.val.string.len);
+					items[n++].len = elem.val.string.len;
+				}
+			values[i].v.array.items = items;
+			values[i].v.array.n = n;
+		}
+		else
+		{
+			enum jbvType want = attrs->types[i] == SLA_T_NUMBER ? jbvNumeric :
+				attrs->types[i] == SLA_T_BOOL ? jbvBool : jbvString;
+
+			if (jv.type != want)
+				return false;
+			convert_scalar(&jv, attrs->types[i], attrs->names[i], logged, &values[i]);
+			values[i].type = attrs->types[i];
+		}
+		values[i].is_null = false;
+	}
+	*out = values;
+	return true;
+}
+
+bool
+sla_rules_choose_logged(CompiledRules *cr, Jsonb *logged, TimestampTz at, int32 *level_id)
+{
+	sla_value  *values;
+	sla_rules_result result;
+
+	if (!values_from_log(cr, logged, &values))
+		return false;
+	evaluate_or_error(cr, values, at, &result);
+	*level_id = (int32) (result.level_id != 0 ? result.level_id : cr->default_level_id);
+	return true;
+}
+
 void
 sla_rules_choose(CompiledRules *cr, const sla_value *values, TimestampTz at, SlaLevelChoice *out)
 {
@@ -616,6 +791,7 @@ sla_rules_choose(CompiledRules *cr, const sla_value *values, TimestampTz at, Sla
 		}
 	appendStringInfoChar(&json, ']');
 	out->matched_rules = json.data;
+	out->attributes = logged_values(cr, values);
 }
 
 bool

@@ -457,6 +457,16 @@ set_declared(sla_value *v, Oid fn, const char *key, const char *attribute)
 	set_from_datum(v, result, rettype, attribute);
 }
 
+/* The mapped ticket field of each built-in slot read from the row (-1: none). */
+static const int logged_fields[SLA_NBUILTIN_SLOTS] = {
+	[SLOT_STATUS] = TF_STATUS, [SLOT_PRIORITY] = TF_PRIORITY, [SLOT_CHANNEL] = TF_CHANNEL,
+	[SLOT_DEPARTMENT] = TF_DEPARTMENT, [SLOT_AGENT] = TF_AGENT, [SLOT_REQUESTER] = TF_REQUESTER,
+	[SLOT_TAGS] = TF_TAGS, [SLOT_CREATED_AT] = TF_CREATED_AT, [SLOT_UPDATED_AT] = TF_UPDATED_AT,
+	[SLOT_DELETED] = TF_DELETED, [SLOT_REFERRER] = TF_REFERRER,
+	[SLOT_CREATED_BY_INVITATION] = TF_CREATED_BY_INVITATION,
+	[SLOT_LAST_MESSAGE_AUTHOR] = -1, [SLOT_LAST_MESSAGE_AT] = -1,
+};
+
 sla_value *
 sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, TupleDesc desc,
 					   const char *key, const SlaStoredTicket *tracked, SlotMode mode)
@@ -478,8 +488,17 @@ sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, T
 
 		v->type = attrs->types[i];
 		v->is_null = true;
-		if (!cr->reads[i] && mode != SLOTS_ALL)
-			continue;			/* no rule reads it: not even a declared function is called */
+		/* no rule reads it: not even a declared function is called.  The plain built-in columns
+		 * are read all the same when the rules run (SLOTS_READ): the fact log keeps them, so that
+		 * a replay can run other rules (a draft's, a stored version's) over them (issue 12) */
+		if (!cr->reads[i] && mode != SLOTS_ALL && !(mode == SLOTS_READ && sla_slot_always_read(i)))
+			continue;
+		/* read only for the log: a mapping that no longer names a column of the row (renamed
+		 * since attaching) leaves it NULL rather than failing the helpdesk's write over a value
+		 * no rule reads */
+		if (!cr->reads[i] && mode == SLOTS_READ && i < (int) lengthof(logged_fields) && logged_fields[i] >= 0 &&
+			!sla_row_has_column(&att->ticket[logged_fields[i]], desc))
+			continue;
 		switch (i)
 		{
 			case SLOT_STATUS:

@@ -19,7 +19,8 @@
 /* Which attribute slots to fill from a ticket row (the others are left NULL). */
 typedef enum SlotMode
 {
-	SLOTS_READ,					/* those the rules read, declared attributes included */
+	SLOTS_READ,					/* those the rules read, declared attributes included, and the
+								 * plain built-ins (sla_slot_always_read) for the fact log */
 	SLOTS_READ_FROM_ROW,		/* those the rules read, without calling declared functions */
 	SLOTS_ALL					/* every slot (the dry run) */
 } SlotMode;

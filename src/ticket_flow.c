@@ -11,11 +11,14 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 #include "utils/snapmgr.h"
@@ -115,6 +118,23 @@ fact_detail(const sla_fact *f, const char *chosen)
 		case SLA_FACT_POLICY:
 			appendStringInfoString(&d, "{}");
 			break;
+	}
+	/*
+	 * The policy version the fact was applied under ("v"; none before the first version): a
+	 * replay of the history as it happened (sla.replay_history) plays each fact under it, and
+	 * each edit between two facts as the policy fact the re-targeting trigger handed the
+	 * ticket.  A fact written in the editing transaction itself carries that transaction's
+	 * provisional (negative) number, which the numbering at commit does not rewrite here: the
+	 * replay then takes the version in force at the fact's instant.
+	 */
+	{
+		int32		version = sla_policy_version_in_force();
+
+		if (version != 0 && d.len > 0 && d.data[d.len - 1] == '}')
+		{
+			d.data[--d.len] = '\0';
+			appendStringInfo(&d, "%s\"v\": %d}", d.len > 1 ? ", " : "", version);
+		}
 	}
 	return d.data;
 }
@@ -695,6 +715,121 @@ policy_change_of(TriggerData *trigdata)
 	return NULL;
 }
 
+/* ---------------------------------------------------------------- a level renamed */
+
+/* A level whose name an UPDATE of sla.level changed (read from the statement's transition tables). */
+typedef struct LevelRename
+{
+	int32		level_id;
+	char	   *from_name;
+	char	   *to_name;
+} LevelRename;
+
+/*
+ * The levels the statement renamed: an UPDATE of sla.level whose trigger has the old and new rows
+ * (REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows, 70_engine_tools.sql); none for any
+ * other statement.  Caller connected to SPI.
+ */
+static pg_noinline int
+levels_renamed(TriggerData *trigdata, LevelRename **out)
+{
+	uint64		i;
+	int			n;
+
+	*out = NULL;
+	if (!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) || trigdata->tg_oldtable == NULL ||
+		trigdata->tg_newtable == NULL || strcmp(sla_shard_logical_name(trigdata->tg_relation), "level") != 0)
+		return 0;
+	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
+		elog(ERROR, "could not register the transition tables of sla.level");
+	if (SPI_execute("SELECT n.id, o.name, n.name FROM old_rows o JOIN new_rows n ON n.id OPERATOR(pg_catalog.=) o.id "
+					"WHERE o.name OPERATOR(pg_catalog.<>) n.name ORDER BY n.id", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the renamed levels");
+	n = (int) SPI_processed;
+	*out = palloc(sizeof(LevelRename) * (n + 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		(*out)[i].level_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		(*out)[i].from_name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		(*out)[i].to_name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
+	}
+	return n;
+}
+
+static char *
+json_text(const char *s)
+{
+	StringInfoData b;
+
+	initStringInfo(&b);
+	escape_json(&b, s);
+	return b.data;
+}
+
+/*
+ * A rename changes no term of a running clock (its level id, calendar and target stay), so the
+ * policy fact moves nothing; but issue 12 asks that a running clock adopt the version of every
+ * edit of its level with an event naming both versions and the reason.  Each running or paused
+ * clock of a renamed level (after the policy fact was applied: a calendar changed by the same
+ * statement has re-targeted it already) gets a retargeted event with "change": "level renamed",
+ * the old and new names, and the members as-of reads look for (to_level, target, due_at,
+ * to_version...: sla.clock_as_of, 90_reports_as_of.sql), and takes the edit's version.
+ */
+static void
+write_renames(SlaStoredTicket *st, const sla_fact *fact, const LevelRename *renames, int nrenames)
+{
+	int32		to_version = sla_policy_version_in_force();
+	TimestampTz at = sla_clockflow_effective_at(&st->t, fact);
+	const char *kt = sla_key_type_names[st->key_type];
+	int			i,
+				r;
+
+	for (i = 0; i < st->t.nclocks; i++)
+	{
+		sla_cf_clock *c = &st->t.clocks[i];
+		char		target[SLA_BI_FORMAT_MAX];
+		char		due[MAXDATELEN + 1];
+		StringInfoData d;
+
+		if (c->state != SLA_CS_RUNNING && c->state != SLA_CS_PAUSED)
+			continue;
+		for (r = 0; r < nrenames && renames[r].level_id != c->level_id; r++)
+			;
+		if (r == nrenames)
+			continue;
+		sla_bi_format(c->target, target);
+		JsonEncodeDateTime(due, TimestampTzGetDatum(c->due_at), TIMESTAMPTZOID, NULL);
+		initStringInfo(&d);
+		appendStringInfo(&d, "{\"metric\": \"%s\", \"from_level\": %d, \"to_level\": %d, \"target\": %s, "
+						 "\"reason\": %s, \"change\": \"level renamed\", \"from_level_name\": %s, "
+						 "\"to_level_name\": %s, \"from_version\": %s, \"to_version\": %s, "
+						 "\"due_at\": %s, \"from_due_at\": %s, \"from_target\": %s}",
+						 sla_metric_name(c->metric), c->level_id, c->level_id, json_text(target),
+						 json_text(sla_reason_text(SLA_R_POLICY_CHANGED)), json_text(renames[r].from_name),
+						 json_text(renames[r].to_name),
+						 c->policy_version != 0 ? psprintf("%d", c->policy_version) : "null",
+						 to_version != 0 ? psprintf("%d", to_version) : "null",
+						 json_text(due), json_text(due), json_text(target));
+		sla_log_event(st->attachment_id, st->key, c->id, at, "retargeted", d.data);
+		if (to_version != 0 && c->policy_version != to_version)
+		{
+			Oid			types[4] = {INT4OID, INT4OID, TEXTOID, INT8OID};
+			Datum		v[4] = {Int32GetDatum(to_version), Int32GetDatum(st->attachment_id),
+			CStringGetTextDatum(st->key), Int64GetDatum(c->id)};
+
+			if (SPI_execute_with_args(psprintf("UPDATE sla.clock_%s k SET policy_version = $1 "
+											   "WHERE k.attachment_id OPERATOR(pg_catalog.=) $2 "
+											   "AND k.ticket_key OPERATOR(pg_catalog.=) $3::pg_catalog.%s "
+											   "AND k.id OPERATOR(pg_catalog.=) $4", kt, kt),
+									  4, types, v, NULL, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "could not write the version of a clock of a renamed level");
+			c->policy_version = to_version;
+		}
+	}
+}
+
 /*
  * AFTER ... FOR EACH STATEMENT on levels, targets and the calendar tables: every ticket with a
  * running or paused clock is measured by the policy as it is now (a policy fact), in the same
@@ -711,6 +846,8 @@ sla_retarget_after_config_change(PG_FUNCTION_ARGS)
 	int32	   *attachments;
 	char	  **keys;
 	sla_fact	fact;
+	LevelRename *renames;
+	int			nrenames;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
@@ -813,6 +950,7 @@ sla_retarget_after_config_change(PG_FUNCTION_ARGS)
 	}
 apply:
 	fact = sla_fact_of(SLA_FACT_POLICY, GetCurrentTransactionStartTimestamp());
+	nrenames = levels_renamed(trigdata, &renames);
 	/* the events of the clocks this statement moves say what it changed */
 	sla_set_policy_change(policy_change_of(trigdata));
 	PG_TRY();
@@ -828,6 +966,8 @@ apply:
 			{
 				case SLA_TICKET_LOCKED:
 					sla_ticket_apply(&st, &fact, NULL);
+					if (nrenames > 0)
+						write_renames(&st, &fact, renames, nrenames);
 					break;
 				case SLA_TICKET_BUSY:
 					sla_policy_retarget_later(attachments[i], keys[i], fact.at);

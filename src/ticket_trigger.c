@@ -70,7 +70,11 @@ sla_level_chosen_detail(SlaLevelChoice *choice)
 	initStringInfo(&detail);
 	appendStringInfoString(&detail, "{\"level\": ");
 	escape_json(&detail, choice->level_name);
-	appendStringInfo(&detail, ", \"matched_rules\": %s}", choice->matched_rules);
+	appendStringInfo(&detail, ", \"matched_rules\": %s", choice->matched_rules);
+	/* the values the rules read: a replay runs another policy's rules over them (issue 12) */
+	if (choice->attributes != NULL)
+		appendStringInfo(&detail, ", \"attributes\": %s", choice->attributes);
+	appendStringInfoChar(&detail, '}');
 	return detail.data;
 }
 

@@ -166,19 +166,30 @@ fact_before(const sla_fact *a, const sla_fact *b)
 void
 sla_facts_sort(sla_fact *facts, int n)
 {
+	sla_facts_sort_with(facts, NULL, n);
+}
+
+void
+sla_facts_sort_with(sla_fact *facts, void **payload, int n)
+{
 	int			i;
 
 	for (i = 1; i < n; i++)
 	{
 		sla_fact	f = facts[i];
+		void	   *p = payload ? payload[i] : NULL;
 		int			j = i;
 
 		while (j > 0 && fact_before(&f, &facts[j - 1]))
 		{
 			facts[j] = facts[j - 1];
+			if (payload)
+				payload[j] = payload[j - 1];
 			j--;
 		}
 		facts[j] = f;
+		if (payload)
+			payload[j] = p;
 	}
 }
 

@@ -174,6 +174,9 @@ int64_t		sla_clockflow_effective_at(const sla_cf_ticket *ticket, const sla_fact 
 /* Sort facts into the order they apply: by instant, then rank, then the order given (stable). */
 void		sla_facts_sort(sla_fact *facts, int n);
 
+/* The same, moving payload[i] (the caller's, one per fact; NULL: none) along with facts[i]. */
+void		sla_facts_sort_with(sla_fact *facts, void **payload, int n);
+
 typedef enum sla_transition_kind
 {
 	SLA_TR_START,

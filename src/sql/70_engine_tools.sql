@@ -96,7 +96,9 @@ COMMENT ON FUNCTION @extschema@.retarget_after_config_change() IS
 
 CREATE TRIGGER retarget_clocks AFTER INSERT OR UPDATE OR DELETE ON @extschema@.level_target
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
+-- sla.level's with the old and new rows: a rename gives its running clocks an event (issue 12)
 CREATE TRIGGER retarget_clocks AFTER UPDATE ON @extschema@.level
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
 CREATE TRIGGER retarget_clocks AFTER UPDATE ON @extschema@.calendar
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();

@@ -213,7 +213,10 @@ BEGIN
               HINT = 'The committed versions are in sla.policy_version.';
     END IF;
     PERFORM @extschema@.mark_what_if();
-    -- the children go, the parents step aside (names and the default are unique)
+    -- the children go, the parents step aside (names and the default are unique); the rules go
+    -- (a replay runs the version's rules over the values the facts logged)
+    DELETE FROM @extschema@.rule_condition;
+    DELETE FROM @extschema@.rule;
     DELETE FROM @extschema@.level_target;
     DELETE FROM @extschema@.calendar_special_hours;
     DELETE FROM @extschema@.calendar_special_day;
@@ -223,7 +226,7 @@ BEGIN
     UPDATE @extschema@.calendar c SET name = c.name || ' (live ' || c.id || ')';
     -- the version's rows, parents first
     FOREACH t IN ARRAY ARRAY['calendar', 'calendar_hours', 'calendar_holiday', 'calendar_special_day',
-                             'calendar_special_hours', 'level', 'level_target'] LOOP
+                             'calendar_special_hours', 'level', 'level_target', 'rule', 'rule_condition'] LOOP
         SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
                string_agg(format('%1$I = EXCLUDED.%1$I', a.attname), ', ' ORDER BY a.attnum)
                    FILTER (WHERE a.attname <> ALL (@extschema@.policy_table_key(t)))
@@ -240,7 +243,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.load_policy_version(integer) IS
-    'internal: replaces the calendars and levels by those of a committed policy version in the current subtransaction, under the what-if mark (sla.replay_version, sla.what_if_version roll it back)';
+    'internal: replaces the calendars, levels and rules by those of a committed policy version in the current subtransaction, under the what-if mark (sla.replay_version, sla.what_if_version roll it back)';
 
 -- Replay under a stored policy version: sla.replay's rows with the version's calendars, levels
 -- and targets loaded in a subtransaction that is rolled back.
@@ -277,6 +280,24 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.replay_version(regclass, integer, text[], timestamptz, timestamptz) IS
     'sla.replay under a committed policy version (its calendars, levels and targets loaded in a rolled-back subtransaction); writes nothing';
+
+-- Replay as it happened (src/replay.c): each committed policy version in force from the instant
+-- it took effect, its edit handed to the running clocks as a policy fact at that instant (the
+-- re-targeting trigger's), the versions' configuration loaded in rolled-back subtransactions as
+-- replay_version does; the latest is the configuration in this transaction.  So a replay of the
+-- recorded history gives the live clocks across edits, decided clocks with the terms they were
+-- judged by.  Writes nothing (the loads are rolled back).
+CREATE FUNCTION @extschema@.replay_history(ticket_table regclass, ticket_keys text[] DEFAULT NULL,
+        from_time timestamptz DEFAULT NULL, to_time timestamptz DEFAULT NULL)
+    RETURNS TABLE (ticket_key text, metric @extschema@.metric, cycle integer, level text,
+                   target @extschema@.business_interval, state text, started_at timestamptz,
+                   due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
+                   paused_for @extschema@.business_interval, paused_since timestamptz, department text,
+                   agent text, stored_level text, stored_state text, stored_due_at timestamptz,
+                   stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean)
+    AS 'MODULE_PATHNAME', 'sla_replay_history_sql' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.replay_history(regclass, text[], timestamptz, timestamptz) IS
+    'sla.replay as it happened: each committed policy version (calendars, levels, targets, rules) in force from the instant it took effect, its edit re-targeting the running clocks then; writes nothing';
 
 CREATE FUNCTION @extschema@.what_if_version(ticket_table regclass, version integer, from_time timestamptz,
         to_time timestamptz, group_by text[] DEFAULT ARRAY['level', 'metric'], as_of timestamptz DEFAULT pg_catalog.now(),

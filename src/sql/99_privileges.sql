@@ -74,6 +74,7 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.mark_what_if(),
     @extschema@.load_policy_version(integer),
     @extschema@.replay_version(regclass, integer, text[], timestamptz, timestamptz),
+    @extschema@.replay_history(regclass, text[], timestamptz, timestamptz),
     @extschema@.what_if_version(regclass, integer, timestamptz, timestamptz, text[], timestamptz, text)
     TO sla_admin;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.policy_draft TO sla_admin;

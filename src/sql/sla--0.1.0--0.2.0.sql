@@ -5901,3 +5901,81 @@ $$;
 -- planned for every late stop.  Its argument: the event table of the clock table's key type.
 CREATE OR REPLACE FUNCTION @extschema@.clock_late_breach() RETURNS trigger
     AS 'MODULE_PATHNAME', 'sla_clock_late_breach_trigger' LANGUAGE C;
+
+-- ------------------------------------------------------------------ issue 12, the rest: rules in a what-if, a level rename's event
+
+-- A rename of a level gives its running clocks a retargeted event ("change": "level renamed"):
+-- the re-targeting trigger on sla.level reads the old and new names from transition tables.
+DROP TRIGGER retarget_clocks ON @extschema@.level;
+CREATE TRIGGER retarget_clocks AFTER UPDATE ON @extschema@.level
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.retarget_after_config_change();
+
+-- A replay under a stored version runs that version's rules: load_policy_version loads them too.
+CREATE OR REPLACE FUNCTION @extschema@.load_policy_version(version integer)
+    RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t text;
+    cols text;
+    sets text;
+BEGIN
+    IF version IS NULL THEN
+        RAISE EXCEPTION 'load_policy_version needs a version' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.policy_version p WHERE p.version = load_policy_version.version) THEN
+        RAISE EXCEPTION 'policy version % does not exist', version USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'The committed versions are in sla.policy_version.';
+    END IF;
+    PERFORM @extschema@.mark_what_if();
+    -- the children go, the parents step aside (names and the default are unique); the rules go
+    -- (a replay runs the version's rules over the values the facts logged)
+    DELETE FROM @extschema@.rule_condition;
+    DELETE FROM @extschema@.rule;
+    DELETE FROM @extschema@.level_target;
+    DELETE FROM @extschema@.calendar_special_hours;
+    DELETE FROM @extschema@.calendar_special_day;
+    DELETE FROM @extschema@.calendar_holiday;
+    DELETE FROM @extschema@.calendar_hours;
+    UPDATE @extschema@.level l SET name = l.name || ' (live ' || l.id || ')', is_default = false;
+    UPDATE @extschema@.calendar c SET name = c.name || ' (live ' || c.id || ')';
+    -- the version's rows, parents first
+    FOREACH t IN ARRAY ARRAY['calendar', 'calendar_hours', 'calendar_holiday', 'calendar_special_day',
+                             'calendar_special_hours', 'level', 'level_target', 'rule', 'rule_condition'] LOOP
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
+               string_agg(format('%1$I = EXCLUDED.%1$I', a.attname), ', ' ORDER BY a.attnum)
+                   FILTER (WHERE a.attname <> ALL (@extschema@.policy_table_key(t)))
+          INTO cols, sets
+          FROM pg_attribute a
+         WHERE a.attrelid = format('@extschema@.%I', t)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+           AND a.attgenerated = '';
+        EXECUTE format('INSERT INTO @extschema@.%1$I (%2$s) SELECT %2$s FROM @extschema@.policy_rows(NULL::@extschema@.%1$I, $1) '
+                       'ON CONFLICT (%3$s) DO %4$s',
+                       t, cols, array_to_string(@extschema@.policy_table_key(t), ', '),
+                       CASE WHEN sets IS NULL THEN 'NOTHING' ELSE 'UPDATE SET ' || sets END)
+          USING version;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.load_policy_version(integer) IS
+    'internal: replaces the calendars, levels and rules by those of a committed policy version in the current subtransaction, under the what-if mark (sla.replay_version, sla.what_if_version roll it back)';
+
+-- Replay as it happened (src/replay.c): each committed policy version in force from the instant
+-- it took effect, its edit handed to the running clocks as a policy fact at that instant (the
+-- re-targeting trigger's), the versions' configuration loaded in rolled-back subtransactions as
+-- replay_version does; the latest is the configuration in this transaction.  So a replay of the
+-- recorded history gives the live clocks across edits, decided clocks with the terms they were
+-- judged by.  Writes nothing (the loads are rolled back).
+CREATE FUNCTION @extschema@.replay_history(ticket_table regclass, ticket_keys text[] DEFAULT NULL,
+        from_time timestamptz DEFAULT NULL, to_time timestamptz DEFAULT NULL)
+    RETURNS TABLE (ticket_key text, metric @extschema@.metric, cycle integer, level text,
+                   target @extschema@.business_interval, state text, started_at timestamptz,
+                   due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
+                   paused_for @extschema@.business_interval, paused_since timestamptz, department text,
+                   agent text, stored_level text, stored_state text, stored_due_at timestamptz,
+                   stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean)
+    AS 'MODULE_PATHNAME', 'sla_replay_history_sql' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.replay_history(regclass, text[], timestamptz, timestamptz) IS
+    'sla.replay as it happened: each committed policy version (calendars, levels, targets, rules) in force from the instant it took effect, its edit re-targeting the running clocks then; writes nothing';
+REVOKE ALL ON FUNCTION @extschema@.replay_history(regclass, text[], timestamptz, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.replay_history(regclass, text[], timestamptz, timestamptz) TO sla_admin;

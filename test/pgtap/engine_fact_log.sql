@@ -2,7 +2,7 @@
 -- instant apply as messages, then attribute changes, then lifecycle changes, whatever order the
 -- helpdesk wrote them in.  Calendar mon-fri 09:00-17:00 UTC; Monday 2026-11-23.
 BEGIN;
-SELECT plan(31);
+SELECT plan(32);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -44,11 +44,14 @@ SELECT is((SELECT state || ' ' || business_used::text || ' ' || stopped_at::text
     'met 02:00:00 2026-11-23 11:00:00+00', 'first_response stopped at the reply');
 
 -- 2. The log: arrival order, what the model read, the row counts them
-SELECT is((SELECT string_agg(seq || ' ' || kind || ' ' || (detail - 'chosen')::text, ' | ' ORDER BY seq) FROM sla.fact WHERE ticket_key = '1'),
+SELECT is((SELECT string_agg(seq || ' ' || kind || ' ' || (detail - 'chosen' - 'v')::text, ' | ' ORDER BY seq) FROM sla.fact WHERE ticket_key = '1'),
     '1 created {"level": ' || (SELECT id FROM sla.level WHERE name = 'fl_std') || ', "lifecycle": "open"} | '
     '2 lifecycle {"lifecycle": "solved"} | '
     '3 message {"author": "agent", "public": true, "response": "next_response"}',
     'the fact log keeps each fact in arrival order with what the clock model read');
+SELECT is((SELECT string_agg(DISTINCT (detail ->> 'v')::int::text, ',') FROM sla.fact WHERE ticket_key = '1'),
+          (SELECT max(policy_version)::text FROM sla.clock WHERE ticket_key = '1'),
+    'each fact names the policy version it was applied under ("v", the clocks'' version; sla.replay_history reads it)');
 SELECT is((SELECT max(seq) || ' ' || max(at)::text FROM sla.fact WHERE ticket_key = '1'),
     '3 2026-11-23 11:00:00+00', 'the log numbers the facts and holds the latest instant');
 

@@ -12,7 +12,7 @@
 -- tables of their own, removed at the end.  Version numbers are counted from the latest version
 -- after the setup (other files may have committed some).
 BEGIN;
-SELECT plan(38);
+SELECT plan(43);
 
 CREATE FUNCTION pg_temp.connect(conn text) RETURNS text LANGUAGE sql AS $$
     SELECT public.dblink_connect(conn, format('dbname=%s port=%s host=%s user=%s', current_database(),
@@ -215,13 +215,37 @@ SELECT is((SELECT string_agg(change || ' ' || table_name || ' ' || (old_value ->
              FROM sla.policy_diff(pg_temp.v(8)::int, pg_temp.v(9)::int)),
     'changed status_map paused -> open', 'a status mapping changed is the next version');
 
+-- ------------------------------------------------------------------ v+10: a level renamed
+-- A rename changes no due date, but each running clock of the level adopts the version with a
+-- retargeted event naming the change, both versions and both names; decided clocks keep theirs.
+SELECT public.dblink_exec('pvc_a', $$UPDATE sla.level SET name = name WHERE name = 'pvc'$$);
+SELECT public.dblink_exec('pvc_a', $$UPDATE sla.level SET name = 'pvc_gold' WHERE name = 'pvc'$$);
+SELECT is(pg_temp.clocks('1'), 'first_response running 23 14:00 v10, resolution cancelled 26 09:00 v2',
+    'a rename: the running clock adopts the version, due date unchanged; the cancelled one keeps its own');
+SELECT is(pg_temp.value('pvc_a', format($$SELECT string_agg(concat_ws(' ', detail ->> 'metric', detail ->> 'reason', detail ->> 'change',
+        detail ->> 'from_level_name', detail ->> 'to_level_name', (detail ->> 'from_version')::int - %1$s, (detail ->> 'to_version')::int - %1$s,
+        (detail ->> 'from_level') = (detail ->> 'to_level'), detail ->> 'due_at' = detail ->> 'from_due_at'), ', ' ORDER BY ticket_key, detail ->> 'metric')
+      FROM sla.event WHERE kind = 'retargeted' AND detail ->> 'change' = 'level renamed'
+       AND attachment_id = (SELECT id FROM sla.attachment WHERE ticket_table = 'public.pvc_ticket'::regclass)$$, (SELECT v FROM base))),
+    'first_response policy changed level renamed pvc pvc_gold 6 10 t t, first_response policy changed level renamed pvc pvc_gold 6 10 t t, '
+    'first_response policy changed level renamed pvc pvc_gold 6 10 t t, first_response policy changed level renamed pvc pvc_gold 7 10 t t, '
+    'resolution policy changed level renamed pvc pvc_gold 7 10 t t',
+    'one retargeted event per running clock of the renamed level (tickets 1, 3, 4, 5): "level renamed", old and new name, versions; an UPDATE that renames nothing writes none');
+SELECT is(pg_temp.clocks('5'), 'first_response running 23 14:00 v10, resolution running 25 11:00 v10', 'ticket 5''s two clocks too');
+SELECT is((SELECT string_agg(DISTINCT level || ' v' || (policy_version - (SELECT v FROM base)), ', ')
+             FROM sla.sla_log_as_of((SELECT at FROM wall)) WHERE ticket_table = 'public.pvc_ticket'::regclass AND ticket = '1' AND metric = 'first_response'),
+    'pvc v6', 'as of before the rename: the old name and the version the clock ran under then');
+SELECT is((SELECT string_agg(DISTINCT level || ' v' || (policy_version - (SELECT v FROM base)), ', ')
+             FROM sla.sla_log_as_of(clock_timestamp()) WHERE ticket_table = 'public.pvc_ticket'::regclass AND ticket = '1' AND metric = 'first_response'),
+    'pvc_gold v10', 'as of now: the new name and version');
+
 SELECT throws_ok($$SELECT * FROM sla.clock_as_of('infinity')$$, '22023', NULL, 'an infinite instant is refused');
 SELECT throws_ok($$SELECT * FROM sla.sla_log_as_of(NULL)$$, '22004', NULL, 'a NULL instant is refused');
 
 -- clean up what the sessions committed
 SELECT public.dblink_exec('pvc_a', $$DELETE FROM sla.attachment WHERE ticket_table = 'public.pvc_ticket'::regclass$$);
 SELECT public.dblink_exec('pvc_a', 'DROP TABLE public.pvc_msg, public.pvc_ticket');
-SELECT public.dblink_exec('pvc_a', $$DELETE FROM sla.level WHERE name = 'pvc'$$);
+SELECT public.dblink_exec('pvc_a', $$DELETE FROM sla.level WHERE name = 'pvc_gold'$$);
 SELECT public.dblink_exec('pvc_a', $$DELETE FROM sla.calendar WHERE name = 'pvc'$$);
 SELECT public.dblink_disconnect('pvc_w');
 SELECT public.dblink_disconnect('pvc_a');

@@ -11,7 +11,7 @@
 -- Bounded here (make test): SLA_REPLAY_TICKETS histories (default 400) from SLA_REPLAY_SEED
 -- (default 0.2718).  Every differing clock is printed (diag).
 BEGIN;
-SELECT plan(7);
+SELECT plan(8);
 SET LOCAL client_min_messages = warning;
 SET LOCAL timezone = 'UTC';
 
@@ -79,6 +79,8 @@ SELECT ok((SELECT count(*) FROM rp_stored) >= :replay_tickets
           AND (SELECT count(DISTINCT state) FROM rp_stored) = 5,
     'the histories gave clocks in all five states');
 SELECT is((SELECT count(*)::int FROM sla.replay('sla_model.rpa_ticket') WHERE changed), 0, 'no replayed row is marked changed');
+SELECT is((SELECT count(*)::int FROM sla.replay_history('sla_model.rpa_ticket') WHERE changed), 0,
+    'replay_history (each fact under the version it was applied under: here this transaction''s own) gives them too');
 
 -- 2. What-if: replay under an edit == the triggers under the same edit
 SAVEPOINT what_if;

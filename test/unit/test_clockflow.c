@@ -636,6 +636,27 @@ test_random_histories(void)
 	}
 }
 
+/* sla_facts_sort_with moves each fact's payload with it (sla.replay_history keeps a fact's
+ * logged values and version there): canonical order, stable within a rank. */
+static void
+test_sort_with_payload(void)
+{
+	int64_t		t = utc(2026, 11, 2, 9, 0);
+	sla_fact	facts[5] = {lifecycle(t, SLA_LC_SOLVED), message(t, SLA_AUTHOR_AGENT, true, SLA_M_NEXT_RESPONSE),
+	created(t - 1, SLA_LC_OPEN, 1), level(t, 2), message(t, SLA_AUTHOR_CUSTOMER, true, SLA_M_NEXT_RESPONSE)};
+	int			tags[5] = {0, 1, 2, 3, 4};
+	void	   *payload[5] = {&tags[0], &tags[1], &tags[2], &tags[3], &tags[4]};
+	int			expect[5] = {2, 1, 4, 3, 0};
+	int			i;
+
+	sla_facts_sort_with(facts, payload, 5);
+	for (i = 0; i < 5; i++)
+		CHECK(*(int *) payload[i] == expect[i]);
+	CHECK(facts[0].kind == SLA_FACT_CREATED && facts[1].author == SLA_AUTHOR_AGENT &&
+		  facts[2].author == SLA_AUTHOR_CUSTOMER && facts[3].kind == SLA_FACT_LEVEL &&
+		  facts[4].kind == SLA_FACT_LIFECYCLE);
+}
+
 void
 test_clockflow(void)
 {
@@ -658,5 +679,6 @@ test_clockflow(void)
 	test_policy_change();
 	test_late_instants_are_clamped();
 	test_random_histories();
+	test_sort_with_payload();
 	sla_calendar_free(policy_data.calendar);
 }
