@@ -288,7 +288,7 @@ typedef enum Statement
 	S_TICKET_INSERT, S_TICKET_LOCK, S_TICKET_UPDATE, S_TICKET_UPDATE_AND_FACT,
 	S_REOPEN, S_RETARGET, S_REASSIGN, S_NEW_TICKET, S_NEW_TICKETS,
 	S_FACT_INSERT, S_FACTS, S_FACT_KINDS_AT, S_CLOCK_REPLACE, S_CLOCK_INSERT, S_CLOCK_DELETE, S_EVENTS_DELETE_AT,
-	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_CLOCKS_AND_TAIL, S_LAST_MESSAGE, S_FACT_APPEND,
+	S_REKEY, S_TICKET_PEEK, S_CLOCK_STARTED_POS, S_POSITION, S_TICKET_TAIL, S_LAST_MESSAGE, S_FACT_APPEND,
 	S_CLAIM_LOCK, S_CLAIM_WARNING, S_CLAIM_BREACH,
 	S_CLAIM_LATE_LOCK, S_CLAIM_LATE, S_CLAIM_STEP_LOCK, S_CLAIM_STEP,
 	S_RECHECK_SET, S_RECHECK_CLAIM, S_TICKET_READ, S_TICKET_TRYLOCK, S_POLICY_PENDING, S_CLAIM_TICKET,
@@ -317,9 +317,8 @@ typedef enum Statement
 	"department, agent, requester, rules_recheck_at FROM sla.ticket{T} " \
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}"
 
-/* how many of a ticket's latest facts S_CLOCKS_AND_TAIL reads, and where their columns start */
+/* how many of a ticket's latest facts S_TICKET_TAIL reads */
 #define TAIL_FACTS 16
-#define TAIL_SEQ 20
 
 /*
  * Every SQL text is schema-qualified down to its operators: the writer's search_path is theirs.
@@ -394,24 +393,16 @@ static const char *const statement_sql[S_COUNT] = {
 	"ORDER BY m.n",
 	[S_TICKET_LOCK] = TICKET_STATE_SQL " FOR UPDATE",
 	/*
-	 * After the lock (a statement of its own: its snapshot sees what the writer that held the
-	 * lock committed), in one statement: the ticket's clocks (CLOCK_COLUMNS, the fact columns
-	 * null), then its latest facts from the log in one backward scan of its primary key (the
-	 * clock columns null; id null marks them): the newest is the latest fact (how many, when);
-	 * the newest public message among them is the rules' last_message_author and
-	 * last_message_at.  A ticket whose TAIL_FACTS latest facts hold no public message asks
-	 * S_LAST_MESSAGE.
+	 * From the fact log, read after the lock (a statement of its own: its snapshot sees what the
+	 * writer that held the lock committed): its latest facts, newest first, in one backward
+	 * scan of the primary key: the first is the latest fact (how many, when); the first public
+	 * message among them is the rules' last_message_author and last_message_at.  A ticket whose
+	 * TAIL_FACTS latest facts hold no public message asks S_LAST_MESSAGE.
 	 */
-	[S_CLOCKS_AND_TAIL] = "SELECT " CLOCK_COLUMNS ", NULL::integer AS seq, NULL::timestamptz AS at, "
-	"NULL::boolean AS public_message, NULL::text AS author FROM sla.clock{T} "
-	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K} "
-	"UNION ALL SELECT NULL::bigint, NULL::integer, NULL::text, NULL::text, NULL::integer, NULL::integer, NULL::integer, "
-	"NULL::sla.business_interval, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::sla.business_interval, "
-	"NULL::timestamptz, NULL::text, NULL::text, NULL::text, NULL::text, NULL::sla.business_interval, NULL::integer, "
-	"x.seq, x.at, x.kind OPERATOR(pg_catalog.=) 'message' AND x.detail OPERATOR(pg_catalog.@>) '{\"public\": true}', "
-	"x.detail OPERATOR(pg_catalog.->>) 'author' "
-	"FROM (SELECT y.seq, y.at, y.kind, y.detail FROM sla.fact{T} y WHERE y.attachment_id OPERATOR(pg_catalog.=) $1 "
-	"AND y.ticket_key OPERATOR(pg_catalog.=) $2{K} ORDER BY y.seq DESC LIMIT " CppAsString2(TAIL_FACTS) ") x",
+	[S_TICKET_TAIL] = "SELECT x.seq, x.at, x.kind OPERATOR(pg_catalog.=) 'message' "
+	"AND x.detail OPERATOR(pg_catalog.@>) '{\"public\": true}', x.detail OPERATOR(pg_catalog.->>) 'author' "
+	"FROM sla.fact{T} x WHERE x.attachment_id OPERATOR(pg_catalog.=) $1 AND x.ticket_key OPERATOR(pg_catalog.=) $2{K} "
+	"ORDER BY x.seq DESC LIMIT " CppAsString2(TAIL_FACTS),
 	[S_LAST_MESSAGE] = LAST_MESSAGE_SQL,
 	[S_TICKET_UPDATE] = "UPDATE sla.ticket{T} SET level_id = $3, lifecycle = $4, agent_replied = $5, "
 	"customer_waiting_since = $6 "
@@ -789,7 +780,7 @@ argument_types(Statement s, Oid *types, int *n)
 			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID);
 			break;
 		case S_TICKET_LOCK:
-		case S_CLOCKS_AND_TAIL:
+		case S_TICKET_TAIL:
 		case S_LAST_MESSAGE:
 		case S_TICKET_PEEK:
 		case S_TICKET_CLOCKS:
@@ -1233,63 +1224,28 @@ stored_ticket_read(int32 attachment_id, const char *key, SlaStoredTicket *out, S
 	d = SPI_getbinval(tup, desc, 8, &isnull);
 	out->has_rules_recheck = !isnull;
 	out->rules_recheck_at = isnull ? 0 : DatumGetTimestampTz(d);
-	if (!out->log_facts)
+	if (out->log_facts && (rows = run(S_TICKET_TAIL, out->key_type, v, "  ")) > 0)
 	{
-		rows = run(S_TICKET_CLOCKS, out->key_type, v, "  ");
-		out->t.capacity = (int) rows + SLA_CF_MAX_NEW_CLOCKS;
-		out->t.clocks = repalloc(out->t.clocks, sizeof(sla_cf_clock) * out->t.capacity);
-		for (i = 0; i < rows; i++)
-			clock_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &out->t.clocks[i]);
-		out->t.nclocks = (int) rows;
-	}
-	else
-	{
-		/* the facts' rows, newest first (UNION ALL promises no order: sorted here) */
-		HeapTuple	tail[TAIL_FACTS];
-		int			ntail = 0,
-					j;
 		bool		found = false;
 
-		rows = run(S_CLOCKS_AND_TAIL, out->key_type, v, "  ");
 		desc = SPI_tuptable->tupdesc;
-		out->t.capacity = (int) rows + SLA_CF_MAX_NEW_CLOCKS;
-		out->t.clocks = repalloc(out->t.clocks, sizeof(sla_cf_clock) * out->t.capacity);
-		out->t.nclocks = 0;
-		for (i = 0; i < rows; i++)
+		tup = SPI_tuptable->vals[0];
+		out->facts = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		out->t.has_last_at = true;
+		out->t.last_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
+		for (i = 0; i < rows && !found; i++)
 		{
 			tup = SPI_tuptable->vals[i];
-			(void) SPI_getbinval(tup, desc, 1, &isnull);
-			if (!isnull)
-				clock_from_tuple(tup, desc, &out->t.clocks[out->t.nclocks++]);
-			else if (ntail < TAIL_FACTS)
-			{
-				/* insertion by seq, descending */
-				int32		seq = DatumGetInt32(SPI_getbinval(tup, desc, TAIL_SEQ, &isnull));
-
-				for (j = ntail; j > 0 && DatumGetInt32(SPI_getbinval(tail[j - 1], desc, TAIL_SEQ, &isnull)) < seq; j--)
-					tail[j] = tail[j - 1];
-				tail[j] = tup;
-				ntail++;
-			}
-		}
-		if (ntail > 0)
-		{
-			out->facts = DatumGetInt32(SPI_getbinval(tail[0], desc, TAIL_SEQ, &isnull));
-			out->t.has_last_at = true;
-			out->t.last_at = DatumGetTimestampTz(SPI_getbinval(tail[0], desc, TAIL_SEQ + 1, &isnull));
-		}
-		for (j = 0; j < ntail && !found; j++)
-		{
-			d = SPI_getbinval(tail[j], desc, TAIL_SEQ + 2, &isnull);
+			d = SPI_getbinval(tup, desc, 3, &isnull);
 			if (isnull || !DatumGetBool(d))
 				continue;
 			found = true;
-			out->last_message_author = text_column(tail[j], desc, TAIL_SEQ + 3);
+			out->last_message_author = text_column(tup, desc, 4);
 			out->has_last_message_at = true;
-			out->last_message_at = DatumGetTimestampTz(SPI_getbinval(tail[j], desc, TAIL_SEQ + 1, &isnull));
+			out->last_message_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
 		}
 		/* older than the facts read: look further back */
-		if (!found && ntail == TAIL_FACTS && run(S_LAST_MESSAGE, out->key_type, v, "  ") == 1)
+		if (!found && rows == TAIL_FACTS && run(S_LAST_MESSAGE, out->key_type, v, "  ") == 1)
 		{
 			tup = SPI_tuptable->vals[0];
 			desc = SPI_tuptable->tupdesc;
@@ -1299,6 +1255,13 @@ stored_ticket_read(int32 attachment_id, const char *key, SlaStoredTicket *out, S
 			out->last_message_at = isnull ? 0 : DatumGetTimestampTz(d);
 		}
 	}
+
+	rows = run(S_TICKET_CLOCKS, out->key_type, v, "  ");
+	out->t.capacity = (int) rows + SLA_CF_MAX_NEW_CLOCKS;
+	out->t.clocks = repalloc(out->t.clocks, sizeof(sla_cf_clock) * out->t.capacity);
+	for (i = 0; i < rows; i++)
+		clock_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &out->t.clocks[i]);
+	out->t.nclocks = (int) rows;
 	/* in the order they started (the ids' order): read unordered, so no sort node is started */
 	qsort(out->t.clocks, out->t.nclocks, sizeof(sla_cf_clock), compare_clock_ids);
 	return true;
