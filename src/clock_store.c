@@ -1678,12 +1678,11 @@ sla_new_tickets_write(SlaKeyType kt, Datum *values, const char *nulls)
 	run(S_NEW_TICKETS, kt, values, nulls);
 }
 
+/* $1-$6 of the statements that write a ticket's row: attachment, key, level, lifecycle,
+ * agent_replied, customer_waiting_since */
 static void
-write_ticket_row(SlaStoredTicket *st, bool insert)
+ticket_row_values(const SlaStoredTicket *st, Datum *v, char *n)
 {
-	Datum		v[9];
-	char		n[10] = "         ";
-
 	v[0] = Int32GetDatum(st->attachment_id);
 	v[1] = CStringGetTextDatum(st->key);
 	v[2] = Int32GetDatum(st->t.level_id);
@@ -1692,6 +1691,15 @@ write_ticket_row(SlaStoredTicket *st, bool insert)
 	v[3] = CStringGetTextDatum(sla_lifecycle_name(st->t.lifecycle));
 	v[4] = BoolGetDatum(st->t.agent_replied);
 	v[5] = time_or_null(st->t.customer_waiting, st->t.customer_waiting_since, &n[5]);
+}
+
+static void
+write_ticket_row(SlaStoredTicket *st, bool insert)
+{
+	Datum		v[9];
+	char		n[10] = "         ";
+
+	ticket_row_values(st, v, n);
 	if (!insert)
 	{
 		run(S_TICKET_UPDATE, st->key_type, v, n);
@@ -1710,14 +1718,7 @@ write_ticket_row_and_fact(SlaStoredTicket *st, const SlaFactRow *log)
 	Datum		v[10];
 	char		n[11] = "          ";
 
-	v[0] = Int32GetDatum(st->attachment_id);
-	v[1] = CStringGetTextDatum(st->key);
-	v[2] = Int32GetDatum(st->t.level_id);
-	if (st->t.level_id == 0)
-		n[2] = 'n';
-	v[3] = CStringGetTextDatum(sla_lifecycle_name(st->t.lifecycle));
-	v[4] = BoolGetDatum(st->t.agent_replied);
-	v[5] = time_or_null(st->t.customer_waiting, st->t.customer_waiting_since, &n[5]);
+	ticket_row_values(st, v, n);
 	v[6] = Int32GetDatum(log->seq);
 	v[7] = TimestampTzGetDatum(log->at);
 	v[8] = CStringGetTextDatum(log->kind);

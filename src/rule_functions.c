@@ -683,6 +683,34 @@ logged_values(CompiledRules *cr, const sla_value *values)
 	return json.data;
 }
 
+/* A JSON array of strings as a text-array value (match_rules' input, a fact's logged values);
+ * false when it is anything else. */
+static bool
+text_array_from_json(const JsonbValue *jv, sla_value *out)
+{
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	elem;
+	sla_text   *items;
+	size_t		n = 0;
+
+	if (jv->type != jbvBinary || !JsonContainerIsArray(jv->val.binary.data))
+		return false;
+	items = palloc0(sizeof(sla_text) * (JsonContainerSize(jv->val.binary.data) + 1));
+	it = JsonbIteratorInit(jv->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+		if (tok == WJB_ELEM)
+		{
+			if (elem.type != jbvString)
+				return false;
+			items[n].ptr = pnstrdup(elem.val.string.val, elem.val.string.len);
+			items[n++].len = elem.val.string.len;
+		}
+	out->v.array.items = items;
+	out->v.array.n = n;
+	return true;
+}
+
 /*
  * The values of the slots the rules read from a logged object; false when one is missing or not
  * of the slot's type (then these rules cannot be run over the log).  The conversions are those of
@@ -717,26 +745,8 @@ values_from_log(CompiledRules *cr, Jsonb *logged, sla_value **out)
 			continue;
 		if (attrs->types[i] == SLA_T_TEXT_ARRAY)
 		{
-			JsonbIterator *it;
-			JsonbIteratorToken tok;
-			JsonbValue	elem;
-			sla_text   *items;
-			size_t		n = 0;
-
-			if (jv.type != jbvBinary || !JsonContainerIsArray(jv.val.binary.data))
+			if (!text_array_from_json(&jv, &values[i]))
 				return false;
-			items = palloc0(sizeof(sla_text) * (JsonContainerSize(jv.val.binary.data) + 1));
-			it = JsonbIteratorInit(jv.val.binary.data);
-			while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
-				if (tok == WJB_ELEM)
-				{
-					if (elem.type != jbvString)
-						return false;
-					items[n].ptr = pnstrdup(elem.val.string.val, elem.val.string.len);
-					items[n++].len = elem.val.string.len;
-				}
-			values[i].v.array.items = items;
-			values[i].v.array.n = n;
 		}
 		else
 		{
@@ -831,30 +841,10 @@ values_from_json(AttributeSet *attrs, Jsonb *json)
 			continue;
 		if (attrs->types[i] == SLA_T_TEXT_ARRAY)
 		{
-			JsonbIterator *it;
-			JsonbIteratorToken tok;
-			JsonbValue	elem;
-			sla_text   *items;
-			size_t		n = 0;
-
-			if (jv.type != jbvBinary || !JsonContainerIsArray(jv.val.binary.data))
+			if (!text_array_from_json(&jv, &values[i]))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("attribute \"%s\" must be a JSON array of strings", attrs->names[i])));
-			items = palloc0(sizeof(sla_text) * (JsonContainerSize(jv.val.binary.data) + 1));
-			it = JsonbIteratorInit(jv.val.binary.data);
-			while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
-				if (tok == WJB_ELEM)
-				{
-					if (elem.type != jbvString)
-						ereport(ERROR,
-								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-								 errmsg("attribute \"%s\" must be a JSON array of strings", attrs->names[i])));
-					items[n].ptr = pnstrdup(elem.val.string.val, elem.val.string.len);
-					items[n++].len = elem.val.string.len;
-				}
-			values[i].v.array.items = items;
-			values[i].v.array.n = n;
 		}
 		else
 		{
