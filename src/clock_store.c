@@ -1640,6 +1640,8 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 				c->stored_due_at = c->due_at;
 				c->stored_target = c->target;
 			}
+			if (sla_new_tickets_queue_full())
+				sla_new_tickets_flush();
 			return true;
 		}
 	}

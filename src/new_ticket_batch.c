@@ -141,6 +141,12 @@ sla_new_tickets_queued(void)
 }
 
 bool
+sla_new_tickets_queue_full(void)
+{
+	return sla_new_tickets_queued() && tickets >= SLA_QUEUE_TICKETS;
+}
+
+bool
 sla_statement_end_trigger_fires(Relation rel)
 {
 	TriggerDesc *td = rel->trigdesc;

@@ -41,6 +41,11 @@ extern bool sla_new_ticket_queue(const SlaStoredTicket *st, int32 level_id, int3
 /* Write every queued ticket now (the caller is connected to SPI); nothing when none. */
 extern void sla_new_tickets_flush(void);
 
+/* Whether the queue holds as many tickets as one write takes (SLA_QUEUE_TICKETS): the row
+ * trigger writes it then, so that a statement of millions of rows keeps its memory bounded. */
+#define SLA_QUEUE_TICKETS 10000
+extern bool sla_new_tickets_queue_full(void);
+
 /* Whether tickets are queued and not written yet. */
 extern bool sla_new_tickets_queued(void);
 

@@ -4,7 +4,7 @@
 -- subtransaction that rolls back, on another attachment, with the statement trigger disabled.
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -168,6 +168,24 @@ INSERT INTO sb_bulk SELECT g, 'open', 'low', 'd7', '2026-11-24 16:00+00'::timest
     ON CONFLICT DO NOTHING;
 SELECT is((SELECT count(*)::int FROM sla.clock WHERE attachment_id = pg_temp.att('sb_bulk') AND ticket_key::bigint BETWEEN 701 AND 706),
     12, 'INSERT ... ON CONFLICT DO NOTHING tracks the rows it inserted, once');
+
+-- ---------------------------------------------------------------- memory bounded
+-- a queue of 10,000 tickets is written at once by the row trigger: a statement of millions of
+-- rows never holds them all; a host trigger on the 10,001st row sees the first 10,000 written
+CREATE TEMP TABLE sb_seen (tracked int);
+CREATE FUNCTION pg_temp.count_at_10001() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id = 810001 THEN
+        INSERT INTO sb_seen SELECT count(*) FROM sla.ticket_int8 WHERE ticket_key BETWEEN 800001 AND 899999;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER zz_count AFTER INSERT ON sb_bulk FOR EACH ROW EXECUTE FUNCTION pg_temp.count_at_10001();
+INSERT INTO sb_bulk SELECT g, 'open', 'low', 'd8', '2026-11-25 09:00+00'::timestamptz FROM generate_series(800001, 810003) g;
+DROP TRIGGER zz_count ON sb_bulk;
+SELECT is((SELECT tracked FROM sb_seen), 10000, 'the queue is written every 10,000 tickets, within the statement');
+SELECT is((SELECT count(*)::int FROM sla.clock WHERE attachment_id = pg_temp.att('sb_bulk') AND ticket_key::bigint BETWEEN 800001 AND 899999),
+    20006, 'and the rest at its end');
 
 SELECT * FROM finish();
 ROLLBACK;
