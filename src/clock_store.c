@@ -1680,6 +1680,12 @@ sla_new_tickets_write(SlaKeyType kt, Datum *values, const char *nulls)
 	run(S_NEW_TICKETS, kt, values, nulls);
 }
 
+void
+sla_new_ticket_write_one(SlaKeyType kt, Datum *values, const char *nulls)
+{
+	run(S_NEW_TICKET, kt, values, nulls);
+}
+
 /* $1-$6 of the statements that write a ticket's row: attachment, key, level, lifecycle,
  * agent_replied, customer_waiting_since */
 static void

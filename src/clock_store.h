@@ -163,8 +163,10 @@ typedef struct SlaFactRow
 extern bool sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
 									const char *level_chosen, const SlaFactRow *log);
 
-/* Write the new tickets an INSERT statement queued (new_ticket_batch.c builds the arrays). */
+/* Write the new tickets an INSERT statement queued (new_ticket_batch.c builds the arrays), or
+ * the one it queued, by the statement a new open ticket writes alone. */
 extern void sla_new_tickets_write(SlaKeyType kt, Datum *values, const char *nulls);
+extern void sla_new_ticket_write_one(SlaKeyType kt, Datum *values, const char *nulls);
 
 /* The OID of sla.business_interval. */
 extern Oid	sla_business_interval_type(void);
