@@ -26,6 +26,7 @@
 #include "fmgr.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
+#include "replication/logicalworker.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -152,7 +153,9 @@ sla_statement_end_trigger_fires(Relation rel)
 	TriggerDesc *td = rel->trigdesc;
 	int			i;
 
-	if (td == NULL || !td->trig_insert_after_statement)
+	/* a logical replication worker fires row triggers only (PostgreSQL's documentation,
+	 * "Logical Replication", Triggers): the queue would never be written */
+	if (td == NULL || !td->trig_insert_after_statement || IsLogicalWorker())
 		return false;
 	if (statement_end_generation != sla_calendar_generation || !OidIsValid(statement_end_function))
 	{
