@@ -1582,6 +1582,39 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 		warns[i] = TimestampTzGetDatum(sla_clock_warn_at(c->started_at, c->due_at, c->paused_for,
 														 c->calendar_id, level->warning_fraction));
 	}
+	version = sla_policy_version_in_force();
+	/* queued for the end of the statement when its trigger will write it, before this
+	 * statement's own parameters are built (the fact's JSON parsed once, by the queue) (not on
+	 * Citus, where each shard's statement is planned apart, nor on the 0.1.0 schema) */
+	refresh_plans();
+	if (st->may_queue && log != NULL && st->log_facts && !plans_for_citus && !plans_for_0_1)
+	{
+		SlaQueuedClock queued[SLA_METRIC_COUNT];
+
+		for (i = 0; i < result->n; i++)
+		{
+			queued[i].metric = metrics[i];
+			queued[i].target = targets[i];
+			queued[i].due_at = DatumGetTimestampTz(dues[i]);
+			queued[i].warn_at = DatumGetTimestampTz(warns[i]);
+		}
+		if (sla_new_ticket_queue(st, st->t.level_id, level->calendar_id, fact->at, log, version, queued, result->n))
+		{
+			/* no id yet: nothing reads one before the statement's end writes the clocks */
+			for (i = 0; i < result->n; i++)
+			{
+				sla_cf_clock *c = &st->t.clocks[result->t[i].clock];
+
+				c->id = 0;
+				c->policy_version = version;
+				c->stored_due_at = c->due_at;
+				c->stored_target = c->target;
+			}
+			if (sla_new_tickets_queue_full())
+				sla_new_tickets_flush();
+			return true;
+		}
+	}
 	v[0] = Int32GetDatum(st->attachment_id);
 	v[1] = CStringGetTextDatum(st->key);
 	v[2] = Int32GetDatum(st->t.level_id);
@@ -1613,38 +1646,6 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 	}
 	else
 		n[13] = n[14] = n[15] = n[16] = 'n';
-	version = sla_policy_version_in_force();
-	/* queued for the end of the statement when its trigger will write it (not on Citus, where
-	 * each shard's statement is planned apart, nor on the 0.1.0 schema) */
-	refresh_plans();
-	if (st->may_queue && log != NULL && st->log_facts && !plans_for_citus && !plans_for_0_1)
-	{
-		SlaQueuedClock queued[SLA_METRIC_COUNT];
-
-		for (i = 0; i < result->n; i++)
-		{
-			queued[i].metric = metrics[i];
-			queued[i].target = targets[i];
-			queued[i].due_at = DatumGetTimestampTz(dues[i]);
-			queued[i].warn_at = DatumGetTimestampTz(warns[i]);
-		}
-		if (sla_new_ticket_queue(st, st->t.level_id, level->calendar_id, fact->at, log, version, queued, result->n))
-		{
-			/* no id yet: nothing reads one before the statement's end writes the clocks */
-			for (i = 0; i < result->n; i++)
-			{
-				sla_cf_clock *c = &st->t.clocks[result->t[i].clock];
-
-				c->id = 0;
-				c->policy_version = version;
-				c->stored_due_at = c->due_at;
-				c->stored_target = c->target;
-			}
-			if (sla_new_tickets_queue_full())
-				sla_new_tickets_flush();
-			return true;
-		}
-	}
 	v[17] = version_or_null(version, &n[17]);
 	run(S_NEW_TICKET, st->key_type, v, n);
 	/* the clocks' ids, for the facts that follow at once (a ticket created solved): the clocks
