@@ -1550,7 +1550,7 @@ compare_ids(const void *a, const void *b)
 /* A new open ticket whose clocks all just started: one statement. */
 static bool
 write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
-					  const char *level_chosen, const SlaFactRow *log)
+					  Jsonb *level_chosen, const SlaFactRow *log)
 {
 	SlaLevel   *level;
 	Datum		metrics[SLA_METRIC_COUNT],
@@ -1634,7 +1634,7 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 	if (st->log_facts)
 		n[12] = 'n';
 	else
-		v[12] = jsonb_datum(level_chosen);
+		v[12] = JsonbPGetDatum(level_chosen);
 	/* the created fact in the same statement (a new ticket: no concurrent writer can have
 	 * logged a fact of it, under any isolation level) */
 	if (log != NULL && st->log_facts)
@@ -1642,7 +1642,7 @@ write_new_open_ticket(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_re
 		v[13] = Int32GetDatum(log->seq);
 		v[14] = TimestampTzGetDatum(log->at);
 		v[15] = CStringGetTextDatum(log->kind);
-		v[16] = jsonb_datum(log->detail);
+		v[16] = JsonbPGetDatum(log->detail);
 	}
 	else
 		n[13] = n[14] = n[15] = n[16] = 'n';
@@ -1731,13 +1731,13 @@ write_ticket_row_and_fact(SlaStoredTicket *st, const SlaFactRow *log)
 	v[6] = Int32GetDatum(log->seq);
 	v[7] = TimestampTzGetDatum(log->at);
 	v[8] = CStringGetTextDatum(log->kind);
-	v[9] = jsonb_datum(log->detail);
+	v[9] = JsonbPGetDatum(log->detail);
 	run(S_TICKET_UPDATE_AND_FACT, st->key_type, v, n);
 }
 
 bool
 sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
-						const char *level_chosen, const SlaFactRow *log)
+						Jsonb *level_chosen, const SlaFactRow *log)
 {
 	int			i;
 
@@ -1747,11 +1747,13 @@ sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_
 			return log != NULL && st->log_facts;
 		/* the rules' choice: kept with the created fact (the 0.1.0 schema has no fact log) */
 		if (level_chosen != NULL && st->t.level_id != 0 && !st->log_facts)
-			sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen", level_chosen);
+			sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen",
+						  JsonbToCString(NULL, &level_chosen->root, VARSIZE(level_chosen)));
 		write_ticket_row(st, true);
 	}
 	else if (level_chosen != NULL && !st->log_facts)
-		sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen", level_chosen);
+		sla_log_event(st->attachment_id, st->key, 0, fact->at, "level_chosen",
+					  JsonbToCString(NULL, &level_chosen->root, VARSIZE(level_chosen)));
 	for (i = 0; i < result->n; i++)
 		write_transition(st, &result->t[i]);
 	/* the latest instant is the fact log's (sla.fact); the 0.1.0 schema keeps nothing of it */
@@ -1928,10 +1930,10 @@ sla_stored_ticket_rekey(int32 attachment_id, const char *from, const char *to, T
 /* ---------------------------------------------------------------- the fact log */
 
 void
-sla_fact_append(SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind, const char *detail)
+sla_fact_append(SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind, Jsonb *detail)
 {
 	Datum		v[6] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), Int32GetDatum(seq),
-	TimestampTzGetDatum(at), CStringGetTextDatum(kind), jsonb_datum(detail)};
+	TimestampTzGetDatum(at), CStringGetTextDatum(kind), JsonbPGetDatum(detail)};
 
 	/* under READ COMMITTED no conflict is possible (the tail was read after the ticket's lock):
 	 * a plain insert, without the speculative insertion of ON CONFLICT */

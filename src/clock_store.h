@@ -12,6 +12,7 @@
 
 #include "postgres.h"
 
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
 #include "business_interval.h"
@@ -152,7 +153,7 @@ typedef struct SlaFactRow
 	int32		seq;
 	TimestampTz at;
 	const char *kind;
-	const char *detail;			/* JSON */
+	Jsonb	   *detail;
 } SlaFactRow;
 
 /*
@@ -161,7 +162,7 @@ typedef struct SlaFactRow
  * statement as its state row and clocks), else the caller appends it (sla_fact_append).
  */
 extern bool sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
-									const char *level_chosen, const SlaFactRow *log);
+									Jsonb *level_chosen, const SlaFactRow *log);
 
 /* Write the new tickets an INSERT statement queued (new_ticket_batch.c builds the arrays), or
  * the one it queued, by the statement a new open ticket writes alone. */
@@ -176,7 +177,7 @@ extern Oid	sla_business_interval_type(void);
 extern bool sla_stored_ticket_rekey(int32 attachment_id, const char *from, const char *to, TimestampTz at);
 
 /* The fact log (sla.fact). */
-extern void sla_fact_append(SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind, const char *detail);
+extern void sla_fact_append(SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind, Jsonb *detail);
 /* Each logged fact of the ticket in seq order: kinds[i], instants[i], details[i] (JSON text). */
 extern int	sla_facts_load(SlaStoredTicket *st, char ***kinds, TimestampTz **instants, char ***details);
 /* The kinds of the facts logged at instant at. */

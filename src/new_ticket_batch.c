@@ -259,7 +259,7 @@ sla_new_ticket_queue(const SlaStoredTicket *st, int32 level_id, int32 calendar_i
 		put(F_SEQ, facts, Int32GetDatum(log->seq), false);
 		put(F_AT, facts, TimestampTzGetDatum(log->at), false);
 		put_text(F_KIND, facts, log->kind);
-		put(F_DETAIL, facts, DirectFunctionCall1(jsonb_in, CStringGetDatum(log->detail)), false);
+		put(F_DETAIL, facts, datumCopy(JsonbPGetDatum(log->detail), false, -1), false);
 		facts++;
 	}
 	for (i = 0; i < n; i++, clocks++)

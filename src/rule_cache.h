@@ -74,10 +74,12 @@ typedef struct SlaLevelChoice
 {
 	int32		level_id;		/* 0: no rule set a level and there is no default */
 	const char *level_name;
-	char	   *matched_rules;	/* JSON array of the names of the rules that matched, in order */
-	/* JSON object of the values the rules read (attribute name: value, null when NULL), the
-	 * created and level facts log them so that a replay can run other rules over them */
-	char	   *attributes;
+	const char **matched_rules; /* the names of the rules that matched, in order */
+	int			nmatched;
+	/* the rules and the values they were run on (one per slot of rules->attributes): the
+	 * created and level facts log the values read, so that a replay can run other rules */
+	CompiledRules *rules;
+	const sla_value *values;
 } SlaLevelChoice;
 
 /* Evaluate the rules on values (one per slot of cr->attributes) at an instant. */
@@ -85,7 +87,14 @@ extern void sla_rules_choose(CompiledRules *cr, const sla_value *values, Timesta
 							 SlaLevelChoice *out);
 
 /*
- * The level the rules choose for values logged by an earlier choice (SlaLevelChoice.attributes)
+ * The choice as the JSON a created or level fact carries (detail.chosen; sla.explain shows it as
+ * the level_chosen event): the level's name, the rules that matched, and the values the rules
+ * read (SlaLevelChoice.values; the built-ins read anyway when not NULL) that JSON can hold.
+ */
+extern Jsonb *sla_level_choice_json(const SlaLevelChoice *choice);
+
+/*
+ * The level the rules choose for values logged by an earlier choice (sla_level_choice_json)
  * at an instant, as sla_rules_choose would (the default when no rule sets a level; 0 when there
  * is none, and always for the rules marked on_update).  False when the log lacks a value the
  * rules read, or holds one they cannot read as the attribute's type: the logged level stands.

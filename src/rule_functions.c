@@ -30,6 +30,7 @@
 
 #include "attachment_cache.h"
 #include "calendar_cache.h"
+#include "jsonb_push.h"
 #include "pg_compat.h"
 #include "rule_cache.h"
 #include "rules.h"
@@ -595,92 +596,106 @@ chosen_level_name(CompiledRules *cr, const sla_rules_result *result)
 }
 
 /*
- * One value as the fact log keeps it, for sla_rules_choose_logged to read back exactly whatever
- * the session's settings: times in ISO 8601 with their offset (not DateStyle's), numbers with 17
- * significant digits (a double's exact round trip, whatever extra_float_digits says).  False for
- * a value JSON cannot hold (a NaN or infinite number, an infinite time): the member is left out,
- * and a replay keeps the logged level of a ticket whose rules read it.
+ * Whether the fact log can keep a value: not a NaN or infinite number, nor an infinite time
+ * (JSON has no such values).  Such a member is left out, and a replay keeps the logged level of
+ * a ticket whose rules read it.
  */
 static bool
-append_logged_value(StringInfo buf, const sla_value *v)
+loggable_value(const sla_value *v)
+{
+	if (v->is_null)
+		return true;
+	if (v->type == SLA_T_NUMBER)
+		return !isnan(v->v.number) && !isinf(v->v.number);
+	if (v->type == SLA_T_TIME || v->type == SLA_T_INTERVAL)
+		return !TIMESTAMP_NOT_FINITE(v->v.time);
+	return true;
+}
+
+/*
+ * One (loggable) value as the fact log keeps it, for sla_rules_choose_logged to read back
+ * exactly whatever the session's settings: times in ISO 8601 with their offset (not
+ * DateStyle's), numbers with 17 significant digits (a double's exact round trip, whatever
+ * extra_float_digits says), read as jsonb_in reads a JSON number.
+ */
+static void
+push_logged_value(JsonbParseState **ps, JsonbIteratorToken seq, const sla_value *v)
 {
 	size_t		i;
 
 	if (v->is_null)
 	{
-		appendStringInfoString(buf, "null");
-		return true;
+		sla_push_null(ps, seq);
+		return;
 	}
 	switch (v->type)
 	{
 		case SLA_T_TEXT:
-			escape_json(buf, pnstrdup(v->v.text.ptr, v->v.text.len));
-			return true;
+			sla_push_string(ps, seq, v->v.text.ptr, (int) v->v.text.len);
+			return;
 		case SLA_T_NUMBER:
-			if (isnan(v->v.number) || isinf(v->v.number))
-				return false;
-			appendStringInfo(buf, "%.17g", v->v.number);
-			return true;
+			{
+				char		digits[64];
+				JsonbValue	n;
+
+				snprintf(digits, sizeof(digits), "%.17g", v->v.number);
+				n.type = jbvNumeric;
+				n.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(digits),
+																	ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+				(void) pushJsonbValue(ps, seq, &n);
+				return;
+			}
 		case SLA_T_TIME:
 		case SLA_T_INTERVAL:
 			{
-				char		iso[MAXDATELEN + 1];
+				char	   *iso = palloc(MAXDATELEN + 1);
 
-				if (TIMESTAMP_NOT_FINITE(v->v.time))
-					return false;
 				JsonEncodeDateTime(iso, TimestampTzGetDatum(v->v.time), TIMESTAMPTZOID, NULL);
-				escape_json(buf, iso);
-				return true;
+				sla_push_string(ps, seq, iso, (int) strlen(iso));
+				return;
 			}
 		case SLA_T_BOOL:
-			appendStringInfoString(buf, v->v.boolean ? "true" : "false");
-			return true;
+			sla_push_bool(ps, seq, v->v.boolean);
+			return;
 		case SLA_T_TEXT_ARRAY:
-			appendStringInfoChar(buf, '[');
+			(void) pushJsonbValue(ps, WJB_BEGIN_ARRAY, NULL);
 			for (i = 0; i < v->v.array.n; i++)
-			{
-				if (i > 0)
-					appendStringInfoString(buf, ", ");
-				escape_json(buf, pnstrdup(v->v.array.items[i].ptr, v->v.array.items[i].len));
-			}
-			appendStringInfoChar(buf, ']');
-			return true;
+				sla_push_string(ps, WJB_ELEM, v->v.array.items[i].ptr, (int) v->v.array.items[i].len);
+			(void) pushJsonbValue(ps, WJB_END_ARRAY, NULL);
+			return;
 	}
-	return false;
 }
 
-/* The values the rules read and the built-ins read anyway, as the JSON object a created or
- * level fact logs. */
-static char *
-logged_values(CompiledRules *cr, const sla_value *values)
+Jsonb *
+sla_level_choice_json(const SlaLevelChoice *choice)
 {
-	StringInfoData json;
-	bool		first = true;
+	JsonbParseState *ps = NULL;
+	CompiledRules *cr = choice->rules;
 	int			i;
 
-	initStringInfo(&json);
-	appendStringInfoChar(&json, '{');
+	(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+	sla_push_key(&ps, "level");
+	sla_push_string(&ps, WJB_VALUE, choice->level_name, (int) strlen(choice->level_name));
+	sla_push_key(&ps, "matched_rules");
+	(void) pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
+	for (i = 0; i < choice->nmatched; i++)
+		sla_push_string(&ps, WJB_ELEM, choice->matched_rules[i], (int) strlen(choice->matched_rules[i]));
+	(void) pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
+	/* the values the rules read, and the built-ins read anyway when they have a value: a replay
+	 * runs another policy's rules over them (issue 12) */
+	sla_push_key(&ps, "attributes");
+	(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
 	for (i = 0; i < cr->attributes->n; i++)
 	{
-		int			mark = json.len;
+		const sla_value *v = &choice->values[i];
 
-		/* what a rule reads, NULL or not; the built-ins read anyway when they have a value */
-		if (!cr->reads[i] && !(sla_slot_always_read(i) && !values[i].is_null))
+		if ((!cr->reads[i] && !(sla_slot_always_read(i) && !v->is_null)) || !loggable_value(v))
 			continue;
-		if (!first)
-			appendStringInfoString(&json, ", ");
-		escape_json(&json, cr->attributes->names[i]);
-		appendStringInfoString(&json, ": ");
-		if (append_logged_value(&json, &values[i]))
-			first = false;
-		else
-		{
-			json.len = mark;	/* left out */
-			json.data[mark] = '\0';
-		}
+		sla_push_key(&ps, cr->attributes->names[i]);
+		push_logged_value(&ps, WJB_VALUE, v);
 	}
-	appendStringInfoChar(&json, '}');
-	return json.data;
+	(void) pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_OBJECT, NULL));
 }
 
 /* A JSON array of strings as a text-array value (match_rules' input, a fact's logged values);
@@ -781,27 +796,20 @@ void
 sla_rules_choose(CompiledRules *cr, const sla_value *values, TimestampTz at, SlaLevelChoice *out)
 {
 	sla_rules_result result;
-	StringInfoData json;
 	size_t		k;
 	int			r;
 
 	evaluate_or_error(cr, values, at, &result);
 	out->level_id = (int32) (result.level_id != 0 ? result.level_id : cr->default_level_id);
 	out->level_name = chosen_level_name(cr, &result);
-	initStringInfo(&json);
-	appendStringInfoChar(&json, '[');
+	out->matched_rules = palloc(sizeof(const char *) * (result.nmatched + 1));
 	/* matched[] lists rule ids in processing order, as cr->rule_ids does: one merge pass */
 	for (k = 0, r = 0; k < result.nmatched && r < cr->nrules; r++)
 		if (cr->rule_ids[r] == result.matched[k])
-		{
-			if (k > 0)
-				appendStringInfoString(&json, ", ");
-			escape_json(&json, cr->names[r]);
-			k++;
-		}
-	appendStringInfoChar(&json, ']');
-	out->matched_rules = json.data;
-	out->attributes = logged_values(cr, values);
+			out->matched_rules[k++] = cr->names[r];
+	out->nmatched = (int) k;
+	out->rules = cr;
+	out->values = values;
 }
 
 bool

@@ -59,10 +59,6 @@ extern SlaAttachment *sla_trigger_attachment(FunctionCallInfo fcinfo, const char
 											 const char *event_name, bool on_message_table);
 extern int32 sla_parse_attachment_id(const char *arg, const char *function);
 
-/* The rules' choice of a level as JSON (the level, the rules that matched): a created or level
- * fact carries it, sla.explain shows it as a level_chosen event. */
-extern char *sla_level_chosen_detail(SlaLevelChoice *choice);
-
 /* A level the rules chose after the ticket's creation, applied as a level fact of instant at
  * when it is another level that still exists; whether it was applied. */
 extern bool sla_apply_level_choice(SlaStoredTicket *st, SlaLevelChoice *choice, TimestampTz at);

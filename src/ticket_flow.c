@@ -28,6 +28,7 @@
 #include "calendar_cache.h"
 #include "citus_shard.h"
 #include "clock_store.h"
+#include "jsonb_push.h"
 #include "sla_error.h"
 #include "ticket_flow.h"
 #include "policy_draft.h"
@@ -78,46 +79,55 @@ static const char *const fact_kind_names[] = {
 	[SLA_FACT_LEVEL] = "level", [SLA_FACT_POLICY] = "policy"
 };
 
-/*
- * What the clock model reads of a fact, as the JSON of sla.fact.detail; chosen: the rules'
- * choice of the level (JSON: the level and the rules that matched) that a created or level fact
- * carries, or NULL.  sla.explain shows it as the level_chosen event.
- */
-static char *
-fact_detail(const sla_fact *f, const char *chosen)
+static void
+push_text_member(JsonbParseState **ps, const char *key, const char *value)
 {
-	StringInfoData d;
+	sla_push_key(ps, key);
+	sla_push_string(ps, WJB_VALUE, value, (int) strlen(value));
+}
 
-	initStringInfo(&d);
+/*
+ * What the clock model reads of a fact, as sla.fact.detail; chosen: the rules' choice of the
+ * level (sla_level_choice_json) that a created or level fact carries, or NULL.  sla.explain
+ * shows it as the level_chosen event.
+ */
+static Jsonb *
+fact_detail(const sla_fact *f, Jsonb *chosen)
+{
+	JsonbParseState *ps = NULL;
+	int32		version;
+
+	(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
 	switch (f->kind)
 	{
 		case SLA_FACT_CREATED:
-			appendStringInfo(&d, "{\"lifecycle\": \"%s\", \"level\": ", sla_lifecycle_name(f->lifecycle));
+			push_text_member(&ps, "lifecycle", sla_lifecycle_name(f->lifecycle));
+			sla_push_key(&ps, "level");
 			if (f->level_id != 0)
-				appendStringInfo(&d, "%d", f->level_id);
+				sla_push_int(&ps, WJB_VALUE, f->level_id);
 			else
-				appendStringInfoString(&d, "null");
-			if (chosen != NULL)
-				appendStringInfo(&d, ", \"chosen\": %s", chosen);
-			appendStringInfoChar(&d, '}');
+				sla_push_null(&ps, WJB_VALUE);
 			break;
 		case SLA_FACT_MESSAGE:
-			appendStringInfo(&d, "{\"author\": \"%s\", \"public\": %s, \"response\": \"%s\"}",
-							 f->author == SLA_AUTHOR_AGENT ? "agent" : "customer", f->is_public ? "true" : "false",
-							 sla_metric_name(f->response));
+			push_text_member(&ps, "author", f->author == SLA_AUTHOR_AGENT ? "agent" : "customer");
+			sla_push_key(&ps, "public");
+			sla_push_bool(&ps, WJB_VALUE, f->is_public);
+			push_text_member(&ps, "response", sla_metric_name(f->response));
 			break;
 		case SLA_FACT_LIFECYCLE:
-			appendStringInfo(&d, "{\"lifecycle\": \"%s\"}", sla_lifecycle_name(f->lifecycle));
+			push_text_member(&ps, "lifecycle", sla_lifecycle_name(f->lifecycle));
 			break;
 		case SLA_FACT_LEVEL:
-			appendStringInfo(&d, "{\"level\": %d", f->level_id);
-			if (chosen != NULL)
-				appendStringInfo(&d, ", \"chosen\": %s", chosen);
-			appendStringInfoChar(&d, '}');
+			sla_push_key(&ps, "level");
+			sla_push_int(&ps, WJB_VALUE, f->level_id);
 			break;
 		case SLA_FACT_POLICY:
-			appendStringInfoString(&d, "{}");
 			break;
+	}
+	if (chosen != NULL && (f->kind == SLA_FACT_CREATED || f->kind == SLA_FACT_LEVEL))
+	{
+		sla_push_key(&ps, "chosen");
+		sla_push_jsonb(&ps, WJB_VALUE, chosen);
 	}
 	/*
 	 * The policy version the fact was applied under ("v"; none before the first version): a
@@ -127,16 +137,38 @@ fact_detail(const sla_fact *f, const char *chosen)
 	 * provisional (negative) number, which the numbering at commit does not rewrite here: the
 	 * replay then takes the version in force at the fact's instant.
 	 */
+	version = sla_policy_version_in_force();
+	if (version != 0)
 	{
-		int32		version = sla_policy_version_in_force();
-
-		if (version != 0 && d.len > 0 && d.data[d.len - 1] == '}')
-		{
-			d.data[--d.len] = '\0';
-			appendStringInfo(&d, "%s\"v\": %d}", d.len > 1 ? ", " : "", version);
-		}
+		sla_push_key(&ps, "v");
+		sla_push_int(&ps, WJB_VALUE, version);
 	}
-	return d.data;
+	return JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_OBJECT, NULL));
+}
+
+/* The rules' choice with its place in the timeline ("pos"), for a level fact. */
+static Jsonb *
+chosen_with_position(Jsonb *chosen, int64 pos)
+{
+	JsonbParseState *ps = NULL;
+	JsonbIterator *it = JsonbIteratorInit(&chosen->root);
+	JsonbIteratorToken tok;
+	JsonbValue	v;
+	int			depth = 0;
+
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_END_OBJECT && depth == 1)
+		{
+			sla_push_key(&ps, "pos");
+			sla_push_int(&ps, WJB_VALUE, pos);
+			return JsonbValueToJsonb(pushJsonbValue(&ps, tok, NULL));
+		}
+		depth += (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY) - (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY);
+		(void) pushJsonbValue(&ps, tok, tok < WJB_BEGIN_ARRAY ? &v : NULL);
+	}
+	elog(ERROR, "the rules' choice is not a JSON object");
+	return NULL;				/* keep the compiler quiet */
 }
 
 static bool
@@ -284,7 +316,7 @@ keep_instant(void *ctx, const sla_fact *fact, const sla_cf_result *result)
  * then applied in arrival order.
  */
 static bool
-replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
+replay_with(SlaStoredTicket *st, const sla_fact *fact, Jsonb *level_chosen)
 {
 	char	  **kinds;
 	char	  **details;
@@ -410,7 +442,7 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
 /* ---------------------------------------------------------------- applying a fact */
 
 void
-sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen)
+sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, Jsonb *level_chosen)
 {
 	sla_cf_result *result;
 	sla_status	status;
@@ -419,8 +451,7 @@ sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_ch
 
 	/* the rules' choice of a new level takes its place in the timeline before what it moves */
 	if (level_chosen != NULL && fact->kind == SLA_FACT_LEVEL && st->log_facts)
-		level_chosen = psprintf("%.*s, \"pos\": " INT64_FORMAT "}", (int) strlen(level_chosen) - 1, level_chosen,
-								sla_timeline_position());
+		level_chosen = chosen_with_position(level_chosen, sla_timeline_position());
 	if (arrives_out_of_order(st, fact) && replay_with(st, fact, level_chosen))
 	{
 		/* a message that sorts before the facts of its instant is still the latest message (for

@@ -13,7 +13,7 @@
 #include "clock_store.h"
 
 /* Apply the fact and write what it did; level_chosen: the rules' choice as JSON, or NULL. */
-extern void sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, const char *level_chosen);
+extern void sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, Jsonb *level_chosen);
 
 /* The lifecycle text of the mapping or a SQL caller as the clock model's enum (22023 for
  * anything but open, paused, solved, closed, deleted). */

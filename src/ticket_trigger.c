@@ -58,26 +58,9 @@ sla_apply_level_choice(SlaStoredTicket *st, SlaLevelChoice *choice, TimestampTz 
 		return false;
 	fact = sla_fact_of(SLA_FACT_LEVEL, at);
 	fact.level_id = choice->level_id;
-	sla_ticket_apply(st, &fact, sla_level_chosen_detail(choice));
+	sla_ticket_apply(st, &fact, sla_level_choice_json(choice));
 	return true;
 }
-
-char *
-sla_level_chosen_detail(SlaLevelChoice *choice)
-{
-	StringInfoData detail;
-
-	initStringInfo(&detail);
-	appendStringInfoString(&detail, "{\"level\": ");
-	escape_json(&detail, choice->level_name);
-	appendStringInfo(&detail, ", \"matched_rules\": %s", choice->matched_rules);
-	/* the values the rules read: a replay runs another policy's rules over them (issue 12) */
-	if (choice->attributes != NULL)
-		appendStringInfo(&detail, ", \"attributes\": %s", choice->attributes);
-	appendStringInfoChar(&detail, '}');
-	return detail.data;
-}
-
 
 void
 sla_ticket_snapshot(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, SlaSnapshot *s)
@@ -125,14 +108,14 @@ sla_track_ticket(SlaAttachment *att, const char *key, HeapTuple tuple, TupleDesc
 
 		solved.lifecycle = fact.lifecycle;
 		fact.lifecycle = SLA_LC_OPEN;
-		sla_ticket_apply(&st, &fact, choice.level_id != 0 ? sla_level_chosen_detail(&choice) : NULL);
+		sla_ticket_apply(&st, &fact, choice.level_id != 0 ? sla_level_choice_json(&choice) : NULL);
 		sla_ticket_apply(&st, &solved, NULL);
 	}
 	else
 	{
 		/* one fact: nothing reads the clocks' ids before the statement's end */
 		st.may_queue = may_queue;
-		sla_ticket_apply(&st, &fact, choice.level_id != 0 ? sla_level_chosen_detail(&choice) : NULL);
+		sla_ticket_apply(&st, &fact, choice.level_id != 0 ? sla_level_choice_json(&choice) : NULL);
 	}
 	/* rules relative to now may choose another level later, without an update */
 	sla_rules_schedule_recheck(att, &st, tuple, desc, at);

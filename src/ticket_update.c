@@ -92,7 +92,7 @@ rows_differ(HeapTuple a, TupleDesc adesc, HeapTuple b, TupleDesc bdesc)
  */
 static int32
 rerun_rules(SlaAttachment *att, const char *key, HeapTuple new_tuple, HeapTuple old_tuple, TupleDesc desc,
-			TimestampTz at, const SlaStoredTicket *st, char **chosen)
+			TimestampTz at, const SlaStoredTicket *st, Jsonb **chosen)
 {
 	int32		current_level = st->t.level_id;
 	CompiledRules *cr = sla_current_rules(true);
@@ -120,7 +120,7 @@ rerun_rules(SlaAttachment *att, const char *key, HeapTuple new_tuple, HeapTuple 
 	if (choice.level_id == 0)
 		return current_level;	/* no update rule set a level: the ticket keeps its own */
 	if (choice.level_id != current_level)
-		*chosen = sla_level_chosen_detail(&choice);
+		*chosen = sla_level_choice_json(&choice);
 	return choice.level_id;
 }
 
@@ -199,7 +199,7 @@ sla_ticket_updated(PG_FUNCTION_ARGS)
 		/* escalation: the rules marked on_update run when an attribute they read changed (on a
 		 * deleted ticket too: the level is its state, and an attribute change of the instant of
 		 * its deletion applies before it) */
-		char	   *chosen = NULL;
+		Jsonb	   *chosen = NULL;
 		int32		level = rerun_rules(att, key, new_tuple, old_tuple, desc, at, &st, &chosen);
 
 		if (level != st.t.level_id && level != 0 && sla_level_use(level) != NULL)
