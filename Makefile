@@ -51,7 +51,7 @@ WARNINGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 PG_CPPFLAGS = -I$(srcdir)/src/core -MMD -MP
 PG_CFLAGS   = $(WARNINGS)
 
-EXTRA_CLEAN = $(DATA_built) $(OBJS:.o=.d) test/unit/unit_tests test/fuzz/fuzz_business_interval \
+EXTRA_CLEAN = $(DATA_built) $(OBJS:.o=.o.d) $(OBJS:.o=.bc.d) $(OBJS:.o=.d) test/unit/unit_tests test/fuzz/fuzz_business_interval \
               test/fuzz/fuzz_calendar test/fuzz/fuzz_rules test/fuzz/fuzz_clockflow results regression.diffs regression.out \
               sla-$(EXTVERSION).tar.gz
 
@@ -62,8 +62,13 @@ endif
 include $(PGXS)
 
 # PGXS tracks no header dependencies: the compiler writes them (-MMD), so that a changed struct
-# in a header rebuilds every object that uses it.
--include $(OBJS:.o=.d)
+# in a header rebuilds every object that uses it.  One file per target (-MF $@.d): the object and
+# its LLVM bitcode (.bc, for JIT) are compiled from the same source, and a shared x.d would name
+# only the one written last, leaving the object stale after a header change.  PGXS sets
+# CPPFLAGS once (:=); made recursive again here, it names each rule's target ($@) when it runs.
+PGXS_CPPFLAGS := $(CPPFLAGS)
+override CPPFLAGS = $(PGXS_CPPFLAGS) -MF $@.d
+-include $(OBJS:.o=.o.d) $(OBJS:.o=.bc.d)
 
 sla--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
