@@ -1,9 +1,14 @@
 -- engine_floor.sql — the least any engine that keeps SLA rows in the writer's transaction pays
--- per new ticket: the rows the engine writes for 40,000 new tickets (a ticket row, a
--- first_response and a resolution clock, the created fact), written set-based by three plain
--- INSERT ... SELECT statements with no trigger, no rule and no calendar arithmetic, against the
--- host's own insert of the same tickets, in one run.
--- Run by bench/engine_insert.sh (make bench-engine) inside a throwaway cluster.
+-- per new ticket, beside what this engine pays, in one run: the rows the engine writes for
+-- 40,000 new tickets (a ticket row, a first_response and a resolution clock, the created fact
+-- with the rules' choice and the values they read), written set-based by plain INSERT ...
+-- SELECT statements with no trigger, no rule and no calendar arithmetic; then the same number
+-- of tickets inserted with the engine attached.  Two rounds, floor and engine alternated (this
+-- VM's speed drifts), into the same tables.
+--
+-- The engine's own cost is its insert minus the host's rows alone; issue 11 asks for at most
+-- 1.3 times the floor of the SLA rows.  Run by bench/engine_insert.sh (make bench-engine) inside
+-- a throwaway cluster.
 \set ON_ERROR_STOP 1
 \pset footer off
 SET client_min_messages = warning;
@@ -15,55 +20,44 @@ SET timezone = 'UTC';
 CREATE EXTENSION IF NOT EXISTS sla;
 
 \ir engine_helpdesk.sql
--- attached, so that the rows below are the ones the engine would write; its triggers are off
 SELECT sla.attach('bench_ticket', '{"key": "id", "created_at": "created", "status": "status", "priority": "priority",
                    "department": "department", "agent": "agent", "requester": "requester"}') > 0 AS attached;
-ALTER TABLE bench_ticket DISABLE TRIGGER USER;
-SELECT a.id AS att, l.id AS lvl, l.calendar_id AS cal
+SELECT sla.map_status('bench_ticket', 'open', 'open') IS NOT NULL AS mapped;
+SELECT a.id AS att, l.id AS lvl, l.calendar_id AS cal, (SELECT max(version) FROM sla.policy_version) AS version
   FROM sla.attachment a, sla.level l WHERE l.name = 'bench_3' \gset
 
 CREATE FUNCTION pg_temp.ms_since(t0 timestamptz) RETURNS numeric LANGUAGE sql AS $$
     SELECT (extract(epoch FROM clock_timestamp() - t0) * 1000)::numeric
 $$;
-CREATE TEMP TABLE result (measurement text, rows_written bigint, ms numeric);
+CREATE TEMP TABLE result (round int, measurement text, rows_written bigint, ms numeric);
 
-SELECT clock_timestamp() AS t0 \gset
-INSERT INTO bench_ticket
-SELECT g, 'subject ' || g, 'open', 'p' || (g % 12), (ARRAY['sales', 'billing', 'support', 'other'])[1 + g % 4],
-       'agent' || (g % 50), 'customer' || (g % 5000) || '@example.com',
-       '2026-11-02 08:00+00'::timestamptz + (g % 20000) * interval '1 minute', NULL, repeat('x', 200)
-  FROM generate_series(1, :tickets) g;
-INSERT INTO result SELECT 'host ticket rows (the baseline)', :tickets, pg_temp.ms_since(:'t0');
+-- the host's tickets first..first+n-1
+CREATE FUNCTION pg_temp.host_tickets(first bigint, n int) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO bench_ticket
+    SELECT g, 'subject ' || g, 'open', 'p' || (g % 12), (ARRAY['sales', 'billing', 'support', 'other'])[1 + g % 4],
+           'agent' || (g % 50), 'customer' || (g % 5000) || '@example.com',
+           '2026-11-02 08:00+00'::timestamptz + (g % 20000) * interval '1 minute', NULL, repeat('x', 200)
+      FROM generate_series(first, first + n - 1) g
+$$;
 
-CREATE TEMP TABLE src AS SELECT id, created, department, agent, requester FROM bench_ticket;
-VACUUM ANALYZE src;
+\set round 1
+\ir engine_floor_round.sql
+\set round 2
+\ir engine_floor_round.sql
 
-SELECT clock_timestamp() AS t0 \gset
-INSERT INTO sla.ticket_int8 (attachment_id, ticket_key, level_id, lifecycle)
-SELECT :att, s.id, :lvl, 'open' FROM src s;
-INSERT INTO result SELECT 'sla.ticket_int8 rows', :tickets, pg_temp.ms_since(:'t0');
+\echo '== per new ticket, floor and engine alternated:' :tickets 'tickets a round'
+SELECT round, measurement, rows_written, round(ms, 1) AS ms, round(1000 * ms / :tickets, 1) AS us_per_ticket
+  FROM result ORDER BY round, measurement;
 
-SELECT clock_timestamp() AS t0 \gset
-INSERT INTO sla.clock_int8 (attachment_id, ticket_key, metric, cycle, level_id, calendar_id, target, started_at, due_at,
-                       state, warn_at, department, agent, requester)
-SELECT :att, s.id, m.metric::sla.metric, 1, :lvl, :cal, m.target::sla.business_interval, s.created,
-       s.created + interval '1 day', 'running', s.created + interval '18 hours', s.department, s.agent, s.requester
-  FROM src s CROSS JOIN (VALUES ('first_response', '3 hours'), ('resolution', '3 days')) m(metric, target);
-INSERT INTO result SELECT 'sla.clock_int8 rows (6 indexes)', 2 * :tickets, pg_temp.ms_since(:'t0');
-
-SELECT clock_timestamp() AS t0 \gset
--- the created fact, with the rules' choice as the engine logs it
-INSERT INTO sla.fact_int8 (attachment_id, ticket_key, seq, at, kind, detail)
-SELECT :att, s.id, 1, s.created, 'created',
-       '{"lifecycle": "open", "level": 3, "chosen": {"level": "bench_3", "rule": "rule 2", "conditions": []}}'
-  FROM src s;
-INSERT INTO result SELECT 'sla.fact_int8 rows', :tickets, pg_temp.ms_since(:'t0');
-
-\echo '== the SLA rows of' :tickets 'new tickets written set-based, without any engine logic'
-SELECT measurement, rows_written, round(ms, 1) AS ms, round(1000 * ms / :tickets, 1) AS us_per_ticket,
-       round(ms / (SELECT ms FROM result WHERE measurement LIKE 'host%'), 2) AS times_the_host_insert
-  FROM result
-UNION ALL
-SELECT 'all SLA rows', sum(rows_written), round(sum(ms), 1), round(1000 * sum(ms) / :tickets, 1),
-       round(sum(ms) / (SELECT ms FROM result WHERE measurement LIKE 'host%'), 2)
-  FROM result WHERE measurement NOT LIKE 'host%';
+\echo '== the engine''s own cost (attached insert minus the host''s rows) against the floor of its rows'
+SELECT r.round,
+       round(1000 * h.ms / :tickets, 1) AS host_us,
+       round(1000 * f.ms / :tickets, 1) AS sla_rows_floor_us,
+       round(1000 * e.ms / :tickets, 1) AS engine_us,
+       round((e.ms - h.ms) / f.ms, 2) AS engine_own_over_floor,
+       '<= 1.3' AS goal
+  FROM (SELECT DISTINCT round FROM result) r
+  JOIN result h ON h.round = r.round AND h.measurement = 'host ticket rows (the baseline)'
+  JOIN (SELECT round, sum(ms) AS ms FROM result WHERE measurement LIKE 'sla.%' GROUP BY round) f ON f.round = r.round
+  JOIN result e ON e.round = r.round AND e.measurement = 'engine: host rows with the triggers'
+ ORDER BY r.round;
