@@ -215,6 +215,11 @@ BEGIN
                 detail        jsonb NOT NULL,
                 PRIMARY KEY (attachment_id, ticket_key, seq)
             )$t$, 'fact_' || kt, kt);
+        -- Events and facts are read by ticket, never chosen by their detail's value: statistics
+        -- on it would only cost each ANALYZE (autovacuum's too) a sort of its sample of jsonb
+        -- values, on the largest tables.
+        EXECUTE format('ALTER TABLE @extschema@.%I ALTER COLUMN detail SET STATISTICS 0', 'event_' || kt);
+        EXECUTE format('ALTER TABLE @extschema@.%I ALTER COLUMN detail SET STATISTICS 0', 'fact_' || kt);
         -- one call per table: each rewrites the extension's catalog row
         PERFORM pg_catalog.pg_extension_config_dump(format('@extschema@.%I', 'ticket_' || kt), '');
         PERFORM pg_catalog.pg_extension_config_dump(format('@extschema@.%I', 'clock_' || kt), '');

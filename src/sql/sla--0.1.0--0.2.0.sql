@@ -5979,3 +5979,16 @@ COMMENT ON FUNCTION @extschema@.replay_history(regclass, text[], timestamptz, ti
     'sla.replay as it happened: each committed policy version (calendars, levels, targets, rules) in force from the instant it took effect, its edit re-targeting the running clocks then; writes nothing';
 REVOKE ALL ON FUNCTION @extschema@.replay_history(regclass, text[], timestamptz, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.replay_history(regclass, text[], timestamptz, timestamptz) TO sla_admin;
+
+-- Events and facts are read by ticket, never chosen by their detail's value: no statistics on
+-- it (60_attachment.sql).
+DO $$
+DECLARE
+    kt text;
+BEGIN
+    FOREACH kt IN ARRAY ARRAY['int4', 'int8', 'uuid', 'text'] LOOP
+        EXECUTE format('ALTER TABLE @extschema@.%I ALTER COLUMN detail SET STATISTICS 0', 'event_' || kt);
+        EXECUTE format('ALTER TABLE @extschema@.%I ALTER COLUMN detail SET STATISTICS 0', 'fact_' || kt);
+    END LOOP;
+END
+$$;

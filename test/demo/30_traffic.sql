@@ -300,7 +300,7 @@ SELECT format('   %s tickets, %s events planned (%s messages, %s ticket updates)
 
 -- Progress of the replay, kept across its calls.
 CREATE TABLE sim.progress AS
-SELECT clock_timestamp() AS started, 0::bigint AS done, 0::bigint AS tickets_done,
+SELECT clock_timestamp() AS started, 0::bigint AS done, 0::bigint AS tickets_done, 0::bigint AS analyzed_at_done,
        count(*) AS total, count(*) FILTER (WHERE kind = 't') AS total_tickets
   FROM sim.plan;
 
@@ -326,13 +326,18 @@ DECLARE
     n bigint;
     st record;
     prog sim.progress;
+    done_before constant bigint := (SELECT x.done FROM sim.progress x);
+    analyzed_at bigint := (SELECT x.analyzed_at_done FROM sim.progress x);
 BEGIN
     FOR h IN first_hour .. last_hour LOOP
-        -- a helpdesk's autovacuum keeps statistics current; inside this long procedure it
-        -- cannot (the backend never goes idle to report its changes), so the replay does it
-        -- once a day, and plans made for small tables do not last into large ones
-        IF h % 24 = 0 THEN
+        -- a helpdesk's autovacuum keeps statistics current: it analyzes a table once a tenth of
+        -- it has changed (autovacuum_analyze_scale_factor).  Inside this long procedure it
+        -- cannot (the backend never goes idle to report its changes), so the replay does the
+        -- same by the events played, and plans made for small tables do not last into large ones
+        IF done_before + n_done >= analyzed_at * 1.1 + 500 THEN
             CALL sim.analyze();
+            analyzed_at := done_before + n_done;
+            UPDATE sim.progress SET analyzed_at_done = analyzed_at;
         END IF;
         FOR st IN SELECT p.seq, bool_or(p.kind = 't') AS has_t, bool_or(p.kind = 'm') AS has_m, bool_or(p.kind = 'u') AS has_u
                     FROM sim.plan p WHERE p.hour = h GROUP BY p.seq ORDER BY p.seq LOOP

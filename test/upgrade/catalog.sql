@@ -134,13 +134,14 @@ SELECT format('relation %s: kind %s, persistence %s, options %s, row security %s
 
 -- columns in their order (position among the live columns), also those of composite types; some
 -- servers attach an option pg_attver=<number> of their own to every column, different in every
--- table, which is no setting of sla's and is left out
-SELECT format('column %s.%s #%s: type %s, collation %s, not null %s, default %s, identity %s, generated %s, storage %s, options %s, acl %s',
+-- table, which is no setting of sla's and is left out; statistics: the column's target (-1, or
+-- NULL from 17 on: the default)
+SELECT format('column %s.%s #%s: type %s, collation %s, not null %s, default %s, identity %s, generated %s, storage %s, statistics %s, options %s, acl %s',
               c.oid::regclass, quote_ident(a.attname),
               rank() OVER (PARTITION BY c.oid ORDER BY a.attnum), format_type(a.atttypid, a.atttypmod),
               coalesce((SELECT co.collname FROM pg_collation co WHERE co.oid = a.attcollation), '(none)'),
               a.attnotnull, coalesce(pg_get_expr(d.adbin, d.adrelid), '(none)'), a.attidentity, a.attgenerated,
-              a.attstorage,
+              a.attstorage, coalesce(a.attstattarget::integer, -1),
               coalesce(nullif(array_to_string(ARRAY(SELECT o FROM unnest(a.attoptions) o
                                                      WHERE o NOT LIKE 'pg\_attver=%'), ', '), ''), '(none)'),
               CASE WHEN a.attacl IS NULL THEN '(none)' ELSE pg_temp.acl_text(a.attacl, c.relowner, 'r') END)
