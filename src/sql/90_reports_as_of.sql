@@ -146,6 +146,12 @@ BEGIN
     IF as_of IS NULL THEN
         RAISE EXCEPTION 'sla_log_as_of needs an instant' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    -- sla_log_at's past instants come here too: the message names the SLA log, not clock_as_of
+    IF NOT isfinite(as_of) THEN
+        RAISE EXCEPTION 'the SLA log as of an instant needs a finite instant, not %', as_of
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'sla.sla_log_at() and sla.sla_log_as_of() read the clocks as they stood at an instant; for every clock ever started, give now() or a later instant.';
+    END IF;
     RETURN QUERY
         WITH named AS (SELECT l.id, l.name FROM @extschema@.policy_rows_at(NULL::@extschema@.level, as_of) l)
         SELECT c.requester, a.ticket_table, c.ticket_key, c.department, c.agent,

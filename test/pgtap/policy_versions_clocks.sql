@@ -12,7 +12,7 @@
 -- tables of their own, removed at the end.  Version numbers are counted from the latest version
 -- after the setup (other files may have committed some).
 BEGIN;
-SELECT plan(43);
+SELECT plan(44);
 
 CREATE FUNCTION pg_temp.connect(conn text) RETURNS text LANGUAGE sql AS $$
     SELECT public.dblink_connect(conn, format('dbname=%s port=%s host=%s user=%s', current_database(),
@@ -182,6 +182,9 @@ SELECT is((SELECT string_agg(ticket || ' ' || metric || ' ' || state || ' ' || t
           '2 resolution running 25 09:00, 3 first_response running 23 10:00, 3 resolution running 26 09:00, '
           '4 first_response running 23 14:00',
     'sla_log_at of a past instant: states and due dates as then (ticket 2 not answered yet)');
+SELECT throws_ok($$SELECT count(*) FROM sla.sla_log_at('-infinity')$$, '22023',
+    'the SLA log as of an instant needs a finite instant, not -infinity',
+    'sla_log_at(''-infinity''): 22023 naming the SLA log (not the internal clock_as_of)');
 -- a pause: ticket 5 (the resolution target back first: v+7) paused 10:00-12:00
 SELECT public.dblink_exec('pvc_a', $$INSERT INTO sla.level_target (level_id, metric, target)
     SELECT id, 'resolution', '1 day' FROM sla.level WHERE name = 'pvc'$$);
