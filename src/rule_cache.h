@@ -77,7 +77,9 @@ typedef struct SlaLevelChoice
 	const char **matched_rules; /* the names of the rules that matched, in order */
 	int			nmatched;
 	/* the rules and the values they were run on (one per slot of rules->attributes): the
-	 * created and level facts log the values read, so that a replay can run other rules */
+	 * created and level facts log the values read, so that a replay can run other rules.  The
+	 * rules are the cache's: build the JSON (sla_level_choice_json) before the next call of
+	 * sla_current_rules, which frees rules an edit made stale */
 	CompiledRules *rules;
 	const sla_value *values;
 } SlaLevelChoice;
