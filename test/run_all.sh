@@ -26,6 +26,9 @@ echo "== breach worker: end to end and crash (own clusters)"
 ./test/worker/run.sh
 ./test/worker/crash.sh
 
+echo "== a logical replication subscriber computes the same clocks (own cluster, wal_level=logical)"
+./test/replication/logical.sh
+
 echo "== pg_cron schedules sla.check_breaches() (own cluster)"
 ./test/cron/run.sh
 

@@ -23,8 +23,9 @@
 #      pg_dump / pg_restore -j 4 of a database in use (test/restore/parallel_restore.sh); then
 #      restarts it with sla preloaded: the breach worker must start and a misspelt sla.*
 #      setting must be refused; then the demo (300 tickets, test/demo_check.sh), and the breach
-#      worker's tests test/worker/run.sh and test/worker/crash.sh, each in a cluster of its own
-#      (port 55516 and up; test/lib/cluster.sh).  test/cron stays on Debian's 15 (make test):
+#      worker's tests test/worker/run.sh and test/worker/crash.sh and the logical replication
+#      subscriber's test/replication/logical.sh, each in a cluster of its own (port 55516 and up;
+#      test/lib/cluster.sh).  test/cron stays on Debian's 15 (make test):
 #      pg_cron is Debian's package for 15 only, and ../shared/sources has no pg_cron;
 #   5. prints one result line per major, and a closing line; exits non-zero if any failed.
 # Installs what it needs from Debian's registry (bison, flex, build tools, pg_prove) when run as
@@ -158,7 +159,7 @@ own_cluster_test() {   # prefix dir wport settings test
 	runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "$opts" start \
 		>>"$dir.log" 2>&1 || { tail -n 20 "$dir/server.log"; return 1; }
 	(cd "$work/sla" && PATH="$prefix/bin:$PATH" PGHOST="$dir/sock" PGPORT=$wport PGUSER=postgres \
-	    PGDATABASE=postgres SLA_WORKER_TEST_INSIDE=1 SLA_CRASH_TEST_INSIDE=1 SLA_CLUSTER_PGDATA="$dir/data" \
+	    PGDATABASE=postgres SLA_WORKER_TEST_INSIDE=1 SLA_CRASH_TEST_INSIDE=1 SLA_LOGICAL_TEST_INSIDE=1 SLA_CLUSTER_PGDATA="$dir/data" \
 	    SLA_CLUSTER_BIN="$prefix/bin" SLA_CLUSTER_LOG="$dir/server.log" SLA_CLUSTER_USER="$os_user" \
 	    SLA_CLUSTER_OPTS="$opts" "$test") >>"$dir.log" 2>&1 || rc=$?
 	runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
@@ -230,7 +231,7 @@ run_major() {
 	[ "$preload" = ok ] || { status=FAIL; failed=1; }
 
 	# the demo, small, in its own database (test/demo_check.sh: every report printed)
-	local demo=ok worker=ok crash=ok
+	local demo=ok worker=ok crash=ok logical=ok
 	if ! (cd "$work/sla" && PATH="$prefix/bin:$PATH" PGHOST="$pg/sock" PGPORT=$port PGUSER=postgres \
 	      psql -qX -d postgres -c 'CREATE DATABASE sla_demo' &&
 	      PATH="$prefix/bin:$PATH" PGHOST="$pg/sock" PGPORT=$port PGUSER=postgres \
@@ -247,6 +248,11 @@ run_major() {
 	own_cluster_test "$prefix" "$work/crash" $((port + 100)) \
 		"-c sla.breach_worker_database=postgres -c sla.breach_worker_interval=100" ./test/worker/crash.sh ||
 		{ crash=FAIL; status=FAIL; failed=1; tail -n 30 "$work/crash.log"; grep '^not ok' "$work/crash.log" || true; }
+	# a logical replication subscriber (test/replication/logical.sh): the apply worker fires row
+	# triggers only
+	own_cluster_test "$prefix" "$work/logical" $((port + 100)) \
+		"-c wal_level=logical -c max_replication_slots=4 -c max_wal_senders=4" ./test/replication/logical.sh ||
+		{ logical=FAIL; status=FAIL; failed=1; tail -n 30 "$work/logical.log"; grep '^not ok' "$work/logical.log" || true; }
 	[ $worker = ok ] && worker="ok ($(grep -o 'breach [0-9.]* s after due_at' "$work/worker.log" || echo '?'))"
 	[ $crash = ok ] && crash="ok ($(grep -o '8,000 breach events, none twice, none missing' "$work/crash.log" || echo '?'))"
 
@@ -258,7 +264,7 @@ run_major() {
 	conc=$(grep -c '^concurrency:' "$work/suites.log" || true)
 	update=$(grep -q '^ALTER EXTENSION sla UPDATE to .*: PASS' "$work/suites.log" && echo ok || echo 'not ok')
 	restore=$(grep -q '^pg_restore -j 4 of a database with sla in use .*: PASS' "$work/suites.log" && echo ok || echo 'not ok')
-	detail="build ok, $warnings warnings; pg_regress: ${regress:-not run}; pgTAP: $pgtap; ALTER EXTENSION UPDATE from the released versions: $update; docs examples: $docs; concurrency checks: $conc; pg_dump/pg_restore -j 4 identical: $restore; preloaded worker and reserved prefix: $preload; demo (300 tickets): $demo; worker: $worker; crash: $crash"
+	detail="build ok, $warnings warnings; pg_regress: ${regress:-not run}; pgTAP: $pgtap; ALTER EXTENSION UPDATE from the released versions: $update; docs examples: $docs; concurrency checks: $conc; pg_dump/pg_restore -j 4 identical: $restore; preloaded worker and reserved prefix: $preload; demo (300 tickets): $demo; worker: $worker; crash: $crash; logical replication subscriber: $logical"
 	results+=("PostgreSQL $version: $status ($detail; $((SECONDS - t0)) s)")
 
 	runuser -u "$os_user" -- "$prefix/bin/pg_ctl" -D "$pg/data" -m fast stop >/dev/null
