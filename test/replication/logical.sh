@@ -64,7 +64,8 @@ q lr_sub -c "$(q lr_sub -c "SELECT string_agg(format('ALTER TABLE %s ENABLE ALWA
 # a subscription to a database of the same cluster: its slot made beforehand (CREATE
 # SUBSCRIPTION would wait for its own transaction to make it)
 q lr_pub -c "SELECT pg_create_logical_replication_slot('lr', 'pgoutput')" >/dev/null
-q lr_sub -c "CREATE SUBSCRIPTION lr CONNECTION 'host=$PGHOST port=$PGPORT dbname=lr_pub user=${PGUSER:-postgres}'
+# (the apply worker connects with this string alone: pg_virtualenv's password goes in it)
+q lr_sub -c "CREATE SUBSCRIPTION lr CONNECTION 'host=$PGHOST port=${PGPORT:-5432} dbname=lr_pub user=${PGUSER:-postgres}${PGPASSWORD:+ password=$PGPASSWORD}'
              PUBLICATION lr WITH (create_slot = false, slot_name = 'lr', copy_data = false)" >/dev/null
 
 # the traffic, the same rows in lr_pub (replicated to lr_sub) and in lr_ref: 500 tickets in one
