@@ -95,6 +95,10 @@ extern void sla_rules_choose(CompiledRules *cr, const sla_value *values, Timesta
  */
 extern Jsonb *sla_level_choice_json(const SlaLevelChoice *choice);
 
+/* Whether JSON can hold a value: not a NaN or infinite number, nor an infinite time.  The fact
+ * log and the dry run (sla.ticket_attributes) leave out the others, as if NULL. */
+extern bool sla_value_json_representable(const sla_value *v);
+
 /*
  * The level the rules choose for values logged by an earlier choice (sla_level_choice_json)
  * at an instant, as sla_rules_choose would (the default when no rule sets a level; 0 when there

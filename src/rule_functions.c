@@ -595,13 +595,8 @@ chosen_level_name(CompiledRules *cr, const sla_rules_result *result)
 	return cr->default_level_name;
 }
 
-/*
- * Whether the fact log can keep a value: not a NaN or infinite number, nor an infinite time
- * (JSON has no such values).  Such a member is left out, and a replay keeps the logged level of
- * a ticket whose rules read it.
- */
-static bool
-loggable_value(const sla_value *v)
+bool
+sla_value_json_representable(const sla_value *v)
 {
 	if (v->is_null)
 		return true;
@@ -613,7 +608,7 @@ loggable_value(const sla_value *v)
 }
 
 /*
- * One (loggable) value as the fact log keeps it, for sla_rules_choose_logged to read back
+ * One value JSON can hold (sla_value_json_representable) as the fact log keeps it, for sla_rules_choose_logged to read back
  * exactly whatever the session's settings: times in ISO 8601 with their offset (not
  * DateStyle's), numbers with 17 significant digits (a double's exact round trip, whatever
  * extra_float_digits says), read as jsonb_in reads a JSON number.
@@ -682,14 +677,15 @@ sla_level_choice_json(const SlaLevelChoice *choice)
 		sla_push_string(&ps, WJB_ELEM, choice->matched_rules[i], (int) strlen(choice->matched_rules[i]));
 	(void) pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
 	/* the values the rules read, and the built-ins read anyway when they have a value: a replay
-	 * runs another policy's rules over them (issue 12) */
+	 * runs another policy's rules over them (issue 12).  One JSON cannot hold is left out, and a
+	 * replay keeps the logged level of a ticket whose rules read it */
 	sla_push_key(&ps, "attributes");
 	(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
 	for (i = 0; i < cr->attributes->n; i++)
 	{
 		const sla_value *v = &choice->values[i];
 
-		if ((!cr->reads[i] && !(sla_slot_always_read(i) && !v->is_null)) || !loggable_value(v))
+		if ((!cr->reads[i] && !(sla_slot_always_read(i) && !v->is_null)) || !sla_value_json_representable(v))
 			continue;
 		sla_push_key(&ps, cr->attributes->names[i]);
 		push_logged_value(&ps, WJB_VALUE, v);

@@ -33,6 +33,7 @@
 #include "utils/typcache.h"
 #include "attachment_cache.h"
 #include "clock_store.h"
+#include "jsonb_push.h"
 #include "pg_compat.h"
 #include "rule_cache.h"
 #include "calendar_cache.h"
@@ -589,36 +590,42 @@ sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, T
 
 /* ---------------------------------------------------------------- the dry run */
 
-/* One attribute value as JSON, the way sla.match_rules() reads it back. */
+/* One attribute value (JSON can hold it) as sla.match_rules() reads it back: times as the
+ * session shows them, numbers in their shortest exact form. */
 static void
-append_value_json(StringInfo buf, const sla_value *v)
+push_value_json(JsonbParseState **ps, const sla_value *v)
 {
 	size_t		i;
+	char	   *s;
 
 	switch (v->type)
 	{
 		case SLA_T_TEXT:
-			escape_json(buf, pnstrdup(v->v.text.ptr, v->v.text.len));
+			sla_push_string(ps, WJB_VALUE, v->v.text.ptr, (int) v->v.text.len);
 			return;
 		case SLA_T_NUMBER:
-			appendStringInfoString(buf, float8out_internal(v->v.number));
-			return;
+			{
+				JsonbValue	n;
+
+				n.type = jbvNumeric;
+				n.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(float8out_internal(v->v.number)),
+																	ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+				(void) pushJsonbValue(ps, WJB_VALUE, &n);
+				return;
+			}
 		case SLA_T_TIME:
 		case SLA_T_INTERVAL:
-			escape_json(buf, DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(v->v.time))));
+			s = DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(v->v.time)));
+			sla_push_string(ps, WJB_VALUE, s, (int) strlen(s));
 			return;
 		case SLA_T_BOOL:
-			appendStringInfoString(buf, v->v.boolean ? "true" : "false");
+			sla_push_bool(ps, WJB_VALUE, v->v.boolean);
 			return;
 		case SLA_T_TEXT_ARRAY:
-			appendStringInfoChar(buf, '[');
+			(void) pushJsonbValue(ps, WJB_BEGIN_ARRAY, NULL);
 			for (i = 0; i < v->v.array.n; i++)
-			{
-				if (i > 0)
-					appendStringInfoString(buf, ", ");
-				escape_json(buf, pnstrdup(v->v.array.items[i].ptr, v->v.array.items[i].len));
-			}
-			appendStringInfoChar(buf, ']');
+				sla_push_string(ps, WJB_ELEM, v->v.array.items[i].ptr, (int) v->v.array.items[i].len);
+			(void) pushJsonbValue(ps, WJB_END_ARRAY, NULL);
 			return;
 	}
 }
@@ -636,8 +643,9 @@ sla_ticket_attributes_sql(PG_FUNCTION_ARGS)
 	HeapTupleData tuple;
 	TupleDesc	desc;
 	sla_value  *values;
-	StringInfoData json;
-	bool		first = true;
+	JsonbParseState *ps = NULL;
+	Jsonb	   *result;
+	MemoryContext caller = CurrentMemoryContext;
 	int			i;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -655,23 +663,21 @@ sla_ticket_attributes_sql(PG_FUNCTION_ARGS)
 			elog(ERROR, "SPI_connect failed");
 		tracked = sla_stored_ticket_peek(att->id, key, &st);
 		values = sla_ticket_rule_values(att, cr, &tuple, desc, key, tracked ? &st : NULL, SLOTS_ALL);
+		/* the JSON in the caller's memory, before SPI_finish frees the values.  NULL ones are
+		 * left out, and those JSON cannot hold (NaN, infinities), as the fact log does */
+		MemoryContextSwitchTo(caller);
+		(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+		for (i = 0; i < cr->attributes->n; i++)
+		{
+			if (values[i].is_null || !sla_value_json_representable(&values[i]))
+				continue;
+			sla_push_key(&ps, cr->attributes->names[i]);
+			push_value_json(&ps, &values[i]);
+		}
+		result = JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_OBJECT, NULL));
 		SPI_finish();
 	}
-	initStringInfo(&json);
-	appendStringInfoChar(&json, '{');
-	for (i = 0; i < cr->attributes->n; i++)
-	{
-		if (values[i].is_null)
-			continue;
-		if (!first)
-			appendStringInfoString(&json, ", ");
-		first = false;
-		escape_json(&json, cr->attributes->names[i]);
-		appendStringInfoString(&json, ": ");
-		append_value_json(&json, &values[i]);
-	}
-	appendStringInfoChar(&json, '}');
 	ReleaseTupleDesc(desc);
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data)));
+	PG_RETURN_JSONB_P(result);
 }
 

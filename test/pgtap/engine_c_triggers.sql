@@ -4,7 +4,7 @@
 -- its owner's privileges, and clear errors for triggers not made by sla.attach().
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(31);
+SELECT plan(34);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -165,6 +165,24 @@ DROP TRIGGER by_hand ON ct_other;
 CREATE TRIGGER sla_message AFTER INSERT ON ct_other FOR EACH ROW EXECUTE FUNCTION sla.message_added(99999);
 SELECT throws_ok($$INSERT INTO ct_other VALUES (1)$$,
     '42704', 'sla attachment 99999 does not exist', 'a trigger left behind by a removed attachment');
+
+-- ---------------------------------------------------------------- values JSON cannot hold
+-- a declared number attribute answering NaN or Infinity: the dry run once failed on it with
+-- 22P02 (its JSON, built as text, held the bare token NaN); it now leaves them out, as the fact
+-- log does, so sla.ticket_attributes and sla.match_ticket answer
+ALTER TABLE ct_ticket ADD COLUMN score float8;
+CREATE FUNCTION public.ct_score(k integer) RETURNS float8 LANGUAGE sql STABLE AS $$ SELECT score FROM public.ct_ticket WHERE id = k $$;
+INSERT INTO sla.attribute (name, type, function) VALUES ('ct_score', 'number', 'public.ct_score(integer)');
+INSERT INTO ct_ticket (id, st, urgency, created, score) VALUES
+    (71, 'open', 'low', '2026-11-23 10:00+00', 'NaN'), (72, 'open', 'low', '2026-11-23 10:00+00', '-Infinity'),
+    (73, 'open', 'low', '2026-11-23 10:00+00', 0.1);
+SELECT is((SELECT string_agg(t.id || ': ' || coalesce(sla.ticket_attributes((SELECT id FROM sla.attachment WHERE ticket_table = 'ct_ticket'::regclass), t) ->> 'ct_score', '-'), ', ' ORDER BY t.id)
+             FROM ct_ticket t WHERE t.id > 70),
+    '71: -, 72: -, 73: 0.1', 'sla.ticket_attributes leaves out a NaN and an infinite number (0.1 in its shortest form)');
+SELECT is((SELECT count(*)::int FROM sla.match_ticket('ct_ticket', '71')) > 0, true,
+    'the dry run of a ticket whose attribute is NaN answers');
+SELECT is((SELECT count(*)::int FROM sla.fact WHERE ticket_key IN ('71', '72') AND kind = 'created'), 2,
+    'and the engine tracked both tickets');
 
 SELECT * FROM finish();
 ROLLBACK;
