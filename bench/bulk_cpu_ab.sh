@@ -13,21 +13,9 @@ set -euo pipefail
 a_tree=$(cd "$1" && pwd); b_tree=$(cd "$2" && pwd)
 rounds=${3:-3}; tickets=${4:-20000}
 repo=$(cd "$(dirname "$0")/.." && pwd)
-. "$repo/test/lib/pg_installs.sh"
-tmp=$(mktemp -d); chown postgres: "$tmp"
-trap 'for s in a b; do [ -f "$tmp/$s/data/postmaster.pid" ] && runuser -u postgres -- "$(cat "$tmp/$s.prefix")/bin/pg_ctl" -D "$tmp/$s/data" -m immediate stop >/dev/null; done; rm -rf "$tmp"' EXIT
-
-setup() {   # side tree port
-	local side=$1 tree=$2 port=$3 prefix
-	mkdir -p "/var/cache/sla-pg/ab-$side"
-	prefix=$(CACHE=/var/cache/sla-pg/ab-$side copy_debian_15)
-	echo "$prefix" > "$tmp/$side.prefix"
-	(cd "$tree" && make -s PG_CONFIG="$prefix/bin/pg_config" >/dev/null && make -s PG_CONFIG="$prefix/bin/pg_config" install >/dev/null)
-	mkdir -p "$tmp/$side/sock"; chown -R postgres: "$tmp/$side"
-	runuser -u postgres -- "$prefix/bin/initdb" -D "$tmp/$side/data" -U postgres -A trust --no-sync >/dev/null
-	runuser -u postgres -- "$prefix/bin/pg_ctl" -D "$tmp/$side/data" -l "$tmp/$side/log" -w \
-		-o "-p $port -k $tmp/$side/sock -c listen_addresses= -c shared_buffers=512MB -c fsync=off" start >/dev/null
-}
+. "$repo/bench/ab_clusters.sh"
+ab_init
+tmp=$ab_tmp
 round() {   # side port: prints "tickets N ms  messages M ms"
 	local side=$1 port=$2
 	PGHOST=$tmp/$side/sock PGPORT=$port PGUSER=postgres "$(cat "$tmp/$side.prefix")/bin/psql" -X -q -At -d postgres \
@@ -60,8 +48,8 @@ SELECT 1 + (g % :n), CASE WHEN (g / :n) % 2 = 0 THEN 'customer' ELSE 'agent' END
 \! tick=$(getconf CLK_TCK); echo "tickets $(( ($(cat $CPU.1) - $(cat $CPU.0)) * 1000 / tick )) ms  messages $(( ($(cat $CPU.2) - $(cat $CPU.1)) * 1000 / tick )) ms"
 SQL
 }
-setup a "$a_tree" 57981
-setup b "$b_tree" 57982
+ab_setup a "$a_tree" 57981 "-c shared_buffers=512MB -c fsync=off"
+ab_setup b "$b_tree" 57982 "-c shared_buffers=512MB -c fsync=off"
 echo "a: $a_tree ($(git -C "$a_tree" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "b: $b_tree ($(git -C "$b_tree" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "$tickets tickets, then $((3 * tickets)) messages, backend CPU:"

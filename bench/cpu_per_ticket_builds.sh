@@ -14,24 +14,17 @@ set -euo pipefail
 a_tree=$(cd "$1" && pwd); b_tree=$(cd "$2" && pwd)
 rounds=${3:-9}; n=${4:-8000}
 repo=$(cd "$(dirname "$0")/.." && pwd)
-. "$repo/test/lib/pg_installs.sh"
-tmp=$(mktemp -d); chown postgres: "$tmp"
-trap 'for s in a b; do [ -f "$tmp/$s/data/postmaster.pid" ] && runuser -u postgres -- "$(cat "$tmp/$s.prefix")/bin/pg_ctl" -D "$tmp/$s/data" -m immediate stop >/dev/null; done; rm -rf "$tmp"' EXIT
+. "$repo/bench/ab_clusters.sh"
+ab_init
+tmp=$ab_tmp
 
 setup() {   # side tree port
-	local side=$1 tree=$2 port=$3 prefix
-	mkdir -p "/var/cache/sla-pg/ab-$side"
-	prefix=$(CACHE=/var/cache/sla-pg/ab-$side copy_debian_15)
-	echo "$prefix" > "$tmp/$side.prefix"
-	(cd "$tree" && make -s PG_CONFIG="$prefix/bin/pg_config" >/dev/null && make -s PG_CONFIG="$prefix/bin/pg_config" install >/dev/null)
-	mkdir -p "$tmp/$side/sock"; chown -R postgres: "$tmp/$side"
-	runuser -u postgres -- "$prefix/bin/initdb" -D "$tmp/$side/data" -U postgres -A trust --no-sync >/dev/null
-	runuser -u postgres -- "$prefix/bin/pg_ctl" -D "$tmp/$side/data" -l "$tmp/$side/log" -w \
-		-o "-p $port -k $tmp/$side/sock -c listen_addresses= -c shared_buffers=256MB" start >/dev/null
-	(cd "$repo/bench" && PGHOST=$tmp/$side/sock PGPORT=$port PGUSER=postgres "$prefix/bin/psql" -X -q -d postgres \
+	local side=$1 tree=$2 port=$3
+	ab_setup "$side" "$tree" "$port" "-c shared_buffers=256MB"
+	(cd "$repo/bench" && PGHOST=$tmp/$side/sock PGPORT=$port PGUSER=postgres "$(cat "$tmp/$side.prefix")/bin/psql" -X -q -d postgres \
 		-v ON_ERROR_STOP=1 -c 'SET client_min_messages = warning' -f engine_oltp_setup.sql >/dev/null)
 	if [ "$side" = b ] && [ "${DETACH_B:-0}" = 1 ]; then
-		PGHOST=$tmp/$side/sock PGPORT=$port PGUSER=postgres "$prefix/bin/psql" -X -q -d postgres \
+		PGHOST=$tmp/$side/sock PGPORT=$port PGUSER=postgres "$(cat "$tmp/$side.prefix")/bin/psql" -X -q -d postgres \
 			-c "SELECT sla.detach('bench_ticket')" >/dev/null
 	fi
 }

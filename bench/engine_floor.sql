@@ -31,15 +31,6 @@ CREATE FUNCTION pg_temp.ms_since(t0 timestamptz) RETURNS numeric LANGUAGE sql AS
 $$;
 CREATE TEMP TABLE result (round int, measurement text, rows_written bigint, ms numeric);
 
--- the host's tickets first..first+n-1
-CREATE FUNCTION pg_temp.host_tickets(first bigint, n int) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO bench_ticket
-    SELECT g, 'subject ' || g, 'open', 'p' || (g % 12), (ARRAY['sales', 'billing', 'support', 'other'])[1 + g % 4],
-           'agent' || (g % 50), 'customer' || (g % 5000) || '@example.com',
-           '2026-11-02 08:00+00'::timestamptz + (g % 20000) * interval '1 minute', NULL, repeat('x', 200)
-      FROM generate_series(first, first + n - 1) g
-$$;
-
 \set round 1
 \ir engine_floor_round.sql
 \set round 2

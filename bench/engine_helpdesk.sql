@@ -1,4 +1,4 @@
--- engine_helpdesk.sql — the helpdesk both engine benchmarks use (engine_insert.sql,
+-- engine_helpdesk.sql — the helpdesk the engine benchmarks use (engine_insert.sql, engine_floor.sql,
 -- engine_oltp_setup.sql): one calendar, 8 levels, 10 active rules of two conditions each, a
 -- ticket table of realistic width with the indexes such a table has, and a message table.
 SELECT sla.define_calendar('bench', 'Europe/Berlin', 'mon-fri 09:00-17:00');
@@ -22,3 +22,12 @@ CREATE INDEX ON bench_ticket (agent);
 CREATE INDEX ON bench_ticket (requester);
 CREATE TABLE bench_message (id bigserial PRIMARY KEY, ticket bigint, author text, created timestamptz, body text);
 CREATE INDEX ON bench_message (ticket);
+-- the host's own insert of tickets first .. first + n - 1, as every engine benchmark writes them
+-- (2026-11-02 onwards, one a minute over a fortnight, 12 priorities, 4 departments, 50 agents)
+CREATE FUNCTION pg_temp.host_tickets(first bigint, n int) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO bench_ticket
+    SELECT g, 'subject ' || g, 'open', 'p' || (g % 12), (ARRAY['sales', 'billing', 'support', 'other'])[1 + g % 4],
+           'agent' || (g % 50), 'customer' || (g % 5000) || '@example.com',
+           '2026-11-02 08:00+00'::timestamptz + (g % 20000) * interval '1 minute', NULL, repeat('x', 200)
+      FROM generate_series(first, first + n - 1) g
+$$;

@@ -20,13 +20,6 @@ CREATE EXTENSION IF NOT EXISTS sla;
 
 CREATE TEMP TABLE result (what text, rows int, detached_ms numeric, attached_ms numeric);
 
-CREATE FUNCTION pg_temp.load(first bigint, n int) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO bench_ticket
-    SELECT g, 'subject ' || g, 'open', 'p' || (g % 12), (ARRAY['sales', 'billing', 'support', 'other'])[1 + g % 4],
-           'agent' || (g % 50), 'customer' || (g % 5000) || '@example.com',
-           '2026-11-02 08:00+00'::timestamptz + (g % 20000) * interval '1 minute', NULL, repeat('x', 200)
-      FROM generate_series(first, first + n - 1) g
-$$;
 CREATE FUNCTION pg_temp.talk(first bigint, n int, tickets int) RETURNS void LANGUAGE sql AS $$
     INSERT INTO bench_message (ticket, author, created, body)
     SELECT first + (g % tickets), CASE WHEN (g / tickets) % 2 = 0 THEN 'customer' ELSE 'agent' END,
@@ -36,10 +29,10 @@ $$;
 
 -- detached: plain inserts
 \timing on
-SELECT pg_temp.load(1, :tickets);
+SELECT pg_temp.host_tickets(1, :tickets);
 \timing off
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
-SELECT pg_temp.load(1000001, :tickets);
+SELECT pg_temp.host_tickets(1000001, :tickets);
 SELECT (extract(epoch FROM clock_timestamp()) - :t0) * 1000 AS detached_tickets \gset
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
 SELECT pg_temp.talk(1000001, :messages, :tickets);
@@ -52,7 +45,7 @@ SELECT sla.attach('bench_ticket', '{"key": "id", "created_at": "created", "statu
                    "customer_values": ["customer"], "agent_values": ["agent"]}') > 0 AS attached;
 SELECT sla.map_status('bench_ticket', 'open', 'open');
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
-SELECT pg_temp.load(2000001, :tickets);
+SELECT pg_temp.host_tickets(2000001, :tickets);
 SELECT (extract(epoch FROM clock_timestamp()) - :t0) * 1000 AS attached_tickets \gset
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
 SELECT pg_temp.talk(2000001, :messages, :tickets);
