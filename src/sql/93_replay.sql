@@ -2,16 +2,23 @@
 -- recomputed from their fact log under the policy in force in the caller's transaction, and
 -- compliance as it would have been beside compliance as it was (docs/replay.md).
 
+-- A replayed clock beside its stored twin: the rows of sla.replay, sla.replay_version and
+-- sla.replay_history (one definition for the three).
+CREATE TYPE @extschema@.replayed_clock AS (
+    ticket_key text, metric @extschema@.metric, cycle integer, level text,
+    target @extschema@.business_interval, state text, started_at timestamptz,
+    due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
+    paused_for @extschema@.business_interval, paused_since timestamptz, department text,
+    agent text, stored_level text, stored_state text, stored_due_at timestamptz,
+    stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean);
+COMMENT ON TYPE @extschema@.replayed_clock IS
+    'a clock as a replay recomputed it (level, target, state, due and stop, business time used and paused, holder) beside the stored clock of the same ticket, metric and cycle (stored_*; NULL when there is none), and whether the outcome or the terms differ (changed)';
+
 -- In C (src/replay.c): the facts are played by the clock model the triggers use, in memory;
 -- nothing is written.  Runs as the caller: the tracking tables' row-level security applies.
 CREATE FUNCTION @extschema@.replay(ticket_table regclass, ticket_keys text[] DEFAULT NULL,
         from_time timestamptz DEFAULT NULL, to_time timestamptz DEFAULT NULL)
-    RETURNS TABLE (ticket_key text, metric @extschema@.metric, cycle integer, level text,
-                   target @extschema@.business_interval, state text, started_at timestamptz,
-                   due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
-                   paused_for @extschema@.business_interval, paused_since timestamptz, department text,
-                   agent text, stored_level text, stored_state text, stored_due_at timestamptz,
-                   stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean)
+    RETURNS SETOF @extschema@.replayed_clock
     AS 'MODULE_PATHNAME', 'sla_replay_sql' LANGUAGE C STABLE;
 COMMENT ON FUNCTION @extschema@.replay(regclass, text[], timestamptz, timestamptz) IS
     'the clocks of the attachment''s tickets (all, the keys given, or those created in [from_time, to_time)) replayed from their fact log under the policy in force in this transaction, beside the stored clocks (stored_*), with changed = they differ; writes nothing (what-if: edit the policy, replay, roll back)';

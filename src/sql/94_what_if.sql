@@ -249,12 +249,7 @@ COMMENT ON FUNCTION @extschema@.load_policy_version(integer) IS
 -- and targets loaded in a subtransaction that is rolled back.
 CREATE FUNCTION @extschema@.replay_version(ticket_table regclass, version integer, ticket_keys text[] DEFAULT NULL,
         from_time timestamptz DEFAULT NULL, to_time timestamptz DEFAULT NULL)
-    RETURNS TABLE (ticket_key text, metric @extschema@.metric, cycle integer, level text,
-                   target @extschema@.business_interval, state text, started_at timestamptz,
-                   due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
-                   paused_for @extschema@.business_interval, paused_since timestamptz, department text,
-                   agent text, stored_level text, stored_state text, stored_due_at timestamptz,
-                   stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean)
+    RETURNS SETOF @extschema@.replayed_clock
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     result jsonb;
@@ -270,12 +265,7 @@ BEGIN
     EXCEPTION WHEN SQLSTATE 'SLAW1' THEN NULL;
     END;
     RETURN QUERY
-    SELECT * FROM jsonb_to_recordset(coalesce(result, '[]')) AS x(ticket_key text, metric @extschema@.metric, cycle integer,
-               level text, target @extschema@.business_interval, state text, started_at timestamptz, due_at timestamptz,
-               stopped_at timestamptz, business_used @extschema@.business_interval, paused_for @extschema@.business_interval,
-               paused_since timestamptz, department text, agent text, stored_level text, stored_state text,
-               stored_due_at timestamptz, stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval,
-               changed boolean);
+    SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.replayed_clock, coalesce(result, '[]'));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.replay_version(regclass, integer, text[], timestamptz, timestamptz) IS
@@ -289,12 +279,7 @@ COMMENT ON FUNCTION @extschema@.replay_version(regclass, integer, text[], timest
 -- judged by.  Writes nothing (the loads are rolled back).
 CREATE FUNCTION @extschema@.replay_history(ticket_table regclass, ticket_keys text[] DEFAULT NULL,
         from_time timestamptz DEFAULT NULL, to_time timestamptz DEFAULT NULL)
-    RETURNS TABLE (ticket_key text, metric @extschema@.metric, cycle integer, level text,
-                   target @extschema@.business_interval, state text, started_at timestamptz,
-                   due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
-                   paused_for @extschema@.business_interval, paused_since timestamptz, department text,
-                   agent text, stored_level text, stored_state text, stored_due_at timestamptz,
-                   stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean)
+    RETURNS SETOF @extschema@.replayed_clock
     AS 'MODULE_PATHNAME', 'sla_replay_history_sql' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.replay_history(regclass, text[], timestamptz, timestamptz) IS
     'sla.replay as it happened: each committed policy version (calendars, levels, targets, rules) in force from the instant it took effect, its edit re-targeting the running clocks then; writes nothing';

@@ -3711,17 +3711,24 @@ $$;
 COMMENT ON FUNCTION @extschema@.service_credits(date, date, timestamptz) IS
     'credits owed per contract and calendar month (in the contract''s zone) from from_month to to_month: decided clocks of the contract''s customer group and metrics in the part of the month the contract covers, met, failed, compliance %, the deepest tier reached (strictly below its threshold) and the credit it gives on the fee for the covered days; clocks counted as in compliance_report, as of as_of';
 
+-- A replayed clock beside its stored twin: the rows of sla.replay, sla.replay_version and
+-- sla.replay_history (one definition for the three).
+CREATE TYPE @extschema@.replayed_clock AS (
+    ticket_key text, metric @extschema@.metric, cycle integer, level text,
+    target @extschema@.business_interval, state text, started_at timestamptz,
+    due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
+    paused_for @extschema@.business_interval, paused_since timestamptz, department text,
+    agent text, stored_level text, stored_state text, stored_due_at timestamptz,
+    stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean);
+COMMENT ON TYPE @extschema@.replayed_clock IS
+    'a clock as a replay recomputed it (level, target, state, due and stop, business time used and paused, holder) beside the stored clock of the same ticket, metric and cycle (stored_*; NULL when there is none), and whether the outcome or the terms differ (changed)';
+
 -- Replay (93_replay.sql).
 -- In C (src/replay.c): the facts are played by the clock model the triggers use, in memory;
 -- nothing is written.  Runs as the caller: the tracking tables' row-level security applies.
 CREATE FUNCTION @extschema@.replay(ticket_table regclass, ticket_keys text[] DEFAULT NULL,
         from_time timestamptz DEFAULT NULL, to_time timestamptz DEFAULT NULL)
-    RETURNS TABLE (ticket_key text, metric @extschema@.metric, cycle integer, level text,
-                   target @extschema@.business_interval, state text, started_at timestamptz,
-                   due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
-                   paused_for @extschema@.business_interval, paused_since timestamptz, department text,
-                   agent text, stored_level text, stored_state text, stored_due_at timestamptz,
-                   stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean)
+    RETURNS SETOF @extschema@.replayed_clock
     AS 'MODULE_PATHNAME', 'sla_replay_sql' LANGUAGE C STABLE;
 COMMENT ON FUNCTION @extschema@.replay(regclass, text[], timestamptz, timestamptz) IS
     'the clocks of the attachment''s tickets (all, the keys given, or those created in [from_time, to_time)) replayed from their fact log under the policy in force in this transaction, beside the stored clocks (stored_*), with changed = they differ; writes nothing (what-if: edit the policy, replay, roll back)';
@@ -4127,12 +4134,7 @@ COMMENT ON FUNCTION @extschema@.load_policy_version(integer) IS
 -- and targets loaded in a subtransaction that is rolled back.
 CREATE FUNCTION @extschema@.replay_version(ticket_table regclass, version integer, ticket_keys text[] DEFAULT NULL,
         from_time timestamptz DEFAULT NULL, to_time timestamptz DEFAULT NULL)
-    RETURNS TABLE (ticket_key text, metric @extschema@.metric, cycle integer, level text,
-                   target @extschema@.business_interval, state text, started_at timestamptz,
-                   due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
-                   paused_for @extschema@.business_interval, paused_since timestamptz, department text,
-                   agent text, stored_level text, stored_state text, stored_due_at timestamptz,
-                   stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean)
+    RETURNS SETOF @extschema@.replayed_clock
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     result jsonb;
@@ -4148,12 +4150,7 @@ BEGIN
     EXCEPTION WHEN SQLSTATE 'SLAW1' THEN NULL;
     END;
     RETURN QUERY
-    SELECT * FROM jsonb_to_recordset(coalesce(result, '[]')) AS x(ticket_key text, metric @extschema@.metric, cycle integer,
-               level text, target @extschema@.business_interval, state text, started_at timestamptz, due_at timestamptz,
-               stopped_at timestamptz, business_used @extschema@.business_interval, paused_for @extschema@.business_interval,
-               paused_since timestamptz, department text, agent text, stored_level text, stored_state text,
-               stored_due_at timestamptz, stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval,
-               changed boolean);
+    SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.replayed_clock, coalesce(result, '[]'));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.replay_version(regclass, integer, text[], timestamptz, timestamptz) IS
@@ -5974,12 +5971,7 @@ COMMENT ON FUNCTION @extschema@.load_policy_version(integer) IS
 -- judged by.  Writes nothing (the loads are rolled back).
 CREATE FUNCTION @extschema@.replay_history(ticket_table regclass, ticket_keys text[] DEFAULT NULL,
         from_time timestamptz DEFAULT NULL, to_time timestamptz DEFAULT NULL)
-    RETURNS TABLE (ticket_key text, metric @extschema@.metric, cycle integer, level text,
-                   target @extschema@.business_interval, state text, started_at timestamptz,
-                   due_at timestamptz, stopped_at timestamptz, business_used @extschema@.business_interval,
-                   paused_for @extschema@.business_interval, paused_since timestamptz, department text,
-                   agent text, stored_level text, stored_state text, stored_due_at timestamptz,
-                   stored_stopped_at timestamptz, stored_business_used @extschema@.business_interval, changed boolean)
+    RETURNS SETOF @extschema@.replayed_clock
     AS 'MODULE_PATHNAME', 'sla_replay_history_sql' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.replay_history(regclass, text[], timestamptz, timestamptz) IS
     'sla.replay as it happened: each committed policy version (calendars, levels, targets, rules) in force from the instant it took effect, its edit re-targeting the running clocks then; writes nothing';
