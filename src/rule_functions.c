@@ -614,7 +614,7 @@ sla_value_json_representable(const sla_value *v)
  * extra_float_digits says), read as jsonb_in reads a JSON number.
  */
 static void
-push_logged_value(JsonbParseState **ps, JsonbIteratorToken seq, const sla_value *v)
+push_logged_value(SlaJsonb *ps, JsonbIteratorToken seq, const sla_value *v)
 {
 	size_t		i;
 
@@ -637,7 +637,7 @@ push_logged_value(JsonbParseState **ps, JsonbIteratorToken seq, const sla_value 
 				n.type = jbvNumeric;
 				n.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(digits),
 																	ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-				(void) pushJsonbValue(ps, seq, &n);
+				sla_jsonb_push(ps, seq, &n);
 				return;
 			}
 		case SLA_T_TIME:
@@ -653,10 +653,10 @@ push_logged_value(JsonbParseState **ps, JsonbIteratorToken seq, const sla_value 
 			sla_push_bool(ps, seq, v->v.boolean);
 			return;
 		case SLA_T_TEXT_ARRAY:
-			(void) pushJsonbValue(ps, WJB_BEGIN_ARRAY, NULL);
+			sla_jsonb_push(ps, WJB_BEGIN_ARRAY, NULL);
 			for (i = 0; i < v->v.array.n; i++)
 				sla_push_string(ps, WJB_ELEM, v->v.array.items[i].ptr, (int) v->v.array.items[i].len);
-			(void) pushJsonbValue(ps, WJB_END_ARRAY, NULL);
+			sla_jsonb_push(ps, WJB_END_ARRAY, NULL);
 			return;
 	}
 }
@@ -664,23 +664,23 @@ push_logged_value(JsonbParseState **ps, JsonbIteratorToken seq, const sla_value 
 Jsonb *
 sla_level_choice_json(const SlaLevelChoice *choice)
 {
-	JsonbParseState *ps = NULL;
+	SlaJsonb	ps = {0};
 	CompiledRules *cr = choice->rules;
 	int			i;
 
-	(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+	sla_jsonb_push(&ps, WJB_BEGIN_OBJECT, NULL);
 	sla_push_key(&ps, "level");
 	sla_push_string(&ps, WJB_VALUE, choice->level_name, (int) strlen(choice->level_name));
 	sla_push_key(&ps, "matched_rules");
-	(void) pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
+	sla_jsonb_push(&ps, WJB_BEGIN_ARRAY, NULL);
 	for (i = 0; i < choice->nmatched; i++)
 		sla_push_string(&ps, WJB_ELEM, choice->matched_rules[i], (int) strlen(choice->matched_rules[i]));
-	(void) pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
+	sla_jsonb_push(&ps, WJB_END_ARRAY, NULL);
 	/* the values the rules read, and the built-ins read anyway when they have a value: a replay
 	 * runs another policy's rules over them (issue 12).  One JSON cannot hold is left out, and a
 	 * replay keeps the logged level of a ticket whose rules read it */
 	sla_push_key(&ps, "attributes");
-	(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+	sla_jsonb_push(&ps, WJB_BEGIN_OBJECT, NULL);
 	for (i = 0; i < cr->attributes->n; i++)
 	{
 		const sla_value *v = &choice->values[i];
@@ -690,8 +690,8 @@ sla_level_choice_json(const SlaLevelChoice *choice)
 		sla_push_key(&ps, cr->attributes->names[i]);
 		push_logged_value(&ps, WJB_VALUE, v);
 	}
-	(void) pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
-	return JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_OBJECT, NULL));
+	sla_jsonb_push(&ps, WJB_END_OBJECT, NULL);
+	return sla_jsonb_finish(&ps, WJB_END_OBJECT);
 }
 
 /* A JSON array of strings as a text-array value (match_rules' input, a fact's logged values);

@@ -593,7 +593,7 @@ sla_ticket_rule_values(SlaAttachment *att, CompiledRules *cr, HeapTuple tuple, T
 /* One attribute value (JSON can hold it) as sla.match_rules() reads it back: times as the
  * session shows them, numbers in their shortest exact form. */
 static void
-push_value_json(JsonbParseState **ps, const sla_value *v)
+push_value_json(SlaJsonb *ps, const sla_value *v)
 {
 	size_t		i;
 	char	   *s;
@@ -610,7 +610,7 @@ push_value_json(JsonbParseState **ps, const sla_value *v)
 				n.type = jbvNumeric;
 				n.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(float8out_internal(v->v.number)),
 																	ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-				(void) pushJsonbValue(ps, WJB_VALUE, &n);
+				sla_jsonb_push(ps, WJB_VALUE, &n);
 				return;
 			}
 		case SLA_T_TIME:
@@ -622,10 +622,10 @@ push_value_json(JsonbParseState **ps, const sla_value *v)
 			sla_push_bool(ps, WJB_VALUE, v->v.boolean);
 			return;
 		case SLA_T_TEXT_ARRAY:
-			(void) pushJsonbValue(ps, WJB_BEGIN_ARRAY, NULL);
+			sla_jsonb_push(ps, WJB_BEGIN_ARRAY, NULL);
 			for (i = 0; i < v->v.array.n; i++)
 				sla_push_string(ps, WJB_ELEM, v->v.array.items[i].ptr, (int) v->v.array.items[i].len);
-			(void) pushJsonbValue(ps, WJB_END_ARRAY, NULL);
+			sla_jsonb_push(ps, WJB_END_ARRAY, NULL);
 			return;
 	}
 }
@@ -643,7 +643,7 @@ sla_ticket_attributes_sql(PG_FUNCTION_ARGS)
 	HeapTupleData tuple;
 	TupleDesc	desc;
 	sla_value  *values;
-	JsonbParseState *ps = NULL;
+	SlaJsonb	ps = {0};
 	Jsonb	   *result;
 	MemoryContext caller = CurrentMemoryContext;
 	int			i;
@@ -666,7 +666,7 @@ sla_ticket_attributes_sql(PG_FUNCTION_ARGS)
 		/* the JSON in the caller's memory, before SPI_finish frees the values.  NULL ones are
 		 * left out, and those JSON cannot hold (NaN, infinities), as the fact log does */
 		MemoryContextSwitchTo(caller);
-		(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+		sla_jsonb_push(&ps, WJB_BEGIN_OBJECT, NULL);
 		for (i = 0; i < cr->attributes->n; i++)
 		{
 			if (values[i].is_null || !sla_value_json_representable(&values[i]))
@@ -674,7 +674,7 @@ sla_ticket_attributes_sql(PG_FUNCTION_ARGS)
 			sla_push_key(&ps, cr->attributes->names[i]);
 			push_value_json(&ps, &values[i]);
 		}
-		result = JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_OBJECT, NULL));
+		result = sla_jsonb_finish(&ps, WJB_END_OBJECT);
 		SPI_finish();
 	}
 	ReleaseTupleDesc(desc);

@@ -80,7 +80,7 @@ static const char *const fact_kind_names[] = {
 };
 
 static void
-push_text_member(JsonbParseState **ps, const char *key, const char *value)
+push_text_member(SlaJsonb *ps, const char *key, const char *value)
 {
 	sla_push_key(ps, key);
 	sla_push_string(ps, WJB_VALUE, value, (int) strlen(value));
@@ -94,10 +94,10 @@ push_text_member(JsonbParseState **ps, const char *key, const char *value)
 static Jsonb *
 fact_detail(const sla_fact *f, Jsonb *chosen)
 {
-	JsonbParseState *ps = NULL;
+	SlaJsonb	ps = {0};
 	int32		version;
 
-	(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+	sla_jsonb_push(&ps, WJB_BEGIN_OBJECT, NULL);
 	switch (f->kind)
 	{
 		case SLA_FACT_CREATED:
@@ -143,14 +143,14 @@ fact_detail(const sla_fact *f, Jsonb *chosen)
 		sla_push_key(&ps, "v");
 		sla_push_int(&ps, WJB_VALUE, version);
 	}
-	return JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_OBJECT, NULL));
+	return sla_jsonb_finish(&ps, WJB_END_OBJECT);
 }
 
 /* The rules' choice with its place in the timeline ("pos"), for a level fact. */
 static Jsonb *
 chosen_with_position(Jsonb *chosen, int64 pos)
 {
-	JsonbParseState *ps = NULL;
+	SlaJsonb	ps = {0};
 	JsonbIterator *it = JsonbIteratorInit(&chosen->root);
 	JsonbIteratorToken tok;
 	JsonbValue	v;
@@ -162,10 +162,10 @@ chosen_with_position(Jsonb *chosen, int64 pos)
 		{
 			sla_push_key(&ps, "pos");
 			sla_push_int(&ps, WJB_VALUE, pos);
-			return JsonbValueToJsonb(pushJsonbValue(&ps, tok, NULL));
+			return sla_jsonb_finish(&ps, tok);
 		}
 		depth += (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY) - (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY);
-		(void) pushJsonbValue(&ps, tok, tok < WJB_BEGIN_ARRAY ? &v : NULL);
+		sla_jsonb_push(&ps, tok, tok < WJB_BEGIN_ARRAY ? &v : NULL);
 	}
 	elog(ERROR, "the rules' choice is not a JSON object");
 	return NULL;				/* keep the compiler quiet */
