@@ -21,7 +21,7 @@ MODULE_big = sla
 CORE_OBJS  = src/core/business_interval.o src/core/civil.o src/core/calendar.o \
              src/core/hours_spec.o src/core/rules.o src/core/clockflow.o
 GLUE_OBJS  = src/sla.o src/sla_error.o src/business_interval.o src/calendar_cache.o \
-             src/attachment_cache.o src/clock_store.o src/ticket_flow.o src/config_guard.o src/config_reference.o src/citus_shard.o src/new_ticket_batch.o src/ticket_attributes.o src/ticket_trigger.o src/ticket_update.o \
+             src/attachment_cache.o src/clock_store.o src/ticket_flow.o src/config_guard.o src/config_reference.o src/citus_shard.o src/statement_queue.o src/new_ticket_batch.o src/message_batch.o src/ticket_attributes.o src/ticket_trigger.o src/ticket_update.o \
              src/message_trigger.o src/mapping_problem.o src/status_history.o src/host_ticket.o src/escalation_action.o src/escalation_step.o src/late_breach.o src/attachment_access.o \
              src/calendar_functions.o src/rule_functions.o src/rule_recheck.o src/breach_worker.o src/replay.o src/policy_draft.o
 OBJS       = $(GLUE_OBJS) $(CORE_OBJS)

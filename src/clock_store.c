@@ -36,6 +36,7 @@
 #include "calendar_cache.h"
 #include "citus_shard.h"
 #include "clock_store.h"
+#include "message_batch.h"
 #include "new_ticket_batch.h"
 #include "sla_error.h"
 
@@ -293,8 +294,15 @@ typedef enum Statement
 	S_CLAIM_LATE_LOCK, S_CLAIM_LATE, S_CLAIM_STEP_LOCK, S_CLAIM_STEP,
 	S_RECHECK_SET, S_RECHECK_CLAIM, S_TICKET_READ, S_TICKET_TRYLOCK, S_POLICY_PENDING, S_CLAIM_TICKET,
 	S_TICKET_EXISTS,
+	/* the messages of one statement (message_batch.c): their tickets read, what they did written */
+	S_TICKETS_LOCK, S_TICKETS_TAIL, S_TICKETS_CLOCKS, S_DRAW_IDS, S_CLOCKS_START, S_CLOCKS_STOP,
+	S_EVENTS_WRITE, S_FACTS_WRITE, S_TICKETS_UPDATE,
 	S_COUNT
 } Statement;
+
+/* the statements on many tickets at once, planned for each set of tickets (CURSOR_OPT_CUSTOM_PLAN):
+ * their arrays' lengths and the tables' sizes decide between an index per ticket and a scan */
+#define PER_SET_STATEMENT(s) ((s) >= S_TICKETS_LOCK && (s) <= S_TICKETS_UPDATE)
 
 #define CLOCK_COLUMNS "id, attachment_id, ticket_key::pg_catalog.text, metric::text, cycle, level_id, calendar_id, target, " \
 	"started_at, due_at, paused_since, paused_for, stopped_at, state, department, agent, requester, business_used, " \
@@ -316,6 +324,11 @@ typedef enum Statement
 #define TICKET_STATE_SQL "SELECT level_id, lifecycle, agent_replied, customer_waiting_since, " \
 	"department, agent, requester, rules_recheck_at FROM sla.ticket{T} " \
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}"
+
+/* the tickets of $2 (text[]) joined with their rows in table{T} AS t ($1: the attachment), as
+ * k(key, n): n is the ticket's place in $2 */
+#define TICKETS_JOIN(table, alias) "FROM pg_catalog.unnest($2::text[]) WITH ORDINALITY AS k(key, n) JOIN sla." table "{T} " alias \
+	" ON " alias ".attachment_id OPERATOR(pg_catalog.=) $1 AND " alias ".ticket_key OPERATOR(pg_catalog.=) k.key{K} "
 
 /* how many of a ticket's latest facts S_TICKET_TAIL reads */
 #define TAIL_FACTS 16
@@ -506,6 +519,52 @@ static const char *const statement_sql[S_COUNT] = {
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K} FOR UPDATE SKIP LOCKED",
 	[S_TICKET_EXISTS] = "SELECT 1 FROM sla.ticket{T} "
 	"WHERE attachment_id OPERATOR(pg_catalog.=) $1 AND ticket_key OPERATOR(pg_catalog.=) $2{K}",
+	/*
+	 * The messages of one statement (message_batch.c).  The tickets locked in key order (two
+	 * such statements lock their common tickets in the same order), each with its state as
+	 * TICKET_STATE_SQL reads it after its place in $2; then their latest facts and their clocks,
+	 * each statement after the lock's (READ COMMITTED: it sees what the last holder committed).
+	 */
+	[S_TICKETS_LOCK] = "SELECT k.n::pg_catalog.int4, t.level_id, t.lifecycle, t.agent_replied, t.customer_waiting_since, "
+	"t.department, t.agent, t.requester, t.rules_recheck_at " TICKETS_JOIN("ticket", "t")
+	"ORDER BY t.ticket_key FOR UPDATE OF t",
+	[S_TICKETS_TAIL] = "SELECT k.n::pg_catalog.int4, x.seq, x.at FROM pg_catalog.unnest($2::text[]) WITH ORDINALITY AS k(key, n) "
+	"CROSS JOIN LATERAL (SELECT f.seq, f.at FROM sla.fact{T} f WHERE f.attachment_id OPERATOR(pg_catalog.=) $1 "
+	"AND f.ticket_key OPERATOR(pg_catalog.=) k.key{K} ORDER BY f.seq DESC LIMIT 1) x",
+	[S_TICKETS_CLOCKS] = "SELECT k.n::pg_catalog.int4, " CLOCK_COLUMNS " " TICKETS_JOIN("clock", "c"),
+	/* ids for the new clocks ($1) and places in the timeline ($2: events and clock starts), in
+	 * the sequences' order */
+	[S_DRAW_IDS] = "SELECT ARRAY(SELECT pg_catalog.nextval('sla.clock_id_seq') FROM pg_catalog.generate_series(1, $1)), "
+	"ARRAY(SELECT pg_catalog.nextval('sla.event_id_seq') FROM pg_catalog.generate_series(1, $2))",
+	/* the clocks started, as S_START writes one, with the ids and places drawn; one the same
+	 * statement's messages stopped is written stopped (its late breach recorded by the insert's
+	 * trigger, clock_late_breach_insert) */
+	[S_CLOCKS_START] = "INSERT INTO sla.clock{T} (id, attachment_id, ticket_key, metric, cycle, level_id, calendar_id, "
+	"target, started_at, due_at, state, department, agent, requester, warn_at, started_pos, policy_version, "
+	"stopped_at, business_used) "
+	"SELECT m.id, $1, m.key{K}, m.metric::sla.metric, m.cycle, m.level, m.calendar, m.target, m.started, m.due, m.state, "
+	"m.department, m.agent, m.requester, m.warn, m.pos, m.version, m.stopped, m.used "
+	"FROM unnest($2::int8[], $3::text[], $4::text[], $5::int4[], $6::int4[], $7::int4[], $8, $9::timestamptz[], "
+	"$10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::int8[], $16::int4[], "
+	"$17::text[], $18::timestamptz[], $19) "
+	"AS m(id, key, metric, cycle, level, calendar, target, started, due, department, agent, requester, warn, pos, version, "
+	"state, stopped, used)",
+	/* the clocks stopped, as S_STOP changes one (their events are S_EVENTS_WRITE's) */
+	[S_CLOCKS_STOP] = "UPDATE sla.clock{T} k SET stopped_at = u.at, state = u.state, business_used = u.used "
+	"FROM unnest($2::int8[], $3::text[], $4::timestamptz[], $5::text[], $6) AS u(id, key, at, state, used) "
+	"WHERE k.attachment_id OPERATOR(pg_catalog.=) $1 AND k.ticket_key OPERATOR(pg_catalog.=) u.key{K} "
+	"AND k.id OPERATOR(pg_catalog.=) u.id",
+	[S_EVENTS_WRITE] = "INSERT INTO sla.event{T} (id, attachment_id, ticket_key, clock_id, at, kind, detail) "
+	"SELECT e.id, $1, e.key{K}, e.clock, e.at, e.kind, e.detail FROM unnest($2::int8[], $3::text[], $4::int8[], "
+	"$5::timestamptz[], $6::text[], $7::jsonb[]) AS e(id, key, clock, at, kind, detail)",
+	[S_FACTS_WRITE] = "INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) "
+	"SELECT $1, f.key{K}, f.seq, f.at, f.kind, f.detail FROM unnest($2::text[], $3::int4[], $4::timestamptz[], "
+	"$5::text[], $6::jsonb[]) AS f(key, seq, at, kind, detail)",
+	/* each ticket once: its state after the statement's messages, as S_TICKET_UPDATE writes it */
+	[S_TICKETS_UPDATE] = "UPDATE sla.ticket{T} t SET level_id = u.level, lifecycle = u.lifecycle, agent_replied = u.replied, "
+	"customer_waiting_since = u.waiting FROM unnest($2::text[], $3::int4[], $4::text[], $5::bool[], "
+	"$6::timestamptz[]) AS u(key, level, lifecycle, replied, waiting) "
+	"WHERE t.attachment_id OPERATOR(pg_catalog.=) $1 AND t.ticket_key OPERATOR(pg_catalog.=) u.key{K}",
 	/* a ticket a configuration edit could not lock: the breach check re-targets it */
 	[S_POLICY_PENDING] = "INSERT INTO sla.policy_retarget_pending (attachment_id, ticket_key, at) "
 	"VALUES ($1, $2, $3) ON CONFLICT (attachment_id, ticket_key) DO NOTHING",
@@ -815,6 +874,33 @@ argument_types(Statement s, Oid *types, int *n)
 		case S_POLICY_PENDING:
 			TYPES(INT4OID, TEXTOID, TIMESTAMPTZOID);
 			break;
+		case S_TICKETS_LOCK:
+		case S_TICKETS_TAIL:
+		case S_TICKETS_CLOCKS:
+			TYPES(INT4OID, TEXTARRAYOID);
+			break;
+		case S_DRAW_IDS:
+			TYPES(INT4OID, INT4OID);
+			break;
+		case S_CLOCKS_START:
+			TYPES(INT4OID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
+				  get_array_type(bi), TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+				  TEXTARRAYOID, TIMESTAMPTZARRAYOID, INT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID,
+				  get_array_type(bi));
+			break;
+		case S_CLOCKS_STOP:
+			TYPES(INT4OID, INT8ARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, get_array_type(bi));
+			break;
+		case S_EVENTS_WRITE:
+			TYPES(INT4OID, INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID,
+				  get_array_type(JSONBOID));
+			break;
+		case S_FACTS_WRITE:
+			TYPES(INT4OID, TEXTARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, get_array_type(JSONBOID));
+			break;
+		case S_TICKETS_UPDATE:
+			TYPES(INT4OID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, TIMESTAMPTZARRAYOID);
+			break;
 		case S_COUNT:
 			elog(ERROR, "no such statement");
 	}
@@ -862,9 +948,16 @@ run(Statement s, SlaKeyType kt, Datum *values, const char *nulls)
 {
 	int			rc;
 
-	/* no tracking row is read or changed before the new tickets queued ahead of it are written */
-	if (s != S_NEW_TICKETS && sla_new_tickets_queued())
-		sla_new_tickets_flush();
+	/* no tracking row is read or changed before the work queued ahead of it is done: the new
+	 * tickets written, then the messages applied (each queue is taken before it is done, so its
+	 * own statements find it empty; the new tickets' write leaves the messages queued after them) */
+	if (s != S_NEW_TICKETS)
+	{
+		if (sla_new_tickets_queued())
+			sla_new_tickets_flush();
+		if (sla_messages_queued())
+			sla_messages_flush();
+	}
 	refresh_plans();
 	if (plans_for_0_1)
 		kt = SLA_KEY_TEXT;
@@ -916,7 +1009,8 @@ run(Statement s, SlaKeyType kt, Datum *values, const char *nulls)
 		SPIPlanPtr	plan;
 
 		argument_types(s, types, &n);
-		plan = SPI_prepare(statement_text(s, kt), n, types);
+		plan = SPI_prepare_cursor(statement_text(s, kt), n, types,
+								  PER_SET_STATEMENT(s) ? CURSOR_OPT_CUSTOM_PLAN : 0);
 		if (plan == NULL)
 			elog(ERROR, "could not prepare an sla statement: %s", SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)
@@ -1112,33 +1206,34 @@ sla_log_event(int32 attachment_id, const char *key, int64 clock_id, TimestampTz 
 
 /* ---------------------------------------------------------------- reading a ticket */
 
+/* A clock from CLOCK_COLUMNS read from column first on. */
 static void
-clock_from_tuple(HeapTuple tup, TupleDesc desc, sla_cf_clock *c)
+clock_from_tuple(HeapTuple tup, TupleDesc desc, int first, sla_cf_clock *c)
 {
 	bool		isnull;
 	Datum		d;
 
 	memset(c, 0, sizeof(*c));
-	c->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-	c->metric = METRIC_OF(SPI_getvalue(tup, desc, 4));
-	c->cycle = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
-	c->level_id = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
-	c->calendar_id = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
-	c->target = *DatumGetBusinessIntervalP(SPI_getbinval(tup, desc, 8, &isnull));
-	c->started_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 9, &isnull));
-	c->due_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 10, &isnull));
-	d = SPI_getbinval(tup, desc, 11, &isnull);
+	c->id = DatumGetInt64(SPI_getbinval(tup, desc, first, &isnull));
+	c->metric = METRIC_OF(SPI_getvalue(tup, desc, first + 3));
+	c->cycle = DatumGetInt32(SPI_getbinval(tup, desc, first + 4, &isnull));
+	c->level_id = DatumGetInt32(SPI_getbinval(tup, desc, first + 5, &isnull));
+	c->calendar_id = DatumGetInt32(SPI_getbinval(tup, desc, first + 6, &isnull));
+	c->target = *DatumGetBusinessIntervalP(SPI_getbinval(tup, desc, first + 7, &isnull));
+	c->started_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, first + 8, &isnull));
+	c->due_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, first + 9, &isnull));
+	d = SPI_getbinval(tup, desc, first + 10, &isnull);
 	c->paused = !isnull;
 	c->paused_since = isnull ? 0 : DatumGetTimestampTz(d);
-	c->paused_for = *DatumGetBusinessIntervalP(SPI_getbinval(tup, desc, 12, &isnull));
-	d = SPI_getbinval(tup, desc, 13, &isnull);
+	c->paused_for = *DatumGetBusinessIntervalP(SPI_getbinval(tup, desc, first + 11, &isnull));
+	d = SPI_getbinval(tup, desc, first + 12, &isnull);
 	c->stopped = !isnull;
 	c->stopped_at = isnull ? 0 : DatumGetTimestampTz(d);
-	c->state = CLOCK_STATE_OF(SPI_getvalue(tup, desc, 14));
-	d = SPI_getbinval(tup, desc, 18, &isnull);
+	c->state = CLOCK_STATE_OF(SPI_getvalue(tup, desc, first + 13));
+	d = SPI_getbinval(tup, desc, first + 17, &isnull);
 	if (!isnull)
 		c->used = *DatumGetBusinessIntervalP(d);
-	d = SPI_getbinval(tup, desc, 19, &isnull);
+	d = SPI_getbinval(tup, desc, first + 18, &isnull);
 	c->policy_version = isnull ? 0 : DatumGetInt32(d);
 	c->stored_due_at = c->due_at;
 	c->stored_target = c->target;
@@ -1148,6 +1243,29 @@ static char *
 text_column(HeapTuple tup, TupleDesc desc, int col)
 {
 	return SPI_getvalue(tup, desc, col);	/* NULL for SQL NULL */
+}
+
+/* A ticket's state row as TICKET_STATE_SQL reads it, from column first on: it is tracked. */
+static void
+ticket_state_from_tuple(HeapTuple tup, TupleDesc desc, int first, SlaStoredTicket *out)
+{
+	bool		isnull;
+	Datum		d;
+
+	out->t.tracked = true;
+	d = SPI_getbinval(tup, desc, first, &isnull);
+	out->t.level_id = isnull ? 0 : DatumGetInt32(d);
+	out->t.lifecycle = LIFECYCLE_OF(SPI_getvalue(tup, desc, first + 1));
+	out->t.agent_replied = DatumGetBool(SPI_getbinval(tup, desc, first + 2, &isnull));
+	d = SPI_getbinval(tup, desc, first + 3, &isnull);
+	out->t.customer_waiting = !isnull;
+	out->t.customer_waiting_since = isnull ? 0 : DatumGetTimestampTz(d);
+	out->holder.department = text_column(tup, desc, first + 4);
+	out->holder.agent = text_column(tup, desc, first + 5);
+	out->holder.requester = text_column(tup, desc, first + 6);
+	d = SPI_getbinval(tup, desc, first + 7, &isnull);
+	out->has_rules_recheck = !isnull;
+	out->rules_recheck_at = isnull ? 0 : DatumGetTimestampTz(d);
 }
 
 static int
@@ -1208,22 +1326,7 @@ stored_ticket_read(int32 attachment_id, const char *key, SlaStoredTicket *out, S
 		s = S_TICKET_LOCK;
 	if (run(s, out->key_type, v, "  ") == 0)
 		return false;
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	out->t.tracked = true;
-	d = SPI_getbinval(tup, desc, 1, &isnull);
-	out->t.level_id = isnull ? 0 : DatumGetInt32(d);
-	out->t.lifecycle = LIFECYCLE_OF(SPI_getvalue(tup, desc, 2));
-	out->t.agent_replied = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
-	d = SPI_getbinval(tup, desc, 4, &isnull);
-	out->t.customer_waiting = !isnull;
-	out->t.customer_waiting_since = isnull ? 0 : DatumGetTimestampTz(d);
-	out->holder.department = text_column(tup, desc, 5);
-	out->holder.agent = text_column(tup, desc, 6);
-	out->holder.requester = text_column(tup, desc, 7);
-	d = SPI_getbinval(tup, desc, 8, &isnull);
-	out->has_rules_recheck = !isnull;
-	out->rules_recheck_at = isnull ? 0 : DatumGetTimestampTz(d);
+	ticket_state_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, out);
 	if (out->log_facts && (rows = run(S_TICKET_TAIL, out->key_type, v, "  ")) > 0)
 	{
 		bool		found = false;
@@ -1260,7 +1363,7 @@ stored_ticket_read(int32 attachment_id, const char *key, SlaStoredTicket *out, S
 	out->t.capacity = (int) rows + SLA_CF_MAX_NEW_CLOCKS;
 	out->t.clocks = repalloc(out->t.clocks, sizeof(sla_cf_clock) * out->t.capacity);
 	for (i = 0; i < rows; i++)
-		clock_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &out->t.clocks[i]);
+		clock_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &out->t.clocks[i]);
 	out->t.nclocks = (int) rows;
 	/* in the order they started (the ids' order): read unordered, so no sort node is started */
 	qsort(out->t.clocks, out->t.nclocks, sizeof(sla_cf_clock), compare_clock_ids);
@@ -1286,6 +1389,86 @@ sla_stored_ticket_try_load(int32 attachment_id, const char *key, SlaStoredTicket
 	if (stored_ticket_read(attachment_id, key, out, S_TICKET_TRYLOCK))
 		return SLA_TICKET_LOCKED;
 	return sla_stored_ticket_read(attachment_id, key, out) ? SLA_TICKET_BUSY : SLA_TICKET_ABSENT;
+}
+
+/*
+ * The tickets of the messages of one statement: locked in key order and read with their latest
+ * fact and their clocks, in three statements for them all.  found[i]: keys[i] is tracked (then
+ * out[i] holds it, else an untracked ticket).  A ticket read this way knows no last message
+ * (the rules that read it are run with the message alone: message_batch.c).
+ */
+bool
+sla_stored_tickets_batchable(void)
+{
+	refresh_plans();
+	return !plans_for_citus && !plans_for_0_1;
+}
+
+void
+sla_stored_tickets_lock(int32 attachment_id, char **keys, int n, SlaStoredTicket *out, bool *found)
+{
+	Datum	   *key_datums = palloc(sizeof(Datum) * n);
+	Datum		v[2];
+	SlaKeyType	kt = attachment_key_type(attachment_id);
+	uint64		rows,
+				r;
+	int			i;
+	int		   *nclocks = palloc0(sizeof(int) * n);
+
+	for (i = 0; i < n; i++)
+	{
+		sla_stored_ticket_new(attachment_id, keys[i], &out[i]);
+		key_datums[i] = CStringGetTextDatum(keys[i]);
+		found[i] = false;
+	}
+	v[0] = Int32GetDatum(attachment_id);
+	v[1] = PointerGetDatum(construct_array(key_datums, n, TEXTOID, -1, false, TYPALIGN_INT));
+
+	rows = run(S_TICKETS_LOCK, kt, v, "  ");
+	for (r = 0; r < rows; r++)
+	{
+		bool		isnull;
+
+		i = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull)) - 1;
+		ticket_state_from_tuple(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &out[i]);
+		found[i] = true;
+	}
+	rows = run(S_TICKETS_TAIL, kt, v, "  ");
+	for (r = 0; r < rows; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		i = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull)) - 1;
+		out[i].facts = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+		out[i].t.has_last_at = true;
+		out[i].t.last_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
+	}
+	rows = run(S_TICKETS_CLOCKS, kt, v, "  ");
+	/* room first (a ticket's clocks may come in any order), then each in its place */
+	for (r = 0; r < rows; r++)
+	{
+		bool		isnull;
+
+		nclocks[DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull)) - 1]++;
+	}
+	for (i = 0; i < n; i++)
+		if (nclocks[i] + SLA_CF_MAX_NEW_CLOCKS > out[i].t.capacity)
+		{
+			out[i].t.capacity = nclocks[i] + SLA_CF_MAX_NEW_CLOCKS;
+			out[i].t.clocks = repalloc(out[i].t.clocks, sizeof(sla_cf_clock) * out[i].t.capacity);
+		}
+	for (r = 0; r < rows; r++)
+	{
+		bool		isnull;
+
+		i = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull)) - 1;
+		clock_from_tuple(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &out[i].t.clocks[out[i].t.nclocks++]);
+	}
+	/* in the order they started (the ids' order), as stored_ticket_read gives them */
+	for (i = 0; i < n; i++)
+		qsort(out[i].t.clocks, out[i].t.nclocks, sizeof(sla_cf_clock), compare_clock_ids);
 }
 
 void
@@ -1735,11 +1918,612 @@ write_ticket_row_and_fact(SlaStoredTicket *st, const SlaFactRow *log)
 	run(S_TICKET_UPDATE_AND_FACT, st->key_type, v, n);
 }
 
+/* ---------------------------------------------------------------- writes gathered for a statement */
+
+/*
+ * What the messages of one statement do, gathered while their tickets' facts are applied in
+ * memory and written by sla_writes_flush() in one statement per table (message_batch.c).  Only
+ * what a message does to a ticket in the common case is gathered: a clock started, a clock
+ * stopped with its event, the fact, the ticket's row.  Anything else (a pause, a level's
+ * choice) counts as ungathered: the caller rewinds that ticket to its mark and applies its
+ * facts alone.
+ *
+ * The timeline's order is kept: each clock start and event takes a rank (the fact's place in
+ * the statement, then its place among what the fact did), and the places drawn from
+ * sla.event_id_seq are handed out in rank order; a stop that breaches keeps the place before its
+ * event for the breach event the clock's trigger records (clock_late_breach), as when the stop is
+ * written alone.
+ */
+typedef struct GatheredStart
+{
+	const char *key;
+	const SlaSnapshot *holder;
+	sla_cf_clock clock;			/* as started, stopped when a later message stopped it */
+	TimestampTz warn_at;
+	int32		version;
+	int64		rank;
+} GatheredStart;
+
+typedef struct GatheredStop
+{
+	const char *key;
+	int64		clock_id;		/* negative: the start gathered as -clock_id */
+	TimestampTz at;
+	sla_clock_state state;
+	sla_business_interval used;
+} GatheredStop;
+
+typedef struct GatheredEvent
+{
+	const char *key;
+	int64		clock_id;		/* as in GatheredStop */
+	TimestampTz at;
+	Datum		detail;			/* jsonb; (Datum) 0: a place kept for a late breach's event */
+	int64		rank;
+} GatheredEvent;
+
+typedef struct GatheredFact
+{
+	const char *key;
+	int32		seq;
+	TimestampTz at;
+	const char *kind;
+	Jsonb	   *detail;
+} GatheredFact;
+
+typedef struct GatheredTicket
+{
+	const SlaStoredTicket *st;	/* its state when written: the last fact's */
+	int32		level_id;
+	sla_lifecycle lifecycle;
+	bool		agent_replied;
+	bool		customer_waiting;
+	TimestampTz customer_waiting_since;
+} GatheredTicket;
+
+#define GATHER(array, n, capacity) \
+	do { \
+		if ((n) == (capacity)) \
+		{ \
+			(capacity) = (capacity) == 0 ? 64 : 2 * (capacity); \
+			(array) = (array) == NULL ? MemoryContextAlloc(gathered.memory, sizeof(*(array)) * (capacity)) \
+				: repalloc((array), sizeof(*(array)) * (capacity)); \
+		} \
+	} while (0)
+
+static struct
+{
+	bool		active;
+	int32		attachment_id;
+	SlaKeyType	key_type;
+	MemoryContext memory;
+	GatheredStart *starts;
+	GatheredStop *stops;
+	GatheredEvent *events;
+	GatheredFact *facts;
+	GatheredTicket *tickets;
+	int			nstarts,
+				nstops,
+				nevents,
+				nfacts,
+				ntickets;
+	int			starts_room,
+				stops_room,
+				events_room,
+				facts_room,
+				tickets_room;
+	int			ungathered;
+	int64		rank;
+	/* while the stops are written: the places kept for late breaches, by clock id */
+	int64	   *breach_clocks;
+	int64	   *breach_places;
+	int			nbreaches;
+}			gathered;
+
+void
+sla_writes_gather(int32 attachment_id, SlaKeyType kt)
+{
+	memset(&gathered, 0, sizeof(gathered));
+	gathered.memory = AllocSetContextCreate(CurrentMemoryContext, "sla gathered writes", ALLOCSET_DEFAULT_SIZES);
+	gathered.attachment_id = attachment_id;
+	gathered.key_type = kt;
+	gathered.active = true;
+}
+
+void
+sla_writes_mark(SlaWritesMark *mark)
+{
+	mark->starts = gathered.nstarts;
+	mark->stops = gathered.nstops;
+	mark->events = gathered.nevents;
+	mark->facts = gathered.nfacts;
+	mark->tickets = gathered.ntickets;
+	mark->ungathered = gathered.ungathered;
+}
+
+bool
+sla_writes_gathered_since(const SlaWritesMark *mark)
+{
+	return gathered.ungathered == mark->ungathered;
+}
+
+void
+sla_writes_rewind(const SlaWritesMark *mark)
+{
+	gathered.nstarts = mark->starts;
+	gathered.nstops = mark->stops;
+	gathered.nevents = mark->events;
+	gathered.nfacts = mark->facts;
+	gathered.ntickets = mark->tickets;
+	gathered.ungathered = mark->ungathered;
+}
+
+void
+sla_writes_rank(int64 place)
+{
+	/* room for what one fact does (a few transitions) below each place */
+	gathered.rank = place << 8;
+}
+
+static void
+gather_event(const SlaStoredTicket *st, int64 clock_id, TimestampTz at, Datum detail)
+{
+	GatheredEvent *e;
+
+	GATHER(gathered.events, gathered.nevents, gathered.events_room);
+	e = &gathered.events[gathered.nevents++];
+	e->key = st->key;
+	e->clock_id = clock_id;
+	e->at = at;
+	e->detail = detail;
+	e->rank = gathered.rank++;
+}
+
+static void
+gather_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
+{
+	sla_cf_clock *clock = &st->t.clocks[tr->clock];
+	const sla_cf_clock *c = &tr->after;
+
+	if (tr->kind == SLA_TR_START)
+	{
+		SlaLevel   *level = sla_level_get(c->level_id);
+		GatheredStart *g;
+
+		if (level == NULL)		/* cannot happen: clockflow read it under its lock */
+			elog(ERROR, "SLA level %d vanished", c->level_id);
+		GATHER(gathered.starts, gathered.nstarts, gathered.starts_room);
+		g = &gathered.starts[gathered.nstarts++];
+		g->key = st->key;
+		g->holder = &st->holder;
+		g->clock = *c;
+		g->warn_at = sla_clock_warn_at(c->started_at, c->due_at, c->paused_for, c->calendar_id,
+									   level->warning_fraction);
+		g->version = sla_policy_version_in_force();
+		g->rank = gathered.rank++;
+		clock->id = -(int64) gathered.nstarts;
+		clock->policy_version = g->version;
+	}
+	else if (tr->kind == SLA_TR_STOP)
+	{
+		Datum		detail = jsonb_datum(transition_detail(tr, clock, clock->policy_version, 0));
+
+		if (clock->id < 0)
+		{
+			/* started by this statement: inserted stopped */
+			sla_cf_clock *started = &gathered.starts[-clock->id - 1].clock;
+
+			started->stopped = true;
+			started->stopped_at = tr->at;
+			started->state = c->state;
+			started->used = c->used;
+		}
+		else
+		{
+			GatheredStop *g;
+
+			GATHER(gathered.stops, gathered.nstops, gathered.stops_room);
+			g = &gathered.stops[gathered.nstops++];
+			g->key = st->key;
+			g->clock_id = clock->id;
+			g->at = tr->at;
+			g->state = c->state;
+			g->used = c->used;
+		}
+		if (c->state == SLA_CS_BREACHED)
+			gather_event(st, clock->id, tr->at, (Datum) 0);
+		gather_event(st, clock->id, tr->at, detail);
+	}
+	else
+	{
+		gathered.ungathered++;
+		return;
+	}
+	/* what the row holds from now on: the next transition's "before" */
+	clock->stored_due_at = c->due_at;
+	clock->stored_target = c->target;
+}
+
+static void
+gather_fact(const SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind, Jsonb *detail)
+{
+	GatheredFact *f;
+
+	GATHER(gathered.facts, gathered.nfacts, gathered.facts_room);
+	f = &gathered.facts[gathered.nfacts++];
+	f->key = st->key;
+	f->seq = seq;
+	f->at = at;
+	f->kind = kind;
+	f->detail = detail;
+}
+
+/* sla_stored_ticket_write while writes are gathered */
+static bool
+gather_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result, Jsonb *level_chosen,
+			 const SlaFactRow *log)
+{
+	int			i;
+
+	if (fact->kind != SLA_FACT_MESSAGE || level_chosen != NULL || !st->log_facts)
+	{
+		gathered.ungathered++;
+		return true;			/* nothing is written: the ticket is applied again alone */
+	}
+	for (i = 0; i < result->n; i++)
+		gather_transition(st, &result->t[i]);
+	if (result->lifecycle_changed || result->level_changed || result->conversation_changed)
+	{
+		GatheredTicket *t;
+
+		/* one row per ticket: its facts are applied one after the other */
+		if (gathered.ntickets == 0 || gathered.tickets[gathered.ntickets - 1].st != st)
+		{
+			GATHER(gathered.tickets, gathered.ntickets, gathered.tickets_room);
+			gathered.ntickets++;
+		}
+		t = &gathered.tickets[gathered.ntickets - 1];
+		t->st = st;
+		t->level_id = st->t.level_id;
+		t->lifecycle = st->t.lifecycle;
+		t->agent_replied = st->t.agent_replied;
+		t->customer_waiting = st->t.customer_waiting;
+		t->customer_waiting_since = st->t.customer_waiting_since;
+	}
+	if (log != NULL)
+		gather_fact(st, log->seq, log->at, log->kind, log->detail);
+	return true;
+}
+
+/* a place in the timeline to hand out: what takes it (a start, else an event) and its rank */
+typedef struct RankedPlace
+{
+	int64		rank;
+	int			slot;			/* starts first, then events */
+} RankedPlace;
+
+static int
+compare_ranks(const void *a, const void *b)
+{
+	int64		x = ((const RankedPlace *) a)->rank,
+				y = ((const RankedPlace *) b)->rank;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A gathered clock id: a start's placeholder (-k) is the k-th id drawn. */
+static int64
+drawn_clock_id(int64 id, const int64 *clock_ids)
+{
+	return id < 0 ? clock_ids[-id - 1] : id;
+}
+
+/* an array of n datums of a type, nulls where isnull[i] (isnull NULL: none) */
+static Datum
+datum_array(Datum *values, bool *isnull, int n, Oid type, int16 len, bool byval, char align)
+{
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	return PointerGetDatum(construct_md_array(values, isnull, 1, dims, lbs, type, len, byval, align));
+}
+
+#define TEXT_ARRAY(v, nulls, n) datum_array((v), (nulls), (n), TEXTOID, -1, false, TYPALIGN_INT)
+#define INT4_ARRAY(v, nulls, n) datum_array((v), (nulls), (n), INT4OID, 4, true, TYPALIGN_INT)
+#define INT8_ARRAY(v, n) datum_array((v), NULL, (n), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)
+#define TIME_ARRAY(v, nulls, n) datum_array((v), (nulls), (n), TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)
+#define BI_ARRAY(v, n) datum_array((v), NULL, (n), sla_business_interval_type(), sizeof(sla_business_interval), false, TYPALIGN_DOUBLE)
+#define JSONB_ARRAY(v, n) datum_array((v), NULL, (n), JSONBOID, -1, false, TYPALIGN_INT)
+
+static Datum
+key_or_null(const char *s, bool *isnull)
+{
+	*isnull = s == NULL;
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+static void
+write_gathered_starts(const int64 *clock_ids, const int64 *places)
+{
+	int			n = gathered.nstarts,
+				i;
+	Datum		v[19];
+	Datum	   *a[18];
+	bool	   *dept_nulls = palloc(sizeof(bool) * n),
+			   *agent_nulls = palloc(sizeof(bool) * n),
+			   *requester_nulls = palloc(sizeof(bool) * n),
+			   *version_nulls = palloc(sizeof(bool) * n),
+			   *stop_nulls = palloc(sizeof(bool) * n);
+
+	for (i = 0; i < 18; i++)
+		a[i] = palloc(sizeof(Datum) * n);
+	for (i = 0; i < n; i++)
+	{
+		GatheredStart *g = &gathered.starts[i];
+
+		a[0][i] = Int64GetDatum(clock_ids[i]);
+		a[1][i] = CStringGetTextDatum(g->key);
+		a[2][i] = CStringGetTextDatum(sla_metric_name(g->clock.metric));
+		a[3][i] = Int32GetDatum(g->clock.cycle);
+		a[4][i] = Int32GetDatum(g->clock.level_id);
+		a[5][i] = Int32GetDatum(g->clock.calendar_id);
+		a[6][i] = BusinessIntervalPGetDatum(&g->clock.target);
+		a[7][i] = TimestampTzGetDatum(g->clock.started_at);
+		a[8][i] = TimestampTzGetDatum(g->clock.due_at);
+		a[9][i] = key_or_null(g->holder->department, &dept_nulls[i]);
+		a[10][i] = key_or_null(g->holder->agent, &agent_nulls[i]);
+		a[11][i] = key_or_null(g->holder->requester, &requester_nulls[i]);
+		a[12][i] = TimestampTzGetDatum(g->warn_at);
+		a[13][i] = Int64GetDatum(places[i]);
+		a[14][i] = Int32GetDatum(g->version);
+		version_nulls[i] = g->version == 0;
+		a[15][i] = CStringGetTextDatum(sla_clock_state_name(g->clock.state));
+		a[16][i] = TimestampTzGetDatum(g->clock.stopped_at);
+		a[17][i] = BusinessIntervalPGetDatum(&g->clock.used);
+		stop_nulls[i] = !g->clock.stopped;
+	}
+	v[0] = Int32GetDatum(gathered.attachment_id);
+	v[1] = INT8_ARRAY(a[0], n);
+	v[2] = TEXT_ARRAY(a[1], NULL, n);
+	v[3] = TEXT_ARRAY(a[2], NULL, n);
+	v[4] = INT4_ARRAY(a[3], NULL, n);
+	v[5] = INT4_ARRAY(a[4], NULL, n);
+	v[6] = INT4_ARRAY(a[5], NULL, n);
+	v[7] = BI_ARRAY(a[6], n);
+	v[8] = TIME_ARRAY(a[7], NULL, n);
+	v[9] = TIME_ARRAY(a[8], NULL, n);
+	v[10] = TEXT_ARRAY(a[9], dept_nulls, n);
+	v[11] = TEXT_ARRAY(a[10], agent_nulls, n);
+	v[12] = TEXT_ARRAY(a[11], requester_nulls, n);
+	v[13] = TIME_ARRAY(a[12], NULL, n);
+	v[14] = INT8_ARRAY(a[13], n);
+	v[15] = INT4_ARRAY(a[14], version_nulls, n);
+	v[16] = TEXT_ARRAY(a[15], NULL, n);
+	v[17] = TIME_ARRAY(a[16], stop_nulls, n);
+	v[18] = datum_array(a[17], stop_nulls, n, sla_business_interval_type(), sizeof(sla_business_interval), false,
+						TYPALIGN_DOUBLE);
+	run(S_CLOCKS_START, gathered.key_type, v, "                   ");
+}
+
+static void
+write_gathered_stops(const int64 *clock_ids)
+{
+	int			n = gathered.nstops,
+				i;
+	Datum		v[6];
+	Datum	   *a[5];
+
+	for (i = 0; i < 5; i++)
+		a[i] = palloc(sizeof(Datum) * n);
+	for (i = 0; i < n; i++)
+	{
+		GatheredStop *g = &gathered.stops[i];
+
+		a[0][i] = Int64GetDatum(drawn_clock_id(g->clock_id, clock_ids));
+		a[1][i] = CStringGetTextDatum(g->key);
+		a[2][i] = TimestampTzGetDatum(g->at);
+		a[3][i] = CStringGetTextDatum(sla_clock_state_name(g->state));
+		a[4][i] = BusinessIntervalPGetDatum(&g->used);
+	}
+	v[0] = Int32GetDatum(gathered.attachment_id);
+	v[1] = INT8_ARRAY(a[0], n);
+	v[2] = TEXT_ARRAY(a[1], NULL, n);
+	v[3] = TIME_ARRAY(a[2], NULL, n);
+	v[4] = TEXT_ARRAY(a[3], NULL, n);
+	v[5] = BI_ARRAY(a[4], n);
+	run(S_CLOCKS_STOP, gathered.key_type, v, "      ");
+}
+
+/* the events, but the places kept for late breaches (the clock's trigger writes those) */
+static void
+write_gathered_events(const int64 *clock_ids, const int64 *places)
+{
+	int			n = 0,
+				i;
+	Datum		v[7];
+	Datum	   *a[6];
+
+	for (i = 0; i < 6; i++)
+		a[i] = palloc(sizeof(Datum) * gathered.nevents);
+	gathered.breach_clocks = palloc(sizeof(int64) * gathered.nevents);
+	gathered.breach_places = palloc(sizeof(int64) * gathered.nevents);
+	for (i = 0; i < gathered.nevents; i++)
+	{
+		GatheredEvent *e = &gathered.events[i];
+		int64		clock_id = drawn_clock_id(e->clock_id, clock_ids);
+
+		if (e->detail == (Datum) 0)
+		{
+			gathered.breach_clocks[gathered.nbreaches] = clock_id;
+			gathered.breach_places[gathered.nbreaches++] = places[gathered.nstarts + i];
+			continue;
+		}
+		a[0][n] = Int64GetDatum(places[gathered.nstarts + i]);
+		a[1][n] = CStringGetTextDatum(e->key);
+		a[2][n] = Int64GetDatum(clock_id);
+		a[3][n] = TimestampTzGetDatum(e->at);
+		a[4][n] = CStringGetTextDatum("stopped");
+		a[5][n] = e->detail;
+		n++;
+	}
+	if (n == 0)
+		return;
+	v[0] = Int32GetDatum(gathered.attachment_id);
+	v[1] = INT8_ARRAY(a[0], n);
+	v[2] = TEXT_ARRAY(a[1], NULL, n);
+	v[3] = INT8_ARRAY(a[2], n);
+	v[4] = TIME_ARRAY(a[3], NULL, n);
+	v[5] = TEXT_ARRAY(a[4], NULL, n);
+	v[6] = JSONB_ARRAY(a[5], n);
+	run(S_EVENTS_WRITE, gathered.key_type, v, "       ");
+}
+
+static void
+write_gathered_facts(void)
+{
+	int			n = gathered.nfacts,
+				i;
+	Datum		v[6];
+	Datum	   *a[5];
+
+	for (i = 0; i < 5; i++)
+		a[i] = palloc(sizeof(Datum) * n);
+	for (i = 0; i < n; i++)
+	{
+		GatheredFact *f = &gathered.facts[i];
+
+		a[0][i] = CStringGetTextDatum(f->key);
+		a[1][i] = Int32GetDatum(f->seq);
+		a[2][i] = TimestampTzGetDatum(f->at);
+		a[3][i] = CStringGetTextDatum(f->kind);
+		a[4][i] = JsonbPGetDatum(f->detail);
+	}
+	v[0] = Int32GetDatum(gathered.attachment_id);
+	v[1] = TEXT_ARRAY(a[0], NULL, n);
+	v[2] = INT4_ARRAY(a[1], NULL, n);
+	v[3] = TIME_ARRAY(a[2], NULL, n);
+	v[4] = TEXT_ARRAY(a[3], NULL, n);
+	v[5] = JSONB_ARRAY(a[4], n);
+	run(S_FACTS_WRITE, gathered.key_type, v, "      ");
+}
+
+static void
+write_gathered_tickets(void)
+{
+	int			n = gathered.ntickets,
+				i;
+	Datum		v[6];
+	Datum	   *a[5];
+	bool	   *level_nulls = palloc(sizeof(bool) * n),
+			   *waiting_nulls = palloc(sizeof(bool) * n);
+
+	for (i = 0; i < 5; i++)
+		a[i] = palloc(sizeof(Datum) * n);
+	for (i = 0; i < n; i++)
+	{
+		GatheredTicket *t = &gathered.tickets[i];
+
+		a[0][i] = CStringGetTextDatum(t->st->key);
+		a[1][i] = Int32GetDatum(t->level_id);
+		level_nulls[i] = t->level_id == 0;
+		a[2][i] = CStringGetTextDatum(sla_lifecycle_name(t->lifecycle));
+		a[3][i] = BoolGetDatum(t->agent_replied);
+		a[4][i] = TimestampTzGetDatum(t->customer_waiting_since);
+		waiting_nulls[i] = !t->customer_waiting;
+	}
+	v[0] = Int32GetDatum(gathered.attachment_id);
+	v[1] = TEXT_ARRAY(a[0], NULL, n);
+	v[2] = INT4_ARRAY(a[1], level_nulls, n);
+	v[3] = TEXT_ARRAY(a[2], NULL, n);
+	v[4] = datum_array(a[3], NULL, n, BOOLOID, 1, true, TYPALIGN_CHAR);
+	v[5] = TIME_ARRAY(a[4], waiting_nulls, n);
+	run(S_TICKETS_UPDATE, gathered.key_type, v, "      ");
+}
+
+bool
+sla_late_breach_place(int64 clock_id, int64 *place)
+{
+	int			i;
+
+	for (i = 0; i < gathered.nbreaches; i++)
+		if (gathered.breach_clocks[i] == clock_id)
+		{
+			*place = gathered.breach_places[i];
+			return true;
+		}
+	return false;
+}
+
+void
+sla_writes_flush(void)
+{
+	int			nplaces = gathered.nstarts + gathered.nevents;
+	int64	   *clock_ids = NULL,
+			   *drawn = NULL,
+			   *places = NULL;
+	RankedPlace *ranked;
+	int			i;
+
+	Assert(gathered.active);
+	/* what follows runs statements: gathering ends here */
+	gathered.active = false;
+	if (nplaces > 0)
+	{
+		Datum		v[2] = {Int32GetDatum(gathered.nstarts), Int32GetDatum(nplaces)};
+		bool		isnull;
+		ArrayType  *ids,
+				   *positions;
+		Datum	   *elems;
+		int			nelems;
+
+		run(S_DRAW_IDS, gathered.key_type, v, "  ");
+		ids = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		positions = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		clock_ids = palloc(sizeof(int64) * (gathered.nstarts + 1));
+		deconstruct_array(ids, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, NULL, &nelems);
+		for (i = 0; i < nelems && i < gathered.nstarts; i++)
+			clock_ids[i] = DatumGetInt64(elems[i]);
+		drawn = palloc(sizeof(int64) * nplaces);
+		deconstruct_array(positions, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, NULL, &nelems);
+		for (i = 0; i < nelems && i < nplaces; i++)
+			drawn[i] = DatumGetInt64(elems[i]);
+		/* the places drawn, in rank order: places[] has the starts' first, then the events' */
+		ranked = palloc(sizeof(RankedPlace) * nplaces);
+		for (i = 0; i < nplaces; i++)
+		{
+			ranked[i].slot = i;
+			ranked[i].rank = i < gathered.nstarts ? gathered.starts[i].rank : gathered.events[i - gathered.nstarts].rank;
+		}
+		qsort(ranked, nplaces, sizeof(RankedPlace), compare_ranks);
+		places = palloc(sizeof(int64) * nplaces);
+		for (i = 0; i < nplaces; i++)
+			places[ranked[i].slot] = drawn[i];
+	}
+	/* the events first: they keep the places of the late breaches the clocks' triggers record;
+	 * the stopped clocks before the new ones (never two running clocks of a metric) */
+	if (gathered.nevents > 0)
+		write_gathered_events(clock_ids, places);
+	if (gathered.nstops > 0)
+		write_gathered_stops(clock_ids);
+	if (gathered.nstarts > 0)
+		write_gathered_starts(clock_ids, places);
+	gathered.nbreaches = 0;
+	if (gathered.nfacts > 0)
+		write_gathered_facts();
+	if (gathered.ntickets > 0)
+		write_gathered_tickets();
+	MemoryContextDelete(gathered.memory);
+	memset(&gathered, 0, sizeof(gathered));
+}
+
 bool
 sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
 						Jsonb *level_chosen, const SlaFactRow *log)
 {
 	int			i;
+
+	if (gathered.active)
+		return gather_write(st, fact, result, level_chosen, log);
 
 	if (fact->kind == SLA_FACT_CREATED && result->lifecycle_changed)
 	{
@@ -1820,7 +2604,7 @@ sla_clock_cancel_by_id(int64 clock_id, TimestampTz at, sla_reason reason)
 		return;
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
-	clock_from_tuple(tup, desc, &clock);
+	clock_from_tuple(tup, desc, 1, &clock);
 	memset(&st, 0, sizeof(st));
 	st.attachment_id = DatumGetInt32(SPI_getbinval(tup, desc, 2, &(bool) {false}));
 	st.key = text_column(tup, desc, 3);
@@ -1935,6 +2719,11 @@ sla_fact_append(SlaStoredTicket *st, int32 seq, TimestampTz at, const char *kind
 	Datum		v[6] = {Int32GetDatum(st->attachment_id), CStringGetTextDatum(st->key), Int32GetDatum(seq),
 	TimestampTzGetDatum(at), CStringGetTextDatum(kind), JsonbPGetDatum(detail)};
 
+	if (gathered.active)
+	{
+		gather_fact(st, seq, at, kind, detail);
+		return;
+	}
 	/* under READ COMMITTED no conflict is possible (the tail was read after the ticket's lock):
 	 * a plain insert, without the speculative insertion of ON CONFLICT */
 	if (!IsolationUsesXactSnapshot())

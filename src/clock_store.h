@@ -164,6 +164,43 @@ typedef struct SlaFactRow
 extern bool sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, const sla_cf_result *result,
 									Jsonb *level_chosen, const SlaFactRow *log);
 
+/*
+ * The messages of one statement, applied together (message_batch.c).  Whether the tracking
+ * tables take statements on many tickets at once (not on Citus shards, nor on the 0.1.0 schema);
+ * the tickets locked in key order and read in three statements (found[i]: keys[i] is tracked;
+ * such a ticket knows no last message).
+ */
+extern bool sla_stored_tickets_batchable(void);
+extern void sla_stored_tickets_lock(int32 attachment_id, char **keys, int n, SlaStoredTicket *out, bool *found);
+
+/*
+ * While writes are gathered, applying a message fact writes nothing: its clock starts and stops,
+ * their events, the fact and the ticket's row are kept, and sla_writes_flush() writes them, one
+ * statement per table.  Anything else a fact does is ungathered: the caller rewinds to the mark
+ * it took before the ticket and applies that ticket's facts alone after the flush.
+ * sla_writes_rank(place): the place in the statement of the fact applied next (the timeline's
+ * order across tickets).
+ */
+typedef struct SlaWritesMark
+{
+	int			starts,
+				stops,
+				events,
+				facts,
+				tickets,
+				ungathered;
+} SlaWritesMark;
+extern void sla_writes_gather(int32 attachment_id, SlaKeyType kt);
+extern void sla_writes_rank(int64 place);
+extern void sla_writes_mark(SlaWritesMark *mark);
+extern bool sla_writes_gathered_since(const SlaWritesMark *mark);
+extern void sla_writes_rewind(const SlaWritesMark *mark);
+extern void sla_writes_flush(void);
+/* While the gathered stops are written: the place in the timeline kept for the late breach of
+ * this clock (src/late_breach.c), so that its event comes before the stop's as when a stop is
+ * written alone; false when none was kept. */
+extern bool sla_late_breach_place(int64 clock_id, int64 *place);
+
 /* Write the new tickets an INSERT statement queued (new_ticket_batch.c builds the arrays), or
  * the one it queued, by the statement a new open ticket writes alone. */
 extern void sla_new_tickets_write(SlaKeyType kt, Datum *values, const char *nulls);

@@ -34,6 +34,7 @@
 #include "clock_store.h"
 #include "host_ticket.h"
 #include "mapping_problem.h"
+#include "message_batch.h"
 #include "rule_cache.h"
 #include "rule_recheck.h"
 #include "ticket_engine.h"
@@ -252,6 +253,22 @@ message_published_at(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, bool b
 /* ---------------------------------------------------------------- what a message does */
 
 /*
+ * Whether rules must run after a message (rules_after_message): it is public and some rule
+ * reads the conversation or is relative to now.
+ */
+static bool
+message_runs_rules(const sla_fact *fact)
+{
+	CompiledRules *cr;
+
+	if (!fact->is_public)
+		return false;
+	cr = sla_current_rules(true);
+	return cr->nrules > 0 &&
+		(cr->reads[SLOT_LAST_MESSAGE_AUTHOR] || cr->reads[SLOT_LAST_MESSAGE_AT] || cr->relative_to_now);
+}
+
+/*
  * The rules marked on_update run again after a public message when some rule reads
  * last_message_author or last_message_at (read from the ticket's fact log): "a
  * customer answered and the ticket is urgent" can change the level without a ticket update.
@@ -260,8 +277,9 @@ message_published_at(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, bool b
  * the new conversation (src/rule_recheck.c).
  */
 static void
-rules_after_message(SlaAttachment *att, const char *key, SlaStoredTicket *st, TimestampTz at)
+rules_after_message(SlaAttachment *att, const char *key, SlaStoredTicket *st, const sla_fact *fact)
 {
+	TimestampTz at = fact->at;
 	CompiledRules *cr = sla_current_rules(true);
 	HeapTupleData tuple;
 	TupleDesc	desc;
@@ -270,11 +288,11 @@ rules_after_message(SlaAttachment *att, const char *key, SlaStoredTicket *st, Ti
 	bool		reads_conversation,
 				relative;
 
-	if (cr->nrules == 0 || !st->t.tracked || st->t.lifecycle == SLA_LC_DELETED)
+	if (!message_runs_rules(fact) || !st->t.tracked || st->t.lifecycle == SLA_LC_DELETED)
 		return;
 	reads_conversation = cr->reads[SLOT_LAST_MESSAGE_AUTHOR] || cr->reads[SLOT_LAST_MESSAGE_AT];
 	relative = cr->relative_to_now;
-	if ((!reads_conversation && !relative) || !sla_host_ticket_row(att, key, &tuple, &desc))
+	if (!sla_host_ticket_row(att, key, &tuple, &desc))
 		return;
 	if (reads_conversation)
 	{
@@ -287,20 +305,38 @@ rules_after_message(SlaAttachment *att, const char *key, SlaStoredTicket *st, Ti
 	ReleaseTupleDesc(desc);
 }
 
+void
+sla_message_apply(SlaAttachment *att, const char *key, sla_fact *fact)
+{
+	SlaStoredTicket st;
+	bool		tracked = sla_stored_ticket_load(att->id, key, &st);
+
+	/* a tracked ticket exists (a deleted row is marked deleted by the delete trigger): only an
+	 * untracked or deleted one needs the lookup in the helpdesk's table */
+	if ((!tracked || st.t.lifecycle == SLA_LC_DELETED) && !sla_host_ticket_exists(att, key))
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("message refers to ticket %s which does not exist in %s", key,
+						sla_relation_text(att->ticket_table))));
+	if (!tracked)
+		return;
+	sla_ticket_apply(&st, fact, NULL);
+	rules_after_message(att, key, &st, fact);
+}
+
 /*
  * The clock logic of one published message row, dated at (caller connected to SPI); row: the
- * row as message_row() gives it.
+ * row as message_row() gives it.  may_queue: it may be applied at the end of the INSERT
+ * statement, with the statement's other messages (message_batch.h).
  */
 static void
-apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row, TimestampTz at)
+apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row, TimestampTz at, bool may_queue)
 {
 	char	   *key = sla_row_text(&att->message[MF_TICKET], tuple, desc, att->message_table);
 	Author		author;
 	bool		is_public = true;
 	sla_metric	response;
-	SlaStoredTicket st;
 	sla_fact	fact;
-	bool		tracked;
 
 	if (key == NULL)
 		ereport(ERROR,
@@ -324,23 +360,13 @@ apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row, Ti
 	 * author function reports as system) move nothing and need no ticket */
 	if (author == AUTHOR_SYSTEM || author == AUTHOR_UNKNOWN)
 		return;					/* unknown: recorded as a mapping problem, moves nothing */
-	tracked = sla_stored_ticket_load(att->id, key, &st);
-	/* a tracked ticket exists (a deleted row is marked deleted by the delete trigger): only an
-	 * untracked or deleted one needs the lookup in the helpdesk's table */
-	if ((!tracked || st.t.lifecycle == SLA_LC_DELETED) && !sla_host_ticket_exists(att, key))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("message refers to ticket %s which does not exist in %s", key,
-						sla_relation_text(att->ticket_table))));
-	if (!tracked)
-		return;
 	fact = sla_fact_of(SLA_FACT_MESSAGE, at);
 	fact.author = author == AUTHOR_AGENT ? SLA_AUTHOR_AGENT : SLA_AUTHOR_CUSTOMER;
 	fact.is_public = is_public;
 	fact.response = response;
-	sla_ticket_apply(&st, &fact, NULL);
-	if (fact.is_public)
-		rules_after_message(att, key, &st, at);
+	if (may_queue && sla_message_queue(att, key, &fact, message_runs_rules(&fact)))
+		return;
+	sla_message_apply(att, key, &fact);
 }
 
 /*
@@ -348,13 +374,13 @@ apply_message(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, Datum row, Ti
  * published message counts at its published instant.
  */
 static void
-apply_message_row(SlaAttachment *att, HeapTuple tuple, TupleDesc desc)
+apply_message_row(SlaAttachment *att, HeapTuple tuple, TupleDesc desc, bool may_queue)
 {
 	Datum		row = message_row(att, tuple, desc);
 
 	if (publication_mapped(att) && !message_published(att, tuple, desc, row))
 		return;
-	apply_message(att, tuple, desc, row, message_published_at(att, tuple, desc, false));
+	apply_message(att, tuple, desc, row, message_published_at(att, tuple, desc, false), may_queue);
 }
 
 /* AFTER INSERT FOR EACH ROW on an attached message table; argument: the attachment id. */
@@ -370,7 +396,8 @@ sla_message_added(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);	/* attached again without this message table */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	apply_message_row(att, trigdata->tg_trigtuple, trigdata->tg_relation->rd_att);
+	apply_message_row(att, trigdata->tg_trigtuple, trigdata->tg_relation->rd_att,
+					  sla_messages_may_queue(trigdata->tg_relation));
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -403,7 +430,7 @@ sla_message_updated(PG_FUNCTION_ARGS)
 	if (message_published(att, trigdata->tg_newtuple, desc, new_row) &&
 		!message_published(att, trigdata->tg_trigtuple, desc, message_row(att, trigdata->tg_trigtuple, desc)))
 		apply_message(att, trigdata->tg_newtuple, desc, new_row,
-					  message_published_at(att, trigdata->tg_newtuple, desc, true));
+					  message_published_at(att, trigdata->tg_newtuple, desc, true), false);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -433,7 +460,7 @@ sla_process_message_sql(PG_FUNCTION_ARGS)
 	sla_row_argument(fcinfo, 1, att->message_table, "process_message", &tuple, &desc);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	apply_message_row(att, &tuple, desc);
+	apply_message_row(att, &tuple, desc, false);
 	SPI_finish();
 	ReleaseTupleDesc(desc);
 	PG_RETURN_VOID();

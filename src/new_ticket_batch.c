@@ -8,34 +8,22 @@
  * trigger still reads each row, runs the rules and computes the due dates; only the writing is
  * gathered.
  *
- * The queue lives in the transaction's memory.  Its tickets were queued in one subtransaction
- * (owner), the one their host rows were inserted in.  When another statement of the engine needs
- * the tracking tables in a deeper subtransaction (a host trigger with an exception block that
- * inserts a message), the queue is written there, and kept: if that subtransaction rolls back,
- * the rows are written again by the owner's statement trigger; once the rows belong to the
- * owner's subtransaction (written there, or committed up into it) the queue is emptied.
+ * The queue lives in the transaction's memory, under the subtransaction rules every statement
+ * queue follows (statement_queue.h).
  */
 #include "postgres.h"
 
-#include "access/xact.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "nodes/makefuncs.h"
-#include "parser/parse_func.h"
-#include "replication/logicalworker.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
 
-#include "calendar_cache.h"
 #include "new_ticket_batch.h"
+#include "statement_queue.h"
 
 /* One column of the queue: its values and nulls, as the statement's array parameter. */
 typedef struct QueueColumn
@@ -58,131 +46,43 @@ enum
 #define IS_TICKET_COLUMN(c) ((c) <= T_REQUESTER)
 #define IS_FACT_COLUMN(c) ((c) >= F_KEY && (c) <= F_DETAIL)
 
-static MemoryContext queue_context = NULL;
 static QueueColumn columns[QUEUE_COLUMNS];
-static int	tickets,
-			facts,
+static int	facts,
 			clocks,
 			capacity;			/* of every column: clocks outnumber tickets and facts */
 static int32 queued_attachment;
 static SlaKeyType queued_key_type;
-static SubTransactionId owner = InvalidSubTransactionId;
-static SubTransactionId written_in = InvalidSubTransactionId;
-static bool callbacks_registered = false;
 
-static Oid	statement_end_function = InvalidOid;
-static uint64 statement_end_generation = 0;
+static void forget_columns(void);
 
-static void
-forget_queue(void)
-{
-	if (queue_context != NULL)
-		MemoryContextDelete(queue_context);
-	queue_context = NULL;
-	tickets = facts = clocks = capacity = 0;
-	owner = written_in = InvalidSubTransactionId;
-}
+/* its count is the tickets queued */
+static SlaStatementQueue queue = {
+	.what = "new tickets", .function = "ticket_statement_end", .trigger = "sla_ticket_statement_end",
+	.on_forget = forget_columns
+};
 
 static void
-queue_xact_callback(XactEvent event, void *arg)
+forget_columns(void)
 {
-	switch (event)
-	{
-		case XACT_EVENT_PRE_COMMIT:
-		case XACT_EVENT_PARALLEL_PRE_COMMIT:
-		case XACT_EVENT_PRE_PREPARE:
-			/* a statement trigger that never fired (it cannot happen with the triggers
-			 * sla.attach() creates): fail the commit rather than lose the tickets' clocks */
-			if (tickets > 0 && written_in == InvalidSubTransactionId)
-				ereport(ERROR,
-						(errcode(ERRCODE_INTERNAL_ERROR),
-						 errmsg("the SLA tracking rows of %d new tickets were never written", tickets),
-						 errhint("The INSERT's statement trigger sla_ticket_statement_end did not run; "
-								 "re-create the attachment's triggers with sla.attach(..., replace => true).")));
-			break;
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			/* the memory went with the transaction's */
-			queue_context = NULL;
-			forget_queue();
-			break;
-	}
-}
-
-static void
-queue_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
-{
-	if (queue_context == NULL)
-		return;
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-	{
-		if (owner == mySubid)
-			forget_queue();		/* the host rows are rolled back too */
-		else if (written_in == mySubid)
-			written_in = InvalidSubTransactionId;	/* write them again */
-	}
-	else if (event == SUBXACT_EVENT_COMMIT_SUB)
-	{
-		if (written_in == mySubid)
-			written_in = parentSubid;
-		if (owner == mySubid)
-			owner = parentSubid;
-		if (written_in != InvalidSubTransactionId && written_in == owner)
-			forget_queue();
-	}
+	facts = clocks = capacity = 0;
 }
 
 bool
 sla_new_tickets_queued(void)
 {
-	return tickets > 0 && written_in == InvalidSubTransactionId;
+	return sla_queue_pending(&queue);
 }
 
 bool
 sla_new_tickets_queue_full(void)
 {
-	return sla_new_tickets_queued() && tickets >= SLA_QUEUE_TICKETS;
+	return sla_new_tickets_queued() && queue.count >= SLA_QUEUE_TICKETS;
 }
 
 bool
-sla_statement_end_trigger_fires(Relation rel)
+sla_new_tickets_may_queue(Relation rel)
 {
-	TriggerDesc *td = rel->trigdesc;
-	int			i;
-
-	/* a logical replication worker fires row triggers only (PostgreSQL's documentation,
-	 * "Logical Replication", Triggers): the queue would never be written */
-	if (td == NULL || !td->trig_insert_after_statement || IsLogicalWorker())
-		return false;
-	if (statement_end_generation != sla_calendar_generation || !OidIsValid(statement_end_function))
-	{
-		Oid			schema = sla_extension_schema();
-
-		statement_end_function = OidIsValid(schema)
-			? LookupFuncName(list_make2(makeString(get_namespace_name(schema)), makeString(pstrdup("ticket_statement_end"))),
-							 0, NULL, true)
-			: InvalidOid;
-		statement_end_generation = sla_calendar_generation;
-	}
-	if (!OidIsValid(statement_end_function))
-		return false;
-	for (i = 0; i < td->numtriggers; i++)
-	{
-		Trigger    *t = &td->triggers[i];
-
-		if (t->tgfoid != statement_end_function || TRIGGER_FOR_ROW(t->tgtype) ||
-			!TRIGGER_FOR_AFTER(t->tgtype) || !TRIGGER_FOR_INSERT(t->tgtype) || t->tgqual != NULL)
-			continue;
-		/* fires in this session, as ExecASInsertTriggers decides */
-		if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA
-			? (t->tgenabled == TRIGGER_FIRES_ON_REPLICA || t->tgenabled == TRIGGER_FIRES_ALWAYS)
-			: (t->tgenabled == TRIGGER_FIRES_ON_ORIGIN || t->tgenabled == TRIGGER_FIRES_ALWAYS))
-			return true;
-	}
-	return false;
+	return sla_statement_end_trigger_fires(&queue, rel);
 }
 
 static void
@@ -195,8 +95,8 @@ grow(void)
 	{
 		if (capacity == 0)
 		{
-			columns[c].values = MemoryContextAlloc(queue_context, sizeof(Datum) * n);
-			columns[c].nulls = MemoryContextAlloc(queue_context, sizeof(bool) * n);
+			columns[c].values = MemoryContextAlloc(queue.context, sizeof(Datum) * n);
+			columns[c].nulls = MemoryContextAlloc(queue.context, sizeof(bool) * n);
 		}
 		else
 		{
@@ -224,30 +124,21 @@ bool
 sla_new_ticket_queue(const SlaStoredTicket *st, int32 level_id, int32 calendar_id, TimestampTz at,
 					 const SlaFactRow *log, int32 version, const SlaQueuedClock *queued, int n)
 {
-	SubTransactionId here = GetCurrentSubTransactionId();
 	MemoryContext outer;
+	int			tickets = queue.count;
 	int			i;
 
-	if (tickets > 0 && (queued_attachment != st->attachment_id || queued_key_type != st->key_type ||
-						owner != here || written_in != InvalidSubTransactionId))
+	if (!sla_queue_accepts(&queue) ||
+		(tickets > 0 && (queued_attachment != st->attachment_id || queued_key_type != st->key_type)))
 		return false;
-	if (!callbacks_registered)
-	{
-		RegisterXactCallback(queue_xact_callback, NULL);
-		RegisterSubXactCallback(queue_subxact_callback, NULL);
-		callbacks_registered = true;
-	}
-	if (queue_context == NULL)
-		queue_context = AllocSetContextCreate(TopTransactionContext, "sla new tickets", ALLOCSET_DEFAULT_SIZES);
+	outer = MemoryContextSwitchTo(sla_queue_memory(&queue));
 	if (tickets == 0)
 	{
 		queued_attachment = st->attachment_id;
 		queued_key_type = st->key_type;
-		owner = here;
 	}
 	while (clocks + n > capacity || tickets + 1 > capacity || facts + 1 > capacity)
 		grow();
-	outer = MemoryContextSwitchTo(queue_context);
 	put_text(T_KEY, tickets, st->key);
 	put(T_LEVEL, tickets, Int32GetDatum(level_id), false);
 	put_text(T_DEPARTMENT, tickets, st->holder.department);
@@ -277,7 +168,7 @@ sla_new_ticket_queue(const SlaStoredTicket *st, int32 level_id, int32 calendar_i
 		put(C_REQUESTER, clocks, columns[T_REQUESTER].values[tickets], columns[T_REQUESTER].nulls[tickets]);
 		put(C_VERSION, clocks, Int32GetDatum(version), version == 0);
 	}
-	tickets++;
+	queue.count++;
 	MemoryContextSwitchTo(outer);
 	return true;
 }
@@ -382,17 +273,16 @@ sla_new_tickets_flush(void)
 	char		nulls[1 + QUEUE_COLUMNS + 1];
 	Oid			bi;
 	int			c;
-	SubTransactionId here = GetCurrentSubTransactionId();
 
 	if (!sla_new_tickets_queued())
 		return;
 	bi = sla_business_interval_type();
-	if (tickets == 1)
+	/* taken before it is written: the write's own statements find nothing queued */
+	sla_queue_take(&queue);
+	if (queue.count == 1)
 	{
-		written_in = here;
 		write_one(bi);
-		if (here == owner)
-			forget_queue();
+		sla_queue_done(&queue);
 		return;
 	}
 	memset(nulls, ' ', sizeof(nulls));
@@ -407,16 +297,13 @@ sla_new_tickets_flush(void)
 		bool		byval;
 		char		align;
 
-		dims[0] = IS_TICKET_COLUMN(c) ? tickets : IS_FACT_COLUMN(c) ? facts : clocks;
+		dims[0] = IS_TICKET_COLUMN(c) ? queue.count : IS_FACT_COLUMN(c) ? facts : clocks;
 		column_type(c, bi, &type, &len, &byval, &align);
 		values[1 + c] = PointerGetDatum(construct_md_array(columns[c].values, columns[c].nulls, 1, dims, lbs,
 														   type, len, byval, align));
 	}
-	/* taken before it is written: the write's own statements find nothing queued */
-	written_in = here;
 	sla_new_tickets_write(queued_key_type, values, nulls);
-	if (here == owner)
-		forget_queue();
+	sla_queue_done(&queue);
 }
 
 /*

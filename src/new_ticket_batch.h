@@ -6,7 +6,8 @@
  * The queue is an optimisation with one guarantee: no tracking row is ever read before it is
  * written.  Every other statement the engine runs writes the queue first (clock_store.c's
  * run()); the statement trigger sla_ticket_statement_end writes it at the end of the INSERT; a
- * transaction that would commit with rows still queued fails instead of losing them.
+ * transaction that would commit with rows still queued fails instead of losing them
+ * (statement_queue.h: the rules every such queue follows).
  */
 #ifndef SLA_NEW_TICKET_BATCH_H
 #define SLA_NEW_TICKET_BATCH_H
@@ -19,7 +20,7 @@
 
 /* Whether rel's INSERT statements end with sla's statement trigger (enabled for this session's
  * replication role): only then may its row trigger queue a new ticket. */
-extern bool sla_statement_end_trigger_fires(Relation rel);
+extern bool sla_new_tickets_may_queue(Relation rel);
 
 /*
  * Queue one new open ticket: its state row, its created fact (seq 0: none), its n clocks.

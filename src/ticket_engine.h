@@ -53,6 +53,13 @@ extern const char *sla_ticket_lifecycle(SlaAttachment *att, HeapTuple tuple, Tup
  */
 #define SLA_UNMAPPED_NEW_LIFECYCLE "open"
 
+/*
+ * The clock logic of one published message of ticket key, classified as fact (caller connected
+ * to SPI): the ticket locked and the fact applied, then the rules that follow a public message;
+ * 23503 when the ticket is in neither the tracking tables nor the helpdesk's table.
+ */
+extern void sla_message_apply(SlaAttachment *att, const char *key, sla_fact *fact);
+
 /* The attachment a row trigger made by sla.attach() serves (ERROR 39P01 when misused). */
 extern SlaAttachment *sla_trigger_attachment(FunctionCallInfo fcinfo, const char *function,
 											 const char *trigger_name, TriggerEvent event,

@@ -441,8 +441,8 @@ replay_with(SlaStoredTicket *st, const sla_fact *fact, Jsonb *level_chosen)
 
 /* ---------------------------------------------------------------- applying a fact */
 
-void
-sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, Jsonb *level_chosen)
+static void
+ticket_apply(SlaStoredTicket *st, const sla_fact *fact, Jsonb *level_chosen, bool may_arrive_out_of_order)
 {
 	sla_cf_result *result;
 	sla_status	status;
@@ -452,7 +452,7 @@ sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, Jsonb *level_chosen)
 	/* the rules' choice of a new level takes its place in the timeline before what it moves */
 	if (level_chosen != NULL && fact->kind == SLA_FACT_LEVEL && st->log_facts)
 		level_chosen = chosen_with_position(level_chosen, sla_timeline_position());
-	if (arrives_out_of_order(st, fact) && replay_with(st, fact, level_chosen))
+	if (may_arrive_out_of_order && arrives_out_of_order(st, fact) && replay_with(st, fact, level_chosen))
 	{
 		/* a message that sorts before the facts of its instant is still the latest message (for
 		 * the rules run after it; the log holds it) */
@@ -499,6 +499,18 @@ sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, Jsonb *level_chosen)
 	else
 		(void) sla_stored_ticket_write(st, fact, result, level_chosen, NULL);
 	pfree(result);
+}
+
+void
+sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, Jsonb *level_chosen)
+{
+	ticket_apply(st, fact, level_chosen, true);
+}
+
+void
+sla_ticket_apply_in_order(SlaStoredTicket *st, const sla_fact *fact)
+{
+	ticket_apply(st, fact, NULL, false);
 }
 
 sla_fact

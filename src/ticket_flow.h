@@ -14,6 +14,9 @@
 
 /* Apply the fact and write what it did; level_chosen: the rules' choice as JSON, or NULL. */
 extern void sla_ticket_apply(SlaStoredTicket *st, const sla_fact *fact, Jsonb *level_chosen);
+/* The same for a fact the caller knows sorts after every fact the ticket has logged (a message
+ * later than its latest fact, or after other messages only: message_batch.c), so no replay. */
+extern void sla_ticket_apply_in_order(SlaStoredTicket *st, const sla_fact *fact);
 
 /* The lifecycle text of the mapping or a SQL caller as the clock model's enum (22023 for
  * anything but open, paused, solved, closed, deleted). */

@@ -245,7 +245,7 @@ sla_ticket_inserted(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("ticket %s of %s has no creation time (column \"%s\" is null)", key,
 						sla_relation_text(att->ticket_table), att->ticket[TF_CREATED_AT].name)));
-	sla_track_ticket(att, key, tuple, desc, lc, at, sla_statement_end_trigger_fires(trigdata->tg_relation));
+	sla_track_ticket(att, key, tuple, desc, lc, at, sla_new_tickets_may_queue(trigdata->tg_relation));
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -692,6 +692,10 @@ BEGIN
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message_update') THEN
         EXECUTE format('DROP TRIGGER sla_message_update ON %s', old_message_table);
     END IF;
+    IF old_message_table IS NOT NULL AND old_message_table IS DISTINCT FROM message_table
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message_statement_end') THEN
+        EXECUTE format('DROP TRIGGER sla_message_statement_end ON %s', old_message_table);
+    END IF;
     INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone, strict, key_type)
          VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone, attach.strict, tracked_as)
     ON CONFLICT ON CONSTRAINT attachment_ticket_table_key DO UPDATE
@@ -731,6 +735,12 @@ BEGIN
         END IF;
         EXECUTE format('CREATE TRIGGER sla_message AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.message_added(%s)',
                        message_table, att_id);
+        -- the messages of one INSERT are applied together when it ends (src/message_batch.c)
+        IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message_statement_end') THEN
+            EXECUTE format('DROP TRIGGER sla_message_statement_end ON %s', message_table);
+        END IF;
+        EXECUTE format('CREATE TRIGGER sla_message_statement_end AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.message_statement_end()',
+                       message_table);
         IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message_update') THEN
             EXECUTE format('DROP TRIGGER sla_message_update ON %s', message_table);
         END IF;
@@ -787,6 +797,10 @@ BEGIN
     IF att.message_table IS NOT NULL
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message_update') THEN
         EXECUTE format('DROP TRIGGER sla_message_update ON %s', att.message_table);
+    END IF;
+    IF att.message_table IS NOT NULL
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message_statement_end') THEN
+        EXECUTE format('DROP TRIGGER sla_message_statement_end ON %s', att.message_table);
     END IF;
     UPDATE @extschema@.attachment a SET attached = false WHERE a.id = att.id;
 END
@@ -919,6 +933,13 @@ CREATE FUNCTION @extschema@.ticket_statement_end() RETURNS trigger
     AS 'MODULE_PATHNAME', 'sla_ticket_statement_end' LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.ticket_statement_end() IS
     'statement trigger sla.attach() puts on a ticket table for INSERT: writes the tracking rows of the new tickets the statement''s row trigger queued (C)';
+
+-- The end of an INSERT on a message table (AFTER INSERT statement trigger): the messages its
+-- row trigger queued are applied for all their tickets at once (src/message_batch.c).
+CREATE FUNCTION @extschema@.message_statement_end() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_message_statement_end' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.message_statement_end() IS
+    'statement trigger sla.attach() puts on a message table for INSERT: applies the messages the statement''s row trigger queued, all their tickets at once (C)';
 
 -- A ticket row deleted outright (AFTER DELETE row trigger): its running clocks are cancelled.
 CREATE FUNCTION @extschema@.ticket_deleted() RETURNS trigger

@@ -5592,6 +5592,28 @@ BEGIN
 END
 $$;
 
+-- ------------------------------------------------------------------ issue 11: the messages of one INSERT applied at its end
+
+CREATE FUNCTION @extschema@.message_statement_end() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'sla_message_statement_end' LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.message_statement_end() IS
+    'statement trigger sla.attach() puts on a message table for INSERT: applies the messages the statement''s row trigger queued, all their tickets at once (C)';
+REVOKE EXECUTE ON FUNCTION @extschema@.message_statement_end() FROM PUBLIC;
+-- the attachments made before: their message tables' INSERT statements end with it too
+DO $$
+DECLARE
+    a record;
+BEGIN
+    FOR a IN SELECT t.message_table FROM @extschema@.attachment t
+              WHERE t.attached AND t.message_table IS NOT NULL
+                AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgrelid OPERATOR(pg_catalog.=) t.message_table
+                                   AND g.tgname OPERATOR(pg_catalog.=) 'sla_message_statement_end') LOOP
+        EXECUTE pg_catalog.format('CREATE TRIGGER sla_message_statement_end AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.message_statement_end()',
+                                  a.message_table);
+    END LOOP;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION @extschema@.attach(ticket_table regclass, mapping jsonb,
         message_table regclass DEFAULT NULL, message_mapping jsonb DEFAULT NULL,
         time_zone text DEFAULT 'UTC', strict boolean DEFAULT false, replace boolean DEFAULT false)
@@ -5800,6 +5822,10 @@ BEGIN
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message_update') THEN
         EXECUTE format('DROP TRIGGER sla_message_update ON %s', old_message_table);
     END IF;
+    IF old_message_table IS NOT NULL AND old_message_table IS DISTINCT FROM message_table
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = old_message_table AND t.tgname = 'sla_message_statement_end') THEN
+        EXECUTE format('DROP TRIGGER sla_message_statement_end ON %s', old_message_table);
+    END IF;
     INSERT INTO @extschema@.attachment AS a (ticket_table, mapping, message_table, message_mapping, time_zone, strict, key_type)
          VALUES (attach.ticket_table, m, attach.message_table, mm, attach.time_zone, attach.strict, tracked_as)
     ON CONFLICT ON CONSTRAINT attachment_ticket_table_key DO UPDATE
@@ -5839,6 +5865,12 @@ BEGIN
         END IF;
         EXECUTE format('CREATE TRIGGER sla_message AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION @extschema@.message_added(%s)',
                        message_table, att_id);
+        -- the messages of one INSERT are applied together when it ends (src/message_batch.c)
+        IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message_statement_end') THEN
+            EXECUTE format('DROP TRIGGER sla_message_statement_end ON %s', message_table);
+        END IF;
+        EXECUTE format('CREATE TRIGGER sla_message_statement_end AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.message_statement_end()',
+                       message_table);
         IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = attach.message_table AND t.tgname = 'sla_message_update') THEN
             EXECUTE format('DROP TRIGGER sla_message_update ON %s', message_table);
         END IF;
@@ -5893,6 +5925,10 @@ BEGIN
     IF att.message_table IS NOT NULL
        AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message_update') THEN
         EXECUTE format('DROP TRIGGER sla_message_update ON %s', att.message_table);
+    END IF;
+    IF att.message_table IS NOT NULL
+       AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = att.message_table AND t.tgname = 'sla_message_statement_end') THEN
+        EXECUTE format('DROP TRIGGER sla_message_statement_end ON %s', att.message_table);
     END IF;
     UPDATE @extschema@.attachment a SET attached = false WHERE a.id = att.id;
 END

@@ -103,7 +103,7 @@ SELECT is(sla.attach('mp_ticket', '{"key": "id", "created_at": "created", "updat
                      strict => true, replace => true),
     pg_temp.att('mp_ticket'), 'replace => true replaces the mapping of the same attachment');
 SELECT is((SELECT string_agg(tgname, ', ' ORDER BY tgname) FROM pg_trigger WHERE tgrelid IN ('mp_ticket'::regclass, 'mp_msg'::regclass)),
-    'sla_message, sla_ticket, sla_ticket_delete, sla_ticket_statement_end, sla_ticket_truncate, sla_ticket_update', 'with every trigger it needs');
+    'sla_message, sla_message_statement_end, sla_ticket, sla_ticket_delete, sla_ticket_statement_end, sla_ticket_truncate, sla_ticket_update', 'with every trigger it needs');
 SELECT is((SELECT strict FROM sla.attachment WHERE id = pg_temp.att('mp_ticket')), true, 'now strict');
 SELECT is((SELECT count(*)::int FROM sla.status_map WHERE attachment_id = pg_temp.att('mp_ticket')), 2, 'the status map stays');
 SELECT lives_ok($$SELECT sla.detach('mp_old')$$, 'detach');
