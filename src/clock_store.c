@@ -1981,6 +1981,22 @@ typedef struct GatheredTicket
 	TimestampTz customer_waiting_since;
 } GatheredTicket;
 
+/* a place kept for a late breach's event: its clock's id, the place */
+typedef struct BreachPlace
+{
+	int64		clock_id;
+	int64		place;
+} BreachPlace;
+
+static int
+compare_breach_clocks(const void *a, const void *b)
+{
+	int64		x = ((const BreachPlace *) a)->clock_id,
+				y = ((const BreachPlace *) b)->clock_id;
+
+	return x < y ? -1 : x > y;
+}
+
 #define GATHER(array, n, capacity) \
 	do { \
 		if ((n) == (capacity)) \
@@ -2014,9 +2030,8 @@ static struct
 				tickets_room;
 	int			ungathered;
 	int64		rank;
-	/* while the stops are written: the places kept for late breaches, by clock id */
-	int64	   *breach_clocks;
-	int64	   *breach_places;
+	/* while the clocks are written: the places kept for late breaches, by clock id */
+	BreachPlace *breaches;
 	int			nbreaches;
 }			gathered;
 
@@ -2345,8 +2360,7 @@ write_gathered_events(const int64 *clock_ids, const int64 *places)
 
 	for (i = 0; i < 6; i++)
 		a[i] = palloc(sizeof(Datum) * gathered.nevents);
-	gathered.breach_clocks = palloc(sizeof(int64) * gathered.nevents);
-	gathered.breach_places = palloc(sizeof(int64) * gathered.nevents);
+	gathered.breaches = palloc(sizeof(BreachPlace) * gathered.nevents);
 	for (i = 0; i < gathered.nevents; i++)
 	{
 		GatheredEvent *e = &gathered.events[i];
@@ -2354,8 +2368,8 @@ write_gathered_events(const int64 *clock_ids, const int64 *places)
 
 		if (e->detail == (Datum) 0)
 		{
-			gathered.breach_clocks[gathered.nbreaches] = clock_id;
-			gathered.breach_places[gathered.nbreaches++] = places[gathered.nstarts + i];
+			gathered.breaches[gathered.nbreaches].clock_id = clock_id;
+			gathered.breaches[gathered.nbreaches++].place = places[gathered.nstarts + i];
 			continue;
 		}
 		a[0][n] = Int64GetDatum(places[gathered.nstarts + i]);
@@ -2366,6 +2380,7 @@ write_gathered_events(const int64 *clock_ids, const int64 *places)
 		a[5][n] = e->detail;
 		n++;
 	}
+	qsort(gathered.breaches, gathered.nbreaches, sizeof(BreachPlace), compare_breach_clocks);
 	if (n == 0)
 		return;
 	v[0] = Int32GetDatum(gathered.attachment_id);
@@ -2443,15 +2458,16 @@ write_gathered_tickets(void)
 bool
 sla_late_breach_place(int64 clock_id, int64 *place)
 {
-	int			i;
+	BreachPlace key = {clock_id, 0};
+	BreachPlace *found;
 
-	for (i = 0; i < gathered.nbreaches; i++)
-		if (gathered.breach_clocks[i] == clock_id)
-		{
-			*place = gathered.breach_places[i];
-			return true;
-		}
-	return false;
+	if (gathered.nbreaches == 0)
+		return false;
+	found = bsearch(&key, gathered.breaches, gathered.nbreaches, sizeof(BreachPlace), compare_breach_clocks);
+	if (found == NULL)
+		return false;
+	*place = found->place;
+	return true;
 }
 
 void

@@ -3,7 +3,7 @@
 -- column retyped under the mapping, configuration that would run code as a superuser.
 -- Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(50);
+SELECT plan(51);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -86,6 +86,8 @@ SELECT throws_ok($$CREATE TRIGGER t AFTER INSERT ON public.sa_mine FOR EACH ROW 
     '42501', 'permission denied for function sla.ticket_inserted', 'a reader cannot put the engine''s triggers on a table of its own');
 SELECT throws_ok($$CREATE TRIGGER t AFTER INSERT ON public.sa_mine FOR EACH STATEMENT EXECUTE FUNCTION sla.ticket_statement_end()$$,
     '42501', 'permission denied for function sla.ticket_statement_end', 'nor the statement trigger that writes queued tickets');
+SELECT throws_ok($$CREATE TRIGGER t AFTER INSERT ON public.sa_mine FOR EACH STATEMENT EXECUTE FUNCTION sla.message_statement_end()$$,
+    '42501', 'permission denied for function sla.message_statement_end', 'nor the one that applies queued messages');
 RESET ROLE;
 
 -- ---------------------------------------------------------------- a column retyped under the mapping

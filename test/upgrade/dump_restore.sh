@@ -13,7 +13,8 @@
 #      tracking tables have row-level security, which pg_dump refuses to dump through);
 #   4. a plain pg_restore -j 4 (no other option) into a fresh database: no error, the same
 #      snapshot (configuration, tracking rows, the triggers sla_ticket, sla_ticket_update,
-#      sla_ticket_delete, sla_ticket_truncate, sla_ticket_statement_end, sla_message on the host tables), and
+#      sla_ticket_delete, sla_ticket_truncate, sla_ticket_statement_end, sla_message,
+#      sla_message_statement_end on the host tables), and
 #      test/upgrade/engine_check.sql: new tickets get their clocks, a reply meets first_response,
 #      check_breaches records a breach and escalates.  (test/restore/parallel_restore.sh, in every
 #      SQL suite run, compares every table row by row; this one adds the backup role.)
@@ -85,7 +86,7 @@ verify() {   # database
 			awk -F'|' '$3 != $5 { printf "%s%s (%s rows, %s dumped)", sep, $1, $4, $2; sep = ", " }')"
 		return 1
 	fi
-	for t in sla_ticket sla_ticket_update sla_ticket_delete sla_ticket_truncate sla_ticket_statement_end sla_message; do
+	for t in sla_ticket sla_ticket_update sla_ticket_delete sla_ticket_truncate sla_ticket_statement_end sla_message sla_message_statement_end; do
 		[ "$(q -d "$db" -tA -c "SELECT count(*) FROM pg_trigger WHERE tgname = '$t' AND tgrelid IN ('helpdesk.ticket'::regclass, 'helpdesk.message'::regclass)")" = 1 ] ||
 			{ echo "trigger $t is missing on the host tables"; return 1; }
 	done
