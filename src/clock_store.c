@@ -1957,6 +1957,7 @@ typedef struct GatheredEvent
 {
 	const char *key;
 	int64		clock_id;		/* as in GatheredStop */
+	const char *kind;			/* sla_transition_event() */
 	TimestampTz at;
 	Datum		detail;			/* jsonb; (Datum) 0: a place kept for a late breach's event */
 	int64		rank;
@@ -2081,7 +2082,7 @@ sla_writes_rank(int64 place)
 }
 
 static void
-gather_event(const SlaStoredTicket *st, int64 clock_id, TimestampTz at, Datum detail)
+gather_event(const SlaStoredTicket *st, int64 clock_id, const char *kind, TimestampTz at, Datum detail)
 {
 	GatheredEvent *e;
 
@@ -2089,6 +2090,7 @@ gather_event(const SlaStoredTicket *st, int64 clock_id, TimestampTz at, Datum de
 	e = &gathered.events[gathered.nevents++];
 	e->key = st->key;
 	e->clock_id = clock_id;
+	e->kind = kind;
 	e->at = at;
 	e->detail = detail;
 	e->rank = gathered.rank++;
@@ -2146,8 +2148,8 @@ gather_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 			g->used = c->used;
 		}
 		if (c->state == SLA_CS_BREACHED)
-			gather_event(st, clock->id, tr->at, (Datum) 0);
-		gather_event(st, clock->id, tr->at, detail);
+			gather_event(st, clock->id, NULL, tr->at, (Datum) 0);
+		gather_event(st, clock->id, "stopped", tr->at, detail);
 	}
 	else
 	{
@@ -2376,7 +2378,7 @@ write_gathered_events(const int64 *clock_ids, const int64 *places)
 		a[1][n] = CStringGetTextDatum(e->key);
 		a[2][n] = Int64GetDatum(clock_id);
 		a[3][n] = TimestampTzGetDatum(e->at);
-		a[4][n] = CStringGetTextDatum("stopped");
+		a[4][n] = CStringGetTextDatum(e->kind);
 		a[5][n] = e->detail;
 		n++;
 	}

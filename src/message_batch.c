@@ -102,8 +102,10 @@ compare_by_ticket(const void *a, const void *b)
 /*
  * Whether the ticket's messages can be applied in memory: tracked and not deleted, none that
  * the rules must follow, the first later than the ticket's latest fact (one of the same instant
- * may sort before it: sla_ticket_apply replays then); the ones after it are messages too, so
- * none sorts before another.
+ * may sort before it: sla_ticket_apply replays then), or the ticket's log one fact long (its
+ * creation, which sorts first; or the first fact logged since 0.2.0 of a ticket tracked before,
+ * whose log cannot be replayed: its facts apply in arrival order either way); the ones after it
+ * are messages too, so none sorts before another.
  */
 static bool
 applies_in_memory(const SlaStoredTicket *st, bool tracked, const int *order, int first, int n)
@@ -115,7 +117,7 @@ applies_in_memory(const SlaStoredTicket *st, bool tracked, const int *order, int
 	for (i = first; i < first + n; i++)
 		if (messages[order[i]].runs_rules)
 			return false;
-	return !st->t.has_last_at || st->facts == 0 || messages[order[first]].fact.at > st->t.last_at;
+	return !st->t.has_last_at || st->facts <= 1 || messages[order[first]].fact.at > st->t.last_at;
 }
 
 void

@@ -62,8 +62,9 @@ UPDATE mb_one SET st = 'gone' WHERE id = 13;
 
 -- each ticket's conversation: a customer follow-up, the first reply (late for most: a breach
 -- the stop records), an internal note, a customer message (next_response), a reply for even
--- tickets, a bot message, a chat for every third; ticket 7 gets a message older than its
--- creation (its latest fact: the replay decides)
+-- tickets (on the paused ones its clocks resume to stop: one message at a time), a bot message,
+-- a chat for every third; ticket 7 gets a message older than its creation, 8 and 9 one of its
+-- instant (after the created fact, which sorts first)
 CREATE TABLE mb_src AS
 SELECT t.id AS ticket, m.who, m.internal, m.channel, t.created + m.after AS created, m.n
   FROM mb_bulk t,
@@ -74,8 +75,23 @@ SELECT t.id AS ticket, m.who, m.internal, m.channel, t.created + m.after AS crea
                        (5, CASE WHEN t.id % 2 = 0 THEN 'agent' END, false, 'email', interval '250 minutes'),
                        (6, 'bot', false, 'email', interval '251 minutes'),
                        (7, CASE WHEN t.id % 3 = 0 THEN 'customer' END, false, 'chat', interval '260 minutes'),
-                       (8, CASE WHEN t.id = 7 THEN 'customer' END, false, 'email', interval '-1 minute')) m(n, who, internal, channel, after)
+                       (8, CASE WHEN t.id = 7 THEN 'customer' END, false, 'email', interval '-1 minute'),
+                       (9, CASE WHEN t.id IN (8, 9) THEN 'customer' END, false, 'email', interval '0')) m(n, who, internal, channel, after)
  WHERE m.who IS NOT NULL;
+
+-- tickets 21 and 22 are solved now, and their only replies saved in the same transaction, after
+-- the solving: a reply of that instant sorts before it (the replay decides)
+UPDATE mb_bulk SET st = 'solved' WHERE id IN (21, 22);
+UPDATE mb_one SET st = 'solved' WHERE id IN (21, 22);
+-- 23 and 24 too, with a log that starts at the solving (a ticket tracked by 0.1.0 logs facts from
+-- its first one after the update): such a log cannot be replayed, the reply applies after it
+UPDATE mb_bulk SET st = 'solved' WHERE id IN (23, 24);
+UPDATE mb_one SET st = 'solved' WHERE id IN (23, 24);
+DELETE FROM sla.fact_int8 WHERE attachment_id IN (pg_temp.att('mb_bulk'), pg_temp.att('mb_one')) AND ticket_key IN (23, 24)
+   AND kind = 'created';
+UPDATE sla.fact_int8 SET seq = 1 WHERE attachment_id IN (pg_temp.att('mb_bulk'), pg_temp.att('mb_one')) AND ticket_key IN (23, 24);
+DELETE FROM mb_src WHERE ticket IN (21, 22, 23, 24);
+INSERT INTO mb_src SELECT id, 'agent', false, 'email', now(), 10 FROM generate_series(21, 24) id;
 
 INSERT INTO mb_bulk_msg (ticket, who, internal, channel, created) SELECT ticket, who, internal, channel, created FROM mb_src ORDER BY created, ticket, n;
 INSERT INTO mb_one_msg (ticket, who, internal, channel, created) SELECT ticket, who, internal, channel, created FROM mb_src ORDER BY created, ticket, n;
