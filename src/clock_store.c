@@ -2047,6 +2047,14 @@ sla_writes_gather(int32 attachment_id, SlaKeyType kt)
 }
 
 void
+sla_writes_abandon(void)
+{
+	if (gathered.memory != NULL)
+		MemoryContextDelete(gathered.memory);
+	memset(&gathered, 0, sizeof(gathered));
+}
+
+void
 sla_writes_mark(SlaWritesMark *mark)
 {
 	mark->starts = gathered.nstarts;

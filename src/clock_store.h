@@ -196,6 +196,8 @@ extern void sla_writes_mark(SlaWritesMark *mark);
 extern bool sla_writes_gathered_since(const SlaWritesMark *mark);
 extern void sla_writes_rewind(const SlaWritesMark *mark);
 extern void sla_writes_flush(void);
+/* Gathering (or its flush) ends without writing more: on an error, which rolls back what was. */
+extern void sla_writes_abandon(void);
 /* While the gathered stops are written: the place in the timeline kept for the late breach of
  * this clock (src/late_breach.c), so that its event comes before the stop's as when a stop is
  * written alone; false when none was kept. */

@@ -120,17 +120,39 @@ applies_in_memory(const SlaStoredTicket *st, bool tracked, const int *order, int
 	return !st->t.has_last_at || st->facts <= 1 || messages[order[first]].fact.at > st->t.last_at;
 }
 
+/* Apply one ticket's queued messages in memory, the store gathering; those it cannot gather are
+ * marked to be applied alone (alone[message]). */
+static void
+gather_ticket(SlaStoredTicket *st, bool tracked, const int *order, int first, int n, bool *alone)
+{
+	SlaWritesMark mark;
+	int			i;
+
+	if (applies_in_memory(st, tracked, order, first, n))
+	{
+		sla_writes_mark(&mark);
+		for (i = first; i < first + n; i++)
+		{
+			sla_writes_rank(order[i]);
+			sla_ticket_apply_in_order(st, &messages[order[i]].fact);
+		}
+		if (sla_writes_gathered_since(&mark))
+			return;
+		sla_writes_rewind(&mark);
+	}
+	for (i = first; i < first + n; i++)
+		alone[order[i]] = true;
+}
+
 void
 sla_messages_flush(void)
 {
 	SlaAttachment *att;
 	int			n = queue.count,
 				nkeys = 0,
-				i,
-				k;
+				i;
 	int		   *order,
-			   *first,
-			   *ticket_of;
+			   *first;
 	char	  **keys;
 	SlaStoredTicket *tickets;
 	bool	   *tracked,
@@ -142,7 +164,6 @@ sla_messages_flush(void)
 	sla_queue_take(&queue);
 	att = sla_attachment_get(queued_attachment);
 	alone = palloc0(sizeof(bool) * n);
-	ticket_of = palloc(sizeof(int) * n);
 	/* one message (the helpdesk's usual write) or tables the batch cannot write: one by one */
 	if (n == 1 || !sla_stored_tickets_batchable())
 	{
@@ -165,38 +186,29 @@ sla_messages_flush(void)
 			first[nkeys] = i;
 			keys[nkeys++] = messages[order[i]].key;
 		}
-		ticket_of[order[i]] = nkeys - 1;
 	}
 	first[nkeys] = n;
 	tickets = palloc(sizeof(SlaStoredTicket) * nkeys);
 	tracked = palloc(sizeof(bool) * nkeys);
 	sla_stored_tickets_lock(att->id, keys, nkeys, tickets, tracked);
 
+	/* an error must not leave the store gathering (the session's next write would be kept and
+	 * never written) nor its late breaches' places behind */
 	sla_writes_gather(att->id, tickets[0].key_type);
-	for (k = 0; k < nkeys; k++)
+	PG_TRY();
 	{
-		SlaWritesMark mark;
-		bool		gathered = applies_in_memory(&tickets[k], tracked[k], order, first[k], first[k + 1] - first[k]);
+		int			k;
 
-		if (gathered)
-		{
-			sla_writes_mark(&mark);
-			for (i = first[k]; i < first[k + 1]; i++)
-			{
-				sla_writes_rank(order[i]);
-				sla_ticket_apply_in_order(&tickets[k], &messages[order[i]].fact);
-			}
-			if (!sla_writes_gathered_since(&mark))
-			{
-				sla_writes_rewind(&mark);
-				gathered = false;
-			}
-		}
-		if (!gathered)
-			for (i = first[k]; i < first[k + 1]; i++)
-				alone[order[i]] = true;
+		for (k = 0; k < nkeys; k++)
+			gather_ticket(&tickets[k], tracked[k], order, first[k], first[k + 1] - first[k], alone);
+		sla_writes_flush();
 	}
-	sla_writes_flush();
+	PG_CATCH();
+	{
+		sla_writes_abandon();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	/* the others as the row trigger applies them, in the order they came */
 	for (i = 0; i < n; i++)
 		if (alone[i])

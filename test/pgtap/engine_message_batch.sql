@@ -7,7 +7,7 @@
 -- rolled back.  The helpdesk "one" has the statement trigger disabled: its messages take the
 -- row trigger's own path.  Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(16);
+SELECT plan(18);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -142,6 +142,16 @@ SELECT throws_ok($$INSERT INTO mb_bulk_msg (ticket, who, internal, channel, crea
                    VALUES (1, 'customer', false, 'email', '2026-11-25 10:00+00'), (999, 'customer', false, 'email', '2026-11-25 10:00+00')$$,
     '23503', 'message refers to ticket 999 which does not exist in public.mb_bulk',
     'a message of no ticket fails its INSERT, as with one message at a time');
+-- an error while the batch applies its messages (a reply dated infinity: business time out of
+-- range) fails the INSERT and leaves the engine as it was: the next message is written
+SELECT throws_ok($$INSERT INTO mb_bulk_msg (ticket, who, internal, channel, created)
+                   VALUES (25, 'agent', false, 'email', '2026-11-25 10:00+00'), (26, 'agent', false, 'email', 'infinity')$$,
+    '22008', NULL, 'an error while the batch applies its messages fails the INSERT');
+INSERT INTO mb_bulk_msg (ticket, who, internal, channel, created) VALUES (25, 'agent', false, 'email', '2026-11-25 10:00+00');
+INSERT INTO mb_one_msg (ticket, who, internal, channel, created) VALUES (25, 'agent', false, 'email', '2026-11-25 10:00+00');
+SELECT is((SELECT state FROM sla.clock WHERE attachment_id = pg_temp.att('mb_bulk') AND ticket_key::int = 25
+              AND metric = 'next_response' ORDER BY cycle DESC LIMIT 1),
+    'breached', 'and the engine writes the next message as it comes: its reply stops the clock');
 SAVEPOINT before_bulk;
 INSERT INTO mb_bulk_msg (ticket, who, internal, channel, created)
      SELECT g, 'agent', false, 'email', '2026-11-25 11:00+00' FROM generate_series(1, 5) g;
