@@ -1947,7 +1947,8 @@ typedef struct GatheredStart
 typedef struct GatheredStop
 {
 	const char *key;
-	int64		clock_id;		/* negative: the start gathered as -clock_id */
+	int64		clock_id;		/* a stored clock's (one this statement started is inserted
+								 * stopped) */
 	TimestampTz at;
 	sla_clock_state state;
 	sla_business_interval used;
@@ -1956,7 +1957,7 @@ typedef struct GatheredStop
 typedef struct GatheredEvent
 {
 	const char *key;
-	int64		clock_id;		/* as in GatheredStop */
+	int64		clock_id;		/* negative: the start gathered as -clock_id */
 	const char *kind;			/* sla_transition_event() */
 	TimestampTz at;
 	Datum		detail;			/* jsonb; (Datum) 0: a place kept for a late breach's event */
