@@ -1,6 +1,7 @@
 -- model_property.sql — the engine against an independent reference model of the clock
 -- semantics (test/model/reference.sql): hand-checked histories for the model itself, then
--- random ticket histories played through the host tables' triggers and through backfill,
+-- random ticket histories played through the host tables' triggers (a statement per fact, and in
+-- bulk: a statement per round of facts for all tickets) and through backfill,
 -- compared with the model to the microsecond (test/model/harness.sql).  Every differing ticket
 -- is printed (diag) with its history and the differing clock lines ("- " the model's, "+ " the
 -- engine's).
@@ -21,7 +22,7 @@
 -- model follows the engine: spam is never measured), a restored ticket is tracked again, and
 -- backfill replays the status history (so a ticket deleted since gets its clocks, cancelled).
 BEGIN;
-SELECT plan(7);
+SELECT plan(8);
 SET LOCAL client_min_messages = warning;
 SET LOCAL timezone = 'UTC';
 
@@ -96,12 +97,14 @@ CREATE TEMP TABLE model_result AS
 
 SELECT diag(format(E'%s differs from the model for ticket %s %s:\n%s\n%s', path, ticket, classes, history,
                    sla_model.clock_diff(expected, actual)))
-  FROM model_result WHERE path IN ('triggers', 'backfill') ORDER BY path DESC, ticket;
+  FROM model_result WHERE path IN ('triggers', 'bulk', 'backfill') ORDER BY path DESC, ticket;
 SELECT diag(history) FROM model_result WHERE path = 'summary';
 SELECT diag('classes played: ' || array_to_string(classes, ', ')) FROM model_result WHERE path = 'classes';
 
 SELECT is((SELECT count(*)::int FROM model_result WHERE path = 'triggers'), 0,
     'random histories through the triggers: the engine''s clocks are the model''s, to the microsecond');
+SELECT is((SELECT count(*)::int FROM model_result WHERE path = 'bulk'), 0,
+    'the same histories in bulk (each round''s new tickets, messages and updates one statement for all tickets): the same clocks');
 SELECT is((SELECT count(*)::int FROM model_result WHERE path = 'backfill'), 0,
     'the same histories through sla.backfill with their status history: the same clocks');
 SELECT ok((SELECT array_agg(split_part(c, '=', 1)) FROM model_result, unnest(classes) c WHERE path = 'classes')
