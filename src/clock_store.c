@@ -296,7 +296,7 @@ typedef enum Statement
 	S_TICKET_EXISTS,
 	/* the messages of one statement (message_batch.c): their tickets read, what they did written */
 	S_TICKETS_LOCK, S_TICKETS_TAIL, S_TICKETS_CLOCKS, S_DRAW_IDS, S_CLOCKS_START, S_CLOCKS_STOP,
-	S_EVENTS_WRITE, S_FACTS_WRITE, S_TICKETS_UPDATE,
+	S_EVENTS_WRITE, S_BREACHES_WRITE, S_FACTS_WRITE, S_TICKETS_UPDATE,
 	S_COUNT
 } Statement;
 
@@ -557,6 +557,12 @@ static const char *const statement_sql[S_COUNT] = {
 	[S_EVENTS_WRITE] = "INSERT INTO sla.event{T} (id, attachment_id, ticket_key, clock_id, at, kind, detail) "
 	"SELECT e.id, $1, e.key{K}, e.clock, e.at, e.kind, e.detail FROM unnest($2::int8[], $3::text[], $4::int8[], "
 	"$5::timestamptz[], $6::text[], $7::jsonb[]) AS e(id, key, clock, at, kind, detail)",
+	/* the late breaches the clocks' trigger recorded while the stops were written (late_breach.c),
+	 * each in the place kept for it, as that trigger writes one */
+	[S_BREACHES_WRITE] = "INSERT INTO sla.event{T} (id, attachment_id, ticket_key, clock_id, at, kind, detail) "
+	"SELECT b.id, $1, b.key{K}, b.clock, b.at, 'breach', " SLA_LATE_BREACH_DETAIL("b.metric::sla.metric", "b.due", "b.at") " "
+	"FROM unnest($2::int8[], $3::text[], $4::int8[], $5::timestamptz[], $6::text[], $7::timestamptz[]) "
+	"AS b(id, key, clock, at, metric, due)",
 	[S_FACTS_WRITE] = "INSERT INTO sla.fact{T} (attachment_id, ticket_key, seq, at, kind, detail) "
 	"SELECT $1, f.key{K}, f.seq, f.at, f.kind, f.detail FROM unnest($2::text[], $3::int4[], $4::timestamptz[], "
 	"$5::text[], $6::jsonb[]) AS f(key, seq, at, kind, detail)",
@@ -897,6 +903,10 @@ argument_types(Statement s, Oid *types, int *n)
 			break;
 		case S_FACTS_WRITE:
 			TYPES(INT4OID, TEXTARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, get_array_type(JSONBOID));
+			break;
+		case S_BREACHES_WRITE:
+			TYPES(INT4OID, INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID,
+				  TIMESTAMPTZARRAYOID);
 			break;
 		case S_TICKETS_UPDATE:
 			TYPES(INT4OID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, TIMESTAMPTZARRAYOID);
@@ -1962,6 +1972,8 @@ typedef struct GatheredEvent
 	TimestampTz at;
 	Datum		detail;			/* jsonb; (Datum) 0: a place kept for a late breach's event */
 	int64		rank;
+	sla_metric	metric;			/* a late breach's: what its event names */
+	TimestampTz due_at;
 } GatheredEvent;
 
 typedef struct GatheredFact
@@ -1983,11 +1995,17 @@ typedef struct GatheredTicket
 	TimestampTz customer_waiting_since;
 } GatheredTicket;
 
-/* a place kept for a late breach's event: its clock's id, the place */
+/* a place kept for a late breach's event: its clock, the place, what the event says; recorded:
+ * the clock's trigger found the breach unrecorded, at: when (the stop) */
 typedef struct BreachPlace
 {
 	int64		clock_id;
 	int64		place;
+	const char *key;
+	sla_metric	metric;
+	TimestampTz due_at;
+	bool		recorded;
+	TimestampTz at;
 } BreachPlace;
 
 static int
@@ -2157,7 +2175,11 @@ gather_transition(SlaStoredTicket *st, const sla_cf_transition *tr)
 			g->used = c->used;
 		}
 		if (c->state == SLA_CS_BREACHED)
+		{
 			gather_event(st, clock->id, NULL, tr->at, (Datum) 0);
+			gathered.events[gathered.nevents - 1].metric = c->metric;
+			gathered.events[gathered.nevents - 1].due_at = c->due_at;
+		}
 		gather_event(st, clock->id, "stopped", tr->at, detail);
 	}
 	else
@@ -2379,8 +2401,14 @@ write_gathered_events(const int64 *clock_ids, const int64 *places)
 
 		if (e->detail == (Datum) 0)
 		{
-			gathered.breaches[gathered.nbreaches].clock_id = clock_id;
-			gathered.breaches[gathered.nbreaches++].place = places[gathered.nstarts + i];
+			BreachPlace *b = &gathered.breaches[gathered.nbreaches++];
+
+			b->clock_id = clock_id;
+			b->place = places[gathered.nstarts + i];
+			b->key = e->key;
+			b->metric = e->metric;
+			b->due_at = e->due_at;
+			b->recorded = false;
 			continue;
 		}
 		a[0][n] = Int64GetDatum(places[gathered.nstarts + i]);
@@ -2467,9 +2495,9 @@ write_gathered_tickets(void)
 }
 
 bool
-sla_late_breach_place(int64 clock_id, int64 *place)
+sla_late_breach_gathered(int64 clock_id, TimestampTz at)
 {
-	BreachPlace key = {clock_id, 0};
+	BreachPlace key = {.clock_id = clock_id};
 	BreachPlace *found;
 
 	if (gathered.nbreaches == 0)
@@ -2477,8 +2505,46 @@ sla_late_breach_place(int64 clock_id, int64 *place)
 	found = bsearch(&key, gathered.breaches, gathered.nbreaches, sizeof(BreachPlace), compare_breach_clocks);
 	if (found == NULL)
 		return false;
-	*place = found->place;
+	found->recorded = true;
+	found->at = at;
 	return true;
+}
+
+/* the breach events the clocks' trigger left to the gathered writes, in the places kept */
+static void
+write_gathered_breaches(void)
+{
+	int			n = 0,
+				i;
+	Datum		v[7];
+	Datum	   *a[6];
+
+	for (i = 0; i < 6; i++)
+		a[i] = palloc(sizeof(Datum) * gathered.nbreaches);
+	for (i = 0; i < gathered.nbreaches; i++)
+	{
+		BreachPlace *b = &gathered.breaches[i];
+
+		if (!b->recorded)
+			continue;
+		a[0][n] = Int64GetDatum(b->place);
+		a[1][n] = CStringGetTextDatum(b->key);
+		a[2][n] = Int64GetDatum(b->clock_id);
+		a[3][n] = TimestampTzGetDatum(b->at);
+		a[4][n] = CStringGetTextDatum(sla_metric_name(b->metric));
+		a[5][n] = TimestampTzGetDatum(b->due_at);
+		n++;
+	}
+	if (n == 0)
+		return;
+	v[0] = Int32GetDatum(gathered.attachment_id);
+	v[1] = INT8_ARRAY(a[0], n);
+	v[2] = TEXT_ARRAY(a[1], NULL, n);
+	v[3] = INT8_ARRAY(a[2], n);
+	v[4] = TIME_ARRAY(a[3], NULL, n);
+	v[5] = TEXT_ARRAY(a[4], NULL, n);
+	v[6] = TIME_ARRAY(a[5], NULL, n);
+	run(S_BREACHES_WRITE, gathered.key_type, v, "       ");
 }
 
 void
@@ -2526,14 +2592,16 @@ sla_writes_flush(void)
 		for (i = 0; i < nplaces; i++)
 			places[ranked[i].slot] = drawn[i];
 	}
-	/* the events first: they keep the places of the late breaches the clocks' triggers record;
-	 * the stopped clocks before the new ones (never two running clocks of a metric) */
+	/* the events first: they keep the places of the late breaches the clocks' trigger records
+	 * while the stops are written (their events written after them); the stopped clocks before the
+	 * new ones (never two running clocks of a metric) */
 	if (gathered.nevents > 0)
 		write_gathered_events(clock_ids, places);
 	if (gathered.nstops > 0)
 		write_gathered_stops(clock_ids);
 	if (gathered.nstarts > 0)
 		write_gathered_starts(clock_ids, places);
+	write_gathered_breaches();
 	gathered.nbreaches = 0;
 	if (gathered.nfacts > 0)
 		write_gathered_facts();

@@ -198,10 +198,15 @@ extern void sla_writes_rewind(const SlaWritesMark *mark);
 extern void sla_writes_flush(void);
 /* Gathering (or its flush) ends without writing more: on an error, which rolls back what was. */
 extern void sla_writes_abandon(void);
-/* While the gathered stops are written: the place in the timeline kept for the late breach of
- * this clock (src/late_breach.c), so that its event comes before the stop's as when a stop is
- * written alone; false when none was kept. */
-extern bool sla_late_breach_place(int64 clock_id, int64 *place);
+/*
+ * While the gathered stops are written, the clocks' trigger (src/late_breach.c) leaves the event
+ * of a late breach it records at at to the gathered writes: true when they will write it, in the
+ * place kept before the stop's event (as when a stop is written alone), after the clocks.
+ */
+extern bool sla_late_breach_gathered(int64 clock_id, TimestampTz at);
+/* A late breach's event detail, as SQL of its metric, due time and stop (both writers use it). */
+#define SLA_LATE_BREACH_DETAIL(metric, due_at, stopped_at) \
+	"pg_catalog.jsonb_build_object('metric', " metric ", 'due_at', " due_at ", 'stopped_at', " stopped_at ")"
 
 /* Write the new tickets an INSERT statement queued (new_ticket_batch.c builds the arrays), or
  * the one it queued, by the statement a new open ticket writes alone. */

@@ -6,7 +6,9 @@
  *
  * In C with one kept plan per event table: a bulk of late replies (an import, a backlog
  * answered after the check last ran) made the PL/pgSQL version plan its dynamic INSERT for
- * every clock, a fifth of a bulk message insert (docs/benchmarks.md).
+ * every clock, a fifth of a bulk message insert (docs/benchmarks.md).  The stops of a
+ * statement's messages, written together (clock_store.h, "writes gathered"), take the event
+ * from the trigger and write theirs in one statement.
  */
 #include "postgres.h"
 
@@ -37,7 +39,6 @@ typedef struct LateBreachPlan
 	int			breach_seen_at;
 	int			breach_escalation_pending;
 	SPIPlanPtr	insert;
-	SPIPlanPtr	insert_placed;	/* with the event's id: a place kept for it */
 } LateBreachPlan;
 
 static int
@@ -80,7 +81,6 @@ event_key_type(TriggerData *trigdata)
  * re-plans a kept plan after DDL on the tables it names).
  */
 static SPIPlanPtr insert_plans[SLA_KEY_TYPES];
-static SPIPlanPtr insert_placed_plans[SLA_KEY_TYPES];
 
 /* The columns, looked up once per statement (fn_extra lives as long as the trigger's FmgrInfo,
  * and a table's columns cannot change while a statement runs), and the kept INSERT. */
@@ -89,7 +89,7 @@ late_breach_plan(FunctionCallInfo fcinfo, TriggerData *trigdata)
 {
 	LateBreachPlan *p = (LateBreachPlan *) fcinfo->flinfo->fn_extra;
 	TupleDesc	desc = trigdata->tg_relation->rd_att;
-	Oid			types[8];
+	Oid			types[7];
 	SPIPlanPtr	plan;
 	SlaKeyType	kt;
 
@@ -114,27 +114,15 @@ late_breach_plan(FunctionCallInfo fcinfo, TriggerData *trigdata)
 		types[4] = SPI_gettypeid(desc, p->metric);
 		types[5] = TIMESTAMPTZOID;
 		types[6] = TIMESTAMPTZOID;
-		types[7] = INT8OID;
 		plan = SPI_prepare(psprintf("INSERT INTO sla.event_%s (attachment_id, ticket_key, clock_id, at, kind, detail) "
-									"VALUES ($1, $2, $3, $4, 'breach', pg_catalog.jsonb_build_object("
-									"'metric', $5, 'due_at', $6, 'stopped_at', $7))",
+									"VALUES ($1, $2, $3, $4, 'breach', " SLA_LATE_BREACH_DETAIL("$5", "$6", "$7") ")",
 									sla_key_type_names[kt]),
 						   7, types);
 		if (plan == NULL || SPI_keepplan(plan) != 0)
 			elog(ERROR, "could not prepare the late breach's event: %s", SPI_result_code_string(SPI_result));
 		insert_plans[kt] = plan;
-		/* $8: the event's place in the timeline, kept for it by the writer (clock_store.h) */
-		plan = SPI_prepare(psprintf("INSERT INTO sla.event_%s (id, attachment_id, ticket_key, clock_id, at, kind, detail) "
-									"VALUES ($8, $1, $2, $3, $4, 'breach', pg_catalog.jsonb_build_object("
-									"'metric', $5, 'due_at', $6, 'stopped_at', $7))",
-									sla_key_type_names[kt]),
-						   8, types);
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare the late breach's event: %s", SPI_result_code_string(SPI_result));
-		insert_placed_plans[kt] = plan;
 	}
 	p->insert = insert_plans[kt];
-	p->insert_placed = insert_placed_plans[kt];
 	fcinfo->flinfo->fn_extra = p;
 	return p;
 }
@@ -149,10 +137,8 @@ sla_clock_late_breach_trigger(PG_FUNCTION_ARGS)
 	HeapTuple	tuple;
 	TupleDesc	desc;
 	LateBreachPlan *p;
-	Datum		args[8];
-	char		nulls[9] = "        ";
-	int64		place = 0;
-	bool		placed;
+	Datum		args[7];
+	char		nulls[8] = "       ";
 	bool		isnull;
 	TimestampTz seen;
 	int			cols[2];
@@ -177,23 +163,26 @@ sla_clock_late_breach_trigger(PG_FUNCTION_ARGS)
 	if (isnull)
 		nulls[6] = 'n';
 	seen = isnull ? GetCurrentTransactionStartTimestamp() : DatumGetTimestampTz(args[6]);
-	args[0] = heap_getattr(tuple, p->attachment_id, desc, &isnull);
-	nulls[0] = isnull ? 'n' : ' ';
-	args[1] = heap_getattr(tuple, p->ticket_key, desc, &isnull);
-	nulls[1] = isnull ? 'n' : ' ';
 	args[2] = heap_getattr(tuple, p->id, desc, &isnull);
 	nulls[2] = isnull ? 'n' : ' ';
 	clock_id = isnull ? 0 : DatumGetInt64(args[2]);
-	args[3] = TimestampTzGetDatum(seen);
-	args[4] = heap_getattr(tuple, p->metric, desc, &isnull);
-	nulls[4] = isnull ? 'n' : ' ';
-	args[5] = heap_getattr(tuple, p->due_at, desc, &isnull);
-	nulls[5] = isnull ? 'n' : ' ';
-	placed = sla_late_breach_place(clock_id, &place);
-	args[7] = Int64GetDatum(place);
-	rc = SPI_execute_plan(placed ? p->insert_placed : p->insert, args, nulls, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not record the late breach's event: %s", SPI_result_code_string(rc));
+	/* a stop the gathered writes of a statement's messages make: they write the event (in the
+	 * place kept for it), with the others, after the clocks; else it is written here */
+	if (!sla_late_breach_gathered(clock_id, seen))
+	{
+		args[0] = heap_getattr(tuple, p->attachment_id, desc, &isnull);
+		nulls[0] = isnull ? 'n' : ' ';
+		args[1] = heap_getattr(tuple, p->ticket_key, desc, &isnull);
+		nulls[1] = isnull ? 'n' : ' ';
+		args[3] = TimestampTzGetDatum(seen);
+		args[4] = heap_getattr(tuple, p->metric, desc, &isnull);
+		nulls[4] = isnull ? 'n' : ' ';
+		args[5] = heap_getattr(tuple, p->due_at, desc, &isnull);
+		nulls[5] = isnull ? 'n' : ' ';
+		rc = SPI_execute_plan(p->insert, args, nulls, false, 0);
+		if (rc != SPI_OK_INSERT)
+			elog(ERROR, "could not record the late breach's event: %s", SPI_result_code_string(rc));
+	}
 	/* on a Citus worker the transaction ends with PREPARE TRANSACTION, which NOTIFY forbids: the
 	 * breach is announced by the coordinator's next check there (docs/scaling.md) */
 	if (!sla_citus_worker())

@@ -144,6 +144,32 @@ gather_ticket(SlaStoredTicket *st, bool tracked, const int *order, int first, in
 		alone[order[i]] = true;
 }
 
+/*
+ * The tickets' messages applied in memory and what they did written; those that could not be
+ * gathered are marked alone.  An error must not leave the store gathering (the session's next
+ * write would be kept and never written) nor its late breaches' places behind.
+ */
+static void
+gather_and_write(SlaAttachment *att, SlaStoredTicket *tickets, const bool *tracked, const int *order,
+				 const int *first, int nkeys, bool *alone)
+{
+	sla_writes_gather(att->id, tickets[0].key_type);
+	PG_TRY();
+	{
+		int			k;
+
+		for (k = 0; k < nkeys; k++)
+			gather_ticket(&tickets[k], tracked[k], order, first[k], first[k + 1] - first[k], alone);
+		sla_writes_flush();
+	}
+	PG_CATCH();
+	{
+		sla_writes_abandon();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
+
 void
 sla_messages_flush(void)
 {
@@ -192,23 +218,7 @@ sla_messages_flush(void)
 	tracked = palloc(sizeof(bool) * nkeys);
 	sla_stored_tickets_lock(att->id, keys, nkeys, tickets, tracked);
 
-	/* an error must not leave the store gathering (the session's next write would be kept and
-	 * never written) nor its late breaches' places behind */
-	sla_writes_gather(att->id, tickets[0].key_type);
-	PG_TRY();
-	{
-		int			k;
-
-		for (k = 0; k < nkeys; k++)
-			gather_ticket(&tickets[k], tracked[k], order, first[k], first[k + 1] - first[k], alone);
-		sla_writes_flush();
-	}
-	PG_CATCH();
-	{
-		sla_writes_abandon();
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
+	gather_and_write(att, tickets, tracked, order, first, nkeys, alone);
 	/* the others as the row trigger applies them, in the order they came */
 	for (i = 0; i < n; i++)
 		if (alone[i])
