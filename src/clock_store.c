@@ -300,9 +300,6 @@ typedef enum Statement
 	S_COUNT
 } Statement;
 
-/* the statements on many tickets at once, planned for each set of tickets (CURSOR_OPT_CUSTOM_PLAN):
- * their arrays' lengths and the tables' sizes decide between an index per ticket and a scan */
-#define PER_SET_STATEMENT(s) ((s) >= S_TICKETS_LOCK && (s) <= S_TICKETS_UPDATE)
 
 #define CLOCK_COLUMNS "id, attachment_id, ticket_key::pg_catalog.text, metric::text, cycle, level_id, calendar_id, target, " \
 	"started_at, due_at, paused_since, paused_for, stopped_at, state, department, agent, requester, business_used, " \
@@ -1019,8 +1016,7 @@ run(Statement s, SlaKeyType kt, Datum *values, const char *nulls)
 		SPIPlanPtr	plan;
 
 		argument_types(s, types, &n);
-		plan = SPI_prepare_cursor(statement_text(s, kt), n, types,
-								  PER_SET_STATEMENT(s) ? CURSOR_OPT_CUSTOM_PLAN : 0);
+		plan = SPI_prepare(statement_text(s, kt), n, types);
 		if (plan == NULL)
 			elog(ERROR, "could not prepare an sla statement: %s", SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)
