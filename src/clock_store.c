@@ -523,7 +523,7 @@ static const char *const statement_sql[S_COUNT] = {
 	 * each statement after the lock's (READ COMMITTED: it sees what the last holder committed).
 	 */
 	[S_TICKETS_LOCK] = "SELECT k.n::pg_catalog.int4, t.level_id, t.lifecycle, t.agent_replied, t.customer_waiting_since, "
-	"t.department, t.agent, t.requester, t.rules_recheck_at " TICKETS_JOIN("ticket", "t")
+	"t.department, t.agent, t.requester, t.rules_recheck_at, t.ticket_key::pg_catalog.text " TICKETS_JOIN("ticket", "t")
 	"ORDER BY t.ticket_key FOR UPDATE OF t",
 	[S_TICKETS_TAIL] = "SELECT k.n::pg_catalog.int4, x.seq, x.at FROM pg_catalog.unnest($2::text[]) WITH ORDINALITY AS k(key, n) "
 	"CROSS JOIN LATERAL (SELECT f.seq, f.at FROM sla.fact{T} f WHERE f.attachment_id OPERATOR(pg_catalog.=) $1 "
@@ -1400,8 +1400,8 @@ sla_stored_ticket_try_load(int32 attachment_id, const char *key, SlaStoredTicket
 /*
  * The tickets of the messages of one statement: locked in key order and read with their latest
  * fact and their clocks, in three statements for them all.  found[i]: keys[i] is tracked (then
- * out[i] holds it, else an untracked ticket).  A ticket read this way knows no last message
- * (the rules that read it are run with the message alone: message_batch.c).
+ * out[i] holds it, its key as stored, else an untracked ticket).  A ticket read this way knows
+ * no last message (the rules that read it are run with the message alone: message_batch.c).
  */
 bool
 sla_stored_tickets_batchable(void)
@@ -1437,6 +1437,8 @@ sla_stored_tickets_lock(int32 attachment_id, char **keys, int n, SlaStoredTicket
 
 		i = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull)) - 1;
 		ticket_state_from_tuple(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &out[i]);
+		/* the key as stored ("7" for a message's "007"): two keys may name one ticket */
+		out[i].key = text_column(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 10);
 		found[i] = true;
 	}
 	rows = run(S_TICKETS_TAIL, kt, v, "  ");

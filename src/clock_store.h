@@ -168,7 +168,8 @@ extern bool sla_stored_ticket_write(SlaStoredTicket *st, const sla_fact *fact, c
  * The messages of one statement, applied together (message_batch.c).  Whether the tracking
  * tables take statements on many tickets at once (not on Citus shards, nor on the 0.1.0 schema);
  * the tickets locked in key order and read in three statements (found[i]: keys[i] is tracked;
- * such a ticket knows no last message).
+ * out[i].key is then its key as stored, which two keys of other spellings may share; such a
+ * ticket knows no last message).
  */
 extern bool sla_stored_tickets_batchable(void);
 extern void sla_stored_tickets_lock(int32 attachment_id, char **keys, int n, SlaStoredTicket *out, bool *found);

@@ -120,6 +120,35 @@ applies_in_memory(const SlaStoredTicket *st, bool tracked, const int *order, int
 	return !st->t.has_last_at || st->facts <= 1 || messages[order[first]].fact.at > st->t.last_at;
 }
 
+static int
+compare_stored_keys(const void *a, const void *b, void *arg)
+{
+	const SlaStoredTicket *tickets = arg;
+
+	return strcmp(tickets[*(const int *) a].key, tickets[*(const int *) b].key);
+}
+
+/*
+ * Keys spelt differently that name one ticket ("7" and "007" in a text column of messages for
+ * an integer key): their messages are applied one at a time (as not tracked here), in the order
+ * they came, so that one ticket never has two states in memory.
+ */
+static void
+one_state_per_ticket(SlaStoredTicket *tickets, bool *tracked, int nkeys)
+{
+	int		   *by_key = palloc(sizeof(int) * nkeys);
+	int			n = 0,
+				i;
+
+	for (i = 0; i < nkeys; i++)
+		if (tracked[i])
+			by_key[n++] = i;
+	qsort_arg(by_key, n, sizeof(int), compare_stored_keys, tickets);
+	for (i = 1; i < n; i++)
+		if (strcmp(tickets[by_key[i]].key, tickets[by_key[i - 1]].key) == 0)
+			tracked[by_key[i]] = tracked[by_key[i - 1]] = false;
+}
+
 /* Apply one ticket's queued messages in memory, the store gathering; those it cannot gather are
  * marked to be applied alone (alone[message]). */
 static void
@@ -217,6 +246,7 @@ sla_messages_flush(void)
 	tickets = palloc(sizeof(SlaStoredTicket) * nkeys);
 	tracked = palloc(sizeof(bool) * nkeys);
 	sla_stored_tickets_lock(att->id, keys, nkeys, tickets, tracked);
+	one_state_per_ticket(tickets, tracked, nkeys);
 
 	gather_and_write(att, tickets, tracked, order, first, nkeys, alone);
 	/* the others as the row trigger applies them, in the order they came */

@@ -7,7 +7,7 @@
 -- rolled back.  The helpdesk "one" has the statement trigger disabled: its messages take the
 -- row trigger's own path.  Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(18);
+SELECT plan(19);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -182,6 +182,28 @@ SELECT set_eq($$SELECT * FROM pg_temp.tracked('mb_one')$$, $$SELECT * FROM pg_te
     'messages applied in a subtransaction that rolled back are applied again, once');
 DROP TRIGGER zz_try ON mb_bulk_msg;
 DROP TRIGGER zz_try ON mb_one_msg;
+
+-- ---------------------------------------------------------------- keys spelt differently
+-- a message table whose ticket column is text, for integer ticket keys: '7', '007' and ' 7' name
+-- one ticket, which gets one state, its messages applied in the order they came
+CREATE TABLE mb_key (id bigint PRIMARY KEY, st text, created timestamptz);
+CREATE TABLE mb_key_msg (ticket text, who text, created timestamptz);
+CREATE TABLE mb_key1 (LIKE mb_key INCLUDING ALL);
+CREATE TABLE mb_key1_msg (LIKE mb_key_msg);
+SELECT sla.attach(t, '{"key": "id", "created_at": "created", "status": "st"}', m,
+                  '{"ticket": "ticket", "created_at": "created", "author_kind": "who",
+                    "customer_values": ["customer"], "agent_values": ["agent"]}') > 0
+  FROM (VALUES ('mb_key'::regclass, 'mb_key_msg'::regclass), ('mb_key1', 'mb_key1_msg')) a(t, m);
+ALTER TABLE mb_key1_msg DISABLE TRIGGER sla_message_statement_end;
+SELECT sla.map_status(t, 'open', 'open') FROM unnest(ARRAY['mb_key', 'mb_key1']) t;
+INSERT INTO mb_key VALUES (7, 'open', '2026-11-23 10:00+00'), (8, 'open', '2026-11-23 10:00+00');
+INSERT INTO mb_key1 SELECT * FROM mb_key;
+INSERT INTO mb_key_msg VALUES ('7', 'agent', '2026-11-23 11:00+00'), ('007', 'customer', '2026-11-23 12:00+00'),
+                              ('8', 'agent', '2026-11-23 12:10+00'), (' 7', 'agent', '2026-11-23 12:30+00');
+INSERT INTO mb_key1_msg SELECT * FROM mb_key_msg;
+SELECT set_eq($$SELECT * FROM pg_temp.tracked('mb_key1') WHERE what !~ '^timeline'$$,
+              $$SELECT * FROM pg_temp.tracked('mb_key') WHERE what !~ '^timeline'$$,
+    'keys spelt differently for one ticket: one state, the messages applied in order');
 
 -- ---------------------------------------------------------------- detach
 SELECT sla.detach('mb_bulk');
