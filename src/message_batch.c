@@ -6,8 +6,8 @@
  * message (the ticket's lock, the log's tail, its clocks, a statement per clock transition, the
  * fact with the ticket's row): about 150 µs a message where the host's insert is 5 to 7
  * (docs/benchmarks.md).  Classifying a message stays in its row trigger; the reading and the
- * writing are gathered: three statements read every ticket of the statement, five write what
- * their messages did.
+ * writing are gathered: three statements read every ticket of the statement, one draws the new
+ * clocks' ids and the timeline's places, one per table writes what their messages did.
  */
 #include "postgres.h"
 
