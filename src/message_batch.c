@@ -264,19 +264,5 @@ PG_FUNCTION_INFO_V1(sla_message_statement_end);
 Datum
 sla_message_statement_end(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("sla.message_statement_end() must be an AFTER ... FOR EACH STATEMENT trigger"),
-				 errhint("Let sla.attach() create it.")));
-	if (!sla_messages_queued())
-		return PointerGetDatum(NULL);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	sla_messages_flush();
-	SPI_finish();
-	return PointerGetDatum(NULL);
+	return sla_statement_end_trigger(fcinfo, &queue, sla_messages_flush);
 }

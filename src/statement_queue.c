@@ -8,6 +8,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
+#include "executor/spi.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "replication/logicalworker.h"
@@ -181,4 +182,24 @@ sla_statement_end_trigger_fires(SlaStatementQueue *q, Relation rel)
 			return true;
 	}
 	return false;
+}
+
+Datum
+sla_statement_end_trigger(FunctionCallInfo fcinfo, SlaStatementQueue *q, void (*flush) (void))
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sla.%s() must be an AFTER ... FOR EACH STATEMENT trigger", q->function),
+				 errhint("Let sla.attach() create it.")));
+	if (!sla_queue_pending(q))
+		return PointerGetDatum(NULL);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	flush();
+	SPI_finish();
+	return PointerGetDatum(NULL);
 }

@@ -22,6 +22,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "fmgr.h"
 #include "utils/relcache.h"
 
 typedef struct SlaStatementQueue
@@ -67,5 +68,11 @@ extern void sla_queue_done(SlaStatementQueue *q);
  * session's replication role: only then may its row trigger queue work.
  */
 extern bool sla_statement_end_trigger_fires(SlaStatementQueue *q, Relation rel);
+
+/*
+ * The body of a queue's AFTER ... FOR EACH STATEMENT trigger function: checks how it was called
+ * (39P01 otherwise, naming q->function), then does the queue if work waits (connected to SPI).
+ */
+extern Datum sla_statement_end_trigger(FunctionCallInfo fcinfo, SlaStatementQueue *q, void (*flush) (void));
 
 #endif							/* SLA_STATEMENT_QUEUE_H */

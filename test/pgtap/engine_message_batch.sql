@@ -7,7 +7,7 @@
 -- rolled back.  The helpdesk "one" has the statement trigger disabled: its messages take the
 -- row trigger's own path.  Calendar mon-fri 09:00-17:00 UTC; 2026-11-23 is a Monday.
 BEGIN;
-SELECT plan(19);
+SELECT plan(21);
 SET LOCAL timezone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -204,6 +204,16 @@ INSERT INTO mb_key1_msg SELECT * FROM mb_key_msg;
 SELECT set_eq($$SELECT * FROM pg_temp.tracked('mb_key1') WHERE what !~ '^timeline'$$,
               $$SELECT * FROM pg_temp.tracked('mb_key') WHERE what !~ '^timeline'$$,
     'keys spelt differently for one ticket: one state, the messages applied in order');
+
+-- ---------------------------------------------------------------- misused statement triggers
+CREATE TABLE mb_wrong (x int);
+CREATE TRIGGER w AFTER INSERT ON mb_wrong FOR EACH ROW EXECUTE FUNCTION sla.message_statement_end();
+SELECT throws_ok($$INSERT INTO mb_wrong VALUES (1)$$, '39P01',
+    'sla.message_statement_end() must be an AFTER ... FOR EACH STATEMENT trigger', 'the messages'' statement trigger as a row trigger');
+DROP TRIGGER w ON mb_wrong;
+CREATE TRIGGER w BEFORE INSERT ON mb_wrong FOR EACH STATEMENT EXECUTE FUNCTION sla.ticket_statement_end();
+SELECT throws_ok($$INSERT INTO mb_wrong VALUES (1)$$, '39P01',
+    'sla.ticket_statement_end() must be an AFTER ... FOR EACH STATEMENT trigger', 'the new tickets'' one as a BEFORE trigger');
 
 -- ---------------------------------------------------------------- detach
 SELECT sla.detach('mb_bulk');
